@@ -1,0 +1,171 @@
+"""The e-service catalogue: which public services the kiosk offers and how it guides to them.
+
+A data file of its own (TOML), so a site can add its own services without touching the
+configuration. Each service lists the domains it needs, which later become the browser's
+allowlist together with the identification providers' domains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from kiosk.config import Text, localized
+from kiosk.toml_schema import Context, Problem, TableReader, host_name, https_url, read_source
+
+ID_PATTERN = r"[a-z][a-z0-9_-]{0,40}"
+ID_HINT = "lower-case letters, digits, '-' and '_', starting with a letter"
+
+
+@dataclass(frozen=True)
+class ServiceTexts:
+    """What a person reads about a service, in one language."""
+
+    title: str
+    summary: str
+    needs: tuple[str, ...]
+    steps: tuple[str, ...]
+    offline: str
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    category: str
+    url: str
+    domains: tuple[str, ...]
+    strong_identification: bool
+    helpline: str
+    texts: dict[str, ServiceTexts]
+
+    def in_(self, language: str) -> ServiceTexts:
+        return self.texts.get(language) or self.texts.get("en") or next(iter(self.texts.values()))
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    title: Text
+    summary: Text
+
+
+@dataclass(frozen=True)
+class Catalog:
+    categories: tuple[Category, ...]
+    services: tuple[Service, ...]
+    identification_domains: tuple[str, ...]
+    file: str
+    problems: tuple[Problem, ...] = ()
+
+    def services_in(self, category_id: str) -> list[Service]:
+        return [s for s in self.services if s.category == category_id]
+
+    def service(self, service_id: str) -> Service | None:
+        return next((s for s in self.services if s.id == service_id), None)
+
+    def category(self, category_id: str) -> Category | None:
+        return next((c for c in self.categories if c.id == category_id), None)
+
+    def allowed_domains(self) -> list[str]:
+        """Every domain a session may visit: all services' and the identification providers'."""
+        domains = dict.fromkeys(self.identification_domains)
+        for service in self.services:
+            domains.update(dict.fromkeys(service.domains))
+        return list(domains)
+
+
+def domain_covers(domain: str, host: str) -> bool:
+    """Chromium's URLAllowlist semantics: a domain matches itself and its subdomains."""
+    return host == domain or host.endswith("." + domain)
+
+
+def load_catalog(path: Path | str, offered: tuple[str, ...]) -> Catalog:
+    """Read and validate a catalogue; problems are in `Catalog.problems`, never raised."""
+    problems: list[Problem] = []
+    source = read_source(path, problems)
+    if source is None:
+        return Catalog((), (), (), str(path), tuple(problems))
+    context = Context([source], problems)
+    root = TableReader(context, source.data, ())
+
+    ident = root.sub("identification", required=True)
+    id_domains = ident.strings("domains", item=host_name)
+    ident.finish()
+
+    categories: list[Category] = []
+    for r in root.tables("category", required=True):
+        category_id = r.string("id", pattern=ID_PATTERN, hint=ID_HINT, allow_empty=False)
+        if any(c.id == category_id for c in categories):
+            r.report("id", f"'{category_id}' is used by another category")
+        categories.append(Category(category_id, localized(r, "title", offered),
+                                   localized(r, "summary", offered)))
+        r.finish()
+
+    services: list[Service] = []
+    for r in root.tables("service", required=True):
+        service = _service(r, offered, id_domains)
+        if any(s.id == service.id for s in services):
+            r.report("id", f"'{service.id}' is used by another service")
+        if service.category and not any(c.id == service.category for c in categories):
+            r.report("category", f"'{service.category}' is not a category in this file; categories: "
+                     + ", ".join(c.id for c in categories))
+        services.append(service)
+        r.finish()
+
+    for index, category in enumerate(categories):
+        if not any(s.category == category.id for s in services):
+            context.report(("category", index), f"category '{category.id}' has no services")
+    root.finish()
+    return Catalog(tuple(categories), tuple(services), id_domains, source.file, tuple(problems))
+
+
+def _service(r: TableReader, offered: tuple[str, ...], id_domains: tuple[str, ...]) -> Service:
+    service_id = r.string("id", pattern=ID_PATTERN, hint=ID_HINT, allow_empty=False)
+    category = r.string("category", allow_empty=False)
+    url = r.string("url", allow_empty=False)
+    problem = https_url(url) if url else None
+    if problem:
+        r.report("url", problem + " (only https:// addresses are allowed)")
+    domains = r.strings("domains", item=host_name)
+    strong = r.boolean("strong_identification")
+    helpline = r.string("helpline", "", pattern=r"\+?[0-9 ()-]{3,20}", hint="a phone number")
+    host = urlsplit(url).hostname or ""
+    if url and not problem and not any(domain_covers(d, host) for d in domains):
+        r.report("url", f"its host '{host}' is not covered by the service's domains")
+    if strong and not id_domains:
+        r.report("strong_identification", "the catalogue lists no identification domains "
+                 "([identification] domains), so identification would be blocked")
+
+    texts: dict[str, ServiceTexts] = {}
+    step_counts: dict[str, int] = {}
+    for language in offered:
+        t = r.sub(language, required=True)
+        if not r.has(language):
+            continue
+        steps = t.strings("steps", item=_non_blank)
+        step_counts[language] = len(steps)
+        texts[language] = ServiceTexts(
+            title=t.string("title", allow_empty=False),
+            summary=t.string("summary", allow_empty=False),
+            needs=t.strings("needs", item=_non_blank),
+            steps=steps,
+            offline=t.string("offline", allow_empty=False),
+        )
+        t.finish()
+    if len(set(step_counts.values())) > 1:
+        r.report(None, "the languages have different numbers of steps ("
+                 + ", ".join(f"{k} {v}" for k, v in step_counts.items())
+                 + "): a translation is missing or extra")
+    r.known.extend(k for k in r.table if len(k) == 2 and k.isalpha() and k not in offered)
+    return Service(service_id, category, url, domains, strong, helpline, texts)
+
+
+def _non_blank(text: str) -> str | None:
+    return "must not be empty" if not text.strip() else None
+
+
+def summary(catalog: Catalog) -> str:
+    return (f"{len(catalog.services)} services in {len(catalog.categories)} categories, "
+            f"{len(catalog.allowed_domains())} allowed domains "
+            f"({len(catalog.identification_domains)} for identification)")

@@ -1,0 +1,314 @@
+"""The kiosk's configuration: layered TOML files parsed into typed, validated objects.
+
+Layers, later ones winning key by key: the packaged defaults (`kiosk/data/defaults.toml`,
+which documents every key and its unit), `/etc/kiosk/kiosk.toml`, then `--config FILE`.
+Problems in a *core* section keep the kiosk on its out-of-service screen; problems in a
+feature section disable only that feature, with the reason shown to staff.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kiosk.languages import NATIVE_NAMES, available_languages
+from kiosk.toml_schema import Context, Problem, Source, TableReader, merge, read_source
+
+PACKAGE_DATA = Path(__file__).parent / "data"
+DEFAULTS_FILE = PACKAGE_DATA / "defaults.toml"
+SYSTEM_FILE = Path("/etc/kiosk/kiosk.toml")
+PACKAGED_CATALOG = PACKAGE_DATA / "catalog.toml"
+DEMO_FILE = PACKAGE_DATA / "demo.toml"
+
+CORE_SECTIONS = ("site", "languages", "catalog", "timeouts", "display")
+INPUT_PROVIDERS = ("mouse", "mtdev", "hidinput")
+DEVICE_KINDS = {
+    "printer": ("cups", "fake", "none"),
+    "speaker": ("espeak", "fake", "none"),
+    "browser": ("chromium", "fake"),
+    "fleet": ("mqtt", "fake", "none"),
+}
+PIN_HASH_FORMAT = r"pbkdf2-sha256\$\d{5,7}\$[0-9a-f]{32}\$[0-9a-f]{64}"
+
+
+class Text(dict):
+    """A text in several languages: {"fi": ..., "sv": ..., "en": ...}."""
+
+    def in_(self, language: str) -> str:
+        return self.get(language) or self.get("en") or next(iter(self.values()), "")
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    name: Text
+    kiosk_id: str
+    place: Text
+
+
+@dataclass(frozen=True)
+class LanguagesConfig:
+    offered: tuple[str, ...]
+    default: str
+
+
+@dataclass(frozen=True)
+class TimeoutsConfig:
+    inactivity_s: int
+    warning_s: int
+    accessible_inactivity_s: int
+
+
+@dataclass(frozen=True)
+class DisplayConfig:
+    fullscreen: bool
+    width: int
+    height: int
+    dpi: float
+    input: str
+    input_device: str
+    show_cursor: bool
+
+
+@dataclass(frozen=True)
+class DevicesConfig:
+    printer: str
+    speaker: str
+    browser: str
+    fleet: str
+
+
+@dataclass(frozen=True)
+class HelpConfig:
+    phone: str
+    phone_hours: Text
+    chat_url: str
+    video_url: str
+    on_site: Text
+
+
+@dataclass(frozen=True)
+class StaffConfig:
+    pin_hash: str
+
+
+@dataclass(frozen=True)
+class Config:
+    site: SiteConfig
+    languages: LanguagesConfig
+    catalog_file: Path
+    timeouts: TimeoutsConfig
+    display: DisplayConfig
+    devices: DevicesConfig
+    help: HelpConfig
+    staff: StaffConfig
+    files: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = field(default=())
+    # feature section -> why it is off, for the screens that offer that feature
+    disabled: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def core_problems(self) -> list[Problem]:
+        return [p for p in self.problems if p.key.split(".")[0].split("[")[0] in CORE_SECTIONS
+                or not p.key]
+
+    @property
+    def usable(self) -> bool:
+        """False when the kiosk must stay out of service."""
+        return not self.core_problems
+
+
+def config_files(extra: Path | None, system_file: Path = SYSTEM_FILE) -> list[Path]:
+    files = [DEFAULTS_FILE]
+    if system_file.exists():
+        files.append(system_file)
+    if extra is not None:
+        files.append(extra)
+    return files
+
+
+def load_config(extra: Path | str | None = None, *, system_file: Path = SYSTEM_FILE) -> Config:
+    """Read every layer and return a Config; problems are in `Config.problems`, never raised."""
+    problems: list[Problem] = []
+    sources: list[Source] = []
+    for path in config_files(Path(extra) if extra else None, system_file):
+        source = read_source(path, problems)
+        if source is not None:
+            sources.append(source)
+    data: dict = {}
+    for source in sources:
+        data = merge(data, source.data)
+    context = Context(sources, problems)
+    return _parse(data, context, tuple(s.file for s in sources))
+
+
+def _parse(data: dict, context: Context, files: tuple[str, ...]) -> Config:
+    root = TableReader(context, data, ())
+    languages = _languages(root.sub("languages"))
+    site = _site(root.sub("site"), languages.offered)
+    catalog_file = _catalog_file(root.sub("catalog"), context)
+    timeouts = _timeouts(root.sub("timeouts"))
+    display = _display(root.sub("display"))
+    before = len(context.problems)
+    devices = _devices(root.sub("devices"))
+    disabled = {}
+    if len(context.problems) > before:
+        disabled["devices"] = "; ".join(str(p) for p in context.problems[before:])
+    before = len(context.problems)
+    help_ = _help(root.sub("help"), languages.offered)
+    if len(context.problems) > before:
+        disabled["help"] = "; ".join(str(p) for p in context.problems[before:])
+    staff = _staff(root.sub("staff"))
+    if any(p.key.startswith("staff") for p in context.problems[before:]):
+        disabled["staff"] = "the staff PIN hash is not valid"
+    root.finish()
+    return Config(site=site, languages=languages, catalog_file=catalog_file, timeouts=timeouts,
+                  display=display, devices=devices, help=help_, staff=staff, files=files,
+                  problems=tuple(context.problems), disabled=disabled)
+
+
+def localized(reader: TableReader, key: str, offered: tuple[str, ...], *, required: bool = True) -> Text:
+    """A text given once for all languages ("...") or per language ({fi = "...", sv = ...})."""
+    reader.known.append(key)
+    value = reader.table.get(key)
+    if value is None:
+        if required:
+            reader.report(None, f"the key '{key}' is missing")
+        return Text()
+    if isinstance(value, str):
+        return Text({lang: value for lang in offered})
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        reader.report(key, "must be text, or a table of texts by language like {fi = \"...\", sv = \"...\"}")
+        return Text()
+    missing = [lang for lang in offered if not value.get(lang, "").strip()]
+    if missing and not required and len(missing) == len(offered):
+        return Text()
+    if missing:
+        reader.report(key, f"has no text for {', '.join(missing)} (every offered language needs one)")
+    return Text(value)
+
+
+def _languages(r: TableReader) -> LanguagesConfig:
+    have = available_languages()
+
+    def check(code: str) -> str | None:
+        if code not in have:
+            name = NATIVE_NAMES.get(code)
+            return (f"'{code}'" + (f" ({name})" if name else "")
+                    + f" has no translation in this version; available: {', '.join(have)}")
+        return None
+
+    offered = r.strings("offered", item=check)
+    if len(set(offered)) != len(offered):
+        r.report("offered", "lists a language twice")
+    offered = tuple(dict.fromkeys(offered)) or tuple(have) or ("en",)
+    default = r.string("default", choices=offered)
+    r.finish()
+    return LanguagesConfig(offered, default if default in offered else offered[0])
+
+
+def _site(r: TableReader, offered: tuple[str, ...]) -> SiteConfig:
+    name = localized(r, "name", offered)
+    kiosk_id = r.string("kiosk_id", pattern=r"[a-z0-9][a-z0-9-]{0,62}",
+                        hint="lower-case letters, digits and '-', like 'helsinki-oodi-03'")
+    place = localized(r, "place", offered, required=False)
+    r.finish()
+    return SiteConfig(name, kiosk_id or "unknown", place)
+
+
+def _catalog_file(r: TableReader, context: Context) -> Path:
+    value = r.string("file", "")
+    r.finish()
+    if not value:
+        return PACKAGED_CATALOG
+    path = Path(value)
+    if not path.is_absolute():
+        source = context.source_of(("catalog", "file"))
+        path = (source.directory if source else Path.cwd()) / path
+    if not path.exists():
+        r.report("file", f"'{path}' does not exist")
+    return path
+
+
+def _timeouts(r: TableReader) -> TimeoutsConfig:
+    inactivity = r.number("inactivity_s", minimum=30, maximum=3600, unit="seconds")
+    # EN 301 549 11.2.2.1: at least 20 s to answer a time-limit warning.
+    warning = r.number("warning_s", minimum=20, maximum=300, unit="seconds")
+    accessible = r.number("accessible_inactivity_s", minimum=30, maximum=7200, unit="seconds")
+    if isinstance(accessible, int) and isinstance(inactivity, int) and accessible < inactivity:
+        r.report("accessible_inactivity_s", f"{accessible} is shorter than inactivity_s ({inactivity}): "
+                 "people using speech or large text need at least as long")
+    r.finish()
+    return TimeoutsConfig(inactivity, warning, accessible)
+
+
+def _display(r: TableReader) -> DisplayConfig:
+    config = DisplayConfig(
+        fullscreen=r.boolean("fullscreen"),
+        width=r.number("width", minimum=640, maximum=7680, unit="pixels"),
+        height=r.number("height", minimum=480, maximum=4320, unit="pixels"),
+        dpi=r.number("dpi", minimum=50, maximum=600, integer=False, unit="dots per inch"),
+        input=r.string("input", choices=INPUT_PROVIDERS),
+        input_device=r.string("input_device", "", pattern=r"/dev/input/\S+",
+                              hint="a device path like /dev/input/event3"),
+        show_cursor=r.boolean("show_cursor"),
+    )
+    r.finish()
+    return config
+
+
+def _devices(r: TableReader) -> DevicesConfig:
+    values = {name: r.string(name, kinds[0] if name != "browser" else "chromium", choices=kinds)
+              for name, kinds in DEVICE_KINDS.items()}
+    r.finish()
+    return DevicesConfig(**values)
+
+
+def _help(r: TableReader, offered: tuple[str, ...]) -> HelpConfig:
+    phone = r.string("phone", pattern=r"\+?[0-9 ()-]{3,20}", hint="digits and spaces, like '0295 000'")
+    hours = localized(r, "phone_hours", offered, required=False)
+    chat = r.string("chat_url", "", pattern=r"https://\S+", hint="an https:// address")
+    video = r.string("video_url", "", pattern=r"https://\S+", hint="an https:// address")
+    on_site = localized(r, "on_site", offered)
+    r.finish()
+    return HelpConfig(phone or "0295 000", hours, chat, video, on_site)
+
+
+def _staff(r: TableReader) -> StaffConfig:
+    pin_hash = r.string("pin_hash", "", pattern=PIN_HASH_FORMAT,
+                        hint="make one with 'kiosk hash-pin'")
+    r.finish()
+    return StaffConfig(pin_hash)
+
+
+def hash_pin(pin: str, *, salt: bytes, iterations: int = 200_000) -> str:
+    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, iterations)
+    return f"pbkdf2-sha256${iterations}${salt.hex()}${digest.hex()}"
+
+
+def pin_matches(pin: str, pin_hash: str) -> bool:
+    if not re.fullmatch(PIN_HASH_FORMAT, pin_hash):
+        return False
+    _, iterations, salt, _digest = pin_hash.split("$")
+    return hmac.compare_digest(hash_pin(pin, salt=bytes.fromhex(salt), iterations=int(iterations)), pin_hash)
+
+
+def summary(config: Config) -> str:
+    """What a valid configuration amounts to, for `kiosk check-config`."""
+    lines = [
+        f"kiosk {config.site.kiosk_id} at {config.site.name.in_(config.languages.default)}",
+        f"languages: {', '.join(config.languages.offered)} (default {config.languages.default})",
+        f"catalogue: {config.catalog_file}",
+        f"inactivity: {config.timeouts.inactivity_s} s, warning {config.timeouts.warning_s} s, "
+        f"with speech or large text {config.timeouts.accessible_inactivity_s} s",
+        f"display: {'fullscreen' if config.display.fullscreen else f'{config.display.width}x{config.display.height}'}"
+        f", {config.display.dpi:g} dpi, input {config.display.input}",
+        "devices: " + ", ".join(f"{k} {getattr(config.devices, k)}" for k in DEVICE_KINDS),
+        f"help: phone {config.help.phone}" + (", chat" if config.help.chat_url else "")
+        + (", video" if config.help.video_url else ""),
+        f"staff PIN: {'set' if config.staff.pin_hash else 'not set (staff mode cannot be opened)'}",
+        "read from: " + ", ".join(config.files),
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,102 @@
+"""Translations with a live language switch.
+
+Kivy has no gettext integration. `Translator` is an `Observable` whose `_` can be used in
+KV rules (`text: app.tr._("Touch to start")`): the KV compiler binds to `_` like to a
+property, and switching language re-evaluates exactly those rules, so the screen a person
+is looking at changes language without being rebuilt.
+"""
+
+from __future__ import annotations
+
+import gettext
+import itertools
+import logging
+import weakref
+from pathlib import Path
+from typing import Any, Callable
+
+from kivy.event import EventDispatcher, Observable
+
+from kiosk.languages import LOCALE_DIR
+from kiosk.po import DOMAIN
+
+log = logging.getLogger(__name__)
+
+
+class Translator(Observable):
+    """Translates user-visible strings into the current language and tells KV rules when it changes."""
+
+    def __init__(self, languages: list[str], language: str, locale_dir: Path = LOCALE_DIR) -> None:
+        super().__init__()
+        self.languages = list(languages)
+        self._catalogues: dict[str, gettext.NullTranslations] = {}
+        for code in self.languages:
+            mo = locale_dir / code / "LC_MESSAGES" / f"{DOMAIN}.mo"
+            try:
+                with mo.open("rb") as handle:
+                    self._catalogues[code] = gettext.GNUTranslations(handle)
+            except OSError:
+                # English is the source language, so the kiosk stays usable; staff see why.
+                log.error("translations for '%s' are not compiled (%s missing): run 'make locale'", code, mo)
+                self._catalogues[code] = gettext.NullTranslations()
+        self.language = language
+        self._observers: dict[int, tuple[Callable, Any, tuple, dict]] = {}
+        self._uids = itertools.count(1)
+        self._listeners: list[Callable[[str], None]] = []
+
+    def _(self, text: str) -> str:
+        return self._catalogues[self.language].gettext(text)
+
+    def gettext_for(self, language: str, text: str) -> str:
+        return self._catalogues[language].gettext(text)
+
+    def switch(self, language: str) -> None:
+        if language not in self._catalogues:
+            raise ValueError(f"language '{language}' is not offered here")
+        if language == self.language:
+            return
+        self.language = language
+        for uid, (func, element_ref, rest, kwargs) in list(self._observers.items()):
+            element = element_ref() if element_ref is not None else None
+            if element_ref is not None and element is None:
+                del self._observers[uid]
+                continue
+            args = ((element,) + rest,) if element_ref is not None else rest
+            func(*args, None, None, **kwargs)
+        for listener in list(self._listeners):
+            listener(language)
+
+    def on_language(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(language)` after every switch (for widgets built in Python)."""
+        self._listeners.append(listener)
+
+    @property
+    def bound_rules(self) -> int:
+        return len(self._observers)
+
+    # The KV compiler binds rules to '_' through these three methods.
+    def fbind(self, name: str, func: Callable, *largs: Any, **kwargs: Any) -> int:
+        if name != "_":
+            return super().fbind(name, func, *largs, **kwargs)
+        uid = next(self._uids)
+        # KV passes (element, key, value, rule, idmap); hold the element weakly so a
+        # discarded widget is not kept alive by the translator (Kivy unbinds it on death).
+        if len(largs) == 1 and isinstance(largs[0], tuple) and largs[0] \
+                and isinstance(largs[0][0], EventDispatcher):
+            self._observers[uid] = (func, weakref.ref(largs[0][0]), largs[0][1:], kwargs)
+        else:
+            self._observers[uid] = (func, None, largs, kwargs)
+        return uid
+
+    def funbind(self, name: str, func: Callable, *largs: Any, **kwargs: Any) -> None:
+        if name != "_":
+            return super().funbind(name, func, *largs, **kwargs)
+        for uid, (f, _ref, _rest, _kw) in list(self._observers.items()):
+            if f == func:
+                del self._observers[uid]
+                return
+
+    def unbind_uid(self, name: str, uid: int) -> None:
+        if name != "_":
+            return super().unbind_uid(name, uid)
+        self._observers.pop(uid, None)

@@ -1,0 +1,27 @@
+"""Which languages the kiosk can show, by their own names (no Kivy here: used by check-config)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kiosk.po import DOMAIN
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+# Each language by its own name, as a person who reads only that language looks for it.
+NATIVE_NAMES = {
+    "fi": "Suomi",
+    "sv": "Svenska",
+    "en": "English",
+    "se": "Davvisámegiella",
+    "ru": "Русский",
+    "uk": "Українська",
+    "et": "Eesti",
+    "ar": "العربية",
+    "so": "Soomaali",
+}
+
+
+def available_languages(locale_dir: Path = LOCALE_DIR) -> list[str]:
+    """Languages that have a translation catalogue in the package."""
+    return sorted(p.parent.parent.name for p in locale_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))

@@ -1,0 +1,129 @@
+"""Reading gettext .po catalogues and compiling them to .mo, with no third-party code.
+
+Used at build time (`python -m kiosk.po compile DIR`, the Makefile and setup.py) and by
+the tests that check every string is translated. Plural forms are not used by the kiosk.
+"""
+
+from __future__ import annotations
+
+import ast
+import struct
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+DOMAIN = "kiosk"
+
+
+@dataclass(frozen=True)
+class Entry:
+    msgid: str
+    msgstr: str
+    line: int
+    fuzzy: bool
+
+
+class PoError(ValueError):
+    pass
+
+
+def read_po(path: Path) -> list[Entry]:
+    """Entries of a .po file, the header (empty msgid) included."""
+    entries: list[Entry] = []
+    fields: dict[str, str] = {}
+    current: str | None = None
+    start = 0
+    fuzzy = False
+
+    def flush() -> None:
+        nonlocal fields, current, fuzzy
+        if "msgid" in fields:
+            entries.append(Entry(fields["msgid"], fields.get("msgstr", ""), start, fuzzy))
+        fields, current, fuzzy = {}, None, False
+
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            flush()
+        elif line.startswith("#,") and "fuzzy" in line:
+            flush()
+            fuzzy = True
+        elif line.startswith("#"):
+            if current is not None:
+                flush()
+        elif line.startswith('"'):
+            if current is None:
+                raise PoError(f"{path}:{number}: a continued string without msgid or msgstr")
+            fields[current] += _unquote(line, path, number)
+        else:
+            keyword, _, rest = line.partition(" ")
+            if keyword not in ("msgid", "msgstr", "msgctxt"):
+                raise PoError(f"{path}:{number}: unsupported keyword '{keyword}'")
+            if keyword == "msgid" and "msgid" in fields:
+                flush()
+            if keyword in ("msgid", "msgctxt") and not fields:
+                start = number
+            current = keyword
+            fields[keyword] = _unquote(rest.strip(), path, number)
+    flush()
+    return entries
+
+
+def _unquote(text: str, path: Path, number: int) -> str:
+    try:
+        value = ast.literal_eval(text)
+    except (SyntaxError, ValueError):
+        value = None
+    if not isinstance(value, str):
+        raise PoError(f"{path}:{number}: expected a quoted string, found {text!r}")
+    return value
+
+
+def write_mo(entries: list[Entry], target: Path) -> None:
+    """Write the GNU .mo format that `gettext.GNUTranslations` reads."""
+    pairs = sorted((e.msgid, e.msgstr) for e in entries if e.msgstr and not (e.fuzzy and e.msgid))
+    ids = b"".join(k.encode() + b"\0" for k, _ in pairs)
+    strs = b"".join(v.encode() + b"\0" for _, v in pairs)
+    count = len(pairs)
+    key_start = 7 * 4 + 16 * count
+    value_start = key_start + len(ids)
+    offsets, key_offset, value_offset = [], 0, 0
+    for key, value in pairs:
+        k, v = key.encode(), value.encode()
+        offsets.append((len(k), key_start + key_offset, len(v), value_start + value_offset))
+        key_offset += len(k) + 1
+        value_offset += len(v) + 1
+    output = struct.pack("Iiiiiii", 0x950412DE, 0, count, 7 * 4, 7 * 4 + count * 8, 0, 0)
+    output += b"".join(struct.pack("ii", o[0], o[1]) for o in offsets)
+    output += b"".join(struct.pack("ii", o[2], o[3]) for o in offsets)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".mo.tmp")
+    tmp.write_bytes(output + ids + strs)
+    tmp.replace(target)
+
+
+def compile_all(locale_dir: Path) -> list[Path]:
+    """Compile every `<lang>/LC_MESSAGES/kiosk.po` under `locale_dir`; returns the .mo files."""
+    written = []
+    for po in sorted(locale_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        mo = po.with_suffix(".mo")
+        write_mo(read_po(po), mo)
+        written.append(mo)
+    return written
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or argv[0] != "compile":
+        print("usage: python -m kiosk.po compile LOCALE_DIR", file=sys.stderr)
+        return 2
+    try:
+        written = compile_all(Path(argv[1]))
+    except PoError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"compiled {len(written)} translation catalogues in {argv[1]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

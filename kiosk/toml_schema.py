@@ -1,0 +1,332 @@
+"""Typed reading of TOML files that reports every problem at once, with file and line.
+
+`tomllib` gives neither positions nor typed objects, so this module adds both: `KeyLines`
+finds the line that defines a dotted key, and `TableReader` reads typed values out of a
+table, records what is wrong (with a "did you mean" for misspelt keys) and keeps going, so
+staff fix a file in one round instead of one error per restart.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a file, said so that the person editing it can act."""
+
+    file: str
+    line: int | None
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+def dotted(path: KeyPath) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
+
+
+def _split_key(text: str) -> list[str]:
+    parts = re.findall(r"""[A-Za-z0-9_-]+|"[^"]*"|'[^']*'""", text)
+    return [p[1:-1] if p[:1] in "\"'" else p for p in parts]
+
+
+class KeyLines:
+    """Line numbers of the tables and keys of a TOML text.
+
+    Understands tables, arrays of tables and dotted keys, which is all the kiosk's files
+    use; a key inside a multi-line array or inline table is located at its parent's line.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._lines: dict[KeyPath, int] = {}
+        array_counts: dict[KeyPath, int] = {}
+        current: KeyPath = ()
+        depth = 0  # open brackets of a multi-line value
+        for number, line in enumerate(text.splitlines(), start=1):
+            stripped = line.strip()
+            if depth:
+                depth += _bracket_balance(stripped)
+                continue
+            if not stripped or stripped.startswith("#"):
+                continue
+            header = _HEADER.match(stripped)
+            if header and not _KEY.match(stripped):
+                names = _split_key(header.group(2))
+                path = self._resolve(names, array_counts)
+                if header.group(1) == "[[":
+                    index = array_counts.get(path, -1) + 1
+                    array_counts[path] = index
+                    self._lines.setdefault(path, number)
+                    path = path + (index,)
+                current = path
+                self._lines.setdefault(path, number)
+                continue
+            key = _KEY.match(stripped)
+            if key:
+                path = current + tuple(_split_key(key.group(1)))
+                self._lines.setdefault(path, number)
+                depth = max(0, _bracket_balance(stripped[key.end():]))
+
+    def _resolve(self, names: list[str], array_counts: dict[KeyPath, int]) -> KeyPath:
+        path: KeyPath = ()
+        for name in names:
+            path = path + (name,)
+            if path in array_counts:
+                path = path + (array_counts[path],)
+        return path
+
+    def line_of(self, path: KeyPath) -> int | None:
+        """The line of `path`, or of its nearest ancestor that has one."""
+        while path:
+            if path in self._lines:
+                return self._lines[path]
+            path = path[:-1]
+        return None
+
+    def defines(self, path: KeyPath) -> bool:
+        return path in self._lines
+
+
+def _bracket_balance(text: str) -> int:
+    text = re.sub(r'"(?:\\.|[^"\\])*"|\'[^\']*\'', "", text).split("#", 1)[0]
+    return text.count("[") + text.count("{") - text.count("]") - text.count("}")
+
+
+@dataclass
+class Source:
+    """One TOML file that took part in a layered load."""
+
+    file: str
+    data: dict[str, Any]
+    lines: KeyLines
+
+    @property
+    def directory(self) -> Path:
+        return Path(self.file).resolve().parent
+
+
+def read_source(path: Path | str, problems: list[Problem], text: str | None = None) -> Source | None:
+    """Parse one file; a syntax error becomes a Problem with its line."""
+    name = str(path)
+    try:
+        if text is None:
+            text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        problems.append(Problem(name, None, "", "file not found"))
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        problems.append(Problem(name, None, "", f"cannot be read: {error}"))
+        return None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        match = re.search(r"\(at line (\d+), column \d+\)", str(error))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
+        problems.append(Problem(name, int(match.group(1)) if match else None, "",
+                                f"not valid TOML: {message}"))
+        return None
+    return Source(name, data, KeyLines(text))
+
+
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge tables; any other value in `override` replaces the one in `base`."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+class Context:
+    """Where values came from, and the list of problems found in them."""
+
+    def __init__(self, sources: list[Source], problems: list[Problem]) -> None:
+        self.sources = sources
+        self.problems = problems
+
+    def source_of(self, path: KeyPath) -> Source | None:
+        for source in reversed(self.sources):
+            if source.lines.defines(path):
+                return source
+        for source in reversed(self.sources):
+            if source.lines.line_of(path) is not None:
+                return source
+        return self.sources[-1] if self.sources else None
+
+    def report(self, path: KeyPath, message: str) -> None:
+        source = self.source_of(path)
+        file = source.file if source else "<configuration>"
+        line = source.lines.line_of(path) if source else None
+        self.problems.append(Problem(file, line, dotted(path), message))
+
+
+_MISSING = object()
+
+
+class TableReader:
+    """Reads typed values from one TOML table.
+
+    Every getter returns a usable value (the default when the file's value is wrong), so
+    one pass collects every problem. `finish()` reports keys nobody asked for.
+    """
+
+    def __init__(self, context: Context, table: Any, path: KeyPath) -> None:
+        self.context = context
+        self.path = path
+        self.known: list[str] = []
+        if table is None:
+            table = {}
+        if not isinstance(table, dict):
+            context.report(path, f"must be a table, not {_kind(table)}")
+            table = {}
+        self.table = table
+
+    def report(self, key: str | int | None, message: str) -> None:
+        self.context.report(self.path + ((key,) if key is not None else ()), message)
+
+    def _get(self, key: str, default: Any, required: bool) -> Any:
+        self.known.append(key)
+        if key in self.table:
+            return self.table[key]
+        if required:
+            self.report(None, f"the key '{key}' is missing")
+        return _MISSING if default is _MISSING else default
+
+    def has(self, key: str) -> bool:
+        return key in self.table
+
+    def string(self, key: str, default: Any = _MISSING, *, pattern: str | None = None,
+               choices: Iterable[str] | None = None, hint: str = "",
+               required: bool = False, allow_empty: bool = True) -> str:
+        value = self._get(key, default, required or default is _MISSING)
+        if value is _MISSING:
+            return ""
+        if value is default:
+            return value
+        if not isinstance(value, str):
+            self.report(key, f"must be text, not {_kind(value)}")
+            return default if default is not _MISSING else ""
+        if not allow_empty and not value.strip():
+            self.report(key, "must not be empty")
+            return default if default is not _MISSING else value
+        if choices is not None:
+            choices = list(choices)
+            if value not in choices:
+                self.report(key, f"'{value}' is not one of {', '.join(choices)}" + _did_you_mean(value, choices))
+                return default if default is not _MISSING else value
+        if pattern and value and not re.fullmatch(pattern, value):
+            self.report(key, f"'{value}' is not valid" + (f": {hint}" if hint else ""))
+            return default if default is not _MISSING else value
+        return value
+
+    def number(self, key: str, default: Any = _MISSING, *, minimum: float | None = None,
+               maximum: float | None = None, integer: bool = True, unit: str = "") -> Any:
+        value = self._get(key, default, default is _MISSING)
+        if value is _MISSING:
+            return 0
+        if value is default:
+            return value
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        if not integer:
+            ok = ok or isinstance(value, float)
+        if not ok:
+            self.report(key, f"must be {'a whole number' if integer else 'a number'}"
+                        + (f" of {unit}" if unit else "") + f", not {_kind(value)}")
+            return default if default is not _MISSING else 0
+        if minimum is not None and value < minimum or maximum is not None and value > maximum:
+            bounds = (f"between {minimum} and {maximum}" if minimum is not None and maximum is not None
+                      else f"at least {minimum}" if minimum is not None else f"at most {maximum}")
+            self.report(key, f"{value} is out of range: must be {bounds}" + (f" {unit}" if unit else ""))
+            return default if default is not _MISSING else value
+        return value
+
+    def boolean(self, key: str, default: Any = _MISSING) -> bool:
+        value = self._get(key, default, default is _MISSING)
+        if value is _MISSING:
+            return False
+        if not isinstance(value, bool):
+            self.report(key, f"must be true or false, not {_kind(value)}")
+            return bool(default) if default is not _MISSING else False
+        return value
+
+    def strings(self, key: str, default: Any = _MISSING, *, item: Callable[[str], str | None] | None = None,
+                allow_empty: bool = False) -> tuple[str, ...]:
+        """A list of texts; `item` returns a message for a bad entry, or None."""
+        value = self._get(key, default, default is _MISSING)
+        if value is _MISSING:
+            return ()
+        if value is default:
+            return tuple(value)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.report(key, "must be a list of texts, like [\"a\", \"b\"]")
+            return tuple(default) if default is not _MISSING else ()
+        if not value and not allow_empty:
+            self.report(key, "must not be empty")
+        good = []
+        for index, entry in enumerate(value):
+            message = item(entry) if item else None
+            if message:
+                self.context.report(self.path + (key, index), message)
+            else:
+                good.append(entry)
+        return tuple(good)
+
+    def sub(self, key: str, required: bool = False) -> "TableReader":
+        value = self._get(key, {}, required)
+        return TableReader(self.context, value, self.path + (key,))
+
+    def tables(self, key: str, required: bool = False) -> list["TableReader"]:
+        """An array of tables ([[key]] in the file)."""
+        value = self._get(key, [], required)
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.report(key, f"must be a list of tables ([[{key}]] sections)")
+            return []
+        return [TableReader(self.context, entry, self.path + (key, index)) for index, entry in enumerate(value)]
+
+    def finish(self) -> None:
+        for key in self.table:
+            if key not in self.known:
+                self.report(key, "unknown key" + _did_you_mean(key, self.known))
+
+
+def _did_you_mean(value: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _kind(value: Any) -> str:
+    return {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list",
+            dict: "a table"}.get(type(value), type(value).__name__)
+
+
+def https_url(value: str) -> str | None:
+    """A message if `value` is not an https address with a host, else None."""
+    match = re.fullmatch(r"https://([A-Za-z0-9.-]+\.[A-Za-z]{2,})(:\d+)?(/\S*)?", value)
+    return None if match else f"'{value}' is not an https:// address"
+
+
+def host_name(value: str) -> str | None:
+    ok = re.fullmatch(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", value)
+    return None if ok else f"'{value}' is not a host name like www.example.fi (lower case, no scheme or path)"
+
+
