@@ -16,11 +16,17 @@ from pathlib import Path
 from typing import Any, Callable
 
 from kivy.event import EventDispatcher, Observable
+from kivy.weakproxy import WeakProxy
 
 from kiosk.languages import LOCALE_DIR
 from kiosk.po import DOMAIN
 
 log = logging.getLogger(__name__)
+
+
+def N_(text: str) -> str:
+    """Marks a string for translation where it is translated later (by `gettext_for`)."""
+    return text
 
 
 class Translator(Observable):
@@ -62,7 +68,10 @@ class Translator(Observable):
                 del self._observers[uid]
                 continue
             args = ((element,) + rest,) if element_ref is not None else rest
-            func(*args, None, None, **kwargs)
+            try:
+                func(*args, None, None, **kwargs)
+            except ReferenceError:
+                del self._observers[uid]
         for listener in list(self._listeners):
             listener(language)
 
@@ -82,8 +91,11 @@ class Translator(Observable):
         # KV passes (element, key, value, rule, idmap); hold the element weakly so a
         # discarded widget is not kept alive by the translator (Kivy unbinds it on death).
         if len(largs) == 1 and isinstance(largs[0], tuple) and largs[0] \
-                and isinstance(largs[0][0], EventDispatcher):
-            self._observers[uid] = (func, weakref.ref(largs[0][0]), largs[0][1:], kwargs)
+                and isinstance(largs[0][0], (EventDispatcher, WeakProxy)):
+            element = largs[0][0]
+            # A WeakProxy is weak already; it raises ReferenceError once its widget is gone.
+            ref = (lambda proxy=element: proxy) if isinstance(element, WeakProxy) else weakref.ref(element)
+            self._observers[uid] = (func, ref, largs[0][1:], kwargs)
         else:
             self._observers[uid] = (func, None, largs, kwargs)
         return uid

@@ -7,6 +7,8 @@ the tests that check every string is translated. Plural forms are not used by th
 from __future__ import annotations
 
 import ast
+import json
+import re
 import struct
 import sys
 from dataclasses import dataclass
@@ -112,17 +114,72 @@ def compile_all(locale_dir: Path) -> list[Path]:
     return written
 
 
+def _quote(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def write_po(path: Path, language: str, messages: dict[str, list[str]], translations: dict[str, str]) -> None:
+    """Write a .po file with `messages` (msgid -> locations) in order, translated where known."""
+    out = ['msgid ""', 'msgstr ""', '"Content-Type: text/plain; charset=UTF-8\\n"', f'"Language: {language}\\n"', ""]
+    for msgid, locations in messages.items():
+        out.append("#: " + " ".join(locations))
+        out.append(f"msgid {_quote(msgid)}")
+        out.append(f"msgstr {_quote(translations.get(msgid, ''))}")
+        out.append("")
+    path.write_text("\n".join(out), encoding="utf-8")
+
+
+def update_all(locale_dir: Path, package_dir: Path) -> list[str]:
+    """Bring every .po up to date with the source: new strings added untranslated (English
+    gets its msgid), vanished ones dropped. Returns the untranslated msgids per language."""
+    messages = extract(source_files(package_dir))
+    untranslated = []
+    for po in sorted(locale_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        language = po.parent.parent.name
+        known = {e.msgid: e.msgstr for e in read_po(po) if e.msgid and not e.fuzzy}
+        if language == "en":
+            known = {m: known.get(m) or m for m in messages}
+        untranslated += [f"{language}: {m}" for m in messages if not known.get(m)]
+        write_po(po, language, {m: [loc.split(str(package_dir.parent) + "/")[-1] for loc in locs]
+                                for m, locs in messages.items()}, known)
+    return untranslated
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[0] != "compile":
-        print("usage: python -m kiosk.po compile LOCALE_DIR", file=sys.stderr)
-        return 2
-    try:
-        written = compile_all(Path(argv[1]))
-    except PoError as error:
-        print(error, file=sys.stderr)
-        return 1
-    print(f"compiled {len(written)} translation catalogues in {argv[1]}")
-    return 0
+    if len(argv) == 2 and argv[0] == "compile":
+        try:
+            written = compile_all(Path(argv[1]))
+        except PoError as error:
+            print(error, file=sys.stderr)
+            return 1
+        print(f"compiled {len(written)} translation catalogues in {argv[1]}")
+        return 0
+    if len(argv) == 3 and argv[0] == "update":
+        missing = update_all(Path(argv[1]), Path(argv[2]))
+        for line in missing:
+            print("untranslated:", line)
+        return 0
+    print("usage: python -m kiosk.po compile LOCALE_DIR | update LOCALE_DIR PACKAGE_DIR", file=sys.stderr)
+    return 2
+
+
+
+_MARKED = re.compile(r'''(?:\btr\._|\bN_)\(\s*"((?:[^"\\]|\\.)*)"\s*\)''')
+
+
+def extract(paths: list[Path]) -> dict[str, list[str]]:
+    """Strings marked for translation (tr._ and N_ calls) in Python and KV files -> where they occur."""
+    found: dict[str, list[str]] = {}
+    for path in paths:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            for match in _MARKED.finditer(line):
+                text = ast.literal_eval(f'"{match.group(1)}"')
+                found.setdefault(text, []).append(f"{path}:{number}")
+    return found
+
+
+def source_files(package_dir: Path) -> list[Path]:
+    return sorted(p for p in package_dir.rglob("*") if p.suffix in (".py", ".kv"))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,162 @@
+"""The `kiosk` command: run the kiosk, check files, render screenshots."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from pathlib import Path
+
+from kiosk import __version__
+
+EXIT_INVALID = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="Public self-service terminal.")
+    parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    commands = parser.add_subparsers(dest="command")
+
+    run = commands.add_parser("run", help="start the kiosk (the default)")
+    run.add_argument("--config", type=Path, help="a configuration file read after /etc/kiosk/kiosk.toml")
+
+    check = commands.add_parser("check-config", help="validate a configuration file and its catalogue")
+    check.add_argument("file", type=Path)
+
+    catalog = commands.add_parser("catalog", help="e-service catalogue tools")
+    catalog_commands = catalog.add_subparsers(dest="catalog_command", required=True)
+    catalog_check = catalog_commands.add_parser("check", help="validate a catalogue file")
+    catalog_check.add_argument("file", type=Path)
+    catalog_check.add_argument("--config", type=Path,
+                               help="the configuration whose languages the catalogue must cover")
+
+    shots = commands.add_parser("screenshots", help="render every screen to PNG files")
+    shots.add_argument("--out", type=Path, required=True)
+    shots.add_argument("--config", type=Path)
+    shots.add_argument("--looks", nargs="+", choices=("normal", "large", "contrast"))
+    shots.add_argument("--languages", nargs="+")
+    shots.add_argument("--screens", nargs="+")
+
+    commands.add_parser("hash-pin", help="print the hash of a staff PIN for [staff] pin_hash")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    command = args.command or "run"
+    if command == "check-config":
+        return check_config(args.file)
+    if command == "catalog":
+        return check_catalog(args.file, args.config)
+    if command == "hash-pin":
+        return hash_pin()
+    if command == "screenshots":
+        return screenshots(args)
+    return run(getattr(args, "config", None))
+
+
+def check_config(file: Path) -> int:
+    from kiosk import catalog, config
+
+    if not file.exists():
+        print(f"{file}: file not found", file=sys.stderr)
+        return EXIT_INVALID
+    loaded = config.load_config(file, system_file=Path("/nonexistent"))
+    problems = list(loaded.problems)
+    cat = None
+    if loaded.catalog_file.exists():
+        cat = catalog.load_catalog(loaded.catalog_file, loaded.languages.offered)
+        problems += cat.problems
+    if problems:
+        for problem in problems:
+            print(problem)
+        print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found", file=sys.stderr)
+        return EXIT_INVALID
+    print(config.summary(loaded))
+    if cat is not None:
+        print("catalogue: " + catalog.summary(cat))
+    print("configuration is valid")
+    return 0
+
+
+def check_catalog(file: Path, config_file: Path | None) -> int:
+    from kiosk import catalog, config
+
+    offered = config.load_config(config_file).languages.offered
+    cat = catalog.load_catalog(file, offered)
+    if cat.problems:
+        for problem in cat.problems:
+            print(problem)
+        print(f"{len(cat.problems)} problem{'s' if len(cat.problems) != 1 else ''} found", file=sys.stderr)
+        return EXIT_INVALID
+    print(catalog.summary(cat) + f"; languages {', '.join(offered)}")
+    print("catalogue is valid")
+    return 0
+
+
+def hash_pin() -> int:
+    from kiosk.config import hash_pin as make_hash
+
+    if sys.stdin.isatty():
+        pin = getpass.getpass("Staff PIN: ")
+        if getpass.getpass("Again: ") != pin:
+            print("the PINs differ", file=sys.stderr)
+            return 1
+    else:
+        pin = sys.stdin.readline().strip()
+    if not pin.isdigit() or not 4 <= len(pin) <= 12:
+        print("a staff PIN is 4 to 12 digits (it is typed on a number pad)", file=sys.stderr)
+        return 1
+    print(make_hash(pin, salt=os.urandom(16)))
+    return 0
+
+
+def build_app(config_file: Path | None):
+    """Load everything and return a KioskApp ready to run; Kivy is set up first."""
+    from kiosk import lockdown
+    from kiosk.catalog import Catalog, load_catalog
+    from kiosk.config import load_config
+    from kiosk.toml_schema import Problem
+
+    lockdown.prepare_environment()
+    loaded = load_config(config_file)
+    lockdown.configure_kivy(loaded.display)
+    if loaded.catalog_file.exists():
+        cat = load_catalog(loaded.catalog_file, loaded.languages.offered)
+    else:
+        cat = Catalog((), (), (), str(loaded.catalog_file),
+                      (Problem(str(loaded.catalog_file), None, "", "catalogue file not found"),))
+    from kiosk.app import KioskApp
+
+    return KioskApp(loaded, cat)
+
+
+def run(config_file: Path | None) -> int:
+    app = build_app(config_file)
+    app.run()
+    return 0
+
+
+def screenshots(args) -> int:
+    app = build_app(args.config)
+    from kiosk.screenshots import LOOKS, ScreenshotTour
+
+    languages = args.languages or None
+    if languages:
+        unknown = [code for code in languages if code not in app.tr.languages]
+        if unknown:
+            print(f"not offered by this configuration: {', '.join(unknown)}", file=sys.stderr)
+            return EXIT_INVALID
+    tour = ScreenshotTour(app, args.out, looks=tuple(args.looks or LOOKS), languages=languages,
+                          screens=args.screens)
+    app.bind(on_start=lambda *_: tour.start())
+    app.run()
+    print(f"{len(tour.written)} screenshots in {args.out}/<look>/<language>/<screen>.png")
+    return 0 if tour.written else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

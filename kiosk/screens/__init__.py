@@ -1,0 +1,46 @@
+"""The screen registry: every screen by name, created and its KV loaded on first use."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from kivy.lang import Builder
+
+HERE = Path(__file__).parent
+
+# name -> (module, class); the order is the order of a tour through the kiosk.
+SCREENS = {
+    "welcome": ("kiosk.screens.welcome", "WelcomeScreen"),
+    "needs": ("kiosk.screens.needs", "NeedsScreen"),
+    "categories": ("kiosk.screens.categories", "CategoriesScreen"),
+    "services": ("kiosk.screens.services", "ServicesScreen"),
+    "guide": ("kiosk.screens.guide", "GuideScreen"),
+    "open_service": ("kiosk.screens.open_service", "OpenServiceScreen"),
+    "help": ("kiosk.screens.help", "HelpScreen"),
+    "accessibility": ("kiosk.screens.accessibility", "AccessibilityScreen"),
+    "nondigital": ("kiosk.screens.nondigital", "NondigitalScreen"),
+    "end_session": ("kiosk.screens.end_session", "EndSessionScreen"),
+    "out_of_service": ("kiosk.screens.out_of_service", "OutOfServiceScreen"),
+}
+
+_loaded: set[str] = set()
+
+
+def load_kv(stem: str) -> None:
+    """Load `kiosk/screens/<stem>.kv` once per process."""
+    if stem not in _loaded:
+        Builder.load_file(str(HERE / f"{stem}.kv"))
+        _loaded.add(stem)
+
+
+def load_shared() -> None:
+    load_kv("widgets")
+    load_kv("root")
+
+
+def create_screen(name: str):
+    module_name, class_name = SCREENS[name]
+    module = importlib.import_module(module_name)
+    load_kv(module_name.rsplit(".", 1)[1])
+    return getattr(module, class_name)(name=name)

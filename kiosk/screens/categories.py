@@ -1,0 +1,17 @@
+from kivy.app import App
+
+from kiosk.screens.widgets import CardButton, KioskScreen
+
+
+class CategoriesScreen(KioskScreen):
+    """The catalogue's categories, as large choices."""
+
+    def refresh(self) -> None:
+        app = App.get_running_app()
+        language = app.tr.language
+        grid = self.ids.grid
+        grid.clear_widgets()
+        for category in app.catalog.categories:
+            card = CardButton(title=category.title.in_(language), summary=category.summary.in_(language))
+            card.bind(on_release=lambda _c, cid=category.id: app.journey.choose_category(cid))
+            grid.add_widget(card)

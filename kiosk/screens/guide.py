@@ -1,0 +1,39 @@
+from kivy.app import App
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+
+from kiosk.screens.widgets import KioskScreen
+
+
+class GuideScreen(KioskScreen):
+    """What you need before you start and the steps in order; one step per page when guided.
+
+    In guided mode page 0 is "what you need", pages 1..n are the steps.
+    """
+
+    heading = StringProperty("")
+    summary = StringProperty("")
+    needs = ListProperty()
+    steps = ListProperty()
+    strong_identification = BooleanProperty(False)
+    guided = BooleanProperty(False)
+    page = NumericProperty(0)
+
+    def refresh(self) -> None:
+        app = App.get_running_app()
+        service = app.catalog.service(app.journey.service_id)
+        if service is None:
+            return
+        texts = service.in_(app.tr.language)
+        self.heading = texts.title
+        self.summary = texts.summary
+        self.needs = list(texts.needs)
+        self.steps = list(texts.steps)
+        self.strong_identification = service.strong_identification
+        self.guided = app.journey.guided
+        self.page = min(app.journey.step, len(self.steps))
+
+    def turn(self, delta: int) -> None:
+        app = App.get_running_app()
+        app.journey.step = max(0, min(len(self.steps), self.page + delta))
+        self.page = app.journey.step
+        self.ids.scroll.scroll_y = 1

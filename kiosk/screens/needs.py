@@ -1,0 +1,5 @@
+from kiosk.screens.widgets import KioskScreen
+
+
+class NeedsScreen(KioskScreen):
+    """"How can we help you?": the four levels of need of the digital-support model."""

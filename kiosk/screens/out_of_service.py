@@ -1,0 +1,24 @@
+from kivy.app import App
+
+from kiosk.i18n import N_
+from kiosk.screens.widgets import KioskLabel, KioskScreen
+
+
+class OutOfServiceScreen(KioskScreen):
+    """Shown instead of anything a person could use when the kiosk cannot be trusted to
+    work (a broken configuration, later a failed wipe). Every offered language at once,
+    because nobody can choose one here."""
+
+    chrome = False
+    session_controls = False
+
+    def refresh(self) -> None:
+        app = App.get_running_app()
+        box = self.ids.messages
+        box.clear_widgets()
+        for language in app.tr.languages:
+            box.add_widget(KioskLabel(style="heading", halign="center",
+                                      text=app.tr.gettext_for(language, N_("This terminal is out of service"))))
+            box.add_widget(KioskLabel(halign="center", text=app.tr.gettext_for(
+                language, N_("Staff have been told. Please use another terminal or ask the staff."))))
+        box.add_widget(KioskLabel(style="muted", halign="center", text=f"{app.kiosk_config.site.kiosk_id}"))

@@ -1,0 +1,59 @@
+"""The kiosk's one window: a top bar (Back, Home), the screens, and a bottom bar
+(languages, Accessibility, Help, End session) in the same place on every screen."""
+
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.properties import BooleanProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import NoTransition
+
+from kiosk.languages import NATIVE_NAMES
+from kiosk.screens import create_screen
+from kiosk.screens.widgets import BarButton
+
+# Screens where Back and Home make no sense.
+NO_TOP_BAR = ("welcome", "end_session")
+
+
+class KioskRoot(BoxLayout):
+    chrome_hidden = BooleanProperty(False)
+    top_hidden = BooleanProperty(True)
+    session_controls = BooleanProperty(False)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.app = App.get_running_app()
+        # No sliding: a calm screen change that a person with low vision does not lose.
+        self.ids.manager.transition = NoTransition()
+        self._language_buttons: dict[str, BarButton] = {}
+        for code in self.app.tr.languages:
+            button = BarButton(text=NATIVE_NAMES.get(code, code))
+            button.bind(on_release=lambda _b, code=code: self.app.switch_language(code))
+            self._language_buttons[code] = button
+            self.ids.languages.add_widget(button)
+        self.app.tr.on_language(self._on_language)
+        self.app.journey.bind(screen=self._show)
+        self._on_language(self.app.tr.language)
+        self._show(self.app.journey, self.app.journey.screen)
+
+    def screen(self, name: str):
+        """The screen called `name`, created and loaded on first use."""
+        manager = self.ids.manager
+        if not manager.has_screen(name):
+            manager.add_widget(create_screen(name))
+        return manager.get_screen(name)
+
+    def _show(self, _journey, name: str) -> None:
+        screen = self.screen(name)
+        self.chrome_hidden = not screen.chrome
+        self.top_hidden = name in NO_TOP_BAR
+        self.session_controls = screen.session_controls
+        self.ids.manager.current = name
+
+    def _on_language(self, language: str) -> None:
+        for code, button in self._language_buttons.items():
+            button.kind = "selected" if code == language else "bar"
+        current = self.ids.manager.current_screen
+        if current is not None:
+            current.refresh()

@@ -1,0 +1,80 @@
+"""Widgets every screen is built from: large, legible, themed, acting on release only."""
+
+from __future__ import annotations
+
+from kivy.properties import BooleanProperty, ColorProperty, ListProperty, OptionProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.screenmanager import Screen
+
+BUTTON_KINDS = ("secondary", "primary", "help", "danger", "selected", "bar")
+
+
+class Hideable:
+    """`hidden: True` takes a widget out of sight, out of touch and out of the layout."""
+
+    hidden = BooleanProperty(False)
+
+    def on_hidden(self, _instance, hidden: bool) -> None:
+        self.opacity = 0 if hidden else 1
+        self.disabled = hidden
+
+
+class KioskLabel(Hideable, Label):
+    """Text that wraps to its width and is as tall as its lines."""
+
+    style = OptionProperty("body", options=("body", "title", "heading", "muted", "hero", "step"))
+
+
+class ThemedButton(Hideable, ButtonBehavior, Label):
+    """A button that acts on release (WCAG 2.5.2) and is never smaller than a fingertip.
+
+    `kind` picks its colours from the theme; `speech_label` is what speech mode will say
+    when the visible text alone would not do.
+    """
+
+    kind = OptionProperty("secondary", options=BUTTON_KINDS)
+    speech_label = StringProperty("")
+    bg = ColorProperty((1, 1, 1, 1))
+
+
+class KioskButton(ThemedButton):
+    """A button as wide as its place, its text wrapping inside."""
+
+
+class BarButton(ThemedButton):
+    """A button of the top or bottom bar: as wide as its text."""
+
+
+class CardButton(Hideable, ButtonBehavior, BoxLayout):
+    """A large choice with a title and a one-line explanation under it."""
+
+    title = StringProperty("")
+    summary = StringProperty("")
+    kind = OptionProperty("secondary", options=BUTTON_KINDS)
+    speech_label = StringProperty("")
+    bg = ColorProperty((1, 1, 1, 1))
+    fg = ColorProperty((0, 0, 0, 1))
+
+
+class TextBlock(BoxLayout):
+    """A heading with paragraphs or a list under it, on a card."""
+
+    heading = StringProperty("")
+    lines = ListProperty()
+    numbered = BooleanProperty(False)
+
+
+class KioskScreen(Screen):
+    """A screen of the kiosk. `chrome` says whether the bars show; `refresh()` rebuilds
+    content that comes from data (the catalogue), on entering and on a language switch."""
+
+    chrome = BooleanProperty(True)
+    session_controls = BooleanProperty(True)
+
+    def on_pre_enter(self, *_args) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Rebuild data-driven content; screens with only KV text need nothing here."""

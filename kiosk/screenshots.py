@@ -1,0 +1,91 @@
+"""`kiosk screenshots`: every screen, in every offered language and look, as PNG files.
+
+For reviewers, translators and the accessibility work: `DIR/<look>/<language>/<screen>.png`
+plus `DIR/manifest.json`, which lists the visible texts of each picture.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+from typing import Iterator
+
+from kivy.clock import Clock
+
+from kiosk.screens import SCREENS
+from kiosk.screens.walk import visible_texts
+
+log = logging.getLogger(__name__)
+
+LOOKS = ("normal", "large", "contrast")
+
+
+def set_look(app, look: str) -> None:
+    app.look.contrast = look == "contrast"
+    app.look.set_text_scale(2.0 if look == "large" else 1.0)
+
+
+def stage(app, screen: str) -> None:
+    """Put the journey where `screen` shows real content (a category, a service)."""
+    journey = app.journey
+    if app.catalog.services:
+        service = app.catalog.services[0]
+        journey.category_id = service.category
+        journey.service_id = service.id
+    journey.history = [] if screen in ("welcome", "out_of_service") else ["welcome", "needs"]
+    journey.screen = screen
+
+
+class ScreenshotTour:
+    """Drives a running KioskApp through every picture, a few frames apart, then stops it."""
+
+    def __init__(self, app, out: Path, looks=LOOKS, languages=None, screens=None) -> None:
+        self.app = app
+        self.out = out
+        self.looks = looks
+        self.languages = languages or app.tr.languages
+        if app.out_of_service:
+            screens = ["out_of_service"]
+        self.screens = screens or [s for s in SCREENS if s != "out_of_service"]
+        self.manifest: dict[str, list[str]] = {}
+        self.written: list[Path] = []
+        self._steps = self._plan()
+
+    def start(self) -> None:
+        Clock.schedule_once(self._next, 0.5)
+
+    def _plan(self) -> Iterator[Path]:
+        for look in self.looks:
+            for language in self.languages:
+                for screen in self.screens:
+                    set_look(self.app, look)
+                    self.app.switch_language(language)
+                    stage(self.app, screen)
+                    yield self.out / look / language / f"{screen}.png"
+
+    def _next(self, _dt) -> None:
+        try:
+            target = next(self._steps)
+        except StopIteration:
+            self._finish()
+            return
+        # Two frames: one to lay out the new state, one to draw it.
+        Clock.schedule_once(lambda _dt: Clock.schedule_once(lambda _dt: self._shoot(target), 0), 0)
+
+    def _shoot(self, target: Path) -> None:
+        from kivy.core.window import Window
+
+        target.parent.mkdir(parents=True, exist_ok=True)
+        written = Window.screenshot(name=str(target.with_name(target.stem + "-.png")))
+        shutil.move(written, target)
+        self.written.append(target)
+        self.manifest[str(target.relative_to(self.out))] = visible_texts(self.app.root)
+        Clock.schedule_once(self._next, 0)
+
+    def _finish(self) -> None:
+        (self.out / "manifest.json").write_text(json.dumps(self.manifest, ensure_ascii=False, indent=1),
+                                                encoding="utf-8")
+        log.info("wrote %d screenshots to %s", len(self.written), self.out)
+        self.app.stop()
