@@ -31,6 +31,8 @@ DEVICE_KINDS = {
     "browser": ("chromium", "fake"),
     "fleet": ("mqtt", "fake", "none"),
 }
+# Texts given per language; a site's file replaces them whole.
+LOCALIZED_KEYS = frozenset({("site", "name"), ("site", "place"), ("help", "phone_hours"), ("help", "on_site")})
 PIN_HASH_FORMAT = r"pbkdf2-sha256\$\d{5,7}\$[0-9a-f]{32}\$[0-9a-f]{64}"
 
 
@@ -139,8 +141,9 @@ def load_config(extra: Path | str | None = None, *, system_file: Path = SYSTEM_F
             sources.append(source)
     data: dict = {}
     for source in sources:
-        data = merge(data, source.data)
-    context = Context(sources, problems)
+        data = merge(data, source.data, LOCALIZED_KEYS)
+    defaults = sources[0].data if sources and sources[0].file == str(DEFAULTS_FILE) else {}
+    context = Context(sources, problems, fallbacks=defaults)
     return _parse(data, context, tuple(s.file for s in sources))
 
 
@@ -215,11 +218,11 @@ def _site(r: TableReader, offered: tuple[str, ...]) -> SiteConfig:
                         hint="lower-case letters, digits and '-', like 'helsinki-oodi-03'")
     place = localized(r, "place", offered, required=False)
     r.finish()
-    return SiteConfig(name, kiosk_id or "unknown", place)
+    return SiteConfig(name, kiosk_id, place)
 
 
 def _catalog_file(r: TableReader, context: Context) -> Path:
-    value = r.string("file", "")
+    value = r.string("file")
     r.finish()
     if not value:
         return PACKAGED_CATALOG
@@ -251,7 +254,7 @@ def _display(r: TableReader) -> DisplayConfig:
         height=r.number("height", minimum=480, maximum=4320, unit="pixels"),
         dpi=r.number("dpi", minimum=50, maximum=600, integer=False, unit="dots per inch"),
         input=r.string("input", choices=INPUT_PROVIDERS),
-        input_device=r.string("input_device", "", pattern=r"/dev/input/\S+",
+        input_device=r.string("input_device", pattern=r"/dev/input/\S+",
                               hint="a device path like /dev/input/event3"),
         show_cursor=r.boolean("show_cursor"),
     )
@@ -260,7 +263,7 @@ def _display(r: TableReader) -> DisplayConfig:
 
 
 def _devices(r: TableReader) -> DevicesConfig:
-    values = {name: r.string(name, kinds[0] if name != "browser" else "chromium", choices=kinds)
+    values = {name: r.string(name, choices=kinds)
               for name, kinds in DEVICE_KINDS.items()}
     r.finish()
     return DevicesConfig(**values)
@@ -269,15 +272,15 @@ def _devices(r: TableReader) -> DevicesConfig:
 def _help(r: TableReader, offered: tuple[str, ...]) -> HelpConfig:
     phone = r.string("phone", pattern=r"\+?[0-9 ()-]{3,20}", hint="digits and spaces, like '0295 000'")
     hours = localized(r, "phone_hours", offered, required=False)
-    chat = r.string("chat_url", "", pattern=r"https://\S+", hint="an https:// address")
-    video = r.string("video_url", "", pattern=r"https://\S+", hint="an https:// address")
+    chat = r.string("chat_url", pattern=r"https://\S+", hint="an https:// address")
+    video = r.string("video_url", pattern=r"https://\S+", hint="an https:// address")
     on_site = localized(r, "on_site", offered)
     r.finish()
-    return HelpConfig(phone or "0295 000", hours, chat, video, on_site)
+    return HelpConfig(phone, hours, chat, video, on_site)
 
 
 def _staff(r: TableReader) -> StaffConfig:
-    pin_hash = r.string("pin_hash", "", pattern=PIN_HASH_FORMAT,
+    pin_hash = r.string("pin_hash", pattern=PIN_HASH_FORMAT,
                         hint="make one with 'kiosk hash-pin'")
     r.finish()
     return StaffConfig(pin_hash)

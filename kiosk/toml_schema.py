@@ -86,12 +86,13 @@ class KeyLines:
                 depth = max(0, _bracket_balance(stripped[key.end():]))
 
     def _resolve(self, names: list[str], array_counts: dict[KeyPath, int]) -> KeyPath:
+        """The path of a table header; a prefix naming an array of tables means its last entry."""
         path: KeyPath = ()
-        for name in names:
+        for name in names[:-1]:
             path = path + (name,)
             if path in array_counts:
                 path = path + (array_counts[path],)
-        return path
+        return path + (names[-1],)
 
     def line_of(self, path: KeyPath) -> int | None:
         """The line of `path`, or of its nearest ancestor that has one."""
@@ -146,23 +147,32 @@ def read_source(path: Path | str, problems: list[Problem], text: str | None = No
     return Source(name, data, KeyLines(text))
 
 
-def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Deep-merge tables; any other value in `override` replaces the one in `base`."""
+def merge(base: dict[str, Any], override: dict[str, Any], atomic: frozenset[KeyPath] = frozenset(),
+          _path: KeyPath = ()) -> dict[str, Any]:
+    """Deep-merge tables; any other value in `override` replaces the one in `base`, and so do
+    the tables at the `atomic` paths (a text per language is replaced whole, not mixed)."""
     out = dict(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
+        path = _path + (key,)
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and path not in atomic:
+            out[key] = merge(out[key], value, atomic, path)
         else:
             out[key] = value
     return out
 
 
 class Context:
-    """Where values came from, and the list of problems found in them."""
+    """Where values came from, the problems found in them, and what to use instead.
 
-    def __init__(self, sources: list[Source], problems: list[Problem]) -> None:
+    `fallbacks` is the packaged defaults' data: a wrong value in a site's file falls back
+    to the packaged one, so the kiosk still has every value it needs to draw a screen.
+    """
+
+    def __init__(self, sources: list[Source], problems: list[Problem],
+                 fallbacks: dict[str, Any] | None = None) -> None:
         self.sources = sources
         self.problems = problems
+        self.fallbacks = fallbacks or {}
 
     def source_of(self, path: KeyPath) -> Source | None:
         for source in reversed(self.sources):
@@ -179,6 +189,15 @@ class Context:
         line = source.lines.line_of(path) if source else None
         self.problems.append(Problem(file, line, dotted(path), message))
 
+    def fallback(self, path: KeyPath) -> Any:
+        value: Any = self.fallbacks
+        for part in path:
+            if isinstance(value, dict) and part in value:
+                value = value[part]
+            else:
+                return None
+        return value
+
 
 _MISSING = object()
 
@@ -186,8 +205,9 @@ _MISSING = object()
 class TableReader:
     """Reads typed values from one TOML table.
 
-    Every getter returns a usable value (the default when the file's value is wrong), so
-    one pass collects every problem. `finish()` reports keys nobody asked for.
+    Every getter returns a usable value (the given default, else the packaged default,
+    else an empty one) when the file's value is wrong, so one pass collects every problem.
+    `finish()` reports keys nobody asked for.
     """
 
     def __init__(self, context: Context, table: Any, path: KeyPath) -> None:
@@ -204,13 +224,19 @@ class TableReader:
     def report(self, key: str | int | None, message: str) -> None:
         self.context.report(self.path + ((key,) if key is not None else ()), message)
 
-    def _get(self, key: str, default: Any, required: bool) -> Any:
+    def _get(self, key: str, default: Any, empty: Any, required: bool = False) -> tuple[Any, Any]:
+        """(value or _MISSING, what to use instead when it is missing or wrong)."""
         self.known.append(key)
+        fallback = default
+        if fallback is _MISSING:
+            fallback = self.context.fallback(self.path + (key,))
+            if fallback is None:
+                fallback = empty
         if key in self.table:
-            return self.table[key]
-        if required:
+            return self.table[key], fallback
+        if required or default is _MISSING:
             self.report(None, f"the key '{key}' is missing")
-        return _MISSING if default is _MISSING else default
+        return _MISSING, fallback
 
     def has(self, key: str) -> bool:
         return key in self.table
@@ -218,68 +244,62 @@ class TableReader:
     def string(self, key: str, default: Any = _MISSING, *, pattern: str | None = None,
                choices: Iterable[str] | None = None, hint: str = "",
                required: bool = False, allow_empty: bool = True) -> str:
-        value = self._get(key, default, required or default is _MISSING)
+        value, fallback = self._get(key, default, "", required)
         if value is _MISSING:
-            return ""
-        if value is default:
-            return value
+            return fallback
         if not isinstance(value, str):
             self.report(key, f"must be text, not {_kind(value)}")
-            return default if default is not _MISSING else ""
+            return fallback
         if not allow_empty and not value.strip():
             self.report(key, "must not be empty")
-            return default if default is not _MISSING else value
+            return fallback
         if choices is not None:
             choices = list(choices)
             if value not in choices:
                 self.report(key, f"'{value}' is not one of {', '.join(choices)}" + _did_you_mean(value, choices))
-                return default if default is not _MISSING else value
+                return fallback
         if pattern and value and not re.fullmatch(pattern, value):
             self.report(key, f"'{value}' is not valid" + (f": {hint}" if hint else ""))
-            return default if default is not _MISSING else value
+            return fallback
         return value
 
     def number(self, key: str, default: Any = _MISSING, *, minimum: float | None = None,
                maximum: float | None = None, integer: bool = True, unit: str = "") -> Any:
-        value = self._get(key, default, default is _MISSING)
+        value, fallback = self._get(key, default, 0)
         if value is _MISSING:
-            return 0
-        if value is default:
-            return value
+            return fallback
         ok = isinstance(value, int) and not isinstance(value, bool)
         if not integer:
             ok = ok or isinstance(value, float)
         if not ok:
             self.report(key, f"must be {'a whole number' if integer else 'a number'}"
                         + (f" of {unit}" if unit else "") + f", not {_kind(value)}")
-            return default if default is not _MISSING else 0
+            return fallback
         if minimum is not None and value < minimum or maximum is not None and value > maximum:
             bounds = (f"between {minimum} and {maximum}" if minimum is not None and maximum is not None
                       else f"at least {minimum}" if minimum is not None else f"at most {maximum}")
             self.report(key, f"{value} is out of range: must be {bounds}" + (f" {unit}" if unit else ""))
-            return default if default is not _MISSING else value
+            return fallback
         return value
 
     def boolean(self, key: str, default: Any = _MISSING) -> bool:
-        value = self._get(key, default, default is _MISSING)
+        value, fallback = self._get(key, default, False)
         if value is _MISSING:
-            return False
+            return fallback
         if not isinstance(value, bool):
             self.report(key, f"must be true or false, not {_kind(value)}")
-            return bool(default) if default is not _MISSING else False
+            return fallback
         return value
 
     def strings(self, key: str, default: Any = _MISSING, *, item: Callable[[str], str | None] | None = None,
                 allow_empty: bool = False) -> tuple[str, ...]:
         """A list of texts; `item` returns a message for a bad entry, or None."""
-        value = self._get(key, default, default is _MISSING)
+        value, fallback = self._get(key, default, ())
         if value is _MISSING:
-            return ()
-        if value is default:
-            return tuple(value)
+            return tuple(fallback)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             self.report(key, "must be a list of texts, like [\"a\", \"b\"]")
-            return tuple(default) if default is not _MISSING else ()
+            return tuple(fallback)
         if not value and not allow_empty:
             self.report(key, "must not be empty")
         good = []
@@ -292,12 +312,14 @@ class TableReader:
         return tuple(good)
 
     def sub(self, key: str, required: bool = False) -> "TableReader":
-        value = self._get(key, {}, required)
-        return TableReader(self.context, value, self.path + (key,))
+        value, _ = self._get(key, {}, {}, required)
+        return TableReader(self.context, {} if value is _MISSING else value, self.path + (key,))
 
     def tables(self, key: str, required: bool = False) -> list["TableReader"]:
         """An array of tables ([[key]] in the file)."""
-        value = self._get(key, [], required)
+        value, _ = self._get(key, [], [], required)
+        if value is _MISSING:
+            return []
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             self.report(key, f"must be a list of tables ([[{key}]] sections)")
             return []

@@ -1,0 +1,109 @@
+"""A real KioskApp in a real Kivy window on Xvfb, driven with simulated touches.
+
+An App cannot run twice in one process, so one app serves the whole GUI test session and
+every test starts from a freshly ended session (`fresh_app`).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.catalog import load_catalog
+from kiosk.config import DEMO_FILE, load_config
+
+SETTLE_FRAMES = 4
+
+
+class Driver:
+    """Frames and touches for tests: `tap(widget)` presses and releases it like a finger."""
+
+    def __init__(self, app) -> None:
+        from kivy.base import EventLoop
+
+        self.app = app
+        self.loop = EventLoop
+
+    def frames(self, count: int = SETTLE_FRAMES) -> None:
+        for _ in range(count):
+            self.loop.idle()
+
+    def press(self, widget):
+        from kivy.tests.common import UnitTestTouch
+        from kivy.uix.scrollview import ScrollView
+
+        # A person scrolls to a button before touching it.
+        parent = widget.parent
+        while parent is not None and parent is not parent.parent:
+            if isinstance(parent, ScrollView):
+                parent.scroll_to(widget, padding=10, animate=False)
+                self.frames()
+                break
+            parent = parent.parent
+        x, y = widget.to_window(*widget.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.frames()
+        return touch
+
+    def tap(self, widget) -> None:
+        touch = self.press(widget)
+        touch.touch_up()
+        self.frames()
+
+    @property
+    def root(self):
+        return self.app.root
+
+    def screen(self):
+        return self.app.root.ids.manager.current_screen
+
+    def ids(self):
+        return self.screen().ids
+
+    def bar(self, name: str):
+        return self.app.root.ids[name]
+
+    def texts(self) -> list[str]:
+        from kiosk.screens.walk import visible_texts
+
+        return visible_texts(self.app.root)
+
+    def button(self, text: str):
+        """The visible, touchable widget whose text (or title) is `text`."""
+        from kiosk.screens.walk import touchables
+
+        for widget in touchables(self.app.root):
+            if getattr(widget, "text", None) == text or getattr(widget, "title", None) == text:
+                return widget
+        raise AssertionError(f"no touchable '{text}' on screen {self.app.journey.screen}; "
+                             f"visible: {self.texts()}")
+
+
+@pytest.fixture(scope="session")
+def gui(xvfb_display):
+    from kiosk import lockdown
+
+    config = load_config(DEMO_FILE)
+    lockdown.configure_kivy(config.display)
+    catalog = load_catalog(config.catalog_file, config.languages.offered)
+
+    from kivy.base import runTouchApp, stopTouchApp
+
+    from kiosk.app import KioskApp
+
+    app = KioskApp(config, catalog)
+    app._run_prepare()
+    runTouchApp(embedded=True)
+    driver = Driver(app)
+    driver.frames(10)
+    yield driver
+    app.stop()
+    stopTouchApp()
+
+
+@pytest.fixture
+def fresh_app(gui):
+    gui.app.end_session()
+    gui.frames()
+    assert gui.app.journey.screen == "welcome"
+    return gui

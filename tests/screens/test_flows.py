@@ -1,0 +1,166 @@
+"""A citizen's way through the kiosk, tapped on real screens."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.gui
+
+
+def start(gui) -> None:
+    gui.tap(gui.ids()["start_button"])
+    assert gui.app.journey.screen == "needs"
+
+
+def test_welcome_shows_site_and_languages_by_their_own_names(fresh_app):
+    texts = fresh_app.texts()
+    assert "Esimerkkikirjasto" in texts
+    assert "Kosketa aloittaaksesi" in texts
+    for name in ("Suomi", "Svenska", "English"):
+        assert name in texts
+    # No session yet, so nothing to end; help and accessibility are there already.
+    assert "Lopeta istunto" not in texts
+    assert "Apua" in texts and "Saavutettavuus" in texts
+
+
+def test_touch_to_start_opens_the_four_levels_of_need(fresh_app):
+    start(fresh_app)
+    texts = fresh_app.texts()
+    assert "Miten voimme auttaa?" in texts
+    for title in ("Osaan itse", "Opasta minua vaihe vaiheelta", "Haluan, että ihminen auttaa minua",
+                  "En pysty käyttämään verkkopalveluja"):
+        assert title in texts
+
+
+@pytest.mark.parametrize("choice, screen, guided", [
+    ("Osaan itse", "categories", False),
+    ("Opasta minua vaihe vaiheelta", "categories", True),
+    ("Haluan, että ihminen auttaa minua", "help", False),
+    ("En pysty käyttämään verkkopalveluja", "nondigital", False),
+])
+def test_each_level_leads_to_its_screen(fresh_app, choice, screen, guided):
+    start(fresh_app)
+    fresh_app.tap(fresh_app.button(choice))
+    assert fresh_app.app.journey.screen == screen
+    assert fresh_app.app.journey.guided is guided
+
+
+def test_catalogue_to_service_guide_to_address(fresh_app):
+    start(fresh_app)
+    fresh_app.tap(fresh_app.button("Osaan itse"))
+    fresh_app.tap(fresh_app.button("Verot"))
+    assert fresh_app.app.journey.screen == "services"
+    assert "Verot" in fresh_app.texts()
+    fresh_app.tap(fresh_app.button("OmaVero: verokortti ja veroilmoitus"))
+    assert fresh_app.app.journey.screen == "guide"
+    texts = fresh_app.texts()
+    assert "Ennen kuin aloitat, tarvitset:" in texts
+    assert any("Valitse Kirjaudu OmaVeroon" in t for t in texts)  # every step listed at once
+    fresh_app.tap(fresh_app.button("Avaa palvelu"))
+    assert fresh_app.app.journey.screen == "open_service"
+    texts = fresh_app.texts()
+    assert "https://www.vero.fi/omavero" in texts
+    assert "Tämä pääte ei vielä voi avata verkkopalveluja" in texts
+    # Not a dead end: back to the guide, or help.
+    fresh_app.tap(fresh_app.button("Takaisin ohjeeseen"))
+    assert fresh_app.app.journey.screen == "guide"
+
+
+def test_guided_mode_shows_one_step_per_page(fresh_app):
+    start(fresh_app)
+    fresh_app.tap(fresh_app.button("Opasta minua vaihe vaiheelta"))
+    fresh_app.tap(fresh_app.button("Terveys"))
+    fresh_app.tap(fresh_app.button("OmaKanta: reseptit ja terveystiedot"))
+    steps = fresh_app.app.catalog.service("omakanta").in_("fi").steps
+    texts = fresh_app.texts()
+    assert "Ennen kuin aloitat" in texts and steps[0] not in texts
+    for number, step in enumerate(steps, start=1):
+        fresh_app.tap(fresh_app.button("Seuraava"))
+        texts = fresh_app.texts()
+        assert f"Vaihe {number}/{len(steps)}" in texts
+        assert step in texts
+        assert [s for s in steps if s in texts] == [step]
+    with pytest.raises(AssertionError):
+        fresh_app.button("Seuraava")  # the last step has no Next, only Open the service
+    fresh_app.tap(fresh_app.button("Edellinen"))
+    assert steps[-2] in fresh_app.texts()
+
+
+def test_back_and_home_are_consistent(fresh_app):
+    start(fresh_app)
+    fresh_app.tap(fresh_app.button("Osaan itse"))
+    fresh_app.tap(fresh_app.button("Työ"))
+    fresh_app.tap(fresh_app.bar("back_button"))
+    assert fresh_app.app.journey.screen == "categories"
+    fresh_app.tap(fresh_app.bar("home_button"))
+    assert fresh_app.app.journey.screen == "needs"
+
+
+def test_language_switch_rerenders_the_current_screen_in_place(fresh_app):
+    start(fresh_app)
+    fresh_app.tap(fresh_app.button("Osaan itse"))
+    fresh_app.tap(fresh_app.button("Raha ja etuudet"))
+    screen = fresh_app.screen()
+    fresh_app.tap(fresh_app.button("Svenska"))
+    assert fresh_app.screen() is screen  # same screen, not rebuilt or restarted
+    texts = fresh_app.texts()
+    assert "FPA: förmåner och ansökningar" in texts
+    assert "Pengar och förmåner" in texts
+    assert "Hjälp" in texts and "Avsluta sessionen" in texts
+    assert "Raha ja etuudet" not in texts
+    fresh_app.tap(fresh_app.button("English"))
+    assert "Kela: benefits and applications" in fresh_app.texts()
+    assert fresh_app.app.journey.screen == "services"
+
+
+SESSION_SCREENS = ["needs", "categories", "services", "guide", "open_service", "help",
+                   "accessibility", "nondigital"]
+
+
+@pytest.mark.parametrize("screen", SESSION_SCREENS)
+@pytest.mark.parametrize("target, bar_button", [("accessibility", "accessibility_button"),
+                                                ("help", "help_button"),
+                                                ("end_session", "end_button")])
+def test_accessibility_help_and_end_session_one_tap_from_every_screen(fresh_app, screen, target, bar_button):
+    from kiosk.screenshots import stage
+
+    start(fresh_app)
+    stage(fresh_app.app, screen)
+    fresh_app.frames()
+    button = fresh_app.bar(bar_button)
+    assert not button.disabled and button.opacity == 1 and button.width > 0
+    fresh_app.tap(button)
+    assert fresh_app.app.journey.screen == target
+
+
+def test_end_session_asks_first_and_then_resets_everything(fresh_app):
+    start(fresh_app)
+    fresh_app.tap(fresh_app.button("Svenska"))
+    fresh_app.tap(fresh_app.bar("accessibility_button"))
+    fresh_app.tap(fresh_app.button("Största text"))
+    fresh_app.tap(fresh_app.button("Hög kontrast"))
+    assert fresh_app.app.look.text_scale == 2.0 and fresh_app.app.look.contrast
+    fresh_app.tap(fresh_app.bar("end_button"))
+    assert fresh_app.app.journey.screen == "end_session"
+    assert "Allt du gjorde här raderas:" in fresh_app.texts()
+    fresh_app.tap(fresh_app.button("Nej, fortsätt"))
+    assert fresh_app.app.journey.screen == "accessibility"
+    fresh_app.tap(fresh_app.bar("end_button"))
+    fresh_app.tap(fresh_app.button("Ja, avsluta och radera allt"))
+    app = fresh_app.app
+    assert app.journey.screen == "welcome"
+    assert app.tr.language == "fi" and not app.look.contrast and app.look.text_scale == 1.0
+    assert app.journey.history == [] and app.journey.service_id == ""
+    assert "Kosketa aloittaaksesi" in fresh_app.texts()
+
+
+def test_text_size_scales_text_live(fresh_app):
+    from kivy.metrics import Metrics
+
+    start(fresh_app)
+    title = next(w for w in fresh_app.screen().walk() if getattr(w, "text", "") == "Miten voimme auttaa?")
+    before = title.font_size
+    fresh_app.app.look.set_text_scale(2.0)
+    fresh_app.frames()
+    assert Metrics.fontscale == 2.0
+    assert title.font_size == pytest.approx(before * 2)

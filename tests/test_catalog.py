@@ -1,0 +1,114 @@
+from kiosk.catalog import domain_covers, load_catalog
+from kiosk.config import PACKAGED_CATALOG
+
+LANGS = ("fi", "sv", "en")
+
+# The services of CONTEXT.md's table, by the domain of their address.
+CONTEXT_DOMAINS = ("kela.fi", "vero.fi", "kanta.fi", "suomi.fi", "tyomarkkinatori.fi", "dvv.fi",
+                   "traficom.fi", "poliisi.fi", "enterfinland.fi")
+CATEGORIES = ("money", "taxes", "health", "work", "housing", "permits", "vehicles", "immigration", "library")
+
+
+def test_packaged_catalogue_is_valid_and_complete():
+    catalog = load_catalog(PACKAGED_CATALOG, LANGS)
+    assert catalog.problems == ()
+    assert tuple(c.id for c in catalog.categories) == CATEGORIES
+    for domain in CONTEXT_DOMAINS:
+        assert any(domain in s.domains and domain_covers(domain, s.url.split("/")[2]) for s in catalog.services), domain
+    for service in catalog.services:
+        assert service.url.startswith("https://")
+        for language in LANGS:
+            texts = service.in_(language)
+            assert texts.title and texts.summary and texts.steps and texts.needs and texts.offline
+    assert "tunnistus.suomi.fi" in catalog.allowed_domains()
+    assert catalog.service("enterfinland") is None and not catalog.service("enter-finland").strong_identification
+    assert catalog.service("omavero").strong_identification
+
+
+SERVICE = """
+[identification]
+domains = ["tunnistus.suomi.fi"]
+
+[[category]]
+id = "taxes"
+title = { fi = "Verot", sv = "Skatter", en = "Taxes" }
+summary = { fi = "a", sv = "b", en = "c" }
+"""
+
+
+def service(id_="vero", url="https://www.vero.fi/omavero", category="taxes", en_steps='["1", "2"]', extra=""):
+    blocks = "".join(f"""
+[service.{lang}]
+title = "T"
+summary = "S"
+needs = ["N"]
+steps = {en_steps if lang == "en" else '["1", "2"]'}
+offline = "O"
+""" for lang in LANGS)
+    return f"""
+[[service]]
+id = "{id_}"
+category = "{category}"
+url = "{url}"
+domains = ["vero.fi"]
+strong_identification = true
+{extra}{blocks}"""
+
+
+def check(tmp_path, text):
+    path = tmp_path / "catalog.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_catalog(path, LANGS)
+
+
+def test_a_minimal_catalogue_is_valid(tmp_path):
+    catalog = check(tmp_path, SERVICE + service())
+    assert catalog.problems == ()
+    assert catalog.allowed_domains() == ["tunnistus.suomi.fi", "vero.fi"]
+
+
+def test_problems_are_found_with_lines(tmp_path):
+    text = SERVICE + service() + service(url="http://www.vero.fi") + service(id_="x", category="tax") \
+        + service(id_="y", url="https://example.com/") + service(id_="z", en_steps='["1"]')
+    catalog = check(tmp_path, text)
+    lines = text.splitlines()
+    found = {(p.key, p.message.split(" (")[0].split(":")[0]) for p in catalog.problems}
+    assert ("service[1].id", "'vero' is used by another service") in found
+    assert ("service[1].url", "'http") in {(k, m[:5]) for k, m in found}
+    assert ("service[2].category", "'tax' is not a category in this file; categories") in found
+    assert ("service[3].url", "its host 'example.com' is not covered by the service's domains") in found
+    assert ("service[4]", "the languages have different numbers of steps") in found
+    headers = [number for number, line in enumerate(lines, 1) if line == "[[service]]"] + [len(lines) + 1]
+    for problem in catalog.problems:
+        index = int(problem.key.split("[")[1].split("]")[0])
+        assert headers[index] <= problem.line < headers[index + 1], problem  # inside its own [[service]]
+        assert lines[problem.line - 1].startswith(("id", "url", "category", "[[service]]"))
+
+
+def test_missing_language_and_empty_steps(tmp_path):
+    text = SERVICE + service().replace("[service.sv]", "[service.ru]").replace(
+        'steps = ["1", "2"]', "steps = []", 1)
+    catalog = check(tmp_path, text)
+    found = [(p.key, p.message) for p in catalog.problems]
+    assert ("service[0]", "the key 'sv' is missing") in found
+    assert ("service[0].fi.steps", "must not be empty") in found
+    assert not any(".ru" in key for key, _ in found)  # an extra, not offered language is fine
+
+
+def test_category_without_services_and_bad_domain(tmp_path):
+    text = SERVICE.replace('"tunnistus.suomi.fi"', '"https://tunnistus.suomi.fi/"') + """
+[[category]]
+id = "empty"
+title = "E"
+summary = "E"
+""" + service()
+    catalog = check(tmp_path, text)
+    found = {p.key: p.message for p in catalog.problems}
+    assert "is not a host name" in found["identification.domains[0]"]
+    assert found["category[1]"] == "category 'empty' has no services"
+
+
+def test_unreadable_file_is_a_problem_not_a_crash(tmp_path):
+    catalog = check(tmp_path, "[[service]\n")
+    assert len(catalog.problems) == 1 and "not valid TOML" in catalog.problems[0].message
+    assert catalog.services == ()

@@ -1,0 +1,122 @@
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import DEFAULTS_FILE, DEMO_FILE, PACKAGED_CATALOG, hash_pin, load_config, pin_matches
+
+NO_SYSTEM = Path("/nonexistent/kiosk.toml")
+
+
+def load(tmp_path, text, system=None):
+    path = tmp_path / "site.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_config(path, system_file=system or NO_SYSTEM)
+
+
+def test_packaged_defaults_and_demo_are_valid():
+    for extra in (None, DEMO_FILE):
+        config = load_config(extra, system_file=NO_SYSTEM)
+        assert config.problems == ()
+        assert config.usable
+    demo = load_config(DEMO_FILE, system_file=NO_SYSTEM)
+    assert demo.site.kiosk_id == "demo-01"
+    assert demo.devices.printer == "fake"
+    assert demo.catalog_file == PACKAGED_CATALOG
+    assert demo.languages.offered == ("fi", "sv", "en")
+    assert demo.help.phone == "0295 000"
+
+
+def test_layers_override_key_by_key(tmp_path):
+    system = tmp_path / "system.toml"
+    system.write_text('[site]\nkiosk_id = "oodi-03"\n[timeouts]\ninactivity_s = 240\n')
+    config = load(tmp_path, "[timeouts]\nwarning_s = 45\n", system=system)
+    assert config.problems == ()
+    assert config.site.kiosk_id == "oodi-03"
+    assert (config.timeouts.inactivity_s, config.timeouts.warning_s) == (240, 45)
+    assert config.files == (str(DEFAULTS_FILE), str(system), str(tmp_path / "site.toml"))
+
+
+def test_every_error_is_reported_with_file_line_and_hint(tmp_path):
+    config = load(tmp_path, """\
+[site]
+kiosk_id = "Oodi 3"
+nmae = "Oodi"
+
+[timeouts]
+warning_s = 5
+inactivity_s = "long"
+
+[languages]
+offered = ["fi", "de"]
+""")
+    found = {p.key: p for p in config.problems}
+    assert set(found) == {"site.kiosk_id", "site.nmae", "timeouts.warning_s", "timeouts.inactivity_s",
+                          "languages.offered[1]"}
+    assert found["site.kiosk_id"].line == 2
+    assert found["site.nmae"].message == "unknown key (did you mean 'name'?)"
+    assert found["site.nmae"].line == 3
+    assert "between 20 and 300" in found["timeouts.warning_s"].message
+    assert found["timeouts.inactivity_s"].line == 7
+    assert "'de' has no translation" in found["languages.offered[1]"].message
+    assert all(p.file.endswith("site.toml") for p in config.problems)
+    assert not config.usable
+    # Usable values remain, so the out-of-service screen can still be drawn.
+    assert config.timeouts.warning_s == 30 and config.languages.offered == ("fi",)
+
+
+def test_misspelt_section_is_found(tmp_path):
+    config = load(tmp_path, "[timeout]\ninactivity_s = 100\n")
+    assert [(p.key, p.line, p.message) for p in config.problems] == [
+        ("timeout", 1, "unknown key (did you mean 'timeouts'?)")]
+
+
+def test_broken_feature_section_disables_only_that_feature(tmp_path):
+    config = load(tmp_path, '[devices]\nprinter = "hp"\n[help]\nchat_url = "http://x.fi"\n')
+    assert config.usable
+    assert "printer" in config.disabled["devices"] and "'hp' is not one of cups, fake, none" in config.disabled["devices"]
+    assert "chat_url" in config.disabled["help"]
+    assert config.devices.printer == "cups" and config.help.chat_url == "https://www.kansalaisneuvonta.fi"
+
+
+def test_core_problem_makes_the_kiosk_unusable(tmp_path):
+    config = load(tmp_path, '[display]\ndpi = "high"\n')
+    assert not config.usable
+    assert [p.key for p in config.core_problems] == ["display.dpi"]
+
+
+def test_localized_text_must_cover_every_offered_language(tmp_path):
+    config = load(tmp_path, '[site]\nname = { fi = "Kirjasto", en = "Library" }\n')
+    assert [(p.key, p.message) for p in config.problems] == [
+        ("site.name", "has no text for sv (every offered language needs one)")]
+    config = load(tmp_path, '[site]\nname = "Oodi"\n')
+    assert config.problems == () and config.site.name.in_("sv") == "Oodi"
+
+
+def test_language_default_must_be_offered(tmp_path):
+    config = load(tmp_path, '[languages]\noffered = ["sv", "en"]\ndefault = "fi"\n')
+    assert [p.key for p in config.problems] == ["languages.default"]
+    assert config.languages.default == "sv"
+
+
+def test_catalog_path_is_relative_to_the_file_that_names_it(tmp_path):
+    (tmp_path / "cat.toml").write_text("")
+    config = load(tmp_path, '[catalog]\nfile = "cat.toml"\n')
+    assert config.catalog_file == tmp_path / "cat.toml"
+    config = load(tmp_path, '[catalog]\nfile = "missing.toml"\n')
+    assert [p.key for p in config.problems] == ["catalog.file"] and not config.usable
+
+
+def test_pin_hash_round_trip_and_validation(tmp_path):
+    pin_hash = hash_pin("482913", salt=bytes(range(16)), iterations=10_000)
+    assert pin_matches("482913", pin_hash)
+    assert not pin_matches("482914", pin_hash)
+    config = load(tmp_path, f'[staff]\npin_hash = "{pin_hash}"\n')
+    assert config.problems == () and config.staff.pin_hash == pin_hash
+    config = load(tmp_path, '[staff]\npin_hash = "1234"\n')
+    assert config.usable and "staff" in config.disabled
+
+
+@pytest.mark.parametrize("text", ['[display]\ninput = "probesysfs"\n', '[display]\ninput = "mtdev"\ninput_device = "event3"\n'])
+def test_only_one_known_input_provider(tmp_path, text):
+    config = load(tmp_path, text)
+    assert [p.key.split(".")[0] for p in config.problems] == ["display"]

@@ -1,0 +1,57 @@
+"""Every user-visible string is translated into every language the package offers."""
+
+import gettext
+import re
+from pathlib import Path
+
+import pytest
+
+from kiosk.languages import LOCALE_DIR, available_languages
+from kiosk.po import compile_all, extract, read_po, source_files
+
+PACKAGE = Path(__file__).resolve().parents[1] / "kiosk"
+MESSAGES = extract(source_files(PACKAGE))
+
+
+def test_the_three_required_languages_are_there():
+    assert {"fi", "sv", "en"} <= set(available_languages())
+    assert len(MESSAGES) > 50
+
+
+@pytest.mark.parametrize("language", available_languages())
+def test_every_string_has_a_translation(language):
+    entries = {e.msgid: e for e in read_po(LOCALE_DIR / language / "LC_MESSAGES" / "kiosk.po") if e.msgid}
+    missing = [m for m in MESSAGES if m not in entries or not entries[m].msgstr.strip()]
+    fuzzy = [m for m, e in entries.items() if e.fuzzy]
+    assert missing == [] and fuzzy == []
+    for msgid, entry in entries.items():
+        assert set(re.findall(r"{\w+}", msgid)) == set(re.findall(r"{\w+}", entry.msgstr)), msgid
+
+
+@pytest.mark.parametrize("language", ["fi", "sv"])
+def test_translations_are_not_just_english(language):
+    entries = {e.msgid: e.msgstr for e in read_po(LOCALE_DIR / language / "LC_MESSAGES" / "kiosk.po")}
+    same = [m for m in MESSAGES if entries.get(m) == m and len(m) > 12]
+    assert same == []
+
+
+def test_compiled_catalogues_read_back_with_gettext(tmp_path):
+    for language in available_languages():
+        target = tmp_path / language / "LC_MESSAGES"
+        target.mkdir(parents=True)
+        (target / "kiosk.po").write_bytes((LOCALE_DIR / language / "LC_MESSAGES" / "kiosk.po").read_bytes())
+    compiled = compile_all(tmp_path)
+    assert len(compiled) == len(available_languages())
+    fi = gettext.translation("kiosk", tmp_path, languages=["fi"])
+    assert fi.gettext("Touch to start") == "Kosketa aloittaaksesi"
+    assert fi.gettext("Step {n} of {total}").format(n=2, total=5) == "Vaihe 2/5"
+    sv = gettext.translation("kiosk", tmp_path, languages=["sv"])
+    assert sv.gettext("End session") == "Avsluta sessionen"
+
+
+def test_extraction_finds_strings_in_kv_and_python(tmp_path):
+    kv = tmp_path / "a.kv"
+    kv.write_text('    text: app.tr._("Hello \\"you\\"")\n')
+    py = tmp_path / "b.py"
+    py.write_text('x = app.tr._("One") + N_("Two")\ny = _("not marked for the kiosk")\n')
+    assert list(extract([kv, py])) == ['Hello "you"', "One", "Two"]
