@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.properties import ObjectProperty, StringProperty
 
 from kiosk.appearance import Appearance
 from kiosk.catalog import Catalog
 from kiosk.config import Config
+from kiosk.devices.heap import release_free_memory
 from kiosk.i18n import Translator
 from kiosk.journey import Journey
 
@@ -75,6 +77,8 @@ class KioskApp(App):
         self.journey.reset()
         self.look.reset()
         self.switch_language(self.kiosk_config.languages.default)
+        # The screens of the session are gone now; give their memory back while idle.
+        Clock.schedule_once(lambda _dt: release_free_memory(), 0.2)
 
     def switch_language(self, language: str) -> None:
         self.tr.switch(language)

@@ -141,6 +141,26 @@ def run(config_file: Path | None) -> int:
 
 
 def screenshots(args) -> int:
+    if not os.environ.get("DISPLAY"):
+        from kiosk.config import load_config
+        from kiosk.devices import DeviceError
+        from kiosk.devices.xvfb import VirtualDisplay
+
+        display = load_config(args.config).display
+        virtual = VirtualDisplay(display.width, display.height)
+        try:
+            os.environ["DISPLAY"] = virtual.start()
+        except DeviceError as error:
+            print(f"no display, and no virtual one: {error}", file=sys.stderr)
+            return 1
+        try:
+            return _screenshots(args)
+        finally:
+            virtual.stop()
+    return _screenshots(args)
+
+
+def _screenshots(args) -> int:
     app = build_app(args.config)
     from kiosk.screenshots import LOOKS, ScreenshotTour
 

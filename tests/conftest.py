@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,37 +10,23 @@ from pathlib import Path
 import pytest
 
 from kiosk import lockdown
+from kiosk.devices import DeviceError
+from kiosk.devices.xvfb import VirtualDisplay
 
 ROOT = Path(__file__).resolve().parent.parent
 lockdown.prepare_environment(kivy_home=str(ROOT / "build" / "kivy-home"))
 
 
-def write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 @pytest.fixture(scope="session")
 def xvfb_display():
     """A virtual X display for the whole test run (started once, stopped at the end)."""
-    xvfb = shutil.which("Xvfb")
-    if xvfb is None:
-        pytest.fail("Xvfb is not installed: run 'make test', which installs it (Debian package xvfb)")
-    read, write_end = os.pipe()
-    process = subprocess.Popen([xvfb, "-displayfd", str(write_end), "-screen", "0", "1280x800x24",
-                                "-nolisten", "tcp", "-noreset"], pass_fds=(write_end,),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_end)
-    with os.fdopen(read) as handle:
-        number = handle.readline().strip()
-    if not number:
-        process.kill()
-        pytest.fail("Xvfb did not start")
-    display = f":{number}"
-    os.environ["DISPLAY"] = display
-    yield display
-    process.terminate()
-    process.wait(timeout=10)
+    display = VirtualDisplay()
+    try:
+        os.environ["DISPLAY"] = display.start()
+    except DeviceError as error:
+        pytest.fail(str(error))
+    yield display.display
+    display.stop()
 
 
 @pytest.fixture
@@ -54,3 +39,17 @@ def kiosk_cli(xvfb_display):
                               timeout=timeout, env=env, cwd=ROOT, **kwargs)
 
     return run
+
+
+def pytest_addoption(parser):
+    parser.addoption("--hardware", action="store_true",
+                     help="also run tests that need a real touch panel, printer or audio device")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--hardware"):
+        return
+    skip = pytest.mark.skip(reason="needs real hardware: run with --hardware on a terminal")
+    for item in items:
+        if "hardware" in item.keywords:
+            item.add_marker(skip)

@@ -14,6 +14,8 @@ from kiosk.screens.widgets import BarButton
 
 # Screens where Back and Home make no sense.
 NO_TOP_BAR = ("welcome", "end_session")
+# The screen every person starts from stays built, so it is on screen without delay.
+KEPT_SCREEN = "welcome"
 
 
 class KioskRoot(BoxLayout):
@@ -49,7 +51,13 @@ class KioskRoot(BoxLayout):
         self.chrome_hidden = not screen.chrome
         self.top_hidden = name in NO_TOP_BAR
         self.session_controls = screen.session_controls
-        self.ids.manager.current = name
+        manager = self.ids.manager
+        manager.current = name
+        # Screens are built on entering and dropped on leaving: their text textures are
+        # the kiosk's biggest memory cost, and nothing of one person's screens lingers.
+        for other in list(manager.screens):
+            if other.name not in (name, KEPT_SCREEN):
+                manager.remove_widget(other)
 
     def _on_language(self, language: str) -> None:
         for code, button in self._language_buttons.items():

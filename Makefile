@@ -1,0 +1,48 @@
+# make demo  - run the kiosk with the packaged demo configuration (fake devices)
+# make test  - install what is missing, then run every test
+# make bench - run the benchmarks (JSON lines on stdout)
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+DEMO_CONFIG := kiosk/data/demo.toml
+SCREENSHOTS := screenshots
+
+.PHONY: demo test bench locale po system-deps clean
+
+system-deps:
+	@tools/install-system-deps.sh
+
+$(INSTALLED): pyproject.toml setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+# Translations are compiled from the .po files in the repository.
+locale: $(INSTALLED)
+	@$(PY) -m kiosk.po compile kiosk/locale
+
+# After changing user-visible strings: add them to every .po file, then translate.
+po: $(INSTALLED)
+	$(PY) -m kiosk.po update kiosk/locale kiosk
+
+demo: system-deps locale
+	@if [ -n "$$DISPLAY" ]; then \
+		$(VENV)/bin/kiosk run --config $(DEMO_CONFIG); \
+	else \
+		echo "No display: running the kiosk on a virtual one (Xvfb) and photographing every screen."; \
+		rm -rf $(SCREENSHOTS); \
+		$(VENV)/bin/kiosk screenshots --config $(DEMO_CONFIG) --out $(SCREENSHOTS) && \
+		echo "Screenshots of the demo kiosk: $(CURDIR)/$(SCREENSHOTS)/<look>/<language>/<screen>.png"; \
+	fi
+
+test: system-deps locale
+	$(PY) -m pytest
+
+bench: system-deps locale
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) build $(SCREENSHOTS) .pytest_cache
+	find kiosk/locale -name '*.mo' -delete

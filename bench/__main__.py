@@ -1,0 +1,74 @@
+"""Runner: `python -m bench [NAME ...]`; with no names, every benchmark."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+from kiosk.devices.xvfb import VirtualDisplay
+
+STARTUP_RUNS = 7
+MEMORY_RUNS = 3
+TIMEOUT_S = 120
+
+
+def probe(subject: str, metric: str, display: str) -> tuple[float, str]:
+    """Run one probe process; (seconds from spawn to its marker line, that line)."""
+    env = dict(os.environ, DISPLAY=display)
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "bench.probe", subject, metric], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    marker = ""
+    for line in process.stdout:
+        if line.startswith(("first-frame", "rss ")):
+            marker = line.strip()
+            elapsed = time.perf_counter() - started
+            break
+    process.wait(timeout=TIMEOUT_S)
+    if not marker:
+        raise RuntimeError(f"probe {subject} {metric} exited {process.returncode} without a result")
+    return elapsed, marker
+
+
+def startup(display: str) -> dict:
+    kiosk, bare = [], []
+    for _ in range(STARTUP_RUNS):  # alternate, so drift in machine load hits both alike
+        bare.append(probe("bare", "startup", display)[0])
+        kiosk.append(probe("kiosk", "startup", display)[0])
+    value, baseline = statistics.median(kiosk), statistics.median(bare)
+    return {"name": "startup", "value": round(value, 3), "unit": "s", "baseline": round(baseline, 3),
+            "ratio": round(value / baseline, 3), "target": "ratio <= 1.5", "runs": STARTUP_RUNS,
+            "kiosk_s": [round(v, 3) for v in kiosk], "bare_s": [round(v, 3) for v in bare]}
+
+
+def memory(display: str) -> dict:
+    kiosk, bare = [], []
+    for _ in range(MEMORY_RUNS):
+        bare.append(int(probe("bare", "memory", display)[1].split()[1]) / 1024)
+        kiosk.append(int(probe("kiosk", "memory", display)[1].split()[1]) / 1024)
+    value, baseline = statistics.median(kiosk), statistics.median(bare)
+    return {"name": "memory", "value": round(value, 1), "unit": "MB", "baseline": round(baseline, 1),
+            "ratio": round(value / baseline, 3), "target": "ratio <= 1.3", "runs": MEMORY_RUNS,
+            "detail": "resident memory, idle after visiting every screen once"}
+
+
+BENCHMARKS = {"startup": startup, "memory": memory}
+
+
+def main(names: list[str]) -> int:
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark: {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    with VirtualDisplay() as display:
+        for name in names or list(BENCHMARKS):
+            print(json.dumps(BENCHMARKS[name](display)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,41 @@
+"""Handing memory the process no longer uses back to the operating system."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import gc
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def _libc():
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+_LIBC = None
+_LOOKED_UP = False
+
+
+def release_free_memory() -> bool:
+    """Collect garbage and let glibc return freed heap pages (True if it could).
+
+    A kiosk builds and drops many text textures per person; without this the heap keeps
+    its high-water mark for ever (with software OpenGL, textures live in that heap).
+    """
+    global _LIBC, _LOOKED_UP
+    gc.collect()
+    if not _LOOKED_UP:
+        _LIBC, _LOOKED_UP = _libc(), True
+        if _LIBC is None:
+            log.debug("malloc_trim is not available (not glibc): freed memory stays in the heap")
+    if _LIBC is None:
+        return False
+    _LIBC.malloc_trim(0)
+    return True

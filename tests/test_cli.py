@@ -1,0 +1,114 @@
+"""The `kiosk` command as IT staff use it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import DEMO_FILE, PACKAGED_CATALOG, pin_matches
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def kiosk(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kiosk", *args], capture_output=True, text=True,
+                          input=stdin, timeout=60, cwd=ROOT)
+
+
+def test_check_config_valid_prints_a_summary():
+    result = kiosk("check-config", str(DEMO_FILE))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "kiosk demo-01 at Esimerkkikirjasto" in result.stdout
+    assert "11 services in 9 categories" in result.stdout
+    assert "configuration is valid" in result.stdout
+
+
+def test_check_config_prints_every_error_and_exits_2(tmp_path):
+    bad = tmp_path / "kiosk.toml"
+    bad.write_text('[site]\nkiosk_id = "x"\nnaem = "Oodi"\n\n[timeouts]\nwarning_s = 10\n'
+                   '[devices]\nprinter = "cpus"\n')
+    result = kiosk("check-config", str(bad))
+    assert result.returncode == 2
+    lines = result.stdout.splitlines()
+    assert f"{bad}:3: site.naem: unknown key (did you mean 'name'?)" in lines
+    assert f"{bad}:6: timeouts.warning_s: 10 is out of range: must be between 20 and 300 seconds" in lines
+    assert f"{bad}:8: devices.printer: 'cpus' is not one of cups, fake, none (did you mean 'cups'?)" in lines
+    assert "3 problems found" in result.stderr
+
+
+def test_check_config_reports_syntax_errors_and_missing_files(tmp_path):
+    bad = tmp_path / "kiosk.toml"
+    bad.write_text('[site\n')
+    result = kiosk("check-config", str(bad))
+    assert result.returncode == 2 and f"{bad}:1: not valid TOML" in result.stdout
+    result = kiosk("check-config", str(tmp_path / "nope.toml"))
+    assert result.returncode == 2 and "file not found" in result.stderr
+
+
+def test_check_config_includes_the_catalogue_it_names(tmp_path):
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text(PACKAGED_CATALOG.read_text().replace('url = "https://www.kela.fi/asiointi"',
+                                                           'url = "http://www.kela.fi/asiointi"'))
+    config = tmp_path / "kiosk.toml"
+    config.write_text('[catalog]\nfile = "catalog.toml"\n')
+    result = kiosk("check-config", str(config))
+    assert result.returncode == 2
+    assert "service[0].url: 'http://www.kela.fi/asiointi' is not an https:// address" in result.stdout
+
+
+def test_catalog_check(tmp_path):
+    result = kiosk("catalog", "check", str(PACKAGED_CATALOG))
+    assert result.returncode == 0 and "catalogue is valid" in result.stdout
+    broken = tmp_path / "catalog.toml"
+    broken.write_text(PACKAGED_CATALOG.read_text().replace('id = "omavero"', 'id = "kela"'))
+    result = kiosk("catalog", "check", str(broken))
+    assert result.returncode == 2
+    assert any(line.endswith("service[1].id: 'kela' is used by another service") for line in result.stdout.splitlines())
+
+
+def test_hash_pin_from_stdin():
+    result = kiosk("hash-pin", stdin="482913\n")
+    assert result.returncode == 0
+    assert pin_matches("482913", result.stdout.strip())
+    assert kiosk("hash-pin", stdin="12ab\n").returncode == 1
+
+
+@pytest.mark.gui
+def test_screenshots_of_every_screen_language_and_look(kiosk_cli, tmp_path):
+    result = kiosk_cli("screenshots", "--config", str(DEMO_FILE), "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr[-3000:]
+    pictures = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.png"))
+    screens = ["accessibility", "categories", "end_session", "guide", "help", "needs", "nondigital",
+               "open_service", "services", "welcome"]
+    assert pictures == sorted(f"{look}/{lang}/{screen}.png" for look in ("normal", "large", "contrast")
+                              for lang in ("fi", "sv", "en") for screen in screens)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert "Kosketa aloittaaksesi" in manifest["normal/fi/welcome.png"]
+    assert "Rör för att börja" in manifest["contrast/sv/welcome.png"]
+    assert "How can we help you?" in manifest["large/en/needs.png"]
+    # The looks really differ: a high-contrast picture is not the normal one.
+    assert (tmp_path / "normal/fi/needs.png").read_bytes() != (tmp_path / "contrast/fi/needs.png").read_bytes()
+
+
+@pytest.mark.gui
+def test_broken_core_configuration_shows_out_of_service_not_a_crash(kiosk_cli, tmp_path):
+    config = tmp_path / "kiosk.toml"
+    config.write_text('[site]\nkiosk_id = "oodi-7"\n[display]\nfullscreen = false\ndpi = "high"\n'
+                      'width = 1280\nheight = 800\n')
+    result = kiosk_cli("screenshots", "--config", str(config), "--out", str(tmp_path / "shots"),
+                       "--looks", "normal")
+    assert result.returncode == 0, result.stderr[-3000:]
+    pictures = sorted(str(p.relative_to(tmp_path / "shots")) for p in (tmp_path / "shots").rglob("*.png"))
+    assert pictures == ["normal/en/out_of_service.png", "normal/fi/out_of_service.png",
+                        "normal/sv/out_of_service.png"]
+    texts = json.loads((tmp_path / "shots" / "manifest.json").read_text())["normal/fi/out_of_service.png"]
+    assert "Tämä pääte on pois käytöstä" in texts
+    assert "Den här terminalen är ur funktion" in texts
+    assert "This terminal is out of service" in texts
+    assert "oodi-7" in texts
+    assert f"{config}:5: display.dpi: must be a number of dots per inch, not text" in result.stderr
+    assert "out of service" in result.stderr
