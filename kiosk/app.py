@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -48,6 +49,8 @@ class KioskApp(App):
         from kiosk.screens.root import KioskRoot
 
         Window.bind(on_request_close=self._refuse_close)
+        for number in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(number, self._on_stop_signal)
         load_shared()
         for problem in self.problems:
             log.error("configuration: %s", problem)
@@ -58,6 +61,10 @@ class KioskApp(App):
                       self.kiosk_config.site.kiosk_id)
             self.journey.screen = "out_of_service"
         return KioskRoot()
+
+    def _on_stop_signal(self, number: int, _frame) -> None:
+        log.info("stopping on %s", signal.Signals(number).name)
+        Clock.schedule_once(lambda _dt: self.stop(), 0)
 
     def _refuse_close(self, *_args, **_kwargs) -> bool:
         # Alt+F4 and the window manager's close must not reveal a desktop.

@@ -18,6 +18,9 @@ def prepare_environment(kivy_home: str | None = None) -> None:
     os.environ.setdefault("KIVY_NO_CONFIG", "1")
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_LOG_MODE", "MIXED")
+    # SDL would turn SIGTERM into a window-close request, which the kiosk refuses, so
+    # 'systemctl stop' would hang; the app handles the signals itself.
+    os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")
     # Pinned so nothing from a user's home directory changes how the kiosk behaves.
     os.environ["KIVY_HOME"] = kivy_home or os.path.join(tempfile.gettempdir(), "kiosk-kivy-home")
 

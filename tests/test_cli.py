@@ -112,3 +112,28 @@ def test_broken_core_configuration_shows_out_of_service_not_a_crash(kiosk_cli, t
     assert "oodi-7" in texts
     assert f"{config}:5: display.dpi: must be a number of dots per inch, not text" in result.stderr
     assert "out of service" in result.stderr
+
+
+@pytest.mark.gui
+def test_kiosk_run_starts_and_keeps_running(xvfb_display, tmp_path):
+    import os
+    import time
+
+    env = dict(os.environ, DISPLAY=xvfb_display)
+    log = tmp_path / "kiosk.log"
+    with log.open("w") as handle:
+        process = subprocess.Popen([sys.executable, "-m", "kiosk", "run", "--config", str(DEMO_FILE)],
+                                   stdout=handle, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        try:
+            deadline = time.monotonic() + 60
+            while "Start application main loop" not in log.read_text() and time.monotonic() < deadline:
+                assert process.poll() is None, log.read_text()[-3000:]
+                time.sleep(0.2)
+            time.sleep(2)
+            assert process.poll() is None, log.read_text()[-3000:]  # still up: nothing made it exit
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    text = log.read_text()
+    assert "Start application main loop" in text
+    assert "Traceback" not in text and "ERROR" not in text

@@ -55,3 +55,18 @@ def test_extraction_finds_strings_in_kv_and_python(tmp_path):
     py = tmp_path / "b.py"
     py.write_text('x = app.tr._("One") + N_("Two")\ny = _("not marked for the kiosk")\n')
     assert list(extract([kv, py])) == ['Hello "you"', "One", "Two"]
+
+
+def test_no_user_visible_literal_in_screens():
+    """Text shown to a person goes through the translator (or comes from data), never a literal."""
+    literal = re.compile(r'^\s*(text|title|summary|heading|lines)\s*:\s*\[?\s*"[A-Za-z]')
+    offenders = []
+    for path in sorted((PACKAGE / "screens").glob("*.kv")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if literal.match(line) and "app.tr._(" not in line:
+                offenders.append(f"{path.name}:{number}: {line.strip()}")
+    for path in sorted((PACKAGE / "screens").glob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(r'\b(text|title|summary|heading)\s*=\s*f?"[A-Za-z]', line):
+                offenders.append(f"{path.name}:{number}: {line.strip()}")
+    assert offenders == []

@@ -30,12 +30,10 @@ class KioskLabel(Hideable, Label):
 class ThemedButton(Hideable, ButtonBehavior, Label):
     """A button that acts on release (WCAG 2.5.2) and is never smaller than a fingertip.
 
-    `kind` picks its colours from the theme; `speech_label` is what speech mode will say
-    when the visible text alone would not do.
+    `kind` picks its colours from the theme.
     """
 
     kind = OptionProperty("secondary", options=BUTTON_KINDS)
-    speech_label = StringProperty("")
     bg = ColorProperty((1, 1, 1, 1))
 
 
@@ -53,7 +51,6 @@ class CardButton(Hideable, ButtonBehavior, BoxLayout):
     title = StringProperty("")
     summary = StringProperty("")
     kind = OptionProperty("secondary", options=BUTTON_KINDS)
-    speech_label = StringProperty("")
     bg = ColorProperty((1, 1, 1, 1))
     fg = ColorProperty((0, 0, 0, 1))
 

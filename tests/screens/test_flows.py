@@ -164,3 +164,41 @@ def test_text_size_scales_text_live(fresh_app):
     fresh_app.frames()
     assert Metrics.fontscale == 2.0
     assert title.font_size == pytest.approx(before * 2)
+
+
+def test_screens_are_rebuilt_per_visit_without_leaking(fresh_app):
+    import gc
+
+    from kivy.weakproxy import WeakProxy
+
+    from kiosk.screens import SCREENS
+    from kiosk.screens.widgets import KioskScreen
+    from kiosk.screenshots import stage
+
+    app = fresh_app.app
+
+    def live_screens() -> list[str]:
+        names = []
+        for o in gc.get_objects():
+            if type(o) is not WeakProxy and isinstance(type(o), type) and issubclass(type(o), KioskScreen):
+                names.append(o.name)
+        return names
+
+    def visit_all() -> tuple[int, list[str]]:
+        for name in SCREENS:
+            if name != "out_of_service":
+                stage(app, name)
+                fresh_app.frames(2)
+        app.end_session()
+        fresh_app.frames(2)
+        gc.collect()
+        return app.tr.bound_rules, live_screens()
+
+    rounds = [visit_all() for _ in range(8)]
+    for bindings, screens in rounds:
+        # The welcome screen, the screen left last, and now and then one more that Kivy
+        # lets go of a frame later; never an accumulation.
+        assert "welcome" in screens and len(screens) <= 3, rounds
+    # A leak would raise the floor from person to person; transient leftovers do not.
+    assert min(b for b, _ in rounds[4:]) <= min(b for b, _ in rounds[:4]), rounds
+    assert [s.name for s in app.root.ids.manager.screens] == ["welcome"]
