@@ -43,7 +43,9 @@ class KioskRoot(BoxLayout):
         """The screen called `name`, created and loaded on first use."""
         manager = self.ids.manager
         if not manager.has_screen(name):
-            manager.add_widget(create_screen(name))
+            screen = create_screen(name)
+            screen.bind(on_leave=self._drop)
+            manager.add_widget(screen)
         return manager.get_screen(name)
 
     def _show(self, _journey, name: str) -> None:
@@ -51,13 +53,18 @@ class KioskRoot(BoxLayout):
         self.chrome_hidden = not screen.chrome
         self.top_hidden = name in NO_TOP_BAR
         self.session_controls = screen.session_controls
+        self.ids.manager.current = name
+
+    def _drop(self, screen) -> None:
+        """Screens are built on entering and dropped once left: their text textures are the
+        kiosk's biggest memory cost, and nothing of one person's screens should linger."""
         manager = self.ids.manager
-        manager.current = name
-        # Screens are built on entering and dropped on leaving: their text textures are
-        # the kiosk's biggest memory cost, and nothing of one person's screens lingers.
-        for other in list(manager.screens):
-            if other.name not in (name, KEPT_SCREEN):
-                manager.remove_widget(other)
+        if screen.name == KEPT_SCREEN or screen is manager.current_screen:
+            return
+        manager.remove_widget(screen)
+        if manager.transition.screen_out is screen:
+            # The finished transition would hold the left screen until the next change.
+            manager.transition.screen_out = manager.current_screen
 
     def _on_language(self, language: str) -> None:
         for code, button in self._language_buttons.items():

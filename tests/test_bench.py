@@ -1,0 +1,30 @@
+"""The benchmark runner prints one JSON object per metric with its baseline and ratio."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.gui
+def test_bench_memory_prints_a_ratio_against_its_baseline():
+    result = subprocess.run([sys.executable, "-m", "bench", "memory"], capture_output=True, text=True,
+                            timeout=300, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1
+    metric = json.loads(lines[0])
+    assert {"name", "value", "unit", "baseline", "ratio"} <= set(metric)
+    assert metric["name"] == "memory" and metric["unit"] == "MB"
+    assert metric["baseline"] > 50 and metric["value"] > metric["baseline"]
+    assert metric["ratio"] == pytest.approx(metric["value"] / metric["baseline"], rel=0.01)
+
+
+def test_bench_rejects_unknown_names():
+    result = subprocess.run([sys.executable, "-m", "bench", "nope"], capture_output=True, text=True,
+                            timeout=60, cwd=ROOT)
+    assert result.returncode == 2 and "unknown benchmark: nope" in result.stderr
