@@ -24,6 +24,8 @@ PACKAGED_CATALOG = PACKAGE_DATA / "catalog.toml"
 DEMO_FILE = PACKAGE_DATA / "demo.toml"
 
 CORE_SECTIONS = ("site", "languages", "catalog", "timeouts", "display")
+# A problem here turns off only that feature.
+FEATURE_SECTIONS = ("devices", "help", "staff")
 INPUT_PROVIDERS = ("mouse", "mtdev", "hidinput")
 DEVICE_KINDS = {
     "printer": ("cups", "fake", "none"),
@@ -113,8 +115,9 @@ class Config:
 
     @property
     def core_problems(self) -> list[Problem]:
-        return [p for p in self.problems if p.key.split(".")[0].split("[")[0] in CORE_SECTIONS
-                or not p.key]
+        """Problems that keep the kiosk out of service: everything outside the feature
+        sections (a file that cannot be read, a misspelt section name included)."""
+        return [p for p in self.problems if p.key.split(".")[0] not in FEATURE_SECTIONS]
 
     @property
     def usable(self) -> bool:
@@ -154,18 +157,14 @@ def _parse(data: dict, context: Context, files: tuple[str, ...]) -> Config:
     catalog_file = _catalog_file(root.sub("catalog"), context)
     timeouts = _timeouts(root.sub("timeouts"))
     display = _display(root.sub("display"))
-    before = len(context.problems)
     devices = _devices(root.sub("devices"))
-    disabled = {}
-    if len(context.problems) > before:
-        disabled["devices"] = "; ".join(str(p) for p in context.problems[before:])
-    before = len(context.problems)
     help_ = _help(root.sub("help"), languages.offered)
-    if len(context.problems) > before:
-        disabled["help"] = "; ".join(str(p) for p in context.problems[before:])
     staff = _staff(root.sub("staff"))
-    if any(p.key.startswith("staff") for p in context.problems[before:]):
-        disabled["staff"] = "the staff PIN hash is not valid"
+    disabled = {}
+    for section in FEATURE_SECTIONS:
+        problems = [str(p) for p in context.problems if p.key.split(".")[0] == section]
+        if problems:
+            disabled[section] = "; ".join(problems)
     root.finish()
     return Config(site=site, languages=languages, catalog_file=catalog_file, timeouts=timeouts,
                   display=display, devices=devices, help=help_, staff=staff, files=files,

@@ -68,6 +68,7 @@ def test_misspelt_section_is_found(tmp_path):
     config = load(tmp_path, "[timeout]\ninactivity_s = 100\n")
     assert [(p.key, p.line, p.message) for p in config.problems] == [
         ("timeout", 1, "unknown key (did you mean 'timeouts'?)")]
+    assert not config.usable  # the site meant to set something the kiosk would ignore
 
 
 def test_broken_feature_section_disables_only_that_feature(tmp_path):
