@@ -1,9 +1,11 @@
-"""Composition: the one place that turns configuration into services and screens."""
+"""Composition: the one place that turns configuration into devices, services and screens."""
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
+from dataclasses import dataclass
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -13,34 +15,80 @@ from kiosk.appearance import Appearance
 from kiosk.catalog import Catalog
 from kiosk.config import Config
 from kiosk.devices.heap import release_free_memory
+from kiosk.devices.printer import CupsPrinter, FakePrinter, NoPrinter, Printer
+from kiosk.devices.processes import SessionProcesses
+from kiosk.devices.selections import Selections, XSelections
 from kiosk.i18n import Translator
-from kiosk.journey import Journey
+from kiosk.journey import HOME, Journey
+from kiosk.session import KivyScheduler, Scheduler, Session
+from kiosk.wipe import Receipt, SessionWipe, register_device_steps
 
 log = logging.getLogger(__name__)
 
+GOODBYE_S = 20
+
+
+@dataclass
+class Devices:
+    printer: Printer
+    processes: SessionProcesses
+    selections: Selections | None
+
+
+def build_devices(config: Config) -> Devices:
+    """The adapters the configuration names; a fake is never chosen silently."""
+    kind = config.devices.printer
+    if kind == "cups":
+        printer: Printer = CupsPrinter(config.printing.server, config.printing.job_user)
+    elif kind == "fake":
+        log.warning("printer: FAKE ([devices] printer = \"fake\"): nothing is printed")
+        printer = FakePrinter()
+    else:
+        printer = NoPrinter()
+    display = os.environ.get("DISPLAY", "")
+    return Devices(printer=printer,
+                   processes=SessionProcesses(config.session.runtime_dir / "session-processes"),
+                   selections=XSelections(display) if display else None)
+
+
+def build_wipe(config: Config, devices: Devices) -> SessionWipe:
+    wipe = SessionWipe(config.session.runtime_dir, config.session.state_dir)
+    register_device_steps(wipe, devices.printer, devices.processes, devices.selections)
+    return wipe
+
 
 class KioskApp(App):
-    """The citizen-facing kiosk. Takes its configuration and catalogue as arguments, so tests
-    and the screenshot tool build it exactly as the terminal does."""
+    """The citizen-facing kiosk. Takes its configuration, catalogue and (optionally) devices
+    as arguments, so tests and the screenshot tool build it exactly as the terminal does."""
 
     look = ObjectProperty(None)
     tr = ObjectProperty(None)
     journey = ObjectProperty(None)
+    session = ObjectProperty(None)
     language = StringProperty("")
+    goodbye_language = StringProperty("")  # the goodbye speaks the language the person used
     site_name = StringProperty("")
     title = "Kiosk"
 
-    def __init__(self, config: Config, catalog: Catalog, **kwargs) -> None:
+    def __init__(self, config: Config, catalog: Catalog, devices: Devices | None = None,
+                 scheduler: Scheduler | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.kiosk_config = config
         self.catalog = catalog
+        self.devices = devices or build_devices(config)
         self.tr = Translator(list(config.languages.offered), config.languages.default)
         self.look = Appearance()
         self.journey = Journey()
         self.language = self.tr.language
         self.site_name = config.site.name.in_(self.language)
+        self.wipe = build_wipe(config, self.devices)
+        self._register_ui_wipe()
+        self.session = Session(self.wipe, config.timeouts, scheduler or KivyScheduler(),
+                               needs_more_time=lambda: self.look.text_scale > 1.0 or self.look.contrast)
+        self.session.bind(state=self._on_session_state, on_ended=self._on_session_ended)
         self.problems = list(config.problems) + list(catalog.problems)
         self.out_of_service = bool(config.core_problems or catalog.problems or not catalog.services)
+        self._goodbye_cancel = None
 
     def build(self):
         from kivy.core.window import Window
@@ -48,7 +96,8 @@ class KioskApp(App):
         from kiosk.screens import load_shared
         from kiosk.screens.root import KioskRoot
 
-        Window.bind(on_request_close=self._refuse_close)
+        Window.bind(on_request_close=self._refuse_close, on_touch_down=self._on_touch,
+                    on_key_down=self._on_key)
         for number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(number, self._on_stop_signal)
         load_shared()
@@ -56,11 +105,117 @@ class KioskApp(App):
             log.error("configuration: %s", problem)
         for feature, reason in self.kiosk_config.disabled.items():
             log.warning("%s disabled: %s", feature, reason)
+        # Before the first frame: whatever a crash or power cut left is wiped first.
+        self.session.recover()
         if self.out_of_service:
             log.error("kiosk %s is out of service until its configuration is fixed",
                       self.kiosk_config.site.kiosk_id)
-            self.journey.screen = "out_of_service"
+            self.session.put_out_of_service()
         return KioskRoot()
+
+    # -- the wipe's view of the user interface -------------------------------------------
+
+    def _register_ui_wipe(self) -> None:
+        self.wipe.register_step("clipboard", self._clear_clipboard)
+        self.wipe.register_check("clipboard empty", self._clipboard_left)
+        self.wipe.register_step("settings", self._reset_settings)
+        self.wipe.register_check("settings at defaults", self._settings_changed)
+        self.wipe.register_step("screens", self.journey.reset)
+        self.wipe.register_check("screen back at start", self._journey_left)
+
+    def _clear_clipboard(self) -> None:
+        if self.root is not None:  # Kivy's clipboard needs the window
+            from kivy.core.clipboard import Clipboard
+
+            Clipboard.copy("")
+
+    def _clipboard_left(self) -> int:
+        if self.root is None:
+            return 0
+        from kivy.core.clipboard import Clipboard
+
+        return 1 if Clipboard.paste() else 0
+
+    def _reset_settings(self) -> None:
+        self.look.reset()
+        self.switch_language(self.kiosk_config.languages.default)
+
+    def _settings_changed(self) -> int:
+        from kivy.metrics import Metrics
+
+        return sum((self.look.contrast, self.look.text_scale != 1.0, Metrics.fontscale != 1.0,
+                    self.tr.language != self.kiosk_config.languages.default))
+
+    def _journey_left(self) -> int:
+        j = self.journey
+        return sum((j.screen != HOME, bool(j.history), bool(j.level), j.guided, bool(j.category_id),
+                    bool(j.service_id), j.step != 0))
+
+    # -- session ------------------------------------------------------------------------
+
+    def start_session(self) -> None:
+        if self.out_of_service:
+            return
+        try:
+            started = self.session.start()
+        except OSError as error:
+            log.error("cannot create the session directory in %s: %s",
+                      self.kiosk_config.session.runtime_dir, error)
+            self.session.put_out_of_service()
+            return
+        if started:
+            self.journey.go("needs")
+
+    def end_session(self) -> None:
+        """End session confirmed: wipe, then the goodbye screen."""
+        self.session.end("end")
+
+    def answer_goodbye(self, answer: str) -> None:
+        """The person's one-tap answer to "Did you get your matter done?" (anonymous)."""
+        log.info("session outcome: %s", answer)
+        self._leave_goodbye()
+
+    def _on_session_state(self, _session, state: str) -> None:
+        if state == "wiping":
+            self.goodbye_language = self.tr.language
+        elif state == "warning":
+            self.journey.go("warning")
+        elif state == "active" and self.journey.screen == "warning":
+            self.journey.back()
+        elif state == "out_of_service":
+            self.journey.history = []
+            self.journey.screen = "out_of_service"
+
+    def _on_session_ended(self, _session, reason: str, receipt: Receipt) -> None:
+        if not receipt.ok:
+            return
+        if reason in ("end", "timeout"):
+            self.journey.go("goodbye")
+            self.journey.history = []
+            self._goodbye_cancel = Clock.schedule_once(lambda _dt: self._leave_goodbye(), GOODBYE_S).cancel
+        # The session's screens are gone; give their memory back while the kiosk waits.
+        Clock.schedule_once(lambda _dt: release_free_memory(), 0.2)
+
+    def _leave_goodbye(self) -> None:
+        if self._goodbye_cancel is not None:
+            self._goodbye_cancel()
+            self._goodbye_cancel = None
+        if self.journey.screen == "goodbye":
+            self.journey.reset()
+
+    def _on_touch(self, _window, _touch) -> bool:
+        if self.session.state == "warning":
+            # The tap that says "I am here" must not also press what lies under it.
+            self.session.extend()
+            return True
+        self.session.activity()
+        return False
+
+    def _on_key(self, *_args) -> bool:
+        self.session.activity()
+        return False
+
+    # -- lockdown and language ------------------------------------------------------------
 
     def _on_stop_signal(self, number: int, _frame) -> None:
         log.info("stopping on %s", signal.Signals(number).name)
@@ -73,19 +228,6 @@ class KioskApp(App):
     def open_settings(self, *_args) -> bool:
         # F1 opens Kivy's settings panel by default.
         return False
-
-    def start_session(self) -> None:
-        if self.out_of_service:
-            return
-        self.journey.go("needs")
-
-    def end_session(self) -> None:
-        """Everything back to how the next person should find it."""
-        self.journey.reset()
-        self.look.reset()
-        self.switch_language(self.kiosk_config.languages.default)
-        # The screens of the session are gone now; give their memory back while idle.
-        Clock.schedule_once(lambda _dt: release_free_memory(), 0.2)
 
     def switch_language(self, language: str) -> None:
         self.tr.switch(language)

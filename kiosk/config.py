@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,9 +24,9 @@ SYSTEM_FILE = Path("/etc/kiosk/kiosk.toml")
 PACKAGED_CATALOG = PACKAGE_DATA / "catalog.toml"
 DEMO_FILE = PACKAGE_DATA / "demo.toml"
 
-CORE_SECTIONS = ("site", "languages", "catalog", "timeouts", "display")
+CORE_SECTIONS = ("site", "languages", "catalog", "timeouts", "session", "display")
 # A problem here turns off only that feature.
-FEATURE_SECTIONS = ("devices", "help", "staff")
+FEATURE_SECTIONS = ("devices", "printing", "help", "staff")
 INPUT_PROVIDERS = ("mouse", "mtdev", "hidinput")
 DEVICE_KINDS = {
     "printer": ("cups", "fake", "none"),
@@ -63,6 +64,18 @@ class TimeoutsConfig:
     inactivity_s: int
     warning_s: int
     accessible_inactivity_s: int
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    runtime_dir: Path
+    state_dir: Path
+
+
+@dataclass(frozen=True)
+class PrintingConfig:
+    server: str
+    job_user: str
 
 
 @dataclass(frozen=True)
@@ -104,8 +117,10 @@ class Config:
     languages: LanguagesConfig
     catalog_file: Path
     timeouts: TimeoutsConfig
+    session: SessionConfig
     display: DisplayConfig
     devices: DevicesConfig
+    printing: PrintingConfig
     help: HelpConfig
     staff: StaffConfig
     files: tuple[str, ...] = ()
@@ -156,8 +171,10 @@ def _parse(data: dict, context: Context, files: tuple[str, ...]) -> Config:
     site = _site(root.sub("site"), languages.offered)
     catalog_file = _catalog_file(root.sub("catalog"), context)
     timeouts = _timeouts(root.sub("timeouts"))
+    session = _session(root.sub("session"), context)
     display = _display(root.sub("display"))
     devices = _devices(root.sub("devices"))
+    printing = _printing(root.sub("printing"))
     help_ = _help(root.sub("help"), languages.offered)
     staff = _staff(root.sub("staff"))
     disabled = {}
@@ -167,7 +184,8 @@ def _parse(data: dict, context: Context, files: tuple[str, ...]) -> Config:
             disabled[section] = "; ".join(problems)
     root.finish()
     return Config(site=site, languages=languages, catalog_file=catalog_file, timeouts=timeouts,
-                  display=display, devices=devices, help=help_, staff=staff, files=files,
+                  session=session, display=display, devices=devices, printing=printing, help=help_,
+                  staff=staff, files=files,
                   problems=tuple(context.problems), disabled=disabled)
 
 
@@ -246,6 +264,47 @@ def _timeouts(r: TableReader) -> TimeoutsConfig:
     return TimeoutsConfig(inactivity, warning, accessible)
 
 
+def _session(r: TableReader, context: Context) -> SessionConfig:
+    paths = {}
+    for key, environment, fallback in (
+            ("runtime_dir", "RUNTIME_DIRECTORY", _default_runtime_dir),
+            ("state_dir", "STATE_DIRECTORY", _default_state_dir)):
+        value = r.string(key, pattern=r"/\S*|\S+", hint="a directory path")
+        if value:
+            path = Path(value)
+            if not path.is_absolute():
+                source = context.source_of(("session", key))
+                path = (source.directory if source else Path.cwd()) / path
+        elif os.environ.get(environment):
+            # systemd's RuntimeDirectory=/StateDirectory= (may list several; the first is ours)
+            path = Path(os.environ[environment].split(":")[0])
+        else:
+            path = fallback()
+        paths[key] = path
+    r.finish()
+    return SessionConfig(**paths)
+
+
+def _default_runtime_dir() -> Path:
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        return Path(os.environ["XDG_RUNTIME_DIR"]) / "kiosk"
+    return Path(f"/tmp/kiosk-{os.getuid()}")
+
+
+def _default_state_dir() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(base) / "kiosk"
+
+
+def _printing(r: TableReader) -> PrintingConfig:
+    config = PrintingConfig(
+        server=r.string("server", pattern=r"/\S+|[A-Za-z0-9.-]+(:\d+)?", hint="a socket path or host[:port]"),
+        job_user=r.string("job_user", pattern=r"[a-z_][a-z0-9_-]{0,31}", hint="a user name like 'kiosk'"),
+    )
+    r.finish()
+    return config
+
+
 def _display(r: TableReader) -> DisplayConfig:
     config = DisplayConfig(
         fullscreen=r.boolean("fullscreen"),
@@ -305,6 +364,7 @@ def summary(config: Config) -> str:
         f"catalogue: {config.catalog_file}",
         f"inactivity: {config.timeouts.inactivity_s} s, warning {config.timeouts.warning_s} s, "
         f"with speech or large text {config.timeouts.accessible_inactivity_s} s",
+        f"session files in {config.session.runtime_dir}, receipts in {config.session.state_dir}",
         f"display: {'fullscreen' if config.display.fullscreen else f'{config.display.width}x{config.display.height}'}"
         f", {config.display.dpi:g} dpi, input {config.display.input}",
         "devices: " + ", ".join(f"{k} {getattr(config.devices, k)}" for k in DEVICE_KINDS),

@@ -54,7 +54,8 @@ class Translator(Observable):
         return self._catalogues[self.language].gettext(text)
 
     def gettext_for(self, language: str, text: str) -> str:
-        return self._catalogues[language].gettext(text)
+        """`text` in `language` (the current language if that one is not offered)."""
+        return self._catalogues.get(language, self._catalogues[self.language]).gettext(text)
 
     def switch(self, language: str) -> None:
         if language not in self._catalogues:

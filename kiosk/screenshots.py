@@ -34,7 +34,9 @@ def stage(app, screen: str) -> None:
         service = app.catalog.services[0]
         journey.category_id = service.category
         journey.service_id = service.id
-    journey.history = [] if screen in ("welcome", "out_of_service") else ["welcome", "needs"]
+    journey.history = [] if screen in ("welcome", "out_of_service", "goodbye") else ["welcome", "needs"]
+    app.session.remaining = app.kiosk_config.timeouts.warning_s
+    app.goodbye_language = app.tr.language
     journey.screen = screen
 
 

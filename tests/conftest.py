@@ -53,3 +53,16 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "hardware" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def cupsd(tmp_path_factory):
+    """A private cupsd with a virtual printer, shared by the whole test run."""
+    from testbed.cupsd import CupsServer
+
+    try:
+        server = CupsServer(tmp_path_factory.mktemp("cups")).start()
+    except (RuntimeError, KeyError, PermissionError) as error:
+        pytest.fail(f"cannot start a test cupsd: {error}")
+    yield server
+    server.stop()

@@ -21,6 +21,8 @@ SCREENS = {
     "accessibility": ("kiosk.screens.accessibility", "AccessibilityScreen"),
     "nondigital": ("kiosk.screens.nondigital", "NondigitalScreen"),
     "end_session": ("kiosk.screens.end_session", "EndSessionScreen"),
+    "warning": ("kiosk.screens.warning", "WarningScreen"),
+    "goodbye": ("kiosk.screens.goodbye", "GoodbyeScreen"),
     "out_of_service": ("kiosk.screens.out_of_service", "OutOfServiceScreen"),
 }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.catalog import load_catalog
-from kiosk.config import DEMO_FILE, load_config
+from kiosk.config import load_config
 
 SETTLE_FRAMES = 4
 
@@ -80,10 +80,13 @@ class Driver:
 
 
 @pytest.fixture(scope="session")
-def gui(xvfb_display):
+def gui(xvfb_display, cupsd, tmp_path_factory):
     from kiosk import lockdown
 
-    config = load_config(DEMO_FILE)
+    from testbed.config import kiosk_test_config
+
+    config = load_config(kiosk_test_config(tmp_path_factory.mktemp("kiosk"), cupsd.socket))
+    assert config.problems == ()
     lockdown.configure_kivy(config.display)
     catalog = load_catalog(config.catalog_file, config.languages.offered)
 
@@ -103,7 +106,12 @@ def gui(xvfb_display):
 
 @pytest.fixture
 def fresh_app(gui):
-    gui.app.end_session()
+    """The kiosk as the next person finds it: the previous session ended and wiped."""
+    app = gui.app
+    if app.session.state == "ready":
+        app.start_session()
+    app.end_session()
+    app._leave_goodbye()
     gui.frames()
-    assert gui.app.journey.screen == "welcome"
+    assert app.session.state == "ready" and app.journey.screen == "welcome"
     return gui

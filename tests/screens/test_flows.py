@@ -148,9 +148,15 @@ def test_end_session_asks_first_and_then_resets_everything(fresh_app):
     fresh_app.tap(fresh_app.bar("end_button"))
     fresh_app.tap(fresh_app.button("Ja, avsluta och radera allt"))
     app = fresh_app.app
-    assert app.journey.screen == "welcome"
+    # Wiped: settings are the next person's defaults, the goodbye speaks the person's language.
+    assert app.session.state == "ready"
     assert app.tr.language == "fi" and not app.look.contrast and app.look.text_scale == 1.0
     assert app.journey.history == [] and app.journey.service_id == ""
+    assert app.journey.screen == "goodbye"
+    texts = fresh_app.texts()
+    assert "Tack. Allt du gjorde här har raderats." in texts and "Fick du ditt ärende uträttat?" in texts
+    fresh_app.tap(fresh_app.button("Delvis"))
+    assert app.journey.screen == "welcome"
     assert "Kosketa aloittaaksesi" in fresh_app.texts()
 
 
@@ -185,11 +191,13 @@ def test_screens_are_rebuilt_per_visit_without_leaking(fresh_app):
         return names
 
     def visit_all() -> tuple[int, list[str]]:
+        app.start_session()
         for name in SCREENS:
             if name != "out_of_service":
                 stage(app, name)
                 fresh_app.frames(2)
         app.end_session()
+        app._leave_goodbye()
         # A dropped screen lives while Kivy still has a layout or canvas update queued for
         # it; let those run out, as they do while the kiosk waits for the next person.
         for _ in range(30):

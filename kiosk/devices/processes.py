@@ -1,0 +1,83 @@
+"""Processes started for a session (the browser, later others), stopped by the wipe.
+
+Each is started in a process group of its own, so whatever it spawned dies with it. The
+group ids are also written to a file outside the session directory, so a kiosk that
+crashed still stops them on its next start.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+class SessionProcesses:
+    def __init__(self, registry_file: Path) -> None:
+        self.registry_file = registry_file
+        self._children: dict[int, subprocess.Popen] = {}
+
+    def spawn(self, argv: list[str], **kwargs) -> subprocess.Popen:
+        process = subprocess.Popen(argv, start_new_session=True, **kwargs)
+        self._children[process.pid] = process
+        self._write(self._groups() | {process.pid})
+        return process
+
+    def _groups(self) -> set[int]:
+        try:
+            text = self.registry_file.read_text()
+        except FileNotFoundError:
+            return set()
+        return {int(line) for line in text.split() if line.isdigit()}
+
+    def _write(self, groups: set[int]) -> None:
+        self.registry_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.registry_file.with_suffix(".tmp")
+        tmp.write_text("".join(f"{g}\n" for g in sorted(groups)))
+        tmp.replace(self.registry_file)
+
+    def alive(self) -> list[int]:
+        """Process groups of the session that still have a running process."""
+        for child in self._children.values():
+            child.poll()  # reap our own children, or they linger as zombies in their group
+        living = []
+        for group in sorted(self._groups() | set(self._children)):
+            try:
+                os.killpg(group, 0)
+            except ProcessLookupError:
+                continue
+            except PermissionError:
+                pass  # exists but belongs to someone else: still alive
+            living.append(group)
+        return living
+
+    def stop_all(self, grace_s: float = 1.0) -> None:
+        """SIGTERM every group, then SIGKILL what is left after `grace_s`."""
+        groups = self.alive()
+        for group in groups:
+            _signal_group(group, signal.SIGTERM)
+        deadline = time.monotonic() + grace_s
+        while groups and time.monotonic() < deadline:
+            time.sleep(0.02)
+            groups = self.alive()
+        for group in groups:
+            _signal_group(group, signal.SIGKILL)
+        if groups:
+            time.sleep(0.05)
+        if not self.alive():
+            self._children.clear()
+            self._write(set())
+
+
+def _signal_group(group: int, number: int) -> None:
+    try:
+        os.killpg(group, number)
+    except ProcessLookupError:
+        pass
+    except PermissionError:
+        log.error("not allowed to stop process group %d of the session", group)

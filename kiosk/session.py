@@ -1,0 +1,150 @@
+"""One person's session: ready → active → (warning → active)* → wiping → ready, or out of service.
+
+Screens bind to `state` and `remaining`; the app reports activity (touches, keys, later
+the browser). Inactivity first warns, with a countdown one tap extends (EN 301 549
+11.2.2.1: at least 20 s to answer, extendable at least ten times; here without limit),
+then ends the session. Ending always goes through the wipe; a wipe that fails twice keeps
+the kiosk out of service, never showing the welcome screen over a dirty session.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable, Protocol
+
+from kivy.event import EventDispatcher
+from kivy.properties import NumericProperty, OptionProperty, StringProperty
+
+from kiosk.config import TimeoutsConfig
+from kiosk.wipe import Receipt, SessionWipe
+
+log = logging.getLogger(__name__)
+
+STATES = ("ready", "active", "warning", "wiping", "out_of_service")
+END_REASONS = ("end", "timeout", "staff", "startup")
+
+
+class Scheduler(Protocol):
+    def call_later(self, delay_s: float, callback: Callable[[], None]) -> Callable[[], None]:
+        """Run `callback` after `delay_s` seconds; returns a function that cancels it."""
+
+
+class KivyScheduler:
+    def call_later(self, delay_s: float, callback: Callable[[], None]) -> Callable[[], None]:
+        from kivy.clock import Clock
+
+        event = Clock.schedule_once(lambda _dt: callback(), delay_s)
+        return event.cancel
+
+
+class Session(EventDispatcher):
+    """The session lifecycle. `on_ended(reason, receipt)` fires after every wipe."""
+
+    state = OptionProperty("ready", options=STATES)
+    remaining = NumericProperty(0)      # seconds left on the warning countdown
+    extensions = NumericProperty(0)     # how many times this person extended
+    ended_reason = StringProperty("")
+
+    __events__ = ("on_ended",)
+
+    def __init__(self, wipe: SessionWipe, timeouts: TimeoutsConfig, scheduler: Scheduler,
+                 needs_more_time: Callable[[], bool] = lambda: False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.wipe = wipe
+        self.timeouts = timeouts
+        self.scheduler = scheduler
+        self.needs_more_time = needs_more_time
+        self._cancel: Callable[[], None] | None = None
+
+    @property
+    def inactivity_s(self) -> int:
+        if self.needs_more_time():
+            return self.timeouts.accessible_inactivity_s
+        return self.timeouts.inactivity_s
+
+    def start(self) -> bool:
+        """The first touch on the welcome screen; False if the kiosk cannot take a person now."""
+        if self.state != "ready":
+            return self.state in ("active", "warning")
+        self.wipe.prepare()
+        self.extensions = 0
+        self.state = "active"
+        self._arm()
+        return True
+
+    def activity(self) -> None:
+        """A touch, a key, browser activity: the person is there."""
+        if self.state == "active":
+            self._arm()
+        elif self.state == "warning":
+            self.extend()
+
+    def extend(self) -> None:
+        if self.state != "warning":
+            return
+        self.extensions += 1
+        self.state = "active"
+        self._arm()
+
+    def end(self, reason: str) -> Receipt | None:
+        """End the session and wipe. Returns the receipt (None if there was nothing to end)."""
+        if reason not in END_REASONS:
+            raise ValueError(f"unknown end reason '{reason}'")
+        if self.state not in ("active", "warning") and reason != "startup":
+            return None
+        self._disarm()
+        self.state = "wiping"
+        receipt = self.wipe.run(reason)
+        if not receipt.ok:
+            log.error("wipe failed (%s), trying once more", ", ".join(receipt.failed))
+            receipt = self.wipe.run(reason, attempt=2)
+        if receipt.ok:
+            self.state = "ready"
+        else:
+            log.error("wipe failed again (%s): kiosk out of service", ", ".join(receipt.failed))
+            self.state = "out_of_service"
+        self.ended_reason = reason
+        self.dispatch("on_ended", reason, receipt)
+        return receipt
+
+    def recover(self) -> Receipt:
+        """At start, before anything is shown: wipe whatever a crash or power cut left."""
+        leftovers = self.wipe.has_leftovers()
+        receipt = self.end("startup")
+        if leftovers:
+            log.warning("wiped the leftovers of a previous run (%s)", "ok" if receipt.ok else "FAILED")
+        return receipt
+
+    def put_out_of_service(self) -> None:
+        self._disarm()
+        self.state = "out_of_service"
+
+    def on_ended(self, reason: str, receipt: Receipt) -> None:
+        pass
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._cancel = self.scheduler.call_later(self.inactivity_s, self._idle)
+
+    def _disarm(self) -> None:
+        if self._cancel is not None:
+            self._cancel()
+            self._cancel = None
+
+    def _idle(self) -> None:
+        self._cancel = None
+        if self.state != "active":
+            return
+        self.remaining = self.timeouts.warning_s
+        self.state = "warning"
+        self._cancel = self.scheduler.call_later(1, self._tick)
+
+    def _tick(self) -> None:
+        self._cancel = None
+        if self.state != "warning":
+            return
+        self.remaining -= 1
+        if self.remaining <= 0:
+            self.end("timeout")
+        else:
+            self._cancel = self.scheduler.call_later(1, self._tick)

@@ -1,0 +1,126 @@
+"""A private cupsd with one virtual printer, listening on a socket in a temporary directory.
+
+The printer writes to /dev/null; jobs held with `job-hold-until=indefinite` stay queued,
+which makes cancel and purge deterministic to test. CUPS refuses to run its filters as
+root, so its files belong to the `lp` user.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+PRINTER = "KioskTest"
+
+CUPSD_CONF = """\
+Listen {socket}
+LogLevel warn
+PreserveJobFiles No
+PreserveJobHistory No
+MaxJobs 0
+WebInterface No
+Browsing No
+<Location />
+  Order allow,deny
+  Allow all
+</Location>
+<Policy default>
+  <Limit All>
+    Order deny,allow
+  </Limit>
+</Policy>
+"""
+
+CUPS_FILES_CONF = """\
+ServerRoot {root}/etc
+RequestRoot {root}/spool
+CacheDir {root}/cache
+StateDir {root}/state
+TempDir {root}/spool
+AccessLog {root}/log/access_log
+ErrorLog {root}/log/error_log
+PageLog {root}/log/page_log
+FileDevice Yes
+Printcap
+User {user}
+Group {group}
+SystemGroup root
+"""
+
+
+class CupsServer:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.socket = str(root / "cups.sock")
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "CupsServer":
+        cupsd = shutil.which("cupsd") or "/usr/sbin/cupsd"
+        if not Path(cupsd).exists():
+            raise RuntimeError("cupsd is not installed (Debian package 'cups-daemon'; 'make test' installs it)")
+        user = pwd.getpwnam("lp")
+        for name in ("etc/ppd", "etc/ssl", "spool", "cache", "state", "log"):
+            (self.root / name).mkdir(parents=True, exist_ok=True)
+        (self.root / "etc" / "cupsd.conf").write_text(CUPSD_CONF.format(socket=self.socket))
+        (self.root / "etc" / "cups-files.conf").write_text(
+            CUPS_FILES_CONF.format(root=self.root, user="lp", group="lp"))
+        os.chmod(self.root, 0o755)
+        for name in ("spool", "cache", "state", "log"):
+            os.chown(self.root / name, user.pw_uid, user.pw_gid)
+        self.process = subprocess.Popen(
+            [cupsd, "-f", "-c", str(self.root / "etc" / "cupsd.conf"), "-s", str(self.root / "etc" / "cups-files.conf")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 15
+        while not Path(self.socket).exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                log = self.root / "log" / "error_log"
+                errors = [l for l in log.read_text().splitlines() if l.startswith("E ")] if log.exists() else []
+                raise RuntimeError(f"cupsd did not start: {'; '.join(errors) or 'no socket after 15 s'}")
+            time.sleep(0.05)
+        self._run("lpadmin", "-h", self.socket, "-p", PRINTER, "-E", "-v", "file:///dev/null", "-m", "raw")
+        return self
+
+    def _run(self, *argv: str) -> str:
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+        if result.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv)}: {result.stderr.strip()}")
+        return result.stdout
+
+    def hold_job(self, user: str, title: str = "canary") -> int:
+        """Queue a job as `user` that stays held until cancelled."""
+        import cups
+
+        document = self.root / "canary.txt"
+        document.write_text("canary\n")
+        cups.setServer(self.socket)
+        cups.setUser(user)
+        return cups.Connection().printFile(PRINTER, str(document), title, {"job-hold-until": "indefinite"})
+
+    def jobs(self, user: str | None = None) -> list[int]:
+        """Not-completed jobs (of `user`, or everyone's)."""
+        import cups
+
+        cups.setServer(self.socket)
+        if user:
+            cups.setUser(user)
+        jobs = cups.Connection().getJobs(which_jobs="not-completed", my_jobs=bool(user),
+                                         requested_attributes=["job-id"])
+        return sorted(jobs)
+
+    def spool_files(self) -> list[str]:
+        """Job files CUPS still keeps (must be none after a purge)."""
+        return sorted(p.name for p in (self.root / "spool").glob("d*"))
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+            self.process = None
