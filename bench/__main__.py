@@ -7,6 +7,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 from kiosk.devices.xvfb import VirtualDisplay
@@ -64,7 +65,10 @@ def main(names: list[str]) -> int:
     if unknown:
         print(f"unknown benchmark: {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}", file=sys.stderr)
         return 2
-    with VirtualDisplay() as display:
+    with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as scratch, VirtualDisplay() as display:
+        # The probes' session files and wipe receipts go here, not to the machine's own places.
+        os.environ["XDG_RUNTIME_DIR"] = os.path.join(scratch, "run")
+        os.environ["XDG_STATE_HOME"] = os.path.join(scratch, "state")
         for name in names or list(BENCHMARKS):
             print(json.dumps(BENCHMARKS[name](display)), flush=True)
     return 0

@@ -39,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
     shots.add_argument("--languages", nargs="+")
     shots.add_argument("--screens", nargs="+")
 
+    wipe = commands.add_parser("wipe", help="wipe what a session left (files, processes, print jobs, "
+                                           "X selections) and write a receipt")
+    wipe.add_argument("--config", type=Path)
+    wipe.add_argument("--verify", action="store_true",
+                      help="also check that nothing is left; exit 1 if anything is")
+
     commands.add_parser("hash-pin", help="print the hash of a staff PIN for [staff] pin_hash")
     return parser
 
@@ -55,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         return hash_pin()
     if command == "screenshots":
         return screenshots(args)
+    if command == "wipe":
+        return wipe(args.config, args.verify)
     return run(getattr(args, "config", None))
 
 
@@ -111,6 +119,29 @@ def hash_pin() -> int:
         print("a staff PIN is 4 to 12 digits (it is typed on a number pad)", file=sys.stderr)
         return 1
     print(make_hash(pin, salt=os.urandom(16)))
+    return 0
+
+
+def wipe(config_file: Path | None, verify: bool) -> int:
+    """The wipe outside the running kiosk (IT, the root helper): everything but the screens."""
+    import json
+    from dataclasses import asdict
+
+    from kiosk.app import build_devices, build_wipe
+    from kiosk.config import load_config
+
+    config = load_config(config_file)
+    if config.core_problems:
+        for problem in config.core_problems:
+            print(problem, file=sys.stderr)
+        return EXIT_INVALID
+    receipt = build_wipe(config, build_devices(config)).run("cli")
+    print(json.dumps(asdict(receipt), indent=1))
+    if verify and not receipt.ok:
+        print("NOT CLEAN: " + ", ".join(receipt.failed), file=sys.stderr)
+        return 1
+    print("clean" if receipt.ok else "wiped; some checks failed: " + ", ".join(receipt.failed),
+          file=sys.stderr)
     return 0
 
 

@@ -21,7 +21,7 @@ from kiosk.wipe import Receipt, SessionWipe
 log = logging.getLogger(__name__)
 
 STATES = ("ready", "active", "warning", "wiping", "out_of_service")
-END_REASONS = ("end", "timeout", "staff", "startup")
+END_REASONS = ("end", "timeout", "staff", "startup")  # and "cli" for `kiosk wipe`
 
 
 class Scheduler(Protocol):

@@ -30,11 +30,13 @@ def xvfb_display():
 
 
 @pytest.fixture
-def kiosk_cli(xvfb_display):
-    """Run the installed `kiosk` command as IT would, on the virtual display."""
+def kiosk_cli(xvfb_display, tmp_path):
+    """Run the `kiosk` command as IT would, on the virtual display, with private
+    runtime and state directories (never the machine's own)."""
 
     def run(*args: str, timeout: float = 240, **kwargs) -> subprocess.CompletedProcess:
-        env = dict(os.environ, DISPLAY=xvfb_display)
+        env = dict(os.environ, DISPLAY=xvfb_display, XDG_RUNTIME_DIR=str(tmp_path / "run"),
+                   XDG_STATE_HOME=str(tmp_path / "state"))
         return subprocess.run([sys.executable, "-m", "kiosk", *args], capture_output=True, text=True,
                               timeout=timeout, env=env, cwd=ROOT, **kwargs)
 

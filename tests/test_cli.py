@@ -82,8 +82,8 @@ def test_screenshots_of_every_screen_language_and_look(kiosk_cli, tmp_path):
     result = kiosk_cli("screenshots", "--config", str(DEMO_FILE), "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr[-3000:]
     pictures = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.png"))
-    screens = ["accessibility", "categories", "end_session", "guide", "help", "needs", "nondigital",
-               "open_service", "services", "welcome"]
+    screens = ["accessibility", "categories", "end_session", "goodbye", "guide", "help", "needs",
+               "nondigital", "open_service", "services", "warning", "welcome"]
     assert pictures == sorted(f"{look}/{lang}/{screen}.png" for look in ("normal", "large", "contrast")
                               for lang in ("fi", "sv", "en") for screen in screens)
     manifest = json.loads((tmp_path / "manifest.json").read_text())
@@ -119,7 +119,8 @@ def test_kiosk_run_starts_and_keeps_running(xvfb_display, tmp_path):
     import os
     import time
 
-    env = dict(os.environ, DISPLAY=xvfb_display)
+    env = dict(os.environ, DISPLAY=xvfb_display, XDG_RUNTIME_DIR=str(tmp_path / "run"),
+               XDG_STATE_HOME=str(tmp_path / "state"))
     log = tmp_path / "kiosk.log"
     with log.open("w") as handle:
         process = subprocess.Popen([sys.executable, "-m", "kiosk", "run", "--config", str(DEMO_FILE)],

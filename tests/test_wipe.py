@@ -1,0 +1,87 @@
+"""The wipe against real files and processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from kiosk.devices.processes import SessionProcesses
+from kiosk.wipe import SessionWipe
+
+
+def test_read_only_files_and_directories_are_removed(tmp_path):
+    wipe = SessionWipe(tmp_path / "run", tmp_path / "state")
+    session = wipe.prepare()
+    locked = session / "downloads" / "locked"
+    locked.mkdir()
+    (locked / "file.pdf").write_text("x")
+    os.chmod(locked / "file.pdf", 0o400)
+    os.chmod(locked, 0o500)
+    assert wipe.run("end").ok
+    assert not session.exists()
+
+
+def test_a_file_that_cannot_be_deleted_fails_the_wipe(tmp_path):
+    wipe = SessionWipe(tmp_path / "run", tmp_path / "state")
+    session = wipe.prepare()
+    stuck = session / "downloads"
+    (stuck / "cannot-go.pdf").write_text("x")
+    # An immutable directory: not even root may delete what is in it.
+    result = subprocess.run(["chattr", "+i", str(stuck)], capture_output=True, text=True)
+    assert result.returncode == 0, f"chattr is needed for this test: {result.stderr}"
+    try:
+        receipt = wipe.run("end")
+        assert not receipt.ok
+        assert receipt.failed == ["session directory", "session directory gone"]
+        assert next(c for c in receipt.checks if c.name == "session directory gone").left >= 2
+    finally:
+        subprocess.run(["chattr", "-i", str(stuck)], check=True)
+
+
+def test_session_processes_and_their_children_are_stopped(tmp_path):
+    processes = SessionProcesses(tmp_path / "run" / "session-processes")
+    # A process that ignores SIGTERM and has a child of its own.
+    parent = processes.spawn([sys.executable, "-c",
+                              "import signal, subprocess, time; signal.signal(signal.SIGTERM, signal.SIG_IGN);"
+                              "subprocess.Popen(['sleep', '300']); time.sleep(300)"])
+    assert processes.alive() == [parent.pid]
+    processes.stop_all(grace_s=0.3)
+    assert processes.alive() == []
+    assert parent.poll() is not None
+    assert (tmp_path / "run" / "session-processes").read_text() == ""
+
+
+def test_processes_of_a_crashed_kiosk_are_found_from_the_registry(tmp_path):
+    registry = tmp_path / "session-processes"
+    orphan = subprocess.Popen(["sleep", "300"], start_new_session=True)
+    registry.write_text(f"{orphan.pid}\n")
+    processes = SessionProcesses(registry)  # a new kiosk process, knowing nothing in memory
+    assert processes.alive() == [orphan.pid]
+    processes.stop_all(grace_s=0.5)
+    orphan.wait(timeout=5)
+    assert processes.alive() == []
+
+
+@pytest.mark.parametrize("reason", ["cli"])
+def test_kiosk_wipe_verify_command(tmp_path, reason, cupsd):
+    from testbed.config import kiosk_test_config
+
+    config = kiosk_test_config(tmp_path, cupsd.socket)
+    session = tmp_path / "run" / "session" / "downloads"
+    session.mkdir(parents=True)
+    (session / "left.pdf").write_text("x")
+    job = cupsd.hold_job("kiosk-test")
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    result = subprocess.run([sys.executable, "-m", "kiosk", "wipe", "--verify", "--config", str(config)],
+                            capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "run" / "session").exists() and job not in cupsd.jobs()
+    assert '"reason": "' + reason + '"' in result.stdout and "clean" in result.stderr
+    # A CUPS that cannot be reached: the wipe says so and fails.
+    broken = kiosk_test_config(tmp_path, "/nonexistent/cups.sock")
+    result = subprocess.run([sys.executable, "-m", "kiosk", "wipe", "--verify", "--config", str(broken)],
+                            capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 1 and "NOT CLEAN: print jobs, no session print jobs" in result.stderr
