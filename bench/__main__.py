@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 
+from bench.wipe import soak, wipe
 from kiosk.devices.xvfb import VirtualDisplay
 
 STARTUP_RUNS = 7
@@ -57,7 +58,7 @@ def memory(display: str) -> dict:
             "detail": "resident memory, idle after visiting every screen once"}
 
 
-BENCHMARKS = {"startup": startup, "memory": memory}
+BENCHMARKS = {"startup": startup, "memory": memory, "wipe": wipe, "soak": soak}
 
 
 def main(names: list[str]) -> int:

@@ -167,4 +167,4 @@ def register_device_steps(wipe: SessionWipe, printer, processes, selections) -> 
     wipe.register_check("no session print jobs", lambda: len(printer.pending_jobs()))
     if selections is not None:
         wipe.register_step("x selections", selections.clear)
-        wipe.register_check("x selections empty", lambda: len(selections.contents()))
+        wipe.register_check("x selections empty", lambda: len(selections.owned()))

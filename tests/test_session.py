@@ -61,7 +61,7 @@ def test_inactivity_warns_extends_ten_times_then_times_out_and_wipes(parts):
     assert session.start()
     (session.wipe.session_dir / "downloads" / "canary.pdf").write_bytes(b"x")
     printer.hold_job()
-    selections.texts = ["copied"]
+    selections.owners = ["CLIPBOARD"]
     for _ in range(10):
         clock.advance(179.9)
         assert session.state == "active"
@@ -77,7 +77,7 @@ def test_inactivity_warns_extends_ten_times_then_times_out_and_wipes(parts):
     clock.advance(1)
     assert session.state == "ready"
     assert [(reason, receipt.ok) for reason, receipt in ended] == [("timeout", True)]
-    assert not session.wipe.session_dir.exists() and printer.jobs == [] and selections.texts == []
+    assert not session.wipe.session_dir.exists() and printer.jobs == [] and selections.owners == []
 
 
 def test_activity_postpones_the_warning(parts):
@@ -107,12 +107,12 @@ def test_end_runs_every_step_even_when_one_fails_then_retries_and_closes(parts):
     session.wipe.register_step("broken", lambda: 1 / 0)
     session.wipe.register_step("after the broken one", lambda: ran.append(True))
     session.start()
-    selections.texts = ["copied"]
+    selections.owners = ["CLIPBOARD"]
     receipt = session.end("end")
     assert session.state == "out_of_service"
     assert receipt.attempt == 2 and not receipt.ok and receipt.failed == ["broken"]
     assert ran == [True, True]  # ran in both attempts, after the failing step
-    assert selections.texts == [] and not session.wipe.session_dir.exists()
+    assert selections.owners == [] and not session.wipe.session_dir.exists()
     assert [s.error for s in receipt.steps if not s.ok] == ["ZeroDivisionError"]
     assert not session.start()  # nobody gets a dirty terminal
     clock.advance(1000)

@@ -1,57 +1,81 @@
-"""The X selections (clipboard and primary): what one person copied must not be pasted by
-the next. Kivy's own clipboard goes through SDL; these are read and cleared with xsel."""
+"""The X selections (CLIPBOARD, PRIMARY, SECONDARY): what one person copied must not be
+pasted by the next. Kivy's clipboard is the X CLIPBOARD selection through SDL.
+
+A selection's content lives in the client that owns it, so clearing a selection is giving
+it no owner, and a selection with no owner is empty. Spoken in-process with python-xlib:
+one xsel process per selection would cost the wipe a tenth of a second.
+"""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from typing import Protocol
 
 from kiosk.devices import DeviceError
 
-SELECTIONS = ("--clipboard", "--primary", "--secondary")
+SELECTIONS = ("CLIPBOARD", "PRIMARY", "SECONDARY")
 
 
 class Selections(Protocol):
     def clear(self) -> None:
         """Empty every selection. Raises DeviceError."""
 
-    def contents(self) -> list[str]:
-        """The non-empty selections' contents (empty when all are clear). Raises DeviceError."""
+    def owned(self) -> list[str]:
+        """The selections that still have content (an owner). Raises DeviceError."""
 
 
 class XSelections:
     def __init__(self, display: str) -> None:
-        self.display = display
+        self.display_name = display
+        self._display = None
 
-    def _xsel(self, *args: str) -> str:
-        xsel = shutil.which("xsel")
-        if xsel is None:
-            raise DeviceError("xsel is not installed (Debian package 'xsel'): the clipboard cannot be cleared")
-        try:
-            result = subprocess.run([xsel, "--display", self.display, *args], capture_output=True,
-                                    timeout=3, check=False)
-        except subprocess.TimeoutExpired:
-            raise DeviceError(f"xsel {' '.join(args)} did not finish on display {self.display}") from None
-        if result.returncode != 0:
-            raise DeviceError(f"xsel {' '.join(args)} failed on display {self.display}: "
-                              + result.stderr.decode(errors="replace").strip())
-        return result.stdout.decode(errors="replace")
+    def _connect(self):
+        if self._display is None:
+            from Xlib import display as xdisplay
+            from Xlib import error as xerror
+
+            try:
+                self._display = xdisplay.Display(self.display_name)
+            except (xerror.DisplayError, OSError) as error:
+                raise DeviceError(f"cannot reach X display {self.display_name}: {error}") from None
+        return self._display
+
+    def _atoms(self):
+        display = self._connect()
+        return [(name, display.intern_atom(name)) for name in SELECTIONS]
 
     def clear(self) -> None:
-        for selection in SELECTIONS:
-            self._xsel(selection, "--clear")
+        from Xlib import X
+        from Xlib.protocol import request
 
-    def contents(self) -> list[str]:
-        return [text for text in (self._xsel(s, "--output") for s in SELECTIONS) if text]
+        display = self._connect()
+        try:
+            for _name, atom in self._atoms():
+                request.SetSelectionOwner(display=display.display, window=X.NONE, selection=atom,
+                                          time=X.CurrentTime)
+            display.sync()
+        except Exception as error:  # the connection broke: try afresh next time
+            self._display = None
+            raise DeviceError(f"cannot clear the X selections on {self.display_name}: {error}") from None
+
+    def owned(self) -> list[str]:
+        from Xlib import X
+
+        display = self._connect()
+        try:
+            return [name for name, atom in self._atoms() if display.get_selection_owner(atom) != X.NONE]
+        except Exception as error:
+            self._display = None
+            raise DeviceError(f"cannot read the X selections on {self.display_name}: {error}") from None
 
 
 class FakeSelections:
+    """Selections in memory: `owners` is what holds content now."""
+
     def __init__(self) -> None:
-        self.texts: list[str] = []
+        self.owners: list[str] = []
 
     def clear(self) -> None:
-        self.texts = []
+        self.owners = []
 
-    def contents(self) -> list[str]:
-        return [t for t in self.texts if t]
+    def owned(self) -> list[str]:
+        return list(self.owners)

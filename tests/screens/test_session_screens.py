@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 pytestmark = pytest.mark.gui
@@ -47,7 +49,8 @@ def test_canaries_everywhere_are_gone_after_the_wipe(fresh_app, cupsd):
     job = cupsd.hold_job(user)
     other = cupsd.hold_job("staff-test")  # not the kiosk's: must survive
     Clipboard.copy("010101-123A")
-    app.devices.selections._xsel("--primary", "--input")  # leaves the primary selection set too
+    subprocess.run(["xsel", "--primary", "--input"], input=b"Matti", check=True, timeout=5)
+    assert set(app.devices.selections.owned()) == {"CLIPBOARD", "PRIMARY"}
     sleeper = app.devices.processes.spawn(["sleep", "300"])
     fresh_app.tap(fresh_app.bar("accessibility_button"))
     fresh_app.tap(fresh_app.button("Suurin teksti"))
@@ -57,7 +60,8 @@ def test_canaries_everywhere_are_gone_after_the_wipe(fresh_app, cupsd):
     assert receipt.ok, receipt
     assert not session_dir.exists()
     assert cupsd.jobs(user) == [] and job not in cupsd.jobs() and other in cupsd.jobs()
-    assert Clipboard.paste() == "" and app.devices.selections.contents() == []
+    assert Clipboard.paste() == "" and app.devices.selections.owned() == []
+    assert subprocess.run(["xsel", "--primary", "--output"], capture_output=True, timeout=5).stdout == b""
     assert sleeper.poll() is not None
     assert app.tr.language == "fi" and app.look.text_scale == 1.0
     assert {c.name for c in receipt.checks if c.ok} >= {
