@@ -106,6 +106,7 @@ class KioskApp(App):
         for feature, reason in self.kiosk_config.disabled.items():
             log.warning("%s disabled: %s", feature, reason)
         # Before the first frame: whatever a crash or power cut left is wiped first.
+        self.wipe.warn_if_on_disk()
         self.session.recover()
         if self.out_of_service:
             log.error("kiosk %s is out of service until its configuration is fixed",
@@ -149,17 +150,20 @@ class KioskApp(App):
     # -- session ------------------------------------------------------------------------
 
     def start_session(self) -> None:
+        """"Touch to start": the session (if the touch has not started it) and the first choice."""
+        if self._start():
+            self.journey.go("needs")
+
+    def _start(self) -> bool:
         if self.out_of_service:
-            return
+            return False
         try:
-            started = self.session.start()
+            return self.session.start()
         except OSError as error:
             log.error("cannot create the session directory in %s: %s",
                       self.kiosk_config.session.runtime_dir, error)
             self.session.put_out_of_service()
-            return
-        if started:
-            self.journey.go("needs")
+            return False
 
     def end_session(self) -> None:
         """End session confirmed: wipe, then the goodbye screen."""
@@ -199,6 +203,11 @@ class KioskApp(App):
             self.journey.reset()
 
     def _on_touch(self, _window, _touch) -> bool:
+        if self.session.state == "ready" and self.journey.screen == HOME:
+            # Any first touch on the welcome screen starts a session, a language button
+            # included: whatever it changes is then erased after this person.
+            self._start()
+            return False
         if self.session.state == "warning":
             # The tap that says "I am here" must not also press what lies under it.
             self.session.extend()

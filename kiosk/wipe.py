@@ -83,6 +83,14 @@ class SessionWipe:
             (self.session_dir / name).mkdir(mode=0o700)
         return self.session_dir
 
+    def warn_if_on_disk(self) -> None:
+        """Files deleted from a disk may be recovered from it; a session belongs on tmpfs."""
+        kind = filesystem_type(self.session_dir.parent)
+        if kind not in ("tmpfs", "ramfs", ""):
+            log.warning("session files are kept in %s, on %s, not tmpfs: deleted files could be "
+                        "recovered from the disk (use systemd's RuntimeDirectory= or a tmpfs)",
+                        self.session_dir.parent, kind)
+
     def has_leftovers(self) -> bool:
         return self.session_dir.exists()
 
@@ -142,6 +150,21 @@ class SessionWipe:
         if not path.exists():
             return []
         return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def filesystem_type(path: Path) -> str:
+    """The type of the file system `path` is on, from /proc/mounts ("" if unknown)."""
+    try:
+        mounts = [line.split() for line in Path("/proc/mounts").read_text().splitlines()]
+    except OSError:
+        return ""
+    path = path.resolve() if path.exists() else path.parent.resolve()
+    best, kind = "", ""
+    for fields in mounts:
+        point = fields[1].replace("\\040", " ")
+        if (str(path) == point or str(path).startswith(point.rstrip("/") + "/")) and len(point) >= len(best):
+            best, kind = point, fields[2]
+    return kind
 
 
 def _make_writable_and_retry(function, path, _exc_info) -> None:

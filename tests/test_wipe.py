@@ -85,3 +85,26 @@ def test_kiosk_wipe_verify_command(tmp_path, reason, cupsd):
     result = subprocess.run([sys.executable, "-m", "kiosk", "wipe", "--verify", "--config", str(broken)],
                             capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 1 and "NOT CLEAN: print jobs, no session print jobs" in result.stderr
+
+
+def test_an_undeletable_file_keeps_the_kiosk_out_of_service(tmp_path):
+    from kiosk.config import TimeoutsConfig
+    from kiosk.session import Session
+
+    class NoTimers:
+        def call_later(self, _delay, _callback):
+            return lambda: None
+
+    wipe = SessionWipe(tmp_path / "run", tmp_path / "state")
+    session = Session(wipe, TimeoutsConfig(180, 30, 360), NoTimers())
+    session.start()
+    stuck = wipe.session_dir / "downloads"
+    (stuck / "kept.pdf").write_text("x")
+    subprocess.run(["chattr", "+i", str(stuck)], check=True)
+    try:
+        receipt = session.end("end")
+        assert session.state == "out_of_service" and receipt.attempt == 2
+        assert not session.start()
+    finally:
+        subprocess.run(["chattr", "-i", str(stuck)], check=True)
+    assert [r["attempt"] for r in wipe.receipts()] == [1, 2]

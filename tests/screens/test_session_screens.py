@@ -22,6 +22,17 @@ def test_first_touch_starts_a_session_with_a_private_directory(fresh_app):
     assert oct(app.wipe.session_dir.stat().st_mode & 0o777) == "0o700"
 
 
+def test_a_language_choice_on_the_welcome_screen_starts_a_session(fresh_app):
+    app = fresh_app.app
+    fresh_app.tap(fresh_app.button("Svenska"))
+    assert app.session.state == "active" and app.journey.screen == "welcome"
+    # Walking away now still ends in a wipe: the next person gets Finnish again.
+    app.session._idle()
+    app.session.remaining = 1
+    app.session._tick()
+    assert app.session.state == "ready" and app.tr.language == "fi"
+
+
 def test_warning_takes_the_tap_that_extends(fresh_app):
     app = fresh_app.app
     start(fresh_app)
