@@ -20,5 +20,5 @@ class OutOfServiceScreen(KioskScreen):
             box.add_widget(KioskLabel(style="heading", halign="center",
                                       text=app.tr.gettext_for(language, N_("This terminal is out of service"))))
             box.add_widget(KioskLabel(halign="center", text=app.tr.gettext_for(
-                language, N_("Staff have been told. Please use another terminal or ask the staff."))))
+                language, N_("Please use another terminal, or ask the staff for help."))))
         box.add_widget(KioskLabel(style="muted", halign="center", text=f"{app.kiosk_config.site.kiosk_id}"))
