@@ -20,6 +20,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from kiosk.devices import DeviceError
+
 log = logging.getLogger(__name__)
 
 SESSION_SUBDIRS = ("downloads", "print", "browser")
@@ -105,7 +107,9 @@ class SessionWipe:
                 result = StepResult(name, True, _ms(t0))
             except Exception as error:  # every step runs, whatever the one before did
                 result = StepResult(name, False, _ms(t0), type(error).__name__)
-                log.error("wipe step '%s' failed: %s", name, type(error).__name__)
+                # A device's message is the kiosk's own words; others may name a person's file.
+                log.error("wipe step '%s' failed: %s", name,
+                          error if isinstance(error, DeviceError) else type(error).__name__)
             receipt.steps.append(result)
         for name, check in self._checks:
             try:
@@ -113,7 +117,8 @@ class SessionWipe:
                 receipt.checks.append(CheckResult(name, left == 0, left))
             except Exception as error:
                 receipt.checks.append(CheckResult(name, False, -1))
-                log.error("wipe check '%s' could not be made: %s", name, type(error).__name__)
+                log.error("wipe check '%s' could not be made: %s", name,
+                          error if isinstance(error, DeviceError) else type(error).__name__)
         for result in receipt.checks:
             if not result.ok and result.left > 0:
                 log.error("wipe check '%s' failed: %d left", result.name, result.left)
