@@ -51,8 +51,10 @@ def main(subject: str, metric: str) -> int:
         if metric == "startup":
             print("first-frame", flush=True)
             app.stop()
-        else:
-            Clock.schedule_once(lambda _dt: tour(list_screens()), 0)
+            return
+        if subject == "kiosk":
+            app.start_session()
+        Clock.schedule_once(lambda _dt: tour(list_screens()), 0)
 
     def list_screens() -> list[str]:
         if subject != "kiosk":
@@ -69,7 +71,8 @@ def main(subject: str, metric: str) -> int:
             Clock.schedule_once(lambda _dt: tour(remaining[1:]), 0.05)
             return
         if subject == "kiosk":
-            app.end_session()  # back to welcome the way a person leaves
+            app.end_session()  # the wipe, then the goodbye screen
+            app.answer_goodbye("yes")  # and back to welcome, the way a person leaves
         # Idle for a moment, as a kiosk waits for the next person.
         Clock.schedule_once(report, 0.5)
 

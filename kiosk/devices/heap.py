@@ -11,11 +11,14 @@ log = logging.getLogger(__name__)
 
 
 def _libc():
-    name = ctypes.util.find_library("c")
     try:
-        libc = ctypes.CDLL(name) if name else None
+        libc = ctypes.CDLL("libc.so.6")
     except OSError:
-        return None
+        name = ctypes.util.find_library("c")  # slower: asks ldconfig
+        try:
+            libc = ctypes.CDLL(name) if name else None
+        except OSError:
+            return None
     return libc if libc is not None and hasattr(libc, "malloc_trim") else None
 
 

@@ -2,8 +2,8 @@
 pasted by the next. Kivy's clipboard is the X CLIPBOARD selection through SDL.
 
 A selection's content lives in the client that owns it, so clearing a selection is giving
-it no owner, and a selection with no owner is empty. Spoken in-process with python-xlib:
-one xsel process per selection would cost the wipe a tenth of a second.
+it no owner, and a selection with no owner is empty. Done in-process: one xsel process per
+selection would cost the wipe a tenth of a second.
 """
 
 from __future__ import annotations
@@ -24,48 +24,63 @@ class Selections(Protocol):
 
 
 class XSelections:
+    """Through libX11 (ctypes): already loaded by SDL, and far cheaper than a Python X client
+    at start-up, where the wipe runs before the first frame."""
+
     def __init__(self, display: str) -> None:
         self.display_name = display
+        self._x = None
         self._display = None
 
     def _connect(self):
         if self._display is None:
-            from Xlib import display as xdisplay
-            from Xlib import error as xerror
+            x = _libx11()
+            display = x.XOpenDisplay(self.display_name.encode())
+            if not display:
+                raise DeviceError(f"cannot open X display {self.display_name}")
+            self._x, self._display = x, display
+        return self._x, self._display
 
-            try:
-                self._display = xdisplay.Display(self.display_name)
-            except (xerror.DisplayError, OSError) as error:
-                raise DeviceError(f"cannot reach X display {self.display_name}: {error}") from None
-        return self._display
-
-    def _atoms(self):
-        display = self._connect()
-        return [(name, display.intern_atom(name)) for name in SELECTIONS]
+    def _atoms(self) -> list[tuple[str, int]]:
+        x, display = self._connect()
+        return [(name, x.XInternAtom(display, name.encode(), False)) for name in SELECTIONS]
 
     def clear(self) -> None:
-        from Xlib import X
-        from Xlib.protocol import request
-
-        display = self._connect()
-        try:
-            for _name, atom in self._atoms():
-                request.SetSelectionOwner(display=display.display, window=X.NONE, selection=atom,
-                                          time=X.CurrentTime)
-            display.sync()
-        except Exception as error:  # the connection broke: try afresh next time
-            self._display = None
-            raise DeviceError(f"cannot clear the X selections on {self.display_name}: {error}") from None
+        x, display = self._connect()
+        for _name, atom in self._atoms():
+            x.XSetSelectionOwner(display, atom, NONE, CURRENT_TIME)
+        x.XSync(display, False)
 
     def owned(self) -> list[str]:
-        from Xlib import X
+        x, display = self._connect()
+        return [name for name, atom in self._atoms() if x.XGetSelectionOwner(display, atom) != NONE]
 
-        display = self._connect()
+
+NONE = 0
+CURRENT_TIME = 0
+
+
+def _libx11():
+    import ctypes
+    import ctypes.util
+
+    try:
+        x = ctypes.CDLL("libX11.so.6")
+    except OSError:
+        name = ctypes.util.find_library("X11")  # slower: asks ldconfig
         try:
-            return [name for name, atom in self._atoms() if display.get_selection_owner(atom) != X.NONE]
-        except Exception as error:
-            self._display = None
-            raise DeviceError(f"cannot read the X selections on {self.display_name}: {error}") from None
+            x = ctypes.CDLL(name or "libX11.so")
+        except OSError:
+            raise DeviceError("libX11 is not installed (Debian package 'libx11-6')") from None
+    x.XOpenDisplay.restype = ctypes.c_void_p
+    x.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x.XInternAtom.restype = ctypes.c_ulong
+    x.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    x.XSetSelectionOwner.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    x.XGetSelectionOwner.restype = ctypes.c_ulong
+    x.XGetSelectionOwner.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+    x.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    return x
 
 
 class FakeSelections:
