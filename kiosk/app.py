@@ -14,13 +14,16 @@ from kivy.properties import ObjectProperty, StringProperty
 from kiosk.appearance import Appearance
 from kiosk.catalog import Catalog
 from kiosk.config import Config
+from kiosk.devices import DeviceError
 from kiosk.devices.heap import release_free_memory
+from kiosk.devices.speaker import EspeakSpeaker, FakeSpeaker, Speaker
 from kiosk.devices.printer import CupsPrinter, FakePrinter, NoPrinter, Printer
 from kiosk.devices.processes import SessionProcesses
 from kiosk.devices.selections import Selections, XSelections
 from kiosk.i18n import Translator
 from kiosk.journey import HOME, Journey
 from kiosk.session import KivyScheduler, Scheduler, Session
+from kiosk.speech import Speech
 from kiosk.wipe import Receipt, SessionWipe, register_device_steps
 
 log = logging.getLogger(__name__)
@@ -33,6 +36,8 @@ class Devices:
     printer: Printer
     processes: SessionProcesses
     selections: Selections | None
+    speaker: Speaker | None = None
+    speaker_problem: str = ""
 
 
 def build_devices(config: Config) -> Devices:
@@ -51,6 +56,22 @@ def build_devices(config: Config) -> Devices:
                    selections=XSelections(display) if display else None)
 
 
+def build_speaker(config: Config, devices: Devices) -> None:
+    """The speech engine, started only where the kiosk shows screens (it is a process)."""
+    kind = config.devices.speaker
+    if kind == "fake":
+        log.warning("speaker: FAKE ([devices] speaker = \"fake\"): nothing is heard")
+        devices.speaker = FakeSpeaker(config.languages.offered)
+    elif kind == "espeak":
+        try:
+            devices.speaker = EspeakSpeaker(config.session.runtime_dir / "speech", config.speech.device,
+                                            config.speech.rate, config.speech.volume)
+        except DeviceError as error:
+            devices.speaker_problem = str(error)
+    else:
+        devices.speaker_problem = "speech is turned off in the configuration ([devices] speaker)"
+
+
 def build_wipe(config: Config, devices: Devices) -> SessionWipe:
     wipe = SessionWipe(config.session.runtime_dir, config.session.state_dir)
     register_device_steps(wipe, devices.printer, devices.processes, devices.selections)
@@ -65,6 +86,7 @@ class KioskApp(App):
     tr = ObjectProperty(None)
     journey = ObjectProperty(None)
     session = ObjectProperty(None)
+    speech = ObjectProperty(None)
     language = StringProperty("")
     goodbye_language = StringProperty("")  # the goodbye speaks the language the person used
     site_name = StringProperty("")
@@ -76,19 +98,26 @@ class KioskApp(App):
         self.kiosk_config = config
         self.catalog = catalog
         self.devices = devices or build_devices(config)
+        if self.devices.speaker is None and not self.devices.speaker_problem:
+            build_speaker(config, self.devices)
+        self.speech = Speech(self.devices.speaker, config.speech.volume, self.devices.speaker_problem)
         self.tr = Translator(list(config.languages.offered), config.languages.default)
         self.look = Appearance()
         self.journey = Journey()
         self.language = self.tr.language
+        self.speech.set_language(self.language)
         self.site_name = config.site.name.in_(self.language)
         self.wipe = build_wipe(config, self.devices)
         self._register_ui_wipe()
         self.session = Session(self.wipe, config.timeouts, scheduler or KivyScheduler(),
-                               needs_more_time=lambda: self.look.text_scale > 1.0 or self.look.contrast)
+                               needs_more_time=lambda: (self.look.text_scale > 1.0 or self.look.contrast
+                                                        or self.speech.enabled))
         self.session.bind(state=self._on_session_state, on_ended=self._on_session_ended)
         self.problems = list(config.problems) + list(catalog.problems)
         self.out_of_service = bool(config.core_problems or catalog.problems or not catalog.services)
         self._goodbye_cancel = None
+        self._explored = None  # speech mode: the item the last tap spoke
+        self._long_press = None
 
     def build(self):
         from kivy.core.window import Window
@@ -97,7 +126,8 @@ class KioskApp(App):
         from kiosk.screens.root import KioskRoot
 
         Window.bind(on_request_close=self._refuse_close, on_touch_down=self._on_touch,
-                    on_key_down=self._on_key)
+                    on_touch_up=self._on_touch_up, on_key_down=self._on_key)
+        self.journey.bind(screen=lambda *_: Clock.schedule_once(self._announce_screen, 0))
         for number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(number, self._on_stop_signal)
         load_shared()
@@ -122,6 +152,9 @@ class KioskApp(App):
         self.wipe.register_check("clipboard empty", self._clipboard_left)
         self.wipe.register_step("settings", self._reset_settings)
         self.wipe.register_check("settings at defaults", self._settings_changed)
+        self.wipe.register_step("speech", self.speech.reset)
+        self.wipe.register_check("speech off, volume at default",
+                                 lambda: int(self.speech.enabled) + int(self.speech.volume != self.speech.default_volume))
         self.wipe.register_step("screens", self.journey.reset)
         self.wipe.register_check("screen back at start", self._journey_left)
 
@@ -199,25 +232,102 @@ class KioskApp(App):
         if self._goodbye_cancel is not None:
             self._goodbye_cancel()
             self._goodbye_cancel = None
+        self._explored = None  # speech mode: the item the last tap spoke
+        self._long_press = None
         if self.journey.screen == "goodbye":
             self.journey.reset()
 
-    def _on_touch(self, _window, _touch) -> bool:
+    def _on_touch(self, _window, touch) -> bool:
         if self.session.state == "ready" and self.journey.screen == HOME:
             # Any first touch on the welcome screen starts a session, a language button
             # included: whatever it changes is then erased after this person.
             self._start()
+            self._watch_long_press(touch)
             return False
         if self.session.state == "warning":
             # The tap that says "I am here" must not also press what lies under it.
             self.session.extend()
             return True
         self.session.activity()
+        if self.speech.enabled:
+            return self._explore(touch)
         return False
 
-    def _on_key(self, *_args) -> bool:
-        self.session.activity()
+    def _on_touch_up(self, _window, touch) -> bool:
+        if self._long_press is not None and self._long_press[0] is touch:
+            self._long_press[1]()
+            self._long_press = None
         return False
+
+    def _on_key(self, _window, key, *_args) -> bool:
+        self.session.activity()
+        from kivy.core.window import Keyboard
+
+        if self.kiosk_config.speech.key and key == Keyboard.keycodes.get(self.kiosk_config.speech.key):
+            self.set_speech(not self.speech.enabled)
+            return True
+        return False
+
+    # -- speech mode --------------------------------------------------------------------
+
+    def set_speech(self, on: bool) -> None:
+        if on and not self.speech.available:
+            return
+        if on and self.session.state == "ready" and self.journey.screen == HOME:
+            self._start()
+        self.speech.enabled = on
+        self._explored = None
+        if on:
+            self.speech.say(self.tr._("Speech is on. Touch an item to hear it, touch it again to choose it."))
+        else:
+            self.speech.stop()
+
+    def change_volume(self, delta: float) -> None:
+        if self.speech.set_volume(self.speech.volume + delta):
+            self.speech.say(self.tr._("Volume {percent} percent").format(percent=int(round(self.speech.volume * 100))))
+
+    def _explore(self, touch) -> bool:
+        """Explore by touch: the first tap on an item says it, a second tap chooses it."""
+        from kiosk.screens.spoken import describe
+        from kiosk.screens.walk import touchables
+
+        self.speech.stop()  # any new touch silences what was being said
+        under = [w for w in touchables(self.root) if w.collide_point(*w.to_widget(*touch.pos))]
+        if not under:
+            return False
+        target = under[-1]
+        if getattr(target, "speech_direct", False) or target is self._explored:
+            self._explored = None
+            return False  # goes through: the release activates it
+        self._explored = target
+        self.speech.say(describe(target, self.tr))
+        return True
+
+    def _announce_screen(self, _dt) -> None:
+        from kiosk.screens.spoken import announce
+
+        self._explored = None
+        if self.speech.enabled and self.root is not None:
+            self.speech.say(announce(self.root.ids.manager.current_screen, self.tr))
+
+    def _watch_long_press(self, touch) -> None:
+        """Holding a finger on the welcome screen turns speech on, without needing sight."""
+        if not self.speech.available or self.speech.enabled:
+            return
+
+        def fire(_dt) -> None:
+            self._long_press = None
+            # The finger that asked for speech must not also press "Touch to start".
+            for reference in list(touch.grab_list):
+                widget = reference()
+                if widget is not None:
+                    touch.ungrab(widget)
+                    if hasattr(widget, "state"):
+                        widget.state = "normal"
+            self.set_speech(True)
+
+        event = Clock.schedule_once(fire, self.kiosk_config.speech.long_press_s)
+        self._long_press = (touch, event.cancel)
 
     # -- lockdown and language ------------------------------------------------------------
 
@@ -235,6 +345,7 @@ class KioskApp(App):
 
     def switch_language(self, language: str) -> None:
         self.tr.switch(language)
+        self.speech.set_language(language)
         self.language = language
         self.site_name = self.kiosk_config.site.name.in_(language)
 

@@ -80,6 +80,11 @@ class Appearance(EventDispatcher):
             raise ValueError(f"text scale {value} is not one of {TEXT_SCALES}")
         self.text_scale = value
 
+    def next_text_scale(self) -> None:
+        """The one-tap control: 100 % → 150 % → 200 % → 100 %."""
+        index = TEXT_SCALES.index(self.text_scale) if self.text_scale in TEXT_SCALES else -1
+        self.text_scale = TEXT_SCALES[(index + 1) % len(TEXT_SCALES)]
+
     def reset(self) -> None:
         self.contrast = False
         self.text_scale = 1.0

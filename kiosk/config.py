@@ -26,7 +26,7 @@ DEMO_FILE = PACKAGE_DATA / "demo.toml"
 
 CORE_SECTIONS = ("site", "languages", "catalog", "timeouts", "session", "display")
 # A problem here turns off only that feature.
-FEATURE_SECTIONS = ("devices", "printing", "help", "staff")
+FEATURE_SECTIONS = ("devices", "speech", "printing", "help", "staff")
 INPUT_PROVIDERS = ("mouse", "mtdev", "hidinput")
 DEVICE_KINDS = {
     "printer": ("cups", "fake", "none"),
@@ -70,6 +70,15 @@ class TimeoutsConfig:
 class SessionConfig:
     runtime_dir: Path
     state_dir: Path
+
+
+@dataclass(frozen=True)
+class SpeechConfig:
+    device: str
+    rate: int
+    volume: float
+    key: str
+    long_press_s: float
 
 
 @dataclass(frozen=True)
@@ -120,6 +129,7 @@ class Config:
     session: SessionConfig
     display: DisplayConfig
     devices: DevicesConfig
+    speech: SpeechConfig
     printing: PrintingConfig
     help: HelpConfig
     staff: StaffConfig
@@ -174,6 +184,7 @@ def _parse(data: dict, context: Context, files: tuple[str, ...]) -> Config:
     session = _session(root.sub("session"), context)
     display = _display(root.sub("display"))
     devices = _devices(root.sub("devices"))
+    speech = _speech(root.sub("speech"))
     printing = _printing(root.sub("printing"))
     help_ = _help(root.sub("help"), languages.offered)
     staff = _staff(root.sub("staff"))
@@ -184,7 +195,8 @@ def _parse(data: dict, context: Context, files: tuple[str, ...]) -> Config:
             disabled[section] = "; ".join(problems)
     root.finish()
     return Config(site=site, languages=languages, catalog_file=catalog_file, timeouts=timeouts,
-                  session=session, display=display, devices=devices, printing=printing, help=help_,
+                  session=session, display=display, devices=devices, speech=speech, printing=printing,
+                  help=help_,
                   staff=staff, files=files,
                   problems=tuple(context.problems), disabled=disabled)
 
@@ -294,6 +306,18 @@ def _default_runtime_dir() -> Path:
 def _default_state_dir() -> Path:
     base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
     return Path(base) / "kiosk"
+
+
+def _speech(r: TableReader) -> SpeechConfig:
+    config = SpeechConfig(
+        device=r.string("device", pattern=r"[A-Za-z0-9_:,.=-]+", hint="an ALSA device name like 'default'"),
+        rate=r.number("rate", minimum=80, maximum=400, unit="words per minute"),
+        volume=r.number("volume", minimum=0.0, maximum=1.0, integer=False),
+        key=r.string("key", pattern=r"[a-z0-9]{1,12}", hint="a key name like 'f12'"),
+        long_press_s=r.number("long_press_s", minimum=1.0, maximum=10.0, integer=False, unit="seconds"),
+    )
+    r.finish()
+    return config
 
 
 def _printing(r: TableReader) -> PrintingConfig:

@@ -30,11 +30,15 @@ class KioskLabel(Hideable, Label):
 class ThemedButton(Hideable, ButtonBehavior, Label):
     """A button that acts on release (WCAG 2.5.2) and is never smaller than a fingertip.
 
-    `kind` picks its colours from the theme.
+    `kind` picks its colours from the theme; `speech_label` is what speech mode says when
+    the visible text alone would not do; `speech_direct` buttons (Stop, Repeat) act on the
+    first tap even in speech mode.
     """
 
     kind = OptionProperty("secondary", options=BUTTON_KINDS)
     bg = ColorProperty((1, 1, 1, 1))
+    speech_label = StringProperty("")
+    speech_direct = BooleanProperty(False)
 
 
 class KioskButton(ThemedButton):
@@ -51,6 +55,7 @@ class CardButton(Hideable, ButtonBehavior, BoxLayout):
     title = StringProperty("")
     summary = StringProperty("")
     kind = OptionProperty("secondary", options=BUTTON_KINDS)
+    speech_label = StringProperty("")
     bg = ColorProperty((1, 1, 1, 1))
     fg = ColorProperty((0, 0, 0, 1))
 

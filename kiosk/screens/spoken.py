@@ -1,0 +1,49 @@
+"""What speech mode says for a widget or a screen: role, label, state and position
+("button, Kela, 3 of 9"), in the screen's language."""
+
+from __future__ import annotations
+
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.label import Label
+
+from kiosk.screens.walk import touchables, visible_widgets
+
+TITLE_STYLES = ("title", "hero")
+
+
+def label_of(widget) -> str:
+    spoken = getattr(widget, "speech_label", "")
+    if spoken:
+        return spoken
+    title = getattr(widget, "title", "")
+    if title:
+        summary = getattr(widget, "summary", "")
+        return f"{title}. {summary}" if summary else title
+    return getattr(widget, "text", "")
+
+
+def describe(widget, tr, headset: bool = False) -> str:
+    """The spoken text of one touchable (or text) widget."""
+    if getattr(widget, "password", False) or getattr(widget, "private", False):
+        # Masked input is never read out on a loudspeaker (EN 301 549 5.1.3.8-9).
+        label = tr._("hidden text") if not headset else getattr(widget, "text", "")
+        return ", ".join([tr._("text field"), label])
+    if not isinstance(widget, ButtonBehavior):
+        return label_of(widget)
+    parts = [tr._("button"), label_of(widget)]
+    if getattr(widget, "kind", "") == "selected":
+        parts.append(tr._("selected"))
+    siblings = [w for w in reversed(widget.parent.children) if w in set(touchables(widget.parent))] \
+        if widget.parent is not None else []
+    if len(siblings) > 1 and widget in siblings:
+        parts.append(tr._("{n} of {total}").format(n=siblings.index(widget) + 1, total=len(siblings)))
+    return ", ".join(p for p in parts if p)
+
+
+def announce(screen, tr) -> str:
+    """What is said when a screen opens: its title and how many choices it offers."""
+    title = next((w.text for w in visible_widgets(screen)
+                  if isinstance(w, Label) and getattr(w, "style", "") in TITLE_STYLES and w.text), "")
+    count = len(touchables(screen))
+    choices = tr._("{count} choices").format(count=count) if count != 1 else tr._("1 choice")
+    return ". ".join(p for p in (title, choices) if p)

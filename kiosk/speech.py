@@ -1,0 +1,135 @@
+"""Speech mode: what the kiosk says, in which language, and Stop / Repeat.
+
+The screens decide what a widget is called (kiosk/screens/spoken.py); this service decides
+whether and how it is said: only in speech mode, always in the screen's language (or the
+nearest language that has a voice, which the accessibility screen then says visibly),
+every new utterance interrupting the last, and never a crash when there is no audio.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from kivy.event import EventDispatcher
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+
+from kiosk.devices import DeviceError
+from kiosk.devices.speaker import NEAREST_SPOKEN, Speaker
+
+log = logging.getLogger(__name__)
+
+# Long texts (a page read aloud) go to the engine a few sentences at a time, so Stop and a
+# new touch never wait behind a whole page.
+CHUNK_CHARS = 400
+
+
+class Speech(EventDispatcher):
+    enabled = BooleanProperty(False)
+    available = BooleanProperty(False)
+    unavailable_reason = StringProperty("")
+    language = StringProperty("")          # the screen's language
+    voice_language = StringProperty("")    # the language actually spoken ("" = none)
+    volume = NumericProperty(0.8)
+    last = StringProperty("")
+
+    def __init__(self, speaker: Speaker | None, default_volume: float, unavailable_reason: str = "",
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.speaker = speaker
+        self.default_volume = default_volume
+        self.volume = default_volume
+        self._voices: dict[str, str] = {}
+        self._chunks: list[str] = []
+        if speaker is not None:
+            try:
+                self._voices = speaker.voices()
+                self.available = True
+                speaker.set_volume(default_volume)
+            except DeviceError as error:
+                unavailable_reason = str(error)
+        if not self.available:
+            self.unavailable_reason = unavailable_reason or "no speech engine configured"
+            log.warning("speech unavailable: %s", self.unavailable_reason)
+
+    def set_language(self, language: str) -> None:
+        self.language = language
+        if language in self._voices:
+            self.voice_language = language
+        else:
+            nearest = NEAREST_SPOKEN.get(language, "en")
+            self.voice_language = nearest if nearest in self._voices else ""
+
+    @property
+    def voice_missing(self) -> bool:
+        return self.voice_language != self.language
+
+    def say(self, text: str) -> bool:
+        """Say `text` if speech mode is on (interrupting); remembered for Repeat."""
+        if not self.enabled or not text.strip():
+            return False
+        self.last = text
+        return self._speak(text)
+
+    def say_long(self, text: str) -> bool:
+        """A long text (a page read aloud), sentence chunks in turn; `next_chunk()` continues."""
+        chunks = chunk(text)
+        if not chunks or not self.enabled:
+            return False
+        self._chunks = chunks[1:]
+        return self.say(chunks[0])
+
+    def next_chunk(self) -> bool:
+        if not self._chunks:
+            return False
+        return self.say(self._chunks.pop(0))
+
+    def repeat(self) -> bool:
+        return self._speak(self.last) if self.enabled and self.last else False
+
+    def stop(self) -> None:
+        self._chunks = []
+        if self.speaker is not None and self.available:
+            try:
+                self.speaker.stop()
+            except DeviceError as error:
+                log.error("speech stop failed: %s", error)
+
+    def set_volume(self, volume: float) -> bool:
+        volume = round(min(1.0, max(0.1, volume)), 2)
+        if self.speaker is None or not self.speaker.set_volume(volume):
+            return False
+        self.volume = volume
+        return True
+
+    def reset(self) -> None:
+        """For the next person: speech off, silent, volume back to the safe default."""
+        self.stop()
+        self.enabled = False
+        self.last = ""
+        self.set_volume(self.default_volume)
+
+    def _speak(self, text: str) -> bool:
+        if not self.available or not self.voice_language:
+            return False
+        try:
+            self.speaker.speak(text, self.voice_language)
+            return True
+        except DeviceError as error:
+            log.error("speech failed: %s", error)
+            return False
+
+
+def chunk(text: str, limit: int = CHUNK_CHARS) -> list[str]:
+    """Split at sentence ends into pieces of at most about `limit` characters."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+    chunks, current = [], ""
+    for sentence in sentences:
+        if current and len(current) + 1 + len(sentence) > limit:
+            chunks.append(current)
+            current = sentence
+        else:
+            current = f"{current} {sentence}".strip()
+    if current:
+        chunks.append(current)
+    return chunks
