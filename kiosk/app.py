@@ -29,6 +29,7 @@ from kiosk.wipe import Receipt, SessionWipe, register_device_steps
 log = logging.getLogger(__name__)
 
 GOODBYE_S = 20
+ANNOUNCE_AFTER_S = 0.25
 
 
 @dataclass
@@ -117,6 +118,7 @@ class KioskApp(App):
         self.out_of_service = bool(config.core_problems or catalog.problems or not catalog.services)
         self._goodbye_cancel = None
         self._explored = None  # speech mode: the item the last tap spoke
+        self._announce_pending = False
         self._long_press = None
 
     def build(self):
@@ -127,7 +129,7 @@ class KioskApp(App):
 
         Window.bind(on_request_close=self._refuse_close, on_touch_down=self._on_touch,
                     on_touch_up=self._on_touch_up, on_key_down=self._on_key)
-        self.journey.bind(screen=lambda *_: Clock.schedule_once(self._announce_screen, 0))
+        self.journey.bind(screen=self._on_screen)
         for number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(number, self._on_stop_signal)
         load_shared()
@@ -233,6 +235,7 @@ class KioskApp(App):
             self._goodbye_cancel()
             self._goodbye_cancel = None
         self._explored = None  # speech mode: the item the last tap spoke
+        self._announce_pending = False
         self._long_press = None
         if self.journey.screen == "goodbye":
             self.journey.reset()
@@ -292,6 +295,7 @@ class KioskApp(App):
         from kiosk.screens.walk import touchables
 
         self.speech.stop()  # any new touch silences what was being said
+        self._announce_pending = False
         under = [w for w in touchables(self.root) if w.collide_point(*w.to_widget(*touch.pos))]
         if not under:
             return False
@@ -303,12 +307,19 @@ class KioskApp(App):
         self.speech.say(describe(target, self.tr))
         return True
 
+    def _on_screen(self, *_args) -> None:
+        self._explored = None
+        self._announce_pending = True
+        # Announced once the new screen is laid out (its choices are counted as seen).
+        Clock.schedule_once(self._announce_screen, ANNOUNCE_AFTER_S)
+
     def _announce_screen(self, _dt) -> None:
         from kiosk.screens.spoken import announce
 
-        self._explored = None
-        if self.speech.enabled and self.root is not None:
+        # Not over an item the person has already touched on the new screen.
+        if self._announce_pending and self.speech.enabled and self.root is not None:
             self.speech.say(announce(self.root.ids.manager.current_screen, self.tr))
+        self._announce_pending = False
 
     def _watch_long_press(self, touch) -> None:
         """Holding a finger on the welcome screen turns speech on, without needing sight."""

@@ -46,4 +46,6 @@ def announce(screen, tr) -> str:
                   if isinstance(w, Label) and getattr(w, "style", "") in TITLE_STYLES and w.text), "")
     count = len(touchables(screen))
     choices = tr._("{count} choices").format(count=count) if count != 1 else tr._("1 choice")
-    return ". ".join(p for p in (title, choices) if p)
+    if not title:
+        return choices
+    return f"{title} {choices}" if title[-1] in ".?!:" else f"{title}. {choices}"

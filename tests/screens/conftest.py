@@ -27,6 +27,15 @@ class Driver:
         for _ in range(count):
             self.loop.idle()
 
+    def wait(self, seconds: float) -> None:
+        """Let real time pass, frames running (for what the kiosk does after a delay)."""
+        import time
+
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.frames(1)
+            time.sleep(0.01)
+
     def press(self, widget):
         from kivy.tests.common import UnitTestTouch
         from kivy.uix.scrollview import ScrollView

@@ -1,0 +1,136 @@
+"""Speech mode on the real screens, with the fake speaker that records what it was asked."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.screens import SCREENS
+from kiosk.screens.spoken import describe
+from kiosk.screens.walk import touchables
+
+pytestmark = pytest.mark.gui
+ROLE = {"fi": "painike", "sv": "knapp", "en": "button"}
+
+
+@pytest.fixture
+def speaking(fresh_app):
+    app = fresh_app.app
+    speaker = app.devices.speaker
+    fresh_app.tap(fresh_app.ids()["start_button"])
+    app.set_speech(True)
+    speaker.spoken.clear()
+    yield fresh_app
+    app.set_speech(False)
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_every_touchable_on_every_screen_has_a_spoken_text_in_the_screen_language(speaking, language):
+    from kiosk.screenshots import stage
+
+    app = speaking.app
+    app.switch_language(language)
+    silent = []
+    for name in SCREENS:
+        if name == "out_of_service":
+            continue
+        stage(app, name)
+        speaking.frames()
+        for widget in touchables(app.root):
+            text = describe(widget, app.tr)
+            label = text.split(", ")[1] if ", " in text else ""
+            if not text.startswith(ROLE[language] + ", ") or not label.strip():
+                silent.append(f"{name}: {text!r}")
+    assert silent == []
+
+
+def test_explore_by_touch_first_tap_speaks_second_chooses(speaking):
+    app, speaker = speaking.app, speaking.app.devices.speaker
+    card = speaking.button("Osaan itse")
+    speaking.tap(card)
+    assert app.journey.screen == "needs"  # not chosen yet
+    assert speaker.spoken[-1] == ("fi", "painike, Osaan itse. Siirry suoraan verkkopalveluihin., 1/4")
+    speaking.tap(card)
+    assert app.journey.screen == "categories"
+    speaking.wait(0.5)
+    assert speaker.spoken[-1] == ("fi", "Mitä haluat tehdä? 9 vaihtoehtoa")  # the new screen announced
+
+
+def test_a_new_touch_stops_speech_and_stop_and_repeat_act_at_once(speaking):
+    app, speaker = speaking.app, speaking.app.devices.speaker
+    stops = speaker.stops
+    speaking.tap(speaking.button("Opasta minua vaihe vaiheelta"))
+    assert speaker.stops == stops + 1
+    said = speaker.spoken[-1]
+    speaking.tap(speaking.bar("repeat_button"))  # one tap, no explore step
+    assert speaker.spoken[-1] == said and len(speaker.spoken) >= 2
+    before = speaker.stops
+    speaking.tap(speaking.bar("stop_speech_button"))
+    assert speaker.stops > before
+    assert app.journey.screen == "needs"
+
+
+def test_long_press_on_the_welcome_screen_turns_speech_on_without_pressing_start(fresh_app):
+    app = fresh_app.app
+    touch = fresh_app.press(fresh_app.ids()["start_button"])
+    fresh_app.wait(app.kiosk_config.speech.long_press_s + 0.3)
+    assert app.speech.enabled
+    touch.touch_up()
+    fresh_app.frames()
+    assert app.journey.screen == "welcome"  # the long press did not start anything else
+    assert "Puhe on päällä" in app.devices.speaker.spoken[-1][1]
+    app.set_speech(False)
+
+
+def test_the_speech_key_toggles_speech(fresh_app):
+    from kivy.core.window import Keyboard, Window
+
+    app = fresh_app.app
+    Window.dispatch("on_key_down", Keyboard.keycodes["f12"], 0, None, [])
+    assert app.speech.enabled
+    Window.dispatch("on_key_down", Keyboard.keycodes["f12"], 0, None, [])
+    assert not app.speech.enabled
+
+
+def test_speech_language_follows_the_screen_language(speaking):
+    app, speaker = speaking.app, speaking.app.devices.speaker
+    speaking.tap(speaking.button("Svenska"))
+    speaking.tap(speaking.button("Svenska"))  # second tap chooses
+    assert app.tr.language == "sv"
+    speaking.tap(speaking.button("Jag klarar det själv"))
+    assert speaker.spoken[-1][0] == "sv" and speaker.spoken[-1][1].startswith("knapp, Jag klarar det själv")
+
+
+def test_the_wipe_turns_speech_off_and_restores_the_volume(speaking):
+    app = speaking.app
+    default = app.speech.default_volume
+    app.change_volume(0.1)
+    assert app.speech.volume == pytest.approx(default + 0.1)
+    receipt = app.session.end("end")
+    assert receipt.ok and not app.speech.enabled and app.speech.volume == default
+
+
+def test_speech_unavailable_is_shown_and_nothing_breaks(fresh_app):
+    from kiosk.screenshots import stage
+
+    app = fresh_app.app
+    app.speech.available = False
+    try:
+        stage(app, "accessibility")
+        fresh_app.frames()
+        texts = fresh_app.texts()
+        assert "Puhe ei ole käytettävissä tällä päätteellä." in texts
+        assert "Puhe päälle" not in texts
+        app.set_speech(True)
+        assert not app.speech.enabled
+    finally:
+        app.speech.available = True
+
+
+def test_text_size_is_one_tap_from_every_screen(fresh_app):
+    app = fresh_app.app
+    fresh_app.tap(fresh_app.ids()["start_button"])
+    button = fresh_app.bar("text_size_button")
+    assert button.text == "Aa 100 %"
+    for expected in (1.5, 2.0, 1.0):
+        fresh_app.tap(button)
+        assert app.look.text_scale == expected
