@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 
+from bench.speech import speech, speech_stop
 from bench.wipe import soak, wipe
 from kiosk.devices.xvfb import VirtualDisplay
 
@@ -58,7 +59,8 @@ def memory(display: str) -> dict:
             "detail": "resident memory, idle after visiting every screen once"}
 
 
-BENCHMARKS = {"startup": startup, "memory": memory, "wipe": wipe, "soak": soak}
+BENCHMARKS = {"startup": startup, "memory": memory, "wipe": wipe, "soak": soak, "speech": speech,
+              "speech_stop": speech_stop}
 
 
 def main(names: list[str]) -> int:

@@ -83,7 +83,7 @@ def test_masked_input_is_never_read_out_on_the_loudspeaker():
 def engine(tmp_path_factory):
     events = []
     speaker = EspeakSpeaker(tmp_path_factory.mktemp("speech"), device="null",
-                            on_event=lambda kind, t: events.append((kind, t)))
+                            on_event=lambda kind, t, _number: events.append((kind, t)))
     yield speaker, events
     speaker.close()
 

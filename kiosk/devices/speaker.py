@@ -84,9 +84,9 @@ class _Worker:
             self.voices = event["voices"]
         return self.voices
 
-    def send(self, text: str, voice: str, rate: int, volume: float) -> None:
+    def send(self, number: int, text: str, voice: str, rate: int, volume: float) -> None:
         try:
-            self.process.stdin.write(json.dumps({"text": text, "voice": voice, "rate": rate,
+            self.process.stdin.write(json.dumps({"id": number, "text": text, "voice": voice, "rate": rate,
                                                  "volume": volume}) + "\n")
             self.process.stdin.flush()
         except (BrokenPipeError, OSError):
@@ -102,7 +102,7 @@ class _Worker:
 
 class EspeakSpeaker:
     def __init__(self, workdir: Path, device: str = "default", rate: int = 160, volume: float = 0.8,
-                 on_event: Callable[[str, float], None] | None = None) -> None:
+                 on_event: Callable[[str, float, int], None] | None = None) -> None:
         if shutil.which("aplay") is None:
             raise DeviceError("aplay is not installed (Debian package 'alsa-utils'): speech is unavailable")
         self.workdir = workdir
@@ -113,6 +113,7 @@ class EspeakSpeaker:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._pending = 0
+        self.last_id = 0  # of the last utterance sent; the engine's reports carry it
         self._current = _Worker(workdir, device)
         self._spare = _Worker(workdir, device)
         self._voices = self._current.wait_ready(START_TIMEOUT_S)
@@ -128,7 +129,8 @@ class EspeakSpeaker:
             if self._busy():
                 self._replace()
             self._pending += 1
-            self._current.send(text, voice, self.rate, self.volume)
+            self.last_id += 1
+            self._current.send(self.last_id, text, voice, self.rate, self.volume)
 
     def stop(self) -> None:
         with self._lock:
@@ -166,7 +168,7 @@ class EspeakSpeaker:
             if event["event"] in ("done", "exit"):
                 self._pending = 0 if event["event"] == "exit" else max(0, self._pending - 1)
             if event["event"] in ("playing", "done") and self.on_event:
-                self.on_event(event["event"], event["t"])
+                self.on_event(event["event"], event["t"], event["id"])
         return self._pending > 0
 
     def _replace(self) -> None:

@@ -1,6 +1,6 @@
 """The speaking process (`python -m kiosk.devices.speech_worker WORKDIR DEVICE`).
 
-Reads one JSON utterance per line on stdin ({"text", "voice", "rate", "volume"}), and
+Reads one JSON utterance per line on stdin ({"id", "text", "voice", "rate", "volume"}), and
 for each runs pyttsx3 once (synthesis to a WAV file), then plays it with aplay. Reports on
 stdout, one JSON line each: ready (with the voices), playing, done.
 """
@@ -37,9 +37,9 @@ def main(workdir: str, device: str) -> int:
         engine.setProperty("volume", request["volume"])
         engine.save_to_file(request["text"], wav)
         engine.runAndWait()
-        report("playing")
+        report("playing", id=request["id"])
         subprocess.run(["aplay", "-q", "-D", device, wav], check=False)
-        report("done")
+        report("done", id=request["id"])
     return 0
 
 

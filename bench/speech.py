@@ -1,0 +1,152 @@
+"""The `speech` and `speech_stop` benchmarks, inside a real kiosk with the real engine.
+
+speech:      a tap on a button in speech mode → the engine starts playing its label (the
+             first sample leaves the engine), against `espeak-ng` alone synthesising the
+             same sentence to a file in the same run.
+speech_stop: Stop pressed during a long utterance → the worker and its player are gone
+             (silence), against killing and reaping a plain process group the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RUNS = 9
+LONG = "Tämä on pitkä ohje, joka luetaan ääneen kokonaan, ellei joku keskeytä sitä. " * 60
+
+
+def demo_config_with_real_speech(directory: Path) -> Path:
+    from kiosk.config import DEMO_FILE
+
+    text = DEMO_FILE.read_text(encoding="utf-8").replace('speaker = "fake"', 'speaker = "espeak"')
+    text += (f'\n[session]\nruntime_dir = "{directory / "run"}"\nstate_dir = "{directory / "state"}"\n'
+             '\n[speech]\ndevice = "null"\n')
+    path = directory / "kiosk.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def espeak_alone_s(text: str, workdir: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run(["espeak-ng", "-v", "fi", "-w", str(workdir / "alone.wav"), text], check=True)
+    return time.perf_counter() - started
+
+
+def kill_group_s() -> float:
+    process = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    time.sleep(0.02)
+    started = time.perf_counter()
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    return time.perf_counter() - started
+
+
+def probe(config_file: str) -> None:
+    """Runs inside a kiosk process; prints one JSON line of measurements."""
+    from kivy.clock import Clock
+    from kivy.tests.common import UnitTestTouch
+
+    from kiosk.cli import build_app
+    from kiosk.screens.spoken import describe
+
+    app = build_app(Path(config_file))
+    speaker = app.devices.speaker
+    playing: dict[int, float] = {}
+    speaker.on_event = lambda kind, t, number: kind == "playing" and playing.setdefault(number, t)
+    workdir = Path(tempfile.mkdtemp())
+    result = {"tap_to_audio_s": [], "espeak_alone_s": [], "stop_s": [], "kill_group_s": []}
+
+    def run(_dt) -> None:
+        app.start_session()
+        app.set_speech(True)
+        speaker.wait_idle(10)
+        for _ in range(RUNS):
+            button = app.root.ids.manager.current_screen.ids.level_self
+            result["espeak_alone_s"].append(espeak_alone_s(describe(button, app.tr), workdir))
+            app._explored = None
+            playing.clear()
+            x, y = button.to_window(*button.center)
+            touch = UnitTestTouch(x, y)
+            tapped = time.monotonic()
+            touch.touch_down()
+            touch.touch_up()
+            said = speaker.last_id  # the tap's utterance
+            deadline = time.monotonic() + 10
+            while said not in playing and time.monotonic() < deadline:
+                speaker._busy()  # reads the engine's reports
+                time.sleep(0.001)
+            result["tap_to_audio_s"].append(playing[said] - tapped)
+            speaker.wait_idle(10)
+
+            app.speech.say(LONG)
+            time.sleep(0.05)
+            old = speaker._current.process.pid
+            stop = app.root.ids.stop_speech_button
+            x, y = stop.to_window(*stop.center)
+            touch = UnitTestTouch(x, y)
+            pressed = time.perf_counter()
+            touch.touch_down()
+            touch.touch_up()
+            try:
+                os.killpg(old, 0)
+                alive = True
+            except ProcessLookupError:
+                alive = False
+            result["stop_s"].append(time.perf_counter() - pressed if not alive else float("inf"))
+            result["kill_group_s"].append(kill_group_s())
+        print(json.dumps(result), flush=True)
+        app.stop()
+
+    app.bind(on_start=lambda *_: Clock.schedule_once(run, 0.5))
+    app.run()
+
+
+def run_probe(display: str) -> dict:
+    with tempfile.TemporaryDirectory(prefix="kiosk-bench-speech-") as scratch:
+        config = demo_config_with_real_speech(Path(scratch))
+        done = subprocess.run([sys.executable, "-m", "bench.speech", str(config)], capture_output=True,
+                              text=True, timeout=600, env=dict(os.environ, DISPLAY=display))
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"speech probe failed: {done.stderr[-2000:]}")
+    return json.loads(lines[-1])
+
+
+_results: dict = {}
+
+
+def _measured(display: str) -> dict:
+    if not _results:
+        _results.update(run_probe(display))
+    return _results
+
+
+def speech(display: str) -> dict:
+    data = _measured(display)
+    value, baseline = statistics.median(data["tap_to_audio_s"]), statistics.median(data["espeak_alone_s"])
+    return {"name": "speech", "value": round(value * 1000, 1), "unit": "ms", "baseline": round(baseline * 1000, 1),
+            "ratio": round(value / baseline, 3), "target": "ratio <= 2", "runs": RUNS,
+            "detail": "tap in speech mode -> first sample of the label leaves the engine; "
+                      "baseline: espeak-ng synthesising the same sentence to a file"}
+
+
+def speech_stop(display: str) -> dict:
+    data = _measured(display)
+    value, baseline = statistics.median(data["stop_s"]), statistics.median(data["kill_group_s"])
+    return {"name": "speech_stop", "value": round(value * 1000, 2), "unit": "ms",
+            "baseline": round(baseline * 1000, 2), "ratio": round(value / baseline, 3), "target": "value < 100 ms",
+            "runs": RUNS, "worst_ms": round(max(data["stop_s"]) * 1000, 2),
+            "detail": "Stop tapped during a long utterance -> the engine and its player are gone; "
+                      "baseline: SIGKILL and reap of a plain process group"}
+
+
+if __name__ == "__main__":
+    probe(sys.argv[1])
