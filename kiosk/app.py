@@ -117,6 +117,7 @@ class KioskApp(App):
         self.problems = list(config.problems) + list(catalog.problems)
         self.out_of_service = bool(config.core_problems or catalog.problems or not catalog.services)
         self._goodbye_cancel = None
+        self.focus = None  # keyboard focus, once the window exists
         self._explored = None  # speech mode: the item the last tap spoke
         self._announce_pending = False
         self._long_press = None
@@ -125,6 +126,7 @@ class KioskApp(App):
         from kivy.core.window import Window
 
         from kiosk.screens import load_shared
+        from kiosk.screens.focus import FocusRing
         from kiosk.screens.root import KioskRoot
 
         Window.bind(on_request_close=self._refuse_close, on_touch_down=self._on_touch,
@@ -144,7 +146,9 @@ class KioskApp(App):
             log.error("kiosk %s is out of service until its configuration is fixed",
                       self.kiosk_config.site.kiosk_id)
             self.session.put_out_of_service()
-        return KioskRoot()
+        root = KioskRoot()
+        self.focus = FocusRing(root, self.look)
+        return root
 
     # -- the wipe's view of the user interface -------------------------------------------
 
@@ -214,6 +218,12 @@ class KioskApp(App):
             self.goodbye_language = self.tr.language
         elif state == "warning":
             self.journey.go("warning")
+            self.speech.say(" ".join((
+                self.tr._("Are you still there?"),
+                self.tr._("Your session ends in {seconds} seconds, and everything you did here is erased.").format(
+                    seconds=int(self.session.remaining)),
+                self.tr._("Touch anywhere on the screen to continue."))))
+            self._announce_pending = False
         elif state == "active" and self.journey.screen == "warning":
             self.journey.back()
         elif state == "out_of_service":
@@ -234,9 +244,6 @@ class KioskApp(App):
         if self._goodbye_cancel is not None:
             self._goodbye_cancel()
             self._goodbye_cancel = None
-        self._explored = None  # speech mode: the item the last tap spoke
-        self._announce_pending = False
-        self._long_press = None
         if self.journey.screen == "goodbye":
             self.journey.reset()
 
@@ -262,13 +269,29 @@ class KioskApp(App):
             self._long_press = None
         return False
 
-    def _on_key(self, _window, key, *_args) -> bool:
-        self.session.activity()
+    def _on_key(self, _window, key, _scancode=None, _codepoint=None, modifiers=()) -> bool:
         from kivy.core.window import Keyboard
 
+        from kiosk.screens.focus import ACTIVATE_KEYS, NEXT_KEYS
+        from kiosk.screens.spoken import describe
+
+        if self.session.state == "warning":
+            self.session.extend()
+            return True
+        if self.session.state == "ready" and self.journey.screen == HOME:
+            self._start()
+        self.session.activity()
         if self.kiosk_config.speech.key and key == Keyboard.keycodes.get(self.kiosk_config.speech.key):
             self.set_speech(not self.speech.enabled)
             return True
+        if key in NEXT_KEYS and self.focus is not None:
+            focused = self.focus.move(NEXT_KEYS[key], shift="shift" in (modifiers or ()))
+            if focused is not None:
+                self.speech.stop()
+                self.speech.say(describe(focused, self.tr))
+            return True
+        if key in ACTIVATE_KEYS and self.focus is not None:
+            return self.focus.activate()
         return False
 
     # -- speech mode --------------------------------------------------------------------
@@ -309,6 +332,8 @@ class KioskApp(App):
 
     def _on_screen(self, *_args) -> None:
         self._explored = None
+        if self.focus is not None:
+            self.focus.clear()
         self._announce_pending = True
         # Announced once the new screen is laid out (its choices are counted as seen).
         Clock.schedule_once(self._announce_screen, ANNOUNCE_AFTER_S)

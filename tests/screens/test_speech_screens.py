@@ -134,3 +134,47 @@ def test_text_size_is_one_tap_from_every_screen(fresh_app):
     for expected in (1.5, 2.0, 1.0):
         fresh_app.tap(button)
         assert app.look.text_scale == expected
+
+
+@pytest.mark.parametrize("name", [n for n in SCREENS if n != "out_of_service"])
+def test_keyboard_focus_visits_everything_in_order_and_is_never_trapped(fresh_app, name):
+    from kivy.core.window import Window
+
+    from kiosk.screens.focus import reading_order
+    from kiosk.screenshots import stage
+
+    app = fresh_app.app
+    app.start_session()
+    stage(app, name)
+    fresh_app.frames()
+    expected = reading_order(touchables(app.root))
+    assert expected
+    visited = []
+    for _ in range(len(expected) + 1):
+        Window.dispatch("on_key_down", 9, 0, None, [])  # Tab
+        visited.append(app.focus.focused)
+    assert visited[:-1] == expected and visited[-1] is expected[0]  # round and round, not stuck
+    Window.dispatch("on_key_down", 9, 0, None, ["shift"])
+    assert app.focus.focused is expected[-1]
+
+
+def test_enter_chooses_the_focused_item_and_focus_is_spoken(speaking):
+    from kivy.core.window import Window
+
+    app, speaker = speaking.app, speaking.app.devices.speaker
+    for _ in range(20):
+        Window.dispatch("on_key_down", 274, 0, None, [])  # down arrow
+        if getattr(app.focus.focused, "title", "") == "Osaan itse":
+            break
+    assert speaker.spoken[-1][1].startswith("painike, Osaan itse")
+    Window.dispatch("on_key_down", 13, 0, None, [])  # Enter
+    speaking.frames()
+    assert app.journey.screen == "categories"
+
+
+def test_the_warning_is_spoken(speaking):
+    app, speaker = speaking.app, speaking.app.devices.speaker
+    app.session._idle()
+    speaking.wait(0.4)
+    assert "Oletko vielä siellä?" in speaker.spoken[-1][1] and "30 sekunnin" in speaker.spoken[-1][1]
+    app.session.extend()
