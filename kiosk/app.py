@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.properties import ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
 from kiosk.appearance import Appearance
 from kiosk.catalog import Catalog
@@ -89,6 +89,7 @@ class KioskApp(App):
     session = ObjectProperty(None)
     speech = ObjectProperty(None)
     language = StringProperty("")
+    plain_language = BooleanProperty(False)  # selkokieli guides where the catalogue has them
     goodbye_language = StringProperty("")  # the goodbye speaks the language the person used
     site_name = StringProperty("")
     title = "Kiosk"
@@ -173,12 +174,13 @@ class KioskApp(App):
 
     def _reset_settings(self) -> None:
         self.look.reset()
+        self.plain_language = False
         self.switch_language(self.kiosk_config.languages.default)
 
     def _settings_changed(self) -> int:
         from kivy.metrics import Metrics
 
-        return sum((self.look.contrast, self.look.text_scale != 1.0, Metrics.fontscale != 1.0,
+        return sum((self.look.contrast, self.look.text_scale != 1.0, Metrics.fontscale != 1.0, self.plain_language,
                     self.tr.language != self.kiosk_config.languages.default))
 
     def _journey_left(self) -> int:

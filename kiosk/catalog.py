@@ -27,6 +27,15 @@ class ServiceTexts:
     needs: tuple[str, ...]
     steps: tuple[str, ...]
     offline: str
+    # Plain-language version (selkokieli) where the catalogue has one.
+    plain: "PlainTexts | None" = None
+
+
+@dataclass(frozen=True)
+class PlainTexts:
+    summary: str
+    needs: tuple[str, ...]
+    steps: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,10 @@ class Catalog:
 
     def category(self, category_id: str) -> Category | None:
         return next((c for c in self.categories if c.id == category_id), None)
+
+    def has_plain(self, language: str) -> bool:
+        """Whether any guide has a plain-language version in `language`."""
+        return any(s.texts.get(language) and s.texts[language].plain for s in self.services)
 
     def allowed_domains(self) -> list[str]:
         """Every domain a session may visit: all services' and the identification providers'."""
@@ -145,12 +158,22 @@ def _service(r: TableReader, offered: tuple[str, ...], id_domains: tuple[str, ..
             continue
         steps = t.strings("steps", item=_non_blank)
         step_counts[language] = len(steps)
+        plain = None
+        if t.has("plain"):
+            p = t.sub("plain")
+            plain = PlainTexts(summary=p.string("summary", allow_empty=False),
+                               needs=p.strings("needs", item=_non_blank),
+                               steps=p.strings("steps", item=_non_blank))
+            p.finish()
+        else:
+            t.known.append("plain")
         texts[language] = ServiceTexts(
             title=t.string("title", allow_empty=False),
             summary=t.string("summary", allow_empty=False),
             needs=t.strings("needs", item=_non_blank),
             steps=steps,
             offline=t.string("offline", allow_empty=False),
+            plain=plain,
         )
         t.finish()
     if len(set(step_counts.values())) > 1:

@@ -24,10 +24,11 @@ class GuideScreen(KioskScreen):
         if service is None:
             return
         texts = service.in_(app.tr.language)
+        plain = texts.plain if app.plain_language else None
         self.heading = texts.title
-        self.summary = texts.summary
-        self.needs = list(texts.needs)
-        self.steps = list(texts.steps)
+        self.summary = plain.summary if plain else texts.summary
+        self.needs = list(plain.needs if plain else texts.needs)
+        self.steps = list(plain.steps if plain else texts.steps)
         self.strong_identification = service.strong_identification
         self.guided = app.journey.guided
         self.page = min(app.journey.step, len(self.steps))

@@ -178,3 +178,23 @@ def test_the_warning_is_spoken(speaking):
     speaking.wait(0.4)
     assert "Oletko vielä siellä?" in speaker.spoken[-1][1] and "30 sekunnin" in speaker.spoken[-1][1]
     app.session.extend()
+
+
+def test_plain_language_guides_where_the_catalogue_has_them(fresh_app):
+    app = fresh_app.app
+    fresh_app.tap(fresh_app.ids()["start_button"])
+    fresh_app.tap(fresh_app.bar("accessibility_button"))
+    fresh_app.tap(fresh_app.button("Ohjeet selkokielellä"))
+    assert app.plain_language
+    app.journey.choose_level("self")
+    app.journey.choose_category("money")
+    app.journey.choose_service("kela")
+    fresh_app.frames()
+    texts = " ".join(fresh_app.texts())
+    assert "Kela maksaa rahaa, jos sinulla on vähän rahaa" in texts
+    assert "Paina Kirjaudu OmaKelaan." in texts
+    app.switch_language("sv")  # no plain Swedish in the catalogue: the standard guide, no choice offered
+    fresh_app.frames()
+    assert any("Ansök om förmåner" in t for t in fresh_app.texts())
+    app.session.end("end")
+    assert not app.plain_language
