@@ -15,6 +15,7 @@ from kiosk.appearance import Appearance
 from kiosk.catalog import Catalog
 from kiosk.config import Config
 from kiosk.devices import DeviceError
+from kiosk.devices.headset import FakeHeadsets, Headsets, SystemHeadsets
 from kiosk.devices.heap import release_free_memory
 from kiosk.devices.speaker import EspeakSpeaker, FakeSpeaker, Speaker
 from kiosk.devices.printer import CupsPrinter, FakePrinter, NoPrinter, Printer
@@ -39,6 +40,7 @@ class Devices:
     selections: Selections | None
     speaker: Speaker | None = None
     speaker_problem: str = ""
+    headsets: Headsets | None = None
 
 
 def build_devices(config: Config) -> Devices:
@@ -52,9 +54,11 @@ def build_devices(config: Config) -> Devices:
     else:
         printer = NoPrinter()
     display = os.environ.get("DISPLAY", "")
+    headsets = {"udev": SystemHeadsets, "fake": FakeHeadsets}.get(config.devices.headset)
     return Devices(printer=printer,
                    processes=SessionProcesses(config.session.runtime_dir / "session-processes"),
-                   selections=XSelections(display) if display else None)
+                   selections=XSelections(display) if display else None,
+                   headsets=headsets() if headsets else None)
 
 
 def build_speaker(config: Config, devices: Devices) -> None:
@@ -149,6 +153,7 @@ class KioskApp(App):
             self.session.put_out_of_service()
         root = KioskRoot()
         self.focus = FocusRing(root, self.look)
+        self._watch_headsets()
         return root
 
     # -- the wipe's view of the user interface -------------------------------------------
@@ -290,7 +295,7 @@ class KioskApp(App):
             focused = self.focus.move(NEXT_KEYS[key], shift="shift" in (modifiers or ()))
             if focused is not None:
                 self.speech.stop()
-                self.speech.say(describe(focused, self.tr))
+                self.speech.say(describe(focused, self.tr, headset=self.speech.headset))
             return True
         if key in ACTIVATE_KEYS and self.focus is not None:
             return self.focus.activate()
@@ -309,6 +314,23 @@ class KioskApp(App):
             self.speech.say(self.tr._("Speech is on. Touch an item to hear it, touch it again to choose it."))
         else:
             self.speech.stop()
+
+    def _watch_headsets(self) -> None:
+        if self.devices.headsets is None:
+            return
+        try:
+            # Reports come from a device thread: over to the Kivy thread before acting.
+            self.devices.headsets.start(
+                lambda plugged, device: Clock.schedule_once(lambda _dt: self._on_headset(plugged, device), 0))
+        except DeviceError as error:
+            log.warning("headsets will not turn speech on: %s", error)
+
+    def _on_headset(self, plugged: bool, device: str) -> None:
+        """A headset plugged in: speech mode on, spoken into it (EN 301 549 5.1.3.2, 5.2)."""
+        log.info("headset %s", "plugged in" if plugged else "unplugged")
+        self.speech.use_output(device if plugged else self.kiosk_config.speech.device, headset=plugged)
+        if plugged and self.speech.available and not self.out_of_service:
+            self.set_speech(True)
 
     def change_volume(self, delta: float) -> None:
         if self.speech.set_volume(self.speech.volume + delta):
@@ -329,7 +351,7 @@ class KioskApp(App):
             self._explored = None
             return False  # goes through: the release activates it
         self._explored = target
-        self.speech.say(describe(target, self.tr))
+        self.speech.say(describe(target, self.tr, headset=self.speech.headset))
         return True
 
     def _on_screen(self, *_args) -> None:

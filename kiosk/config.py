@@ -33,6 +33,7 @@ DEVICE_KINDS = {
     "speaker": ("espeak", "fake", "none"),
     "browser": ("chromium", "fake"),
     "fleet": ("mqtt", "fake", "none"),
+    "headset": ("udev", "fake", "none"),
 }
 # Texts given per language; a site's file replaces them whole.
 LOCALIZED_KEYS = frozenset({("site", "name"), ("site", "place"), ("help", "phone_hours"), ("help", "on_site")})
@@ -104,6 +105,7 @@ class DevicesConfig:
     speaker: str
     browser: str
     fleet: str
+    headset: str
 
 
 @dataclass(frozen=True)

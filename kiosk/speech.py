@@ -32,6 +32,7 @@ class Speech(EventDispatcher):
     voice_language = StringProperty("")    # the language actually spoken ("" = none)
     volume = NumericProperty(0.8)
     last = StringProperty("")
+    headset = BooleanProperty(False)       # private output: masked input may be read out
 
     def __init__(self, speaker: Speaker | None, default_volume: float, unavailable_reason: str = "",
                  **kwargs) -> None:
@@ -101,6 +102,15 @@ class Speech(EventDispatcher):
             return False
         self.volume = volume
         return True
+
+    def use_output(self, device: str, headset: bool) -> None:
+        """Speak to `device` from now on; `headset` says whether only the person hears it."""
+        self.headset = headset
+        if self.speaker is not None and self.available:
+            try:
+                self.speaker.set_device(device)
+            except DeviceError as error:
+                log.error("cannot switch speech to %s: %s", device, error)
 
     def reset(self) -> None:
         """For the next person: speech off, silent, volume back to the safe default."""

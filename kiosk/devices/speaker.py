@@ -50,6 +50,9 @@ class Speaker(Protocol):
     def set_volume(self, volume: float) -> bool:
         """0.0 - 1.0; False if out of range."""
 
+    def set_device(self, device: str) -> None:
+        """Speak to another ALSA device from now on (a headset plugged or unplugged)."""
+
 
 class _Worker:
     """One speaking process, in a process group of its own (aplay included)."""
@@ -149,6 +152,21 @@ class EspeakSpeaker:
         self.volume = volume
         return True
 
+    def set_device(self, device: str) -> None:
+        self.device = device
+
+    def set_device(self, device: str) -> None:
+        with self._lock:
+            if device == self.device:
+                return
+            self.device = device
+            for worker in (self._current, self._spare):
+                worker.kill()
+            self._pending = 0
+            self._current = _Worker(self.workdir, device)
+            self._spare = _Worker(self.workdir, device)
+            self._current.wait_ready(START_TIMEOUT_S)
+
     def wait_idle(self, timeout: float) -> bool:
         """For tests and benchmarks: until the current utterance has been played."""
         deadline = time.monotonic() + timeout
@@ -191,6 +209,7 @@ class FakeSpeaker:
         self._voices = {code: f"fake/{code}" for code in languages}
         self.spoken: list[tuple[str, str]] = []
         self.stops = 0
+        self.device = "default"
         self.rate = 160
         self.volume = 0.8
 
@@ -214,3 +233,6 @@ class FakeSpeaker:
             return False
         self.volume = volume
         return True
+
+    def set_device(self, device: str) -> None:
+        self.device = device

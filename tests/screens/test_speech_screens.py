@@ -198,3 +198,17 @@ def test_plain_language_guides_where_the_catalogue_has_them(fresh_app):
     assert any("Ansök om förmåner" in t for t in fresh_app.texts())
     app.session.end("end")
     assert not app.plain_language
+
+
+def test_plugging_a_headset_turns_speech_on_and_speaks_into_it(fresh_app):
+    app = fresh_app.app
+    headsets, speaker = app.devices.headsets, app.devices.speaker
+    headsets.plug("plughw:CARD=Headset")
+    fresh_app.frames()
+    assert app.speech.enabled and app.speech.headset and speaker.device == "plughw:CARD=Headset"
+    assert app.session.state == "active"  # someone is here
+    assert "Puhe on päällä" in speaker.spoken[-1][1]
+    headsets.unplug()
+    fresh_app.frames()
+    assert not app.speech.headset and speaker.device == app.kiosk_config.speech.device
+    app.set_speech(False)
