@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 GOODBYE_S = 20
 ANNOUNCE_AFTER_S = 0.25
+# The keyboard's or keypad's volume keys (SDL key codes), spoken as they change the volume.
+VOLUME_KEYS = {1073741952: 0.1, 1073741953: -0.1}
 
 
 @dataclass
@@ -290,6 +292,9 @@ class KioskApp(App):
         self.session.activity()
         if self.kiosk_config.speech.key and key == Keyboard.keycodes.get(self.kiosk_config.speech.key):
             self.set_speech(not self.speech.enabled)
+            return True
+        if key in VOLUME_KEYS and self.speech.available:
+            self.change_volume(VOLUME_KEYS[key])
             return True
         if key in NEXT_KEYS and self.focus is not None:
             focused = self.focus.move(NEXT_KEYS[key], shift="shift" in (modifiers or ()))

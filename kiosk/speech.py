@@ -67,23 +67,41 @@ class Speech(EventDispatcher):
 
     def say(self, text: str) -> bool:
         """Say `text` if speech mode is on (interrupting); remembered for Repeat."""
+        self._chunks = []  # whatever was being read aloud gives way
         if not self.enabled or not text.strip():
             return False
         self.last = text
         return self._speak(text)
 
     def say_long(self, text: str) -> bool:
-        """A long text (a page read aloud), sentence chunks in turn; `next_chunk()` continues."""
+        """A long text (a page read aloud), a few sentences at a time, each chunk when the
+        last has been said; Stop or any new utterance drops the rest."""
         chunks = chunk(text)
         if not chunks or not self.enabled:
             return False
+        started = self.say(chunks[0])
         self._chunks = chunks[1:]
-        return self.say(chunks[0])
+        if started and self._chunks:
+            from kivy.clock import Clock
+
+            self._reader = Clock.schedule_interval(self._continue, 0.1)
+        return started
+
+    def _continue(self, _dt) -> bool:
+        if not self._chunks:
+            return False
+        if not self.speaker.busy():
+            self.next_chunk()
+        return bool(self._chunks)
 
     def next_chunk(self) -> bool:
         if not self._chunks:
             return False
-        return self.say(self._chunks.pop(0))
+        text = self._chunks.pop(0)
+        rest = self._chunks
+        said = self.say(text)
+        self._chunks = rest
+        return said
 
     def repeat(self) -> bool:
         return self._speak(self.last) if self.enabled and self.last else False

@@ -50,9 +50,28 @@ def test_long_texts_go_in_sentence_chunks_and_stop_drops_the_rest():
     speech.set_language("fi")
     speech.enabled = True
     assert speech.say_long(text)
-    assert speech.next_chunk()
+    assert speech._continue(0)  # the engine is idle: the next chunk follows, more remain
+    assert [t for _, t in speaker.spoken] == pieces_of(text)[:2]
     speech.stop()
-    assert not speech.next_chunk() and len(speaker.spoken) == 2
+    assert not speech.next_chunk() and not speech._continue(0) and len(speaker.spoken) == 2
+    speech.say_long(text)
+    speech.say("Painike, Apua")  # a touch: the reading gives way
+    assert not speech._continue(0)
+
+
+def pieces_of(text):
+    return chunk(text)
+
+
+def test_no_sound_card_means_no_speech(tmp_path):
+    from kiosk.devices.speaker import has_sound_card
+
+    cards = tmp_path / "cards"
+    cards.write_text("--- no soundcards ---\n")
+    assert not has_sound_card(cards)
+    cards.write_text(" 0 [PCH            ]: HDA-Intel - HDA Intel PCH\n")
+    assert has_sound_card(cards)
+    assert not has_sound_card(tmp_path / "missing")
 
 
 def test_volume_is_bounded_and_reset():

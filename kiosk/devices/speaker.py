@@ -53,6 +53,17 @@ class Speaker(Protocol):
     def set_device(self, device: str) -> None:
         """Speak to another ALSA device from now on (a headset plugged or unplugged)."""
 
+    def busy(self) -> bool:
+        """Whether something is still being said."""
+
+
+def has_sound_card(cards: Path = Path("/proc/asound/cards")) -> bool:
+    try:
+        text = cards.read_text()
+    except OSError:
+        return False
+    return bool(text.strip()) and "no soundcards" not in text
+
 
 class _Worker:
     """One speaking process, in a process group of its own (aplay included)."""
@@ -108,6 +119,9 @@ class EspeakSpeaker:
                  on_event: Callable[[str, float, int], None] | None = None) -> None:
         if shutil.which("aplay") is None:
             raise DeviceError("aplay is not installed (Debian package 'alsa-utils'): speech is unavailable")
+        if device != "null" and not has_sound_card():
+            raise DeviceError("there is no audio device (no sound card in /proc/asound/cards): "
+                              "speech is unavailable until one is connected")
         self.workdir = workdir
         self.device = device
         self.rate = rate
@@ -155,6 +169,9 @@ class EspeakSpeaker:
     def set_device(self, device: str) -> None:
         self.device = device
 
+    def busy(self) -> bool:
+        return False
+
     def set_device(self, device: str) -> None:
         with self._lock:
             if device == self.device:
@@ -166,6 +183,10 @@ class EspeakSpeaker:
             self._current = _Worker(self.workdir, device)
             self._spare = _Worker(self.workdir, device)
             self._current.wait_ready(START_TIMEOUT_S)
+
+    def busy(self) -> bool:
+        with self._lock:
+            return self._busy()
 
     def wait_idle(self, timeout: float) -> bool:
         """For tests and benchmarks: until the current utterance has been played."""
@@ -236,3 +257,6 @@ class FakeSpeaker:
 
     def set_device(self, device: str) -> None:
         self.device = device
+
+    def busy(self) -> bool:
+        return False

@@ -212,3 +212,15 @@ def test_plugging_a_headset_turns_speech_on_and_speaks_into_it(fresh_app):
     fresh_app.frames()
     assert not app.speech.headset and speaker.device == app.kiosk_config.speech.device
     app.set_speech(False)
+
+
+def test_volume_keys_change_the_volume_and_say_it(speaking):
+    from kivy.core.window import Window
+
+    app, speaker = speaking.app, speaking.app.devices.speaker
+    start = app.speech.volume
+    Window.dispatch("on_key_down", 1073741953, 0, None, [])  # volume down
+    assert app.speech.volume == pytest.approx(start - 0.1)
+    assert speaker.spoken[-1] == ("fi", f"Äänenvoimakkuus {int(round((start - 0.1) * 100))} prosenttia")
+    Window.dispatch("on_key_down", 1073741952, 0, None, [])  # volume up
+    assert app.speech.volume == pytest.approx(start)
