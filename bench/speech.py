@@ -3,8 +3,9 @@
 speech:      a tap on a button in speech mode → the engine starts playing its label (the
              first sample leaves the engine), against `espeak-ng` alone synthesising the
              same sentence to a file in the same run.
-speech_stop: Stop pressed during a long utterance → the worker and its player are gone
-             (silence), against killing and reaping a plain process group the same way.
+speech_stop: Stop pressed while a long text is being read aloud (the engine busy with
+             it) → the worker and its player are gone (silence), against killing and
+             reaping a plain process group the same way.
 """
 
 from __future__ import annotations
@@ -86,8 +87,10 @@ def probe(config_file: str) -> None:
             result["tap_to_audio_s"].append(playing[said] - tapped)
             speaker.wait_idle(10)
 
-            app.speech.say(LONG)
-            time.sleep(0.05)
+            app.speech.say_long(LONG)  # reading a page aloud
+            time.sleep(0.005)
+            if not speaker.busy():
+                raise RuntimeError("the long utterance ended before Stop: make it longer")
             old = speaker._current.process.pid
             stop = app.root.ids.stop_speech_button
             x, y = stop.to_window(*stop.center)

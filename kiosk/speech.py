@@ -70,6 +70,8 @@ class Speech(EventDispatcher):
         self._chunks = []  # whatever was being read aloud gives way
         if not self.enabled or not text.strip():
             return False
+        if len(text) > CHUNK_CHARS:
+            return self.say_long(text)
         self.last = text
         return self._speak(text)
 
@@ -79,7 +81,8 @@ class Speech(EventDispatcher):
         chunks = chunk(text)
         if not chunks or not self.enabled:
             return False
-        started = self.say(chunks[0])
+        self.last = chunks[0]
+        started = self._speak(chunks[0])
         self._chunks = chunks[1:]
         if started and self._chunks:
             from kivy.clock import Clock
@@ -150,7 +153,15 @@ class Speech(EventDispatcher):
 
 def chunk(text: str, limit: int = CHUNK_CHARS) -> list[str]:
     """Split at sentence ends into pieces of at most about `limit` characters."""
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+    sentences = []
+    for sentence in (s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s):
+        while len(sentence) > limit:  # a run-on "sentence": cut at a space
+            cut = sentence.rfind(" ", 0, limit)
+            cut = cut if cut > 0 else limit
+            sentences.append(sentence[:cut])
+            sentence = sentence[cut:].strip()
+        if sentence:
+            sentences.append(sentence)
     chunks, current = [], ""
     for sentence in sentences:
         if current and len(current) + 1 + len(sentence) > limit:

@@ -121,8 +121,9 @@ def test_real_engine_has_finnish_swedish_and_english_voices(engine):
 
 def test_real_engine_stops_within_100_ms_and_speaks_again(engine):
     speaker, events = engine
-    speaker.speak("Tämä on hyvin pitkä lause, joka ei lopu ennen kuin se keskeytetään. " * 200, "fi")
-    time.sleep(0.05)  # mid-synthesis of a long utterance
+    speaker.speak("Tämä on hyvin pitkä lause, joka ei lopu ennen kuin se keskeytetään. " * 12, "fi")
+    time.sleep(0.005)  # mid-synthesis of a long utterance
+    assert speaker.busy()
     pid = speaker._current.process.pid
     started = time.perf_counter()
     speaker.stop()
@@ -137,7 +138,31 @@ def test_real_engine_stops_within_100_ms_and_speaks_again(engine):
     assert speaker.wait_idle(10) and [k for k, _ in events] == ["playing", "done"]
 
 
-def test_real_engine_refuses_a_language_without_a_voice(engine):
+def test_real_engine_refuses_a_language_without_a_voice_and_overlong_texts(engine):
     speaker, _ = engine
     with pytest.raises(DeviceError):
         speaker.speak("Buorre beaivi", "xx")
+    with pytest.raises(DeviceError):
+        speaker.speak("sana " * 500, "fi")
+
+
+def test_real_engine_really_produces_sound(tmp_path):
+    import wave
+
+    speaker = EspeakSpeaker(tmp_path, device="null")
+    try:
+        speaker.speak("Painike, Kela, kolme yhdeksästä.", "fi")
+        assert speaker.wait_idle(10)
+        pid = speaker._current.process.pid
+        with wave.open(str(tmp_path / f"utterance-{pid}.wav")) as audio:
+            frames = audio.readframes(audio.getnframes())
+        assert audio.getnframes() > 22050 * 0.5  # over half a second of speech
+        assert max(abs(int.from_bytes(frames[i:i + 2], "little", signed=True))
+                   for i in range(0, len(frames), 2)) > 1000  # not silence
+    finally:
+        speaker.close()
+
+
+def test_run_on_text_is_cut_into_utterances_the_engine_takes():
+    pieces = chunk("sana " * 600)
+    assert all(len(p) <= 400 for p in pieces) and sum(len(p.split()) for p in pieces) == 600

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 # Fallbacks for languages espeak-ng cannot speak (CONTEXT.md): the nearest spoken one.
 NEAREST_SPOKEN = {"se": "fi", "smn": "fi", "sms": "fi", "so": "en", "ku": "en", "fa": "en", "zh": "en"}
 START_TIMEOUT_S = 15.0
+# pyttsx3 hangs on very long texts: long texts go to the engine in chunks (kiosk.speech).
+MAX_UTTERANCE_CHARS = 1000
 
 
 class Speaker(Protocol):
@@ -139,6 +141,8 @@ class EspeakSpeaker:
         return dict(self._voices)
 
     def speak(self, text: str, language: str) -> None:
+        if len(text) > MAX_UTTERANCE_CHARS:
+            raise DeviceError(f"an utterance of {len(text)} characters is too long; send it in chunks")
         voice = self._voices.get(language)
         if voice is None:
             raise DeviceError(f"no voice for language '{language}'")
@@ -206,6 +210,8 @@ class EspeakSpeaker:
                 break
             if event["event"] in ("done", "exit"):
                 self._pending = 0 if event["event"] == "exit" else max(0, self._pending - 1)
+            if event["event"] == "error":
+                log.error("speech: %s", event.get("message", "unknown error"))
             if event["event"] in ("playing", "done") and self.on_event:
                 self.on_event(event["event"], event["t"], event["id"])
         return self._pending > 0
