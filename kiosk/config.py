@@ -97,6 +97,7 @@ class DisplayConfig:
     input: str
     input_device: str
     show_cursor: bool
+    controls_low: bool
 
 
 @dataclass(frozen=True)
@@ -341,6 +342,7 @@ def _display(r: TableReader) -> DisplayConfig:
         input_device=r.string("input_device", pattern=r"/dev/input/\S+",
                               hint="a device path like /dev/input/event3"),
         show_cursor=r.boolean("show_cursor"),
+        controls_low=r.boolean("controls_low"),
     )
     r.finish()
     return config

@@ -35,6 +35,11 @@ class KioskRoot(BoxLayout):
             self._language_buttons[code] = button
             self.ids.languages.add_widget(button)
         self.app.tr.on_language(self._on_language)
+        if self.app.kiosk_config.display.controls_low:
+            # Back and Home move down beside the other controls, within a seated reach.
+            top_bar = self.ids.top_bar
+            self.remove_widget(top_bar)
+            self.add_widget(top_bar, index=1)  # above the bottom bar
         self.app.journey.bind(screen=self._show)
         self._on_language(self.app.tr.language)
         self._show(self.app.journey, self.app.journey.screen)

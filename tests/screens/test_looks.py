@@ -63,3 +63,29 @@ def test_capital_h_is_at_least_6_1_mm_at_the_largest_size(fresh_app):
         assert mm >= 6.1, f"H is {cap_px} px = {mm:.1f} mm at {app.kiosk_config.display.dpi} dpi"
     finally:
         app.look.reset()
+
+
+def test_controls_low_puts_every_control_in_the_lower_part(fresh_app):
+    """EN 301 549 8.3: with `controls_low`, Back and Home join the bottom bar's controls."""
+    from dataclasses import replace
+
+    from kiosk.screens.root import KioskRoot
+
+    app = fresh_app.app
+    normal = app.kiosk_config
+    app.kiosk_config = replace(normal, display=replace(normal.display, controls_low=True))
+    try:
+        root = KioskRoot(size=(1280, 800))
+        app.start_session()
+        app.journey.go("help")
+        for _ in range(3):  # bars size themselves from their buttons, then the root places them
+            for bar in (root.ids.top_bar, root.ids.bottom_bar):
+                bar.do_layout()
+            root.do_layout()
+        top, manager, bottom = root.ids.top_bar, root.ids.manager, root.ids.bottom_bar
+        assert bottom.y < top.y < manager.y  # the screen above, every control below it
+        assert top.top <= root.height / 2
+        for button in (root.ids.back_button, root.ids.home_button, root.ids.help_button):
+            assert button.to_window(*button.pos)[1] < root.height / 2
+    finally:
+        app.kiosk_config = normal
