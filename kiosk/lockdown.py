@@ -52,3 +52,8 @@ def configure_kivy(display: DisplayConfig) -> None:
     # No inspector, monitor or other debugging modules.
     for option in Config.options("modules"):
         Config.remove_option("modules", option)
+    # Sizes in dp/sp mean the same millimetres on every panel (96 dpi = Kivy's 1.0). Last:
+    # touching Metrics can open the window, which must find the settings above in place.
+    from kivy.metrics import Metrics
+
+    Metrics.density = display.dpi / 96
