@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import struct
 
 from kiosk.devices.headset import (EV_SW, INPUT_EVENT, SW_HEADPHONE_INSERT, SystemHeadsets, jack_events,
                                    jack_input_devices, usb_headset_device)

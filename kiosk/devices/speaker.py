@@ -10,8 +10,8 @@ Each utterance is one pyttsx3 run: synthesised to a WAV file, then played with
 
 from __future__ import annotations
 
-import logging
 import json
+import logging
 import os
 import queue
 import shutil
@@ -169,12 +169,6 @@ class EspeakSpeaker:
             return False
         self.volume = volume
         return True
-
-    def set_device(self, device: str) -> None:
-        self.device = device
-
-    def busy(self) -> bool:
-        return False
 
     def set_device(self, device: str) -> None:
         with self._lock:
