@@ -14,6 +14,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from kiosk.devices import terminate
+
 PRINTER = "KioskTest"
 
 CUPSD_CONF = """\
@@ -117,10 +119,5 @@ class CupsServer:
         return sorted(p.name for p in (self.root / "spool").glob("d*"))
 
     def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-            self.process = None
+        terminate(self.process)
+        self.process = None

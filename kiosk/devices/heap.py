@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import gc
 import logging
+
+from kiosk.devices import load_library
 
 log = logging.getLogger(__name__)
 
 
 def _libc():
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        name = ctypes.util.find_library("c")  # slower: asks ldconfig
-        try:
-            libc = ctypes.CDLL(name) if name else None
-        except OSError:
-            return None
+    libc = load_library("libc.so.6", "c")
     return libc if libc is not None and hasattr(libc, "malloc_trim") else None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from kiosk.devices import DeviceError
+from kiosk.devices import DeviceError, load_library
 
 SELECTIONS = ("CLIPBOARD", "PRIMARY", "SECONDARY")
 
@@ -62,16 +62,10 @@ CURRENT_TIME = 0
 
 def _libx11():
     import ctypes
-    import ctypes.util
 
-    try:
-        x = ctypes.CDLL("libX11.so.6")
-    except OSError:
-        name = ctypes.util.find_library("X11")  # slower: asks ldconfig
-        try:
-            x = ctypes.CDLL(name or "libX11.so")
-        except OSError:
-            raise DeviceError("libX11 is not installed (Debian package 'libx11-6')") from None
+    x = load_library("libX11.so.6", "X11")
+    if x is None:
+        raise DeviceError("libX11 is not installed (Debian package 'libx11-6')")
     x.XOpenDisplay.restype = ctypes.c_void_p
     x.XOpenDisplay.argtypes = [ctypes.c_char_p]
     x.XInternAtom.restype = ctypes.c_ulong

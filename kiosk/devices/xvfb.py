@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 
-from kiosk.devices import DeviceError
+from kiosk.devices import DeviceError, terminate
 
 
 class VirtualDisplay:
@@ -36,13 +36,8 @@ class VirtualDisplay:
         return self.display
 
     def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-            self.process = None
+        terminate(self.process)
+        self.process = None
 
     def __enter__(self) -> str:
         return self.start()
