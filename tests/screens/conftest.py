@@ -36,6 +36,16 @@ class Driver:
             self.frames(1)
             time.sleep(0.01)
 
+    def wait_until(self, condition, timeout: float) -> None:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"still not so after {timeout} s")
+            self.frames(1)
+            time.sleep(0.01)
+
     def press(self, widget):
         from kivy.tests.common import UnitTestTouch
         from kivy.uix.scrollview import ScrollView
