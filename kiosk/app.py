@@ -49,7 +49,7 @@ def build_devices(config: Config) -> Devices:
     """The adapters the configuration names; a fake is never chosen silently."""
     kind = config.devices.printer
     if kind == "cups":
-        printer: Printer = CupsPrinter(config.printing.server, config.printing.job_user)
+        printer: Printer = CupsPrinter(config.printing.server, config.printing.job_user, config.printing.queue)
     elif kind == "fake":
         log.warning("printer: FAKE ([devices] printer = \"fake\"): nothing is printed")
         printer = FakePrinter()

@@ -86,6 +86,7 @@ class SpeechConfig:
 class PrintingConfig:
     server: str
     job_user: str
+    queue: str
 
 
 @dataclass(frozen=True)
@@ -327,6 +328,7 @@ def _printing(r: TableReader) -> PrintingConfig:
     config = PrintingConfig(
         server=r.string("server", pattern=r"/\S+|[A-Za-z0-9.-]+(:\d+)?", hint="a socket path or host[:port]"),
         job_user=r.string("job_user", pattern=r"[a-z_][a-z0-9_-]{0,31}", hint="a user name like 'kiosk'"),
+        queue=r.string("queue", pattern=r"[A-Za-z0-9_.-]{1,127}", hint="a CUPS queue name like 'Lobby'"),
     )
     r.finish()
     return config

@@ -84,8 +84,19 @@ class CupsServer:
                 errors = [l for l in log.read_text().splitlines() if l.startswith("E ")] if log.exists() else []
                 raise RuntimeError(f"cupsd did not start: {'; '.join(errors) or 'no socket after 15 s'}")
             time.sleep(0.05)
-        self._run("lpadmin", "-h", self.socket, "-p", PRINTER, "-E", "-v", "file:///dev/null", "-m", "raw")
+        self.add_queue(PRINTER)
         return self
+
+    def add_queue(self, name: str) -> str:
+        """Another virtual printer (to disable or reject without touching the shared one)."""
+        self._run("lpadmin", "-h", self.socket, "-p", name, "-E", "-v", "file:///dev/null", "-m", "raw")
+        return name
+
+    def pause(self, name: str, reason: str = "") -> None:
+        self._run("cupsdisable", "-h", self.socket, *(["-r", reason] if reason else []), name)
+
+    def reject(self, name: str) -> None:
+        self._run("cupsreject", "-h", self.socket, name)
 
     def _run(self, *argv: str) -> str:
         result = subprocess.run(argv, capture_output=True, text=True, timeout=30)

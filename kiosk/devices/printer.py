@@ -1,7 +1,9 @@
 """Print queues. The kiosk submits every job as one CUPS user (`job_user`), so the jobs of
 the current session are exactly that user's not-completed jobs: the wipe purges them all.
 
-Printing itself (submitting, live state, faults) builds on this interface.
+It also submits jobs, reads their state, and reads the printer's state with its faults
+from `printer-state-reasons` (suffixes -error, -warning, -report), which the printing
+service turns into plain words for the citizen and a status for staff.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import threading
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Protocol, TypeVar
 
 from kiosk.devices import DeviceError
@@ -18,8 +22,52 @@ T = TypeVar("T")
 CALL_TIMEOUT_S = 5.0
 
 
+# printer-state-reasons (without their -error/-warning/-report suffix) -> fault kind.
+FAULTS = {
+    "media-empty": "out_of_paper", "media-needed": "out_of_paper", "input-tray-missing": "out_of_paper",
+    "media-jam": "jammed", "door-open": "door_open", "cover-open": "door_open",
+    "toner-empty": "toner_empty", "marker-supply-empty": "toner_empty",
+    "toner-low": "toner_low", "marker-supply-low": "toner_low",
+    "offline": "offline", "connecting-to-device": "offline", "timed-out": "offline",
+    "paused": "paused", "shutdown": "offline",
+}
+# Faults that stop printing; the others only warn staff.
+BLOCKING = {"out_of_paper", "jammed", "door_open", "toner_empty", "offline", "paused", "not_accepting"}
+JOB_STATES = {3: "pending", 4: "held", 5: "processing", 6: "stopped", 7: "canceled", 8: "aborted",
+              9: "completed"}
+
+
+@dataclass(frozen=True)
+class PrinterStatus:
+    name: str
+    state: str                  # "idle", "printing" or "stopped"
+    faults: tuple[str, ...]     # kinds from FAULTS, plus "not_accepting"
+
+    @property
+    def can_print(self) -> bool:
+        return not BLOCKING.intersection(self.faults)
+
+
+def faults_from(reasons: list[str], state: int, accepting: bool) -> tuple[str, ...]:
+    """Fault kinds from CUPS's printer-state-reasons, printer-state and accepting flag."""
+    found = []
+    for reason in reasons:
+        base = reason
+        for suffix in ("-error", "-warning", "-report"):
+            if base.endswith(suffix):
+                base = base[: -len(suffix)]
+        kind = FAULTS.get(base)
+        if kind and kind not in found:
+            found.append(kind)
+    if state == 5 and "paused" not in found:
+        found.append("paused")
+    if not accepting:
+        found.append("not_accepting")
+    return tuple(found)
+
+
 class Printer(Protocol):
-    """A print queue as the session's wipe sees it."""
+    """A print queue: the session's jobs, submitting, and the printer's state."""
 
     def pending_jobs(self) -> list[int]:
         """Ids of the kiosk's jobs that are not completed. Raises DeviceError if CUPS cannot be asked."""
@@ -27,14 +75,24 @@ class Printer(Protocol):
     def purge_jobs(self) -> int:
         """Cancel every such job and delete its files (purge); returns how many. Raises DeviceError."""
 
+    def submit(self, document: Path, title: str, copies: int = 1, page_ranges: str = "") -> int:
+        """Queue a PDF; returns the job id. Raises DeviceError."""
+
+    def job_state(self, job: int) -> str | None:
+        """One of JOB_STATES' values, or None when CUPS no longer knows the job."""
+
+    def status(self) -> PrinterStatus:
+        """The queue's state and faults. Raises DeviceError."""
+
 
 class CupsPrinter:
     """CUPS through pycups. One worker thread owns the connection: a `cups.Connection` used
     from two threads crashes the interpreter."""
 
-    def __init__(self, server: str = "", job_user: str = "kiosk") -> None:
+    def __init__(self, server: str = "", job_user: str = "kiosk", queue: str = "") -> None:
         self.server = server
         self.job_user = job_user
+        self.queue = queue
         self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="cups")
         self._connection = None
         self._lock = threading.Lock()
@@ -83,18 +141,74 @@ class CupsPrinter:
         return list(connection.getJobs(which_jobs="not-completed", my_jobs=True,
                                        requested_attributes=["job-id"]))
 
+    def _queue(self, connection) -> str:
+        if self.queue:
+            return self.queue
+        default = connection.getDefault()
+        if not default:
+            raise DeviceError("CUPS has no default printer and [printing] queue is not set")
+        return default
+
+    def submit(self, document: Path, title: str, copies: int = 1, page_ranges: str = "") -> int:
+        options = {"copies": str(copies)}
+        if page_ranges:
+            options["page-ranges"] = page_ranges
+        return self._call(lambda c: c.printFile(self._queue(c), str(document), title, options))
+
+    def job_state(self, job: int) -> str | None:
+        def read(connection):
+            import cups
+
+            try:
+                attributes = connection.getJobAttributes(job, requested_attributes=["job-state"])
+            except cups.IPPError:
+                return None
+            return JOB_STATES.get(attributes.get("job-state"))
+
+        return self._call(read)
+
+    def status(self) -> PrinterStatus:
+        def read(connection) -> PrinterStatus:
+            name = self._queue(connection)
+            attributes = connection.getPrinterAttributes(
+                name, requested_attributes=["printer-state", "printer-state-reasons", "printer-is-accepting-jobs"])
+            state = attributes.get("printer-state", 3)
+            reasons = [r for r in attributes.get("printer-state-reasons", []) if r != "none"]
+            accepting = bool(attributes.get("printer-is-accepting-jobs", True))
+            return PrinterStatus(name, {3: "idle", 4: "printing"}.get(state, "stopped"),
+                                 faults_from(reasons, state, accepting))
+
+        return self._call(read)
+
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
 class FakePrinter:
-    """A print queue in memory, for the laptop demo and unit tests; records what it was asked."""
+    """A print queue in memory, for the laptop demo and unit tests; records what it was asked.
+    Set `faults` to simulate a printer out of paper and the like."""
 
     def __init__(self) -> None:
         self.jobs: list[int] = []
         self.purged: list[int] = []
+        self.submitted: list[tuple[str, str, int, str]] = []
         self.fail_with: str = ""
+        self.faults: tuple[str, ...] = ()
         self._next = 1
+
+    def submit(self, document: Path, title: str, copies: int = 1, page_ranges: str = "") -> int:
+        if self.fail_with:
+            raise DeviceError(self.fail_with)
+        self.submitted.append((str(document), title, copies, page_ranges))
+        return self.hold_job()
+
+    def job_state(self, job: int) -> str | None:
+        return "held" if job in self.jobs else None
+
+    def status(self) -> PrinterStatus:
+        if self.fail_with:
+            raise DeviceError(self.fail_with)
+        return PrinterStatus("Fake", "stopped" if BLOCKING.intersection(self.faults) else "idle", self.faults)
 
     def hold_job(self) -> int:
         job = self._next
@@ -117,7 +231,16 @@ class FakePrinter:
 
 
 class NoPrinter:
-    """Printing turned off: there are never jobs to purge."""
+    """Printing turned off: there are never jobs to purge, and nothing can be submitted."""
+
+    def submit(self, document: Path, title: str, copies: int = 1, page_ranges: str = "") -> int:
+        raise DeviceError("printing is turned off on this kiosk ([devices] printer = \"none\")")
+
+    def job_state(self, job: int) -> str | None:
+        return None
+
+    def status(self) -> PrinterStatus:
+        return PrinterStatus("", "stopped", ("offline",))
 
     def pending_jobs(self) -> list[int]:
         return []
