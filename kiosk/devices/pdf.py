@@ -1,0 +1,80 @@
+"""Looking inside a PDF before it is printed: pages, encryption, damage, and a preview
+image of a page. Through poppler's `pdfinfo` and `pdftoppm`, each run with a time limit
+(a hostile or broken file must not hang the kiosk)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+TIMEOUT_S = 10.0
+
+
+class DocumentError(ValueError):
+    """A file that cannot be printed. `kind` is one of: not_pdf, encrypted, damaged, empty,
+    too_large; the printing service turns it into words for the citizen."""
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class PdfInfo:
+    pages: int
+    size_bytes: int
+    page_mm: tuple[float, float]
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        from kiosk.devices import DeviceError
+
+        raise DeviceError(f"{name} is not installed (Debian package 'poppler-utils')")
+    return path
+
+
+def inspect(path: Path, max_bytes: int = 50 * 1024 * 1024) -> PdfInfo:
+    """Check that `path` is a printable PDF and read its page count. Raises DocumentError."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise DocumentError("too_large", f"{size} bytes")
+    with path.open("rb") as handle:
+        if not handle.read(1024).lstrip().startswith(b"%PDF-"):
+            raise DocumentError("not_pdf")
+    try:
+        result = subprocess.run([_tool("pdfinfo"), str(path)], capture_output=True, text=True,
+                                timeout=TIMEOUT_S, errors="replace")
+    except subprocess.TimeoutExpired:
+        raise DocumentError("damaged", "pdfinfo took too long") from None
+    output = result.stdout + result.stderr
+    if "Incorrect password" in output or re.search(r"^Encrypted:\s+yes", result.stdout, re.M):
+        raise DocumentError("encrypted")
+    pages = re.search(r"^Pages:\s+(\d+)", result.stdout, re.M)
+    if result.returncode != 0 or not pages:
+        raise DocumentError("damaged", result.stderr.strip()[:200])
+    if int(pages.group(1)) == 0:
+        raise DocumentError("empty")
+    box = re.search(r"^Page size:\s+([\d.]+) x ([\d.]+) pts", result.stdout, re.M)
+    page_mm = (round(float(box.group(1)) * 25.4 / 72, 1), round(float(box.group(2)) * 25.4 / 72, 1)) if box else (0.0, 0.0)
+    return PdfInfo(int(pages.group(1)), size, page_mm)
+
+
+def preview(path: Path, page: int, target: Path, width_px: int = 600) -> Path:
+    """A PNG of one page (1-based), `width_px` wide. Raises DocumentError."""
+    stem = target.with_suffix("")
+    try:
+        result = subprocess.run(
+            [_tool("pdftoppm"), "-png", "-singlefile", "-f", str(page), "-l", str(page),
+             "-scale-to-x", str(width_px), "-scale-to-y", "-1", str(path), str(stem)],
+            capture_output=True, text=True, timeout=TIMEOUT_S, errors="replace")
+    except subprocess.TimeoutExpired:
+        raise DocumentError("damaged", "pdftoppm took too long") from None
+    png = stem.with_suffix(".png")
+    if result.returncode != 0 or not png.exists():
+        raise DocumentError("damaged", result.stderr.strip()[:200])
+    return png
