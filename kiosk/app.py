@@ -256,8 +256,12 @@ class KioskApp(App):
         if self.journey.screen == "goodbye":
             self.journey.reset()
 
+    def _on_welcome(self) -> bool:
+        """Whether the kiosk waits for a person on the welcome screen."""
+        return self.session.state == "ready" and self.journey.screen == HOME
+
     def _on_touch(self, _window, touch) -> bool:
-        if self.session.state == "ready" and self.journey.screen == HOME:
+        if self._on_welcome():
             # Any first touch on the welcome screen starts a session, a language button
             # included: whatever it changes is then erased after this person.
             self._start()
@@ -287,7 +291,7 @@ class KioskApp(App):
         if self.session.state == "warning":
             self.session.extend()
             return True
-        if self.session.state == "ready" and self.journey.screen == HOME:
+        if self._on_welcome():
             self._start()
         self.session.activity()
         if self.kiosk_config.speech.key and key == Keyboard.keycodes.get(self.kiosk_config.speech.key):
@@ -311,7 +315,7 @@ class KioskApp(App):
     def set_speech(self, on: bool) -> None:
         if on and not self.speech.available:
             return
-        if on and self.session.state == "ready" and self.journey.screen == HOME:
+        if on and self._on_welcome():
             self._start()
         self.speech.enabled = on
         self._explored = None

@@ -100,11 +100,8 @@ class Speech(EventDispatcher):
     def next_chunk(self) -> bool:
         if not self._chunks:
             return False
-        text = self._chunks.pop(0)
-        rest = self._chunks
-        said = self.say(text)
-        self._chunks = rest
-        return said
+        self.last = self._chunks.pop(0)
+        return self._speak(self.last)
 
     def repeat(self) -> bool:
         return self._speak(self.last) if self.enabled and self.last else False

@@ -116,7 +116,26 @@ class _Worker:
         self.process.wait(timeout=5)
 
 
-class EspeakSpeaker:
+class VoiceSettings:
+    """Rate and volume, bounded the same for the real engine and the fake."""
+
+    rate = 160
+    volume = 0.8
+
+    def set_rate(self, words_per_minute: int) -> bool:
+        if not 80 <= words_per_minute <= 400:
+            return False
+        self.rate = words_per_minute
+        return True
+
+    def set_volume(self, volume: float) -> bool:
+        if not 0.0 <= volume <= 1.0:
+            return False
+        self.volume = volume
+        return True
+
+
+class EspeakSpeaker(VoiceSettings):
     def __init__(self, workdir: Path, device: str = "default", rate: int = 160, volume: float = 0.8,
                  on_event: Callable[[str, float, int], None] | None = None) -> None:
         if shutil.which("aplay") is None:
@@ -157,18 +176,6 @@ class EspeakSpeaker:
         with self._lock:
             if self._busy():
                 self._replace()
-
-    def set_rate(self, words_per_minute: int) -> bool:
-        if not 80 <= words_per_minute <= 400:
-            return False
-        self.rate = words_per_minute
-        return True
-
-    def set_volume(self, volume: float) -> bool:
-        if not 0.0 <= volume <= 1.0:
-            return False
-        self.volume = volume
-        return True
 
     def set_device(self, device: str) -> None:
         with self._lock:
@@ -223,7 +230,7 @@ class EspeakSpeaker:
             worker.kill()
 
 
-class FakeSpeaker:
+class FakeSpeaker(VoiceSettings):
     """Records what it was asked to say; voices for the languages given."""
 
     def __init__(self, languages=("fi", "sv", "en")) -> None:
@@ -244,16 +251,6 @@ class FakeSpeaker:
 
     def stop(self) -> None:
         self.stops += 1
-
-    def set_rate(self, words_per_minute: int) -> bool:
-        self.rate = words_per_minute
-        return True
-
-    def set_volume(self, volume: float) -> bool:
-        if not 0.0 <= volume <= 1.0:
-            return False
-        self.volume = volume
-        return True
 
     def set_device(self, device: str) -> None:
         self.device = device

@@ -33,8 +33,10 @@ def describe(widget, tr, headset: bool = False) -> str:
     parts = [tr._("button"), label_of(widget)]
     if getattr(widget, "kind", "") == "selected":
         parts.append(tr._("selected"))
-    siblings = [w for w in reversed(widget.parent.children) if w in set(touchables(widget.parent))] \
-        if widget.parent is not None else []
+    siblings = []
+    if widget.parent is not None:
+        touchable = set(touchables(widget.parent))
+        siblings = [w for w in reversed(widget.parent.children) if w in touchable]
     if len(siblings) > 1 and widget in siblings:
         parts.append(tr._("{n} of {total}").format(n=siblings.index(widget) + 1, total=len(siblings)))
     return ", ".join(p for p in parts if p)
