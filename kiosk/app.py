@@ -12,6 +12,7 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
 from kiosk.appearance import Appearance
+from kiosk.background import Background
 from kiosk.catalog import Catalog
 from kiosk.config import Config
 from kiosk.devices import DeviceError
@@ -23,6 +24,7 @@ from kiosk.devices.processes import SessionProcesses
 from kiosk.devices.selections import Selections, XSelections
 from kiosk.i18n import Translator
 from kiosk.journey import HOME, Journey
+from kiosk.printing import Printing
 from kiosk.session import KivyScheduler, Scheduler, Session
 from kiosk.speech import Speech
 from kiosk.wipe import Receipt, SessionWipe, register_device_steps
@@ -30,6 +32,7 @@ from kiosk.wipe import Receipt, SessionWipe, register_device_steps
 log = logging.getLogger(__name__)
 
 GOODBYE_S = 20
+PRINTER_CHECK_S = 60
 ANNOUNCE_AFTER_S = 0.25
 # The keyboard's or keypad's volume keys (SDL key codes), spoken as they change the volume.
 VOLUME_KEYS = {1073741952: 0.1, 1073741953: -0.1}
@@ -48,6 +51,9 @@ class Devices:
 def build_devices(config: Config) -> Devices:
     """The adapters the configuration names; a fake is never chosen silently."""
     kind = config.devices.printer
+    if "printing" in config.disabled and kind != "none":
+        log.error("printing disabled: the [printing] section has problems")
+        kind = "none"
     if kind == "cups":
         printer: Printer = CupsPrinter(config.printing.server, config.printing.job_user, config.printing.queue)
     elif kind == "fake":
@@ -94,6 +100,7 @@ class KioskApp(App):
     journey = ObjectProperty(None)
     session = ObjectProperty(None)
     speech = ObjectProperty(None)
+    printing = ObjectProperty(None)
     language = StringProperty("")
     plain_language = BooleanProperty(False)  # selkokieli guides where the catalogue has them
     goodbye_language = StringProperty("")  # the goodbye speaks the language the person used
@@ -116,8 +123,13 @@ class KioskApp(App):
         self.speech.set_language(self.language)
         self.site_name = config.site.name.in_(self.language)
         self.wipe = build_wipe(config, self.devices)
+        scheduler = scheduler or KivyScheduler()
+        self.printing = Printing(self.devices.printer, config.printing, self.wipe.session_dir,
+                                 Background("printing"), scheduler)
+        self.printing.available = not isinstance(self.devices.printer, NoPrinter)
+        self.printing.bind(job_state=self._on_print_job)
         self._register_ui_wipe()
-        self.session = Session(self.wipe, config.timeouts, scheduler or KivyScheduler(),
+        self.session = Session(self.wipe, config.timeouts, scheduler,
                                needs_more_time=lambda: (self.look.text_scale > 1.0 or self.look.contrast
                                                         or self.speech.enabled))
         self.session.bind(state=self._on_session_state, on_ended=self._on_session_ended)
@@ -156,6 +168,7 @@ class KioskApp(App):
         root = KioskRoot()
         self.focus = FocusRing(root, self.look)
         self._watch_headsets()
+        self._watch_printer()
         return root
 
     # -- the wipe's view of the user interface -------------------------------------------
@@ -169,6 +182,8 @@ class KioskApp(App):
         self.wipe.register_step("speech", self.speech.reset)
         self.wipe.register_check("speech off, volume at default",
                                  lambda: int(self.speech.enabled) + int(self.speech.volume != self.speech.default_volume))
+        self.wipe.register_step("printing", self.printing.reset)
+        self.wipe.register_check("printing forgotten", self.printing.left_over)
         self.wipe.register_step("screens", self.journey.reset)
         self.wipe.register_check("screen back at start", self._journey_left)
 
@@ -364,6 +379,8 @@ class KioskApp(App):
         return True
 
     def _on_screen(self, *_args) -> None:
+        if self.session.state in ("active", "warning"):
+            self.printing.refresh_documents()
         self._explored = None
         if self.focus is not None:
             self.focus.clear()
@@ -397,6 +414,22 @@ class KioskApp(App):
 
         event = Clock.schedule_once(fire, self.kiosk_config.speech.long_press_s)
         self._long_press = (touch, event.cancel)
+
+    # -- printing -------------------------------------------------------------------------
+
+    def _on_print_job(self, _printing, state: str) -> None:
+        """Each change of the job's state is spoken in speech mode (the screen shows it)."""
+        from kiosk.screens.print_words import job_text
+
+        if state and state != "sending" and self.speech.enabled:
+            place = self.kiosk_config.printing.printer_place.in_(self.tr.language)
+            self.speech.say(job_text(self.printing, self.tr, place))
+
+    def _watch_printer(self) -> None:
+        """The printer's state, read now and then, so staff hear of faults before anyone prints."""
+        if self.printing.available:
+            self.printing.refresh_printer()
+            Clock.schedule_interval(lambda _dt: self.printing.refresh_printer(), PRINTER_CHECK_S)
 
     # -- lockdown and language ------------------------------------------------------------
 

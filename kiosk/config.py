@@ -36,7 +36,8 @@ DEVICE_KINDS = {
     "headset": ("udev", "fake", "none"),
 }
 # Texts given per language; a site's file replaces them whole.
-LOCALIZED_KEYS = frozenset({("site", "name"), ("site", "place"), ("help", "phone_hours"), ("help", "on_site")})
+LOCALIZED_KEYS = frozenset({("site", "name"), ("site", "place"), ("help", "phone_hours"), ("help", "on_site"),
+                            ("printing", "printer_place")})
 PIN_HASH_FORMAT = r"pbkdf2-sha256\$\d{5,7}\$[0-9a-f]{32}\$[0-9a-f]{64}"
 
 
@@ -87,6 +88,12 @@ class PrintingConfig:
     server: str
     job_user: str
     queue: str
+    printer_place: Text
+    quota_pages: int
+    price_cents: int
+    max_file_mb: int
+    stuck_after_s: int
+    two_sided: bool
 
 
 @dataclass(frozen=True)
@@ -189,7 +196,7 @@ def _parse(data: dict, context: Context, files: tuple[str, ...]) -> Config:
     display = _display(root.sub("display"))
     devices = _devices(root.sub("devices"))
     speech = _speech(root.sub("speech"))
-    printing = _printing(root.sub("printing"))
+    printing = _printing(root.sub("printing"), languages.offered)
     help_ = _help(root.sub("help"), languages.offered)
     staff = _staff(root.sub("staff"))
     disabled = {}
@@ -324,11 +331,17 @@ def _speech(r: TableReader) -> SpeechConfig:
     return config
 
 
-def _printing(r: TableReader) -> PrintingConfig:
+def _printing(r: TableReader, offered: tuple[str, ...]) -> PrintingConfig:
     config = PrintingConfig(
         server=r.string("server", pattern=r"/\S+|[A-Za-z0-9.-]+(:\d+)?", hint="a socket path or host[:port]"),
         job_user=r.string("job_user", pattern=r"[a-z_][a-z0-9_-]{0,31}", hint="a user name like 'kiosk'"),
         queue=r.string("queue", pattern=r"[A-Za-z0-9_.-]{1,127}", hint="a CUPS queue name like 'Lobby'"),
+        printer_place=localized(r, "printer_place", offered),
+        quota_pages=r.number("quota_pages", minimum=0, maximum=10000, unit="pages"),
+        price_cents=r.number("price_cents", minimum=0, maximum=10000, unit="cents"),
+        max_file_mb=r.number("max_file_mb", minimum=1, maximum=2000, unit="megabytes"),
+        stuck_after_s=r.number("stuck_after_s", minimum=10, maximum=3600, unit="seconds"),
+        two_sided=r.boolean("two_sided"),
     )
     r.finish()
     return config

@@ -37,7 +37,31 @@ def stage(app, screen: str) -> None:
     journey.history = [] if screen in ("welcome", "out_of_service", "goodbye") else ["welcome", "needs"]
     app.session.remaining = app.kiosk_config.timeouts.warning_s
     app.goodbye_language = app.tr.language
+    stage_printing(app, screen)
     journey.screen = screen
+
+
+SAMPLE_DOCUMENT = "Verotodistus-2026.pdf"
+
+
+def stage_printing(app, screen: str) -> None:
+    """A sample document in the session, chosen for printing, its job done on the status screen."""
+    printing = app.printing
+    printing.job_state = ""
+    if screen not in ("documents", "print", "print_status"):
+        return
+    from kiosk.devices.pdf import write_text_pdf
+
+    app._start()  # the documents belong to a session (and go with its wipe)
+    sample = printing.documents_dir / SAMPLE_DOCUMENT
+    if not sample.exists():
+        write_text_pdf(sample, [f"Verotodistus / Skatteintyg / Tax certificate {n}" for n in (1, 2, 3)])
+    printing.refresh_documents()
+    if screen != "documents":
+        printing.choose(next(d for d in printing.documents if d.name == SAMPLE_DOCUMENT))
+    if screen == "print_status":
+        printing.job_pages = 3
+        printing.job_state = "done"
 
 
 class ScreenshotTour:
@@ -73,6 +97,12 @@ class ScreenshotTour:
         except StopIteration:
             self._finish()
             return
+        self._when_ready(target)
+
+    def _when_ready(self, target: Path) -> None:
+        if self.app.printing.preparing:  # a preview being made in the background
+            Clock.schedule_once(lambda _dt: self._when_ready(target), 0.05)
+            return
         # Two frames: one to lay out the new state, one to draw it.
         Clock.schedule_once(lambda _dt: Clock.schedule_once(lambda _dt: self._shoot(target), 0), 0)
 
@@ -90,4 +120,6 @@ class ScreenshotTour:
         (self.out / "manifest.json").write_text(json.dumps(self.manifest, ensure_ascii=False, indent=1),
                                                 encoding="utf-8")
         log.info("wrote %d screenshots to %s", len(self.written), self.out)
+        if self.app.wipe.has_leftovers():  # the sample document
+            self.app.wipe.run("screenshots")
         self.app.stop()

@@ -70,7 +70,7 @@ def test_an_unknown_queue_or_server_is_a_device_error(cupsd, tmp_path):
 
 
 def test_fake_printer_records_and_simulates_faults(tmp_path):
-    printer = FakePrinter()
+    printer = FakePrinter(hold=True)
     job = printer.submit(tmp_path / "a.pdf", "a", copies=3, page_ranges="1-2")
     assert printer.submitted == [(str(tmp_path / "a.pdf"), "a", 3, "1-2")] and printer.job_state(job) == "held"
     printer.faults = ("out_of_paper",)

@@ -55,6 +55,8 @@ def inspect(path: Path, max_bytes: int = 50 * 1024 * 1024) -> PdfInfo:
     if "Incorrect password" in output or re.search(r"^Encrypted:\s+yes", result.stdout, re.M):
         raise DocumentError("encrypted")
     pages = re.search(r"^Pages:\s+(\d+)", result.stdout, re.M)
+    if not pages and "Invalid page count 0" in result.stderr:
+        raise DocumentError("empty")
     if result.returncode != 0 or not pages:
         raise DocumentError("damaged", result.stderr.strip()[:200])
     if int(pages.group(1)) == 0:
@@ -78,3 +80,31 @@ def preview(path: Path, page: int, target: Path, width_px: int = 600) -> Path:
     if result.returncode != 0 or not png.exists():
         raise DocumentError("damaged", result.stderr.strip()[:200])
     return png
+
+
+def write_text_pdf(path: Path, pages: list[str]) -> Path:
+    """An A4 PDF with one line of Latin-1 text (Helvetica) per page: the printer's test page,
+    and the sample document of the screenshots. Readable back with pdftotext."""
+    objects = [b"<</Type/Catalog/Pages 2 0 R>>", b"", b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica"
+               b"/Encoding/WinAnsiEncoding>>"]
+    kids = []
+    for text in pages:
+        line = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        stream = f"BT /F1 28 Tf 72 760 Td ({line}) Tj ET".encode("cp1252", errors="replace")
+        objects.append(b"<</Length %d>>stream\n%s\nendstream" % (len(stream), stream))
+        content = len(objects)
+        objects.append(b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<</Font<</F1 3 0 R>>>>"
+                       b"/Contents %d 0 R>>" % content)
+        kids.append(len(objects))
+    objects[1] = b"<</Type/Pages/Kids[%s]/Count %d>>" % (" ".join(f"{k} 0 R" for k in kids).encode(), len(pages))
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path

@@ -75,8 +75,12 @@ class Printer(Protocol):
     def purge_jobs(self) -> int:
         """Cancel every such job and delete its files (purge); returns how many. Raises DeviceError."""
 
-    def submit(self, document: Path, title: str, copies: int = 1, page_ranges: str = "") -> int:
+    def submit(self, document: Path, title: str, copies: int = 1, page_ranges: str = "",
+               two_sided: bool = False) -> int:
         """Queue a PDF; returns the job id. Raises DeviceError."""
+
+    def cancel(self, job: int) -> None:
+        """Cancel one job and delete its files. Raises DeviceError."""
 
     def job_state(self, job: int) -> str | None:
         """One of JOB_STATES' values, or None when CUPS no longer knows the job."""
@@ -128,18 +132,30 @@ class CupsPrinter:
 
     def purge_jobs(self) -> int:
         def purge(connection) -> int:
-            jobs = self._own_jobs(connection)
+            # Finished jobs too: where a CUPS keeps job history, it goes with the session.
+            jobs = self._own_jobs(connection, "all")
             for job in jobs:
                 connection.cancelJob(job, purge_job=True)
             return len(jobs)
 
         return self._call(purge)
 
-    def _own_jobs(self, connection) -> list[int]:
+    def cancel(self, job: int) -> None:
+        def cancel(connection) -> None:
+            import cups
+
+            try:
+                connection.cancelJob(job, purge_job=True)
+            except cups.IPPError as error:
+                if error.args[0] != cups.IPP_NOT_FOUND:  # already finished and forgotten
+                    raise
+
+        self._call(cancel)
+
+    def _own_jobs(self, connection, which: str = "not-completed") -> list[int]:
         # my_jobs asks CUPS for the requesting user's jobs (cups.setUser above): their
         # owner's name is a private value CUPS would not show us.
-        return list(connection.getJobs(which_jobs="not-completed", my_jobs=True,
-                                       requested_attributes=["job-id"]))
+        return list(connection.getJobs(which_jobs=which, my_jobs=True, requested_attributes=["job-id"]))
 
     def _queue(self, connection) -> str:
         if self.queue:
@@ -149,8 +165,9 @@ class CupsPrinter:
             raise DeviceError("CUPS has no default printer and [printing] queue is not set")
         return default
 
-    def submit(self, document: Path, title: str, copies: int = 1, page_ranges: str = "") -> int:
-        options = {"copies": str(copies)}
+    def submit(self, document: Path, title: str, copies: int = 1, page_ranges: str = "",
+               two_sided: bool = False) -> int:
+        options = {"copies": str(copies), "sides": "two-sided-long-edge" if two_sided else "one-sided"}
         if page_ranges:
             options["page-ranges"] = page_ranges
         return self._call(lambda c: c.printFile(self._queue(c), str(document), title, options))
@@ -186,24 +203,49 @@ class CupsPrinter:
 
 class FakePrinter:
     """A print queue in memory, for the laptop demo and unit tests; records what it was asked.
-    Set `faults` to simulate a printer out of paper and the like."""
 
-    def __init__(self) -> None:
+    A job is printing when first asked about and done the time after, as a quick printer
+    would be; `hold = True` keeps jobs queued (as a held CUPS job). Set `faults` to
+    simulate a printer out of paper and the like, `fail_with` to simulate CUPS not answering.
+    """
+
+    def __init__(self, hold: bool = False) -> None:
+        self.hold = hold
         self.jobs: list[int] = []
         self.purged: list[int] = []
+        self.cancelled: list[int] = []
         self.submitted: list[tuple[str, str, int, str]] = []
         self.fail_with: str = ""
         self.faults: tuple[str, ...] = ()
+        self._asked: dict[int, int] = {}
         self._next = 1
 
-    def submit(self, document: Path, title: str, copies: int = 1, page_ranges: str = "") -> int:
+    def submit(self, document: Path, title: str, copies: int = 1, page_ranges: str = "",
+               two_sided: bool = False) -> int:
         if self.fail_with:
             raise DeviceError(self.fail_with)
         self.submitted.append((str(document), title, copies, page_ranges))
         return self.hold_job()
 
+    def cancel(self, job: int) -> None:
+        if self.fail_with:
+            raise DeviceError(self.fail_with)
+        if job in self.jobs:
+            self.jobs.remove(job)
+            self.cancelled.append(job)
+
     def job_state(self, job: int) -> str | None:
-        return "held" if job in self.jobs else None
+        if self.fail_with:
+            raise DeviceError(self.fail_with)
+        if job not in self.jobs:
+            return None
+        if self.hold or BLOCKING.intersection(self.faults):
+            return "held" if self.hold else "pending"
+        self._asked[job] = self._asked.get(job, 0) + 1
+        if self._asked[job] == 1:
+            return "processing"
+        self.jobs.remove(job)
+        return "completed"
 
     def status(self) -> PrinterStatus:
         if self.fail_with:
@@ -233,8 +275,12 @@ class FakePrinter:
 class NoPrinter:
     """Printing turned off: there are never jobs to purge, and nothing can be submitted."""
 
-    def submit(self, document: Path, title: str, copies: int = 1, page_ranges: str = "") -> int:
+    def submit(self, document: Path, title: str, copies: int = 1, page_ranges: str = "",
+               two_sided: bool = False) -> int:
         raise DeviceError("printing is turned off on this kiosk ([devices] printer = \"none\")")
+
+    def cancel(self, job: int) -> None:
+        pass
 
     def job_state(self, job: int) -> str | None:
         return None

@@ -68,6 +68,25 @@ class TextBlock(BoxLayout):
     numbered = BooleanProperty(False)
 
 
+class Stepper(BoxLayout):
+    """A number a person sets with − and + (no keyboard needed): "Copies  [−]  2  [+]"."""
+
+    label = StringProperty("")
+    value = StringProperty("")
+    minus_label = StringProperty("")  # what speech mode says for − and +
+    plus_label = StringProperty("")
+    can_decrease = BooleanProperty(True)
+    can_increase = BooleanProperty(True)
+
+    __events__ = ("on_decrease", "on_increase")
+
+    def on_decrease(self) -> None:
+        pass
+
+    def on_increase(self) -> None:
+        pass
+
+
 class KioskScreen(Screen):
     """A screen of the kiosk. `chrome` says whether the bars show; `refresh()` rebuilds
     content that comes from data (the catalogue), on entering and on a language switch."""

@@ -1,0 +1,46 @@
+from kivy.app import App
+from kivy.properties import StringProperty
+
+from kiosk.screens.print_words import price_text, reason_text
+from kiosk.screens.widgets import KioskScreen
+
+
+class PrintScreen(KioskScreen):
+    """Before printing: the first pages, copies and pages, sheets, price, printer, and what
+    would stop it, in plain words. Nothing is sent until the person taps Print."""
+
+    place = StringProperty("")
+
+    def refresh(self) -> None:
+        app = App.get_running_app()
+        self.place = app.kiosk_config.printing.printer_place.in_(app.tr.language)
+
+    def reason_words(self, reason: str, *_bound) -> str:
+        app = App.get_running_app()
+        if reason in ("", "preparing", "no_document"):
+            return ""
+        if reason == "busy":
+            return app.tr._("Your previous document is still being printed.")
+        return reason_text(reason, app.tr, app.printing)
+
+    def summary_lines(self, *_bound) -> list[str]:
+        app = App.get_running_app()
+        printing, tr = app.printing, app.tr
+        if printing.document is None or printing.preparing or printing.problem:
+            return []
+        sheets = tr._("{pages} pages on {sheets} sheets of paper").format(pages=printing.pages,
+                                                                          sheets=printing.sheets)
+        if printing.config.price_cents:
+            price = tr._("Price: {price}").format(price=price_text(printing.price_cents, tr.language))
+        else:
+            price = tr._("Printing is free.")
+        lines = [tr._("The document has {n} pages.").format(n=printing.document.pages), f"{sheets}. {price}"]
+        lines.append(tr._("Printer: {place}").format(place=self.place))
+        if printing.quota_left >= 0:
+            lines.append(tr._("You can print {left} more pages in this session.").format(left=printing.quota_left))
+        return lines
+
+    def print_now(self) -> None:
+        app = App.get_running_app()
+        if app.printing.confirm():
+            app.journey.go("print_status")

@@ -1,0 +1,32 @@
+from kivy.app import App
+from kivy.properties import StringProperty
+
+from kiosk.screens.print_words import job_text
+from kiosk.screens.widgets import KioskScreen
+
+
+class PrintStatusScreen(KioskScreen):
+    """The job followed until the paper is out: waiting, printing, done (and where to
+    collect it), or why it failed; spoken in speech mode by the app."""
+
+    place = StringProperty("")
+
+    def refresh(self) -> None:
+        app = App.get_running_app()
+        self.place = app.kiosk_config.printing.printer_place.in_(app.tr.language)
+
+    def words(self, *_bound) -> str:
+        app = App.get_running_app()
+        return job_text(app.printing, app.tr, self.place)
+
+    def leave(self) -> None:
+        """To the documents, without stepping back through the finished job's screens."""
+        app = App.get_running_app()
+        journey = app.journey
+        app.printing.clear_job()
+        while journey.history and journey.history[-1] in ("print", "print_status"):
+            journey.history.pop()
+        if journey.history and journey.history[-1] == "documents":
+            journey.back()
+        else:
+            journey.go("documents")
