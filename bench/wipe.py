@@ -91,7 +91,7 @@ def wipe(display: str) -> dict:
     from testbed.cupsd import CupsServer
 
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-wipe-") as scratch:
-        cups = CupsServer(Path(scratch) / "cups").start()
+        cups = CupsServer().start()
         try:
             config = kiosk_test_config(Path(scratch), cups.socket)
             result = subprocess.run([sys.executable, "-m", "bench.wipe", "wipe", str(config), cups.socket],

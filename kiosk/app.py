@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 GOODBYE_S = 20
 PRINTER_CHECK_S = 60
+DOCUMENTS_CHECK_S = 2
 ANNOUNCE_AFTER_S = 0.25
 # The keyboard's or keypad's volume keys (SDL key codes), spoken as they change the volume.
 VOLUME_KEYS = {1073741952: 0.1, 1073741953: -0.1}
@@ -169,6 +170,7 @@ class KioskApp(App):
         self.focus = FocusRing(root, self.look)
         self._watch_headsets()
         self._watch_printer()
+        Clock.schedule_interval(self._watch_documents, DOCUMENTS_CHECK_S)
         return root
 
     # -- the wipe's view of the user interface -------------------------------------------
@@ -379,8 +381,7 @@ class KioskApp(App):
         return True
 
     def _on_screen(self, *_args) -> None:
-        if self.session.state in ("active", "warning"):
-            self.printing.refresh_documents()
+        self._watch_documents()
         self._explored = None
         if self.focus is not None:
             self.focus.clear()
@@ -424,6 +425,11 @@ class KioskApp(App):
         if state and state != "sending" and self.speech.enabled:
             place = self.kiosk_config.printing.printer_place.in_(self.tr.language)
             self.speech.say(job_text(self.printing, self.tr, place))
+
+    def _watch_documents(self, _dt=None) -> None:
+        """New files of the session (downloads) show up in the top bar within seconds."""
+        if self.session.state in ("active", "warning"):
+            self.printing.refresh_documents()
 
     def _watch_printer(self) -> None:
         """The printer's state, read now and then, so staff hear of faults before anyone prints."""

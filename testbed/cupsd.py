@@ -1,8 +1,15 @@
-"""A private cupsd with one virtual printer, listening on a socket in a temporary directory.
+"""A private cupsd with virtual printers, listening on a socket in a temporary directory.
 
-The printer writes to /dev/null; jobs held with `job-hold-until=indefinite` stay queued,
-which makes cancel and purge deterministic to test. CUPS refuses to run its filters as
-root, so its files belong to the `lp` user.
+`KioskTest` writes to /dev/null; jobs held with `job-hold-until=indefinite` (or sent to a
+queue added with `held=True`) stay queued, which makes cancel and purge deterministic to
+test. `KioskPDF` is cups-pdf: every job comes out as a PDF in `pdf_dir`, through the same
+filters a real printer's jobs go through, so tests can read what was printed.
+
+CUPS refuses to run its filters as root, so its files belong to the `lp` user, and the
+directory must be reachable by `lp` and `nobody` (cups-pdf writes as `nobody` for a job
+user the system does not know): not under pytest's private temporary directory.
+cups-pdf reads its configuration only from /etc/cups; each server writes its own file
+there (named after the server) and removes it when stopped.
 """
 
 from __future__ import annotations
@@ -11,12 +18,16 @@ import os
 import pwd
 import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
 from kiosk.devices import terminate
 
 PRINTER = "KioskTest"
+PDF_PRINTER = "KioskPDF"
+CUPS_PDF_BACKEND = Path("/usr/lib/cups/backend/cups-pdf")
+CUPS_PDF_PPD = Path("/usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd")
 
 CUPSD_CONF = """\
 Listen {socket}
@@ -55,10 +66,13 @@ SystemGroup root
 
 
 class CupsServer:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.socket = str(root / "cups.sock")
+    def __init__(self, root: Path | None = None) -> None:
+        self._own_root = root is None
+        self.root = root or Path(tempfile.mkdtemp(prefix="kiosk-cups-"))
+        self.socket = str(self.root / "cups.sock")
+        self.pdf_dir = self.root / "pdf-out"
         self.process: subprocess.Popen | None = None
+        self._pdf_config: Path | None = None
 
     def start(self) -> "CupsServer":
         cupsd = shutil.which("cupsd") or "/usr/sbin/cupsd"
@@ -71,6 +85,9 @@ class CupsServer:
         (self.root / "etc" / "cups-files.conf").write_text(
             CUPS_FILES_CONF.format(root=self.root, user="lp", group="lp"))
         os.chmod(self.root, 0o755)
+        for parent in self.root.parents:
+            if parent != Path("/") and not os.stat(parent).st_mode & 0o001:
+                raise RuntimeError(f"{parent} is closed to the lp user: put the test cupsd elsewhere")
         for name in ("spool", "cache", "state", "log"):
             os.chown(self.root / name, user.pw_uid, user.pw_gid)
         self.process = subprocess.Popen(
@@ -85,12 +102,36 @@ class CupsServer:
                 raise RuntimeError(f"cupsd did not start: {'; '.join(errors) or 'no socket after 15 s'}")
             time.sleep(0.05)
         self.add_queue(PRINTER)
+        self._add_pdf_queue()
         return self
 
-    def add_queue(self, name: str) -> str:
-        """Another virtual printer (to disable or reject without touching the shared one)."""
-        self._run("lpadmin", "-h", self.socket, "-p", name, "-E", "-v", "file:///dev/null", "-m", "raw")
+    def add_queue(self, name: str, held: bool = False) -> str:
+        """Another virtual printer (to disable or reject without touching the shared one);
+        `held`: every job waits until cancelled, while the printer itself looks fine."""
+        options = ["-o", "job-hold-until-default=indefinite"] if held else []
+        self._run("lpadmin", "-h", self.socket, "-p", name, "-E", "-v", "file:///dev/null", "-m", "raw", *options)
         return name
+
+    def _add_pdf_queue(self) -> None:
+        if not CUPS_PDF_BACKEND.exists():
+            raise RuntimeError("cups-pdf is not installed (Debian package 'printer-driver-cups-pdf'; "
+                               "'make test' installs it)")
+        tag = f"kiosktest{os.getpid()}"
+        for name in ("pdf-out", "pdf-spool", "gs-tmp"):
+            (self.root / name).mkdir(exist_ok=True)
+            os.chmod(self.root / name, 0o1777)
+        self._pdf_config = Path(f"/etc/cups/cups-pdf-{tag}.conf")
+        self._pdf_config.write_text(
+            f"Out {self.pdf_dir}\nAnonDirName {self.pdf_dir}\nAnonUMask 0000\nUserUMask 0000\n"
+            f"Spool {self.root / 'pdf-spool'}\nGSTmp {self.root / 'gs-tmp'}\nLog {self.root / 'log'}\n"
+            "LogType 1\nLabel 1\n")
+        self._run("lpadmin", "-h", self.socket, "-p", PDF_PRINTER, "-E", "-v", f"cups-pdf:/{tag}",
+                  "-P", str(CUPS_PDF_PPD))
+
+    def printed(self, job: int) -> Path | None:
+        """The PDF cups-pdf made of `job`, once it is complete."""
+        found = sorted(self.pdf_dir.glob(f"*job_{job}.pdf"))
+        return found[0] if found else None
 
     def pause(self, name: str, reason: str = "") -> None:
         self._run("cupsdisable", "-h", self.socket, *(["-r", reason] if reason else []), name)
@@ -132,3 +173,8 @@ class CupsServer:
     def stop(self) -> None:
         terminate(self.process)
         self.process = None
+        if self._pdf_config is not None:
+            self._pdf_config.unlink(missing_ok=True)
+            self._pdf_config = None
+        if self._own_root:
+            shutil.rmtree(self.root, ignore_errors=True)

@@ -63,7 +63,7 @@ def cupsd(tmp_path_factory):
     from testbed.cupsd import CupsServer
 
     try:
-        server = CupsServer(tmp_path_factory.mktemp("cups")).start()
+        server = CupsServer().start()  # in /tmp, where CUPS's lp user may enter
     except (RuntimeError, KeyError, PermissionError) as error:
         pytest.fail(f"cannot start a test cupsd: {error}")
     yield server

@@ -104,7 +104,10 @@ def gui(xvfb_display, cupsd, tmp_path_factory):
 
     from testbed.config import kiosk_test_config
 
-    config = load_config(kiosk_test_config(tmp_path_factory.mktemp("kiosk"), cupsd.socket))
+    from testbed.cupsd import PDF_PRINTER
+
+    config = load_config(kiosk_test_config(tmp_path_factory.mktemp("kiosk"), cupsd.socket,
+                                           f'queue = "{PDF_PRINTER}"\n'))
     assert config.problems == ()
     lockdown.configure_kivy(config.display)
     catalog = load_catalog(config.catalog_file, config.languages.offered)
