@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 
+from bench.printing import preview, print_
 from bench.speech import speech, speech_stop
 from bench.wipe import soak, wipe
 from kiosk.devices.xvfb import VirtualDisplay
@@ -60,7 +61,7 @@ def memory(display: str) -> dict:
 
 
 BENCHMARKS = {"startup": startup, "memory": memory, "wipe": wipe, "soak": soak, "speech": speech,
-              "speech_stop": speech_stop}
+              "speech_stop": speech_stop, "print": print_, "preview": preview}
 
 
 def main(names: list[str]) -> int:

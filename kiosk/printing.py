@@ -29,7 +29,7 @@ from kivy.properties import (AliasProperty, BooleanProperty, ListProperty, Numer
 from kiosk.background import Runner
 from kiosk.config import PrintingConfig
 from kiosk.devices import DeviceError
-from kiosk.devices.pdf import DocumentError, inspect, preview
+from kiosk.devices.pdf import DocumentError, inspect, previews
 from kiosk.devices.printer import BLOCKING, Printer, PrinterStatus
 from kiosk.session import Scheduler
 
@@ -247,9 +247,8 @@ class Printing(EventDispatcher):
         def work():
             info = inspect(document.path, limit)
             target.mkdir(parents=True, exist_ok=True)
-            images = [str(preview(document.path, page, target / f"preview-{generation}-{page}.png",
-                                  PREVIEW_WIDTH_PX))
-                      for page in range(1, min(PREVIEW_PAGES, info.pages) + 1)]
+            images = [str(p) for p in previews(document.path, min(PREVIEW_PAGES, info.pages),
+                                               target / f"preview-{generation}", PREVIEW_WIDTH_PX)]
             return info, images
 
         def done(result, error) -> None:

@@ -28,3 +28,15 @@ def test_bench_rejects_unknown_names():
     result = subprocess.run([sys.executable, "-m", "bench", "nope"], capture_output=True, text=True,
                             timeout=60, cwd=ROOT)
     assert result.returncode == 2 and "unknown benchmark: nope" in result.stderr
+
+
+def test_bench_print_and_preview_measure_the_real_service():
+    result = subprocess.run([sys.executable, "-m", "bench", "print", "preview"], capture_output=True, text=True,
+                            timeout=300, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    metrics = {m["name"]: m for m in map(json.loads, result.stdout.strip().splitlines())}
+    assert set(metrics) == {"print", "preview"}
+    for metric in metrics.values():
+        assert metric["unit"] == "s" and metric["value"] > 0 and metric["baseline"] > 0
+        assert metric["ratio"] == pytest.approx(metric["value"] / metric["baseline"], rel=0.01)
+    assert metrics["preview"]["pages_previewed"] == 2

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from kiosk.devices.pdf import DocumentError, inspect, preview
+from kiosk.devices.pdf import DocumentError, inspect, previews
 
 
 def make_pdf(path, pages: int):
@@ -25,12 +25,15 @@ def test_a_ten_page_pdf_is_counted_and_previewed(tmp_path):
     pdf = make_pdf(tmp_path / "decision.pdf", 10)
     info = inspect(pdf)
     assert info.pages == 10 and info.page_mm == (209.9, 297.0)
-    png = preview(pdf, 1, tmp_path / "page-1.png", width_px=300)
+    pngs = previews(pdf, 2, tmp_path / "preview", width_px=300)
+    # pdftoppm names them preview-01.png, preview-02.png for a 10-page document
+    assert [p.name for p in pngs] == ["preview-01.png", "preview-02.png"]
     from PIL import Image
 
-    with Image.open(png) as image:
-        assert image.width == 300 and image.height > 400
-        assert image.convert("L").getextrema()[0] < 100  # the page has ink on it
+    for png in pngs:
+        with Image.open(png) as image:
+            assert image.width == 300 and image.height > 400
+            assert image.convert("L").getextrema()[0] < 100  # the page has ink on it
 
 
 @pytest.mark.parametrize("content, kind", [

@@ -66,20 +66,23 @@ def inspect(path: Path, max_bytes: int = 50 * 1024 * 1024) -> PdfInfo:
     return PdfInfo(int(pages.group(1)), size, page_mm)
 
 
-def preview(path: Path, page: int, target: Path, width_px: int = 600) -> Path:
-    """A PNG of one page (1-based), `width_px` wide. Raises DocumentError."""
-    stem = target.with_suffix("")
+def previews(path: Path, last_page: int, target: Path, width_px: int = 600) -> list[Path]:
+    """PNGs of pages 1..`last_page`, `width_px` wide, named `target`-N.png, from one
+    pdftoppm run (one parse of the document). Raises DocumentError."""
+    for old in target.parent.glob(f"{target.name}-*.png"):
+        old.unlink()
     try:
         result = subprocess.run(
-            [_tool("pdftoppm"), "-png", "-singlefile", "-f", str(page), "-l", str(page),
-             "-scale-to-x", str(width_px), "-scale-to-y", "-1", str(path), str(stem)],
+            [_tool("pdftoppm"), "-png", "-f", "1", "-l", str(last_page), "-scale-to-x", str(width_px),
+             "-scale-to-y", "-1", str(path), str(target)],
             capture_output=True, text=True, timeout=TIMEOUT_S, errors="replace")
     except subprocess.TimeoutExpired:
         raise DocumentError("damaged", "pdftoppm took too long") from None
-    png = stem.with_suffix(".png")
-    if result.returncode != 0 or not png.exists():
+    # pdftoppm pads page numbers to the width of the document's page count (-01, -001).
+    pngs = sorted(target.parent.glob(f"{target.name}-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+    if result.returncode != 0 or not pngs:
         raise DocumentError("damaged", result.stderr.strip()[:200])
-    return png
+    return pngs
 
 
 def write_text_pdf(path: Path, pages: list[str]) -> Path:
