@@ -92,3 +92,25 @@ def gui_buttons(gui):
     from kiosk.screens.walk import touchables
 
     return touchables(gui.app.root)
+
+
+def test_the_jobs_progress_is_spoken_in_speech_mode(fresh_app):
+    gui, app = fresh_app, fresh_app.app
+    with_document(gui, "resepti.pdf", 1)
+    gui.tap(gui.button("Omat asiakirjat (1)"))
+    gui.tap(gui.button("Tulosta"))
+    gui.wait_until(lambda: not app.printing.preparing, 10)
+    gui.frames()
+    app.set_speech(True)
+    try:
+        speaker = app.devices.speaker
+        button = gui.button("Tulosta 1 sivua")
+        gui.tap(button)  # the first tap says what it is
+        assert speaker.spoken[-1][1].startswith("painike, Tulosta 1 sivua")
+        gui.tap(button)  # the second prints
+        assert app.journey.screen == "print_status"
+        gui.wait_until(lambda: app.printing.job_state == "done", 30)
+        gui.wait_until(lambda: "Tulosteesi on valmis." in speaker.spoken[-1][1], 5)
+        assert speaker.spoken[-1] == ("fi", "Tulosteesi on valmis. Nouda se täältä: Tulostin palvelutiskin vieressä")
+    finally:
+        app.set_speech(False)
