@@ -16,6 +16,7 @@ from kiosk.background import Background
 from kiosk.catalog import Catalog
 from kiosk.config import Config
 from kiosk.devices import DeviceError
+from kiosk.devices.browser import Browser, ChromiumBrowser, FakeBrowser, Geometry
 from kiosk.devices.headset import FakeHeadsets, Headsets, SystemHeadsets
 from kiosk.devices.heap import release_free_memory
 from kiosk.devices.speaker import EspeakSpeaker, FakeSpeaker, Speaker
@@ -23,6 +24,7 @@ from kiosk.devices.printer import CupsPrinter, FakePrinter, NoPrinter, Printer
 from kiosk.devices.processes import SessionProcesses
 from kiosk.devices.selections import Selections, XSelections
 from kiosk.i18n import Translator
+from kiosk.eservices import EServices
 from kiosk.journey import HOME, Journey
 from kiosk.printing import Printing
 from kiosk.session import KivyScheduler, Scheduler, Session
@@ -47,6 +49,7 @@ class Devices:
     speaker: Speaker | None = None
     speaker_problem: str = ""
     headsets: Headsets | None = None
+    browser: Browser | None = None
 
 
 def build_devices(config: Config) -> Devices:
@@ -64,10 +67,15 @@ def build_devices(config: Config) -> Devices:
         printer = NoPrinter()
     display = os.environ.get("DISPLAY", "")
     headsets = {"udev": SystemHeadsets, "fake": FakeHeadsets}.get(config.devices.headset)
-    return Devices(printer=printer,
-                   processes=SessionProcesses(config.session.runtime_dir / "session-processes"),
+    processes = SessionProcesses(config.session.runtime_dir / "session-processes")
+    if config.devices.browser == "chromium":
+        browser: Browser = ChromiumBrowser(processes)
+    else:
+        log.warning("browser: FAKE ([devices] browser = \"fake\"): e-services do not really open")
+        browser = FakeBrowser()
+    return Devices(printer=printer, processes=processes,
                    selections=XSelections(display) if display else None,
-                   headsets=headsets() if headsets else None)
+                   headsets=headsets() if headsets else None, browser=browser)
 
 
 def build_speaker(config: Config, devices: Devices) -> None:
@@ -102,6 +110,7 @@ class KioskApp(App):
     session = ObjectProperty(None)
     speech = ObjectProperty(None)
     printing = ObjectProperty(None)
+    eservices = ObjectProperty(None)
     language = StringProperty("")
     plain_language = BooleanProperty(False)  # selkokieli guides where the catalogue has them
     goodbye_language = StringProperty("")  # the goodbye speaks the language the person used
@@ -129,10 +138,21 @@ class KioskApp(App):
                                  Background("printing"), scheduler)
         self.printing.available = not isinstance(self.devices.printer, NoPrinter)
         self.printing.bind(job_state=self._on_print_job)
+        if self.devices.browser is None:
+            self.devices.browser = FakeBrowser()
+        self.eservices = EServices(self.devices.browser, catalog, self.wipe.session_dir, Background("browser"),
+                                   post=lambda work: Clock.schedule_once(lambda _dt: work(), 0),
+                                   geometry=self._browser_geometry, extra_allowed=config.browser.allow)
+        self.eservices.bind(on_download=lambda *_: self.printing.refresh_documents(), on_gone=self._browser_gone)
+        self._full_window: tuple[int, int] | None = None
+        self._strip = False
+        self._last_strip_height = 160
+        self._idle = None
         self._register_ui_wipe()
         self.session = Session(self.wipe, config.timeouts, scheduler,
                                needs_more_time=lambda: (self.look.text_scale > 1.0 or self.look.contrast
-                                                        or self.speech.enabled))
+                                                        or self.speech.enabled),
+                               logging_in=lambda: self.eservices.identifying)
         self.session.bind(state=self._on_session_state, on_ended=self._on_session_ended)
         self.problems = list(config.problems) + list(catalog.problems)
         self.out_of_service = bool(config.core_problems or catalog.problems or not catalog.services)
@@ -152,6 +172,9 @@ class KioskApp(App):
         Window.bind(on_request_close=self._refuse_close, on_touch_down=self._on_touch,
                     on_touch_up=self._on_touch_up, on_key_down=self._on_key)
         self.journey.bind(screen=self._on_screen)
+        self._arrange_trigger = Clock.create_trigger(self._arrange_windows, 0.05)
+        self.journey.bind(screen=self._arrange_trigger)
+        self.look.bind(text_scale=lambda _look, scale: self.eservices.set_zoom(scale))
         for number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(number, self._on_stop_signal)
         load_shared()
@@ -184,6 +207,8 @@ class KioskApp(App):
         self.wipe.register_step("speech", self.speech.reset)
         self.wipe.register_check("speech off, volume at default",
                                  lambda: int(self.speech.enabled) + int(self.speech.volume != self.speech.default_volume))
+        self.wipe.register_step("browser", self.eservices.reset)
+        self.wipe.register_check("browser closed", self.eservices.left_over)
         self.wipe.register_step("printing", self.printing.reset)
         self.wipe.register_check("printing forgotten", self.printing.left_over)
         self.wipe.register_step("screens", self.journey.reset)
@@ -415,6 +440,112 @@ class KioskApp(App):
 
         event = Clock.schedule_once(fire, self.kiosk_config.speech.long_press_s)
         self._long_press = (touch, event.cancel)
+
+    # -- e-services in the browser --------------------------------------------------------
+
+    def open_service(self) -> None:
+        """"Open the service": the browser above, this window a strip below it."""
+        service = self.catalog.service(self.journey.service_id)
+        if service is None or not self._start():
+            return
+        self.eservices.set_zoom(self.look.text_scale)
+        self.eservices.open_service(service)
+        self.journey.go("browser")
+
+    def leave_service(self) -> None:
+        """Home from the strip: the browser closes, the person is back at the start."""
+        self.eservices.close()
+        self.journey.home()
+
+    def _browser_gone(self, *_args) -> None:
+        """The browser could not open, or closed twice: say sorry where the service was chosen."""
+        if self.journey.screen == "browser":
+            self.journey.screen = "open_service"
+
+    def read_page_aloud(self) -> None:
+        if not self.speech.available:
+            return
+        if not self.speech.enabled:
+            self.set_speech(True)
+        self.eservices.page_text(lambda text: self.speech.say_long(text))
+
+    def print_page(self) -> None:
+        def saved(path) -> None:
+            self.printing.refresh_documents()
+            document = next((d for d in self.printing.documents if d.path == path), None)
+            if document is not None:
+                self.printing.choose(document)
+                self.journey.go("print")
+
+        self.eservices.print_page(saved)
+
+    def _strip_height(self) -> int:
+        """What the strip needs, once it is laid out across the whole width."""
+        screen = self.root.screen("browser") if self.root is not None else None
+        if screen is None or not screen.needed_height or screen.ids.strip.width < (self._full_window or (1, 1))[0]:
+            return self._last_strip_height
+        self._last_strip_height = int(screen.needed_height)
+        return self._last_strip_height
+
+    def _browser_geometry(self) -> Geometry:
+        width, height = self._full_window or (self.kiosk_config.display.width, self.kiosk_config.display.height)
+        return Geometry(0, 0, width, max(200, height - self._strip_height()))
+
+    def _arrange_windows(self, *_args) -> None:
+        """The strip under the browser while the browser screen shows; the whole screen else."""
+        from kivy.core.window import Window
+
+        strip = self.journey.screen == "browser"
+        if self._full_window is None:
+            self._full_window = tuple(Window.system_size)
+        width, height = self._full_window
+        if strip:
+            if not self._strip:
+                self.root.screen("browser").bind(needed_height=self._arrange_trigger)
+                self._watch_browser_activity()
+            self._strip = True
+            strip_height = self._strip_height()
+            if self.kiosk_config.display.fullscreen:
+                Window.fullscreen = False
+            Window.size = (width, strip_height)
+            Window.left, Window.top = 0, height - strip_height
+            if self.eservices.open:
+                self.eservices.runner.run(lambda: self.eservices.browser.set_geometry(self._browser_geometry()),
+                                          lambda _r, _e: None)
+        elif self._strip or tuple(Window.size) != (width, height):
+            self._strip = False
+            Window.size = (width, height)
+            Window.left, Window.top = 0, 0
+            if self.kiosk_config.display.fullscreen:
+                Window.fullscreen = "auto"
+            Window.raise_window()
+            # The window system may still deliver the strip's last size: look again.
+            Clock.schedule_once(self._arrange_trigger, 0.3)
+
+    def window_settled(self) -> bool:
+        """The window has the size its screen wants (the strip's, or the whole screen)."""
+        from kivy.core.window import Window
+
+        if self._full_window is None:
+            return True
+        width, height = self._full_window
+        if self.journey.screen == "browser":
+            return self._strip and tuple(Window.size) == (width, self._strip_height())
+        return not self._strip and tuple(Window.size) == (width, height)
+
+    def _watch_browser_activity(self) -> None:
+        """Touches and keys in the browser keep the session alive (the X server sees them)."""
+        if self._idle is None:
+            from kiosk.devices.idle import XIdle
+
+            self._idle = XIdle(os.environ.get("DISPLAY", ""))
+            Clock.schedule_interval(self._browser_activity, 5)
+
+    def _browser_activity(self, _dt) -> None:
+        if self.journey.screen == "browser" and self.session.state == "active":
+            idle = self._idle.idle_ms()
+            if idle is not None and idle < 5000:
+                self.session.activity()
 
     # -- printing -------------------------------------------------------------------------
 

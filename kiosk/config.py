@@ -26,7 +26,7 @@ DEMO_FILE = PACKAGE_DATA / "demo.toml"
 
 CORE_SECTIONS = ("site", "languages", "catalog", "timeouts", "session", "display")
 # A problem here turns off only that feature.
-FEATURE_SECTIONS = ("devices", "speech", "printing", "help", "staff")
+FEATURE_SECTIONS = ("devices", "speech", "printing", "browser", "help", "staff")
 INPUT_PROVIDERS = ("mouse", "mtdev", "hidinput")
 DEVICE_KINDS = {
     "printer": ("cups", "fake", "none"),
@@ -66,6 +66,7 @@ class TimeoutsConfig:
     inactivity_s: int
     warning_s: int
     accessible_inactivity_s: int
+    identification_inactivity_s: int = 120
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,11 @@ class DevicesConfig:
 
 
 @dataclass(frozen=True)
+class BrowserConfig:
+    allow: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class HelpConfig:
     phone: str
     phone_hours: Text
@@ -142,6 +148,7 @@ class Config:
     devices: DevicesConfig
     speech: SpeechConfig
     printing: PrintingConfig
+    browser: BrowserConfig
     help: HelpConfig
     staff: StaffConfig
     files: tuple[str, ...] = ()
@@ -197,6 +204,7 @@ def _parse(data: dict, context: Context, files: tuple[str, ...]) -> Config:
     devices = _devices(root.sub("devices"))
     speech = _speech(root.sub("speech"))
     printing = _printing(root.sub("printing"), languages.offered)
+    browser = _browser(root.sub("browser"))
     help_ = _help(root.sub("help"), languages.offered)
     staff = _staff(root.sub("staff"))
     disabled = {}
@@ -206,7 +214,7 @@ def _parse(data: dict, context: Context, files: tuple[str, ...]) -> Config:
             disabled[section] = "; ".join(problems)
     root.finish()
     return Config(site=site, languages=languages, catalog_file=catalog_file, timeouts=timeouts,
-                  session=session, display=display, devices=devices, speech=speech, printing=printing,
+                  session=session, display=display, devices=devices, speech=speech, printing=printing, browser=browser,
                   help=help_,
                   staff=staff, files=files,
                   problems=tuple(context.problems), disabled=disabled)
@@ -283,8 +291,9 @@ def _timeouts(r: TableReader) -> TimeoutsConfig:
     if isinstance(accessible, int) and isinstance(inactivity, int) and accessible < inactivity:
         r.report("accessible_inactivity_s", f"{accessible} is shorter than inactivity_s ({inactivity}): "
                  "people using speech or large text need at least as long")
+    identification = r.number("identification_inactivity_s", minimum=60, maximum=3600, unit="seconds")
     r.finish()
-    return TimeoutsConfig(inactivity, warning, accessible)
+    return TimeoutsConfig(inactivity, warning, accessible, identification)
 
 
 def _session(r: TableReader, context: Context) -> SessionConfig:
@@ -345,6 +354,17 @@ def _printing(r: TableReader, offered: tuple[str, ...]) -> PrintingConfig:
     )
     r.finish()
     return config
+
+
+def _browser(r: TableReader) -> BrowserConfig:
+    def check(entry: str) -> str | None:
+        if not re.fullmatch(r"[a-z0-9.-]+(:\d{1,5})?", entry):
+            return f"'{entry}' is not a host or host:port like 'kirjasto.example.fi'"
+        return None
+
+    allow = r.strings("allow", item=check, allow_empty=True)
+    r.finish()
+    return BrowserConfig(allow)
 
 
 def _display(r: TableReader) -> DisplayConfig:

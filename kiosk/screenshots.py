@@ -99,12 +99,18 @@ class ScreenshotTour:
             return
         self._when_ready(target)
 
-    def _when_ready(self, target: Path) -> None:
-        if self.app.printing.preparing:  # a preview being made in the background
-            Clock.schedule_once(lambda _dt: self._when_ready(target), 0.05)
+    def _when_ready(self, target: Path, waited: int = 0) -> None:
+        busy = self.app.printing.preparing or not self.app.window_settled()
+        if busy and waited < 40:  # a preview being made, a window being resized
+            Clock.schedule_once(lambda _dt: self._when_ready(target, waited + 1), 0.05)
             return
-        # Two frames: one to lay out the new state, one to draw it.
-        Clock.schedule_once(lambda _dt: Clock.schedule_once(lambda _dt: self._shoot(target), 0), 0)
+        if self.app.printing.preparing:  # a preview being made in the background
+            Clock.schedule_once(lambda _dt: self._when_ready(target, waited), 0.05)
+            return
+        # Two frames: one to lay out the new state, one to draw it (after a resized window
+        # has been redrawn at its new size).
+        delay = 0.15 if waited else 0
+        Clock.schedule_once(lambda _dt: Clock.schedule_once(lambda _dt: self._shoot(target), 0), delay)
 
     def _shoot(self, target: Path) -> None:
         from kivy.core.window import Window

@@ -48,16 +48,20 @@ class Session(EventDispatcher):
     __events__ = ("on_ended",)
 
     def __init__(self, wipe: SessionWipe, timeouts: TimeoutsConfig, scheduler: Scheduler,
-                 needs_more_time: Callable[[], bool] = lambda: False, **kwargs) -> None:
+                 needs_more_time: Callable[[], bool] = lambda: False,
+                 logging_in: Callable[[], bool] = lambda: False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.wipe = wipe
         self.timeouts = timeouts
         self.scheduler = scheduler
         self.needs_more_time = needs_more_time
+        self.logging_in = logging_in
         self._cancel: Callable[[], None] | None = None
 
     @property
     def inactivity_s(self) -> int:
+        if self.logging_in():  # a login page left open: the shortest wait
+            return self.timeouts.identification_inactivity_s
         if self.needs_more_time():
             return self.timeouts.accessible_inactivity_s
         return self.timeouts.inactivity_s

@@ -17,6 +17,7 @@ SCREENS = {
     "services": ("kiosk.screens.services", "ServicesScreen"),
     "guide": ("kiosk.screens.guide", "GuideScreen"),
     "open_service": ("kiosk.screens.open_service", "OpenServiceScreen"),
+    "browser": ("kiosk.screens.browser", "BrowserScreen"),
     "help": ("kiosk.screens.help", "HelpScreen"),
     "accessibility": ("kiosk.screens.accessibility", "AccessibilityScreen"),
     "nondigital": ("kiosk.screens.nondigital", "NondigitalScreen"),

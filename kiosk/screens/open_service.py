@@ -5,11 +5,8 @@ from kiosk.screens.widgets import KioskScreen
 
 
 class OpenServiceScreen(KioskScreen):
-    """Says where the service is and what will happen when it opens.
-
-    The locked browser that opens it on this screen is its own piece of work; until a
-    terminal has it, this screen gives the address and the ways forward, never a dead end.
-    """
+    """Says where the service is and what will happen, then opens it in the locked browser;
+    says sorry here when the browser could not open or closed for good."""
 
     heading = StringProperty("")
     address = StringProperty("")

@@ -58,12 +58,24 @@ def test_catalogue_to_service_guide_to_address(fresh_app):
     assert any("Valitse Kirjaudu OmaVeroon" in t for t in texts)  # every step listed at once
     fresh_app.tap(fresh_app.button("Avaa palvelu"))
     assert fresh_app.app.journey.screen == "open_service"
-    texts = fresh_app.texts()
-    assert "https://www.vero.fi/omavero" in texts
-    assert "Tämä pääte ei vielä voi avata verkkopalveluja" in texts
+    assert "Palvelun osoite: https://www.vero.fi/omavero" in fresh_app.texts()
     # Not a dead end: back to the guide, or help.
     fresh_app.tap(fresh_app.button("Takaisin ohjeeseen"))
     assert fresh_app.app.journey.screen == "guide"
+    fresh_app.tap(fresh_app.button("Avaa palvelu"))
+    # The service opens in the browser, the kiosk's window becomes the strip under it.
+    app = fresh_app.app
+    fresh_app.tap(fresh_app.ids()["open_button"])
+    fresh_app.wait_until(lambda: app.eservices.open, 5)
+    assert app.journey.screen == "browser" and app.devices.browser.opened[-1] == "https://www.vero.fi/omavero"
+    from kivy.core.window import Window
+
+    assert Window.system_size[1] < 300 and Window.top > 500
+    for label in ("Lue ääneen", "Tulosta tämä sivu", "Näppäimistö", "Apua", "Lopeta istunto"):
+        fresh_app.button(label)
+    fresh_app.tap(fresh_app.button("Alkuun"))
+    assert app.journey.screen == "needs" and not app.devices.browser.running
+    assert Window.system_size[1] == 800
 
 
 def test_guided_mode_shows_one_step_per_page(fresh_app):

@@ -1,0 +1,224 @@
+"""E-services in the locked browser: which may open, what the person is doing in them, and
+what happens when the browser misbehaves.
+
+The browser device reports on its own thread; `post` brings every report to the Kivy
+thread before anything here changes. Blocking device calls run on a `Background`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Callable
+
+from kivy.event import EventDispatcher
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+
+from kiosk.background import Runner
+from kiosk.catalog import Catalog, Service, domain_covers
+from kiosk.devices import DeviceError
+from kiosk.devices.browser import Browser, Geometry, host_of
+
+log = logging.getLogger(__name__)
+
+# A browser that crashes again this soon after being reopened is not reopened again.
+REOPEN_WINDOW_S = 20.0
+NOTICES = ("", "download_refused", "popup_refused", "reopened", "crashed", "failed", "downloaded", "blocked")
+
+
+class EServices(EventDispatcher):
+    """`open`: a service is on screen in the browser. `notice`: something the strip tells
+    the person (a refused download, a refused window, a reopened browser)."""
+
+    open = BooleanProperty(False)
+    starting = BooleanProperty(False)
+    service_id = StringProperty("")
+    url = StringProperty("")
+    identifying = BooleanProperty(False)
+    notice = StringProperty("")
+    notice_detail = StringProperty("")
+    zoom = NumericProperty(1.0)
+
+    __events__ = ("on_download", "on_gone")
+
+    def __init__(self, browser: Browser, catalog: Catalog, session_dir: Path, runner: Runner,
+                 post: Callable[[Callable[[], None]], None], geometry: Callable[[], Geometry],
+                 extra_allowed: tuple[str, ...] = (), clock: Callable[[], float] = time.monotonic,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.browser = browser
+        self.catalog = catalog
+        self.session_dir = session_dir
+        self.runner = runner
+        self.post = post
+        self.geometry = geometry
+        self.clock = clock
+        self.allowed = tuple(catalog.allowed_domains()) + tuple(extra_allowed)
+        self._last_allowed = ""
+        self._reopened_at: float | None = None
+        self._generation = 0
+
+    def is_allowed(self, url: str) -> bool:
+        host = host_of(url)
+        return bool(host) and url.startswith(("https://", "http://")) and any(
+            domain_covers(domain.split(":")[0], host) for domain in self.allowed)
+
+    # -- opening and closing ---------------------------------------------------------------
+
+    def open_service(self, service: Service) -> None:
+        self.service_id = service.id
+        self._reopened_at = None
+        self._start(service.url)
+
+    def _start(self, url: str) -> None:
+        if not self.is_allowed(url):
+            log.error("refused to open an address outside the allowlist")
+            self.notice = "blocked"
+            return
+        self.starting = True
+        self.notice = "" if self.notice != "reopened" else self.notice
+        generation = self._generation
+        session_dir = self.session_dir
+        geometry = self.geometry()
+
+        def work() -> None:
+            self.browser.open(url, session_dir / "browser", session_dir / "downloads", geometry, self._report)
+            if self.zoom != 1.0:
+                self.browser.set_zoom(self.zoom)
+
+        def done(_result, error) -> None:
+            if generation != self._generation:
+                return
+            self.starting = False
+            if error is not None:
+                log.error("cannot open the browser: %s", error)
+                self.open = False
+                self.notice = "failed"
+                self.dispatch("on_gone")
+                return
+            self.open = True
+
+        self.runner.run(work, done)
+
+    def close(self) -> None:
+        """Home, or leaving the e-service: the browser goes (its profile stays until the wipe)."""
+        self._generation += 1
+        self.open = False
+        self.starting = False
+        self.identifying = False
+        self.runner.run(self.browser.close, lambda _r, error: error and log.warning("closing the browser: %s", error))
+
+    # -- reports from the browser (any thread) ------------------------------------------
+
+    def _report(self, kind: str, value) -> None:
+        generation = self._generation
+        self.post(lambda: self._handle(kind, value) if generation == self._generation else None)
+
+    def _handle(self, kind: str, value) -> None:
+        if kind == "navigated":
+            url = str(value)
+            self.url = url
+            self.identifying = any(domain_covers(d, host_of(url)) for d in self.catalog.identification_domains)
+            if self.is_allowed(url):
+                self._last_allowed = url
+        elif kind == "popup":
+            if self.is_allowed(str(value)):
+                self._run(lambda: self.browser.navigate(str(value)))
+            else:
+                self.notice = "popup_refused"
+        elif kind == "popup_refused":
+            self.notice = "popup_refused"
+        elif kind == "download":
+            self.notice, self.notice_detail = "downloaded", Path(str(value)).name
+            self.dispatch("on_download", Path(str(value)))
+        elif kind == "refused_download":
+            self.notice, self.notice_detail = "download_refused", str(value)
+        elif kind == "closed":
+            self._crashed()
+
+    def _crashed(self) -> None:
+        """Closed or crashed: reopened at the last allowed address, unless that just happened."""
+        if not self.open:
+            return
+        now = self.clock()
+        if self._last_allowed and (self._reopened_at is None or now - self._reopened_at > REOPEN_WINDOW_S):
+            log.warning("the browser closed; reopening it at the last allowed address")
+            self._reopened_at = now
+            self.open = False
+            self.notice = "reopened"
+            self._start(self._last_allowed)
+            return
+        log.error("the browser closed again; back to the catalogue")
+        self.open = False
+        self.identifying = False
+        self.notice = "crashed"
+        self.dispatch("on_gone")
+
+    def on_download(self, path: Path) -> None:
+        pass
+
+    def on_gone(self) -> None:
+        pass
+
+    # -- the strip's buttons ---------------------------------------------------------------
+
+    def _run(self, work: Callable[[], object], done: Callable[[object], None] | None = None) -> None:
+        def finished(result, error) -> None:
+            if error is not None:
+                log.warning("browser: %s", error)
+            elif done is not None:
+                done(result)
+
+        self.runner.run(work, finished)
+
+    def back(self) -> None:
+        self._run(self.browser.back)
+
+    def page_text(self, done: Callable[[str], None]) -> None:
+        self._run(self.browser.page_text, done)
+
+    def print_page(self, done: Callable[[Path], None]) -> None:
+        """The page as a PDF among the session's documents, for the printing service."""
+        folder = self.session_dir / "downloads"
+        number = len(list(folder.glob("page-*.pdf"))) + 1 if folder.exists() else 1
+        target = folder / f"page-{number}.pdf"
+        self._run(lambda: self.browser.print_to_pdf(target), done)
+
+    def set_zoom(self, factor: float) -> None:
+        self.zoom = factor
+        if self.open:
+            self._run(lambda: self.browser.set_zoom(factor))
+
+    def type_text(self, text: str) -> None:
+        self._run(lambda: self.browser.type_text(text))
+
+    def press_key(self, key: str) -> None:
+        self._run(lambda: self.browser.press_key(key))
+
+    def clear_notice(self) -> None:
+        self.notice = ""
+        self.notice_detail = ""
+
+    # -- the wipe --------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """The browser closed now (not in the background): the wipe deletes its profile next."""
+        self._generation += 1
+        try:
+            self.browser.close(quick=True)
+        except DeviceError as error:
+            log.warning("closing the browser for the wipe: %s", error)
+        self.open = False
+        self.starting = False
+        self.service_id = ""
+        self.url = ""
+        self.identifying = False
+        self.notice = ""
+        self.notice_detail = ""
+        self.zoom = 1.0
+        self._last_allowed = ""
+        self._reopened_at = None
+
+    def left_over(self) -> int:
+        return sum((self.open, self.browser.running, bool(self.url), self.identifying))
