@@ -24,7 +24,9 @@ def policy(catalog: Catalog, extra_allowed: list[str] | tuple[str, ...] = ()) ->
     if len(allowed) > MAX_ALLOWLIST:
         raise ValueError(f"{len(allowed)} allowed domains: Chromium reads at most {MAX_ALLOWLIST}")
     return {
-        "URLBlocklist": ["*"],
+        # "*" alone lets Chromium's own pages through (chrome://settings opened in a test).
+        "URLBlocklist": ["*", "chrome://*", "chrome-untrusted://*", "devtools://*", "view-source:*", "file://*",
+                         "javascript://*", "data:*", "blob:*", "filesystem:*", "ftp://*"],
         "URLAllowlist": allowed,
         "DeveloperToolsAvailability": 1,
         "PrintingEnabled": False,            # printing goes through the kiosk (Page.printToPDF)

@@ -46,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
                       help="also check that nothing is left; exit 1 if anything is")
 
     commands.add_parser("hash-pin", help="print the hash of a staff PIN for [staff] pin_hash")
+
+    policy = commands.add_parser("browser-policy", help="the Chromium managed policy for this kiosk's catalogue "
+                                                        "(provisioning writes it to /etc/chromium/policies/managed/)")
+    policy.add_argument("--config", type=Path)
+    policy.add_argument("--out", type=Path, help="write it here instead of printing it")
     return parser
 
 
@@ -63,7 +68,30 @@ def main(argv: list[str] | None = None) -> int:
         return screenshots(args)
     if command == "wipe":
         return wipe(args.config, args.verify)
+    if command == "browser-policy":
+        return browser_policy(args.config, args.out)
     return run(getattr(args, "config", None))
+
+
+def browser_policy(config_file: Path | None, out: Path | None) -> int:
+    from kiosk.browser_policy import policy_json
+    from kiosk.catalog import load_catalog
+    from kiosk.config import load_config
+
+    config = load_config(config_file)
+    catalog = load_catalog(config.catalog_file, config.languages.offered)
+    if catalog.problems:
+        for problem in catalog.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_INVALID
+    text = policy_json(catalog, config.browser.allow)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        print(f"wrote {out}: {len(catalog.allowed_domains()) + len(config.browser.allow)} allowed domains")
+    return 0
 
 
 def check_config(file: Path) -> int:

@@ -17,6 +17,7 @@ Events reach the kiosk through `on_event(kind, value)` on the protocol's reader 
 from __future__ import annotations
 
 import base64
+import fcntl
 import logging
 import os
 import re
@@ -111,7 +112,10 @@ class ChromiumBrowser:
 
     def __init__(self, processes: SessionProcesses, executable: str = "") -> None:
         self.processes = processes
-        self.executable = executable or shutil.which("chromium") or shutil.which("chromium-browser") or ""
+        # The binary itself, not Debian's wrapper script, which loads extensions and API keys.
+        self.executable = executable or next(
+            (p for p in ("/usr/lib/chromium/chromium",) if os.access(p, os.X_OK)),
+            shutil.which("chromium") or shutil.which("chromium-browser") or "")
         self._process = None
         self._cdp: CdpPipe | None = None
         self._target = ""
@@ -137,8 +141,13 @@ class ChromiumBrowser:
         self._downloads_dir = downloads_dir
         profile_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         downloads_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        to_read, to_browser = os.pipe()
-        from_browser, to_write = os.pipe()
+        child_read, to_browser = os.pipe()
+        from_browser, child_write = os.pipe()
+        # Above 10, so that moving them to 3 and 4 in the child cannot overwrite one another.
+        to_read = fcntl.fcntl(child_read, fcntl.F_DUPFD, 10)
+        to_write = fcntl.fcntl(child_write, fcntl.F_DUPFD, 10)
+        os.close(child_read)
+        os.close(child_write)
 
         def descriptors() -> None:  # in the child: the protocol's fds 3 and 4
             os.dup2(to_read, 3)
@@ -158,6 +167,7 @@ class ChromiumBrowser:
         finally:
             os.close(to_read)
             os.close(to_write)
+        self._target = self._session = ""  # nothing is refused before the kiosk holds its page
         self._cdp = CdpPipe(to_browser, from_browser)
         self._cdp.listen(self._on_cdp_event)
         self._cdp.on_close(self._on_gone)
@@ -168,24 +178,35 @@ class ChromiumBrowser:
             raise DeviceError(f"Chromium did not take the kiosk's control: {error}") from None
 
     def _attach(self) -> None:
+        """Attach to the page. At start Chromium may still replace its first page target,
+        so a target or session that vanished under us is looked for again."""
         cdp = self._cdp
         cdp.call("Target.setDiscoverTargets", {"discover": True})
         deadline = time.monotonic() + START_TIMEOUT_S
-        pages: list[dict] = []
-        while not pages:
+        while True:
+            try:
+                pages = [t for t in cdp.call("Target.getTargets")["targetInfos"] if t["type"] == "page"]
+                if pages:
+                    self._target = pages[0]["targetId"]
+                    # Refused ("Not allowed") under DeveloperToolsAvailability = 2.
+                    self._session = cdp.call("Target.attachToTarget",
+                                             {"targetId": self._target, "flatten": True})["sessionId"]
+                    cdp.call("Page.enable", session_id=self._session)
+                    break
+            except CdpError as error:
+                if cdp.closed or not any(m in str(error) for m in ("not found", "No target")):
+                    raise
             if time.monotonic() > deadline:
-                raise CdpError("no page after start")
-            pages = [t for t in cdp.call("Target.getTargets")["targetInfos"] if t["type"] == "page"]
-            if not pages:
-                time.sleep(0.05)
-        self._target = pages[0]["targetId"]
-        # Attaching is refused ("Not allowed") under DeveloperToolsAvailability = 2.
-        self._session = cdp.call("Target.attachToTarget", {"targetId": self._target, "flatten": True})["sessionId"]
-        cdp.call("Page.enable", session_id=self._session)
+                raise CdpError("no page to attach to after start")
+            time.sleep(0.1)
         cdp.call("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(self._downloads_dir),
                                                  "eventsEnabled": True})
         for extra in pages[1:]:
             self._close_target(extra["targetId"])
+        # The first page may have committed before Page.enable: report where it is now.
+        url = cdp.call("Page.getFrameTree", session_id=self._session)["frameTree"]["frame"].get("url", "")
+        if url and url != "about:blank":
+            self._on_event("navigated", url)
 
     # -- what the kiosk asks ---------------------------------------------------------------
 
@@ -252,13 +273,18 @@ class ChromiumBrowser:
                 pass
         process, self._process = self._process, None
         if process is not None:
-            if quick:
-                _signal(process.pid, signal.SIGTERM)
+            if quick:  # for the wipe: its profile is deleted next, nothing to save
+                _signal(process.pid, signal.SIGKILL)
             try:
-                process.wait(timeout=1 if quick else 3)
+                process.wait(timeout=3)
             except subprocess.TimeoutExpired:
                 _signal(process.pid, signal.SIGKILL)
                 process.wait(timeout=3)
+            if quick:
+                deadline = time.monotonic() + 1.0
+                while self.processes.alive() and time.monotonic() < deadline:
+                    _signal(process.pid, signal.SIGKILL)
+                    time.sleep(0.01)
         if self._cdp is not None:
             self._cdp.close()
             self._cdp = None
@@ -278,7 +304,7 @@ class ChromiumBrowser:
                 threading.Thread(target=self._rezoom, daemon=True).start()
         elif method == "Target.targetCreated":
             info = params["targetInfo"]
-            if info["type"] == "page" and info["targetId"] != self._target:
+            if info["type"] == "page" and self._session and info["targetId"] != self._target:
                 threading.Thread(target=self._refuse_window, args=(info,), daemon=True).start()
         elif method == "Browser.downloadWillBegin":
             name = safe_file_name(params.get("suggestedFilename", ""))
@@ -302,13 +328,14 @@ class ChromiumBrowser:
         """A new window: closed at once; a popup of the page opens in the page instead."""
         opener = info.get("openerId") == self._target
         url = info.get("url", "")
-        if opener and url in ("", "about:blank"):
-            time.sleep(0.3)  # window.open() names its address a moment later
+        deadline = time.monotonic() + 2.0
+        while opener and url in ("", "about:blank") and time.monotonic() < deadline:
+            time.sleep(0.05)  # a popup names its address a moment after it appears
             try:
                 targets = self._cdp.call("Target.getTargets")["targetInfos"] if self._cdp else []
             except CdpError:
-                targets = []
-            url = next((t["url"] for t in targets if t["targetId"] == info["targetId"]), url)
+                break
+            url = next((t["url"] for t in targets if t["targetId"] == info["targetId"]), "")
         self._close_target(info["targetId"])
         if opener and url.startswith(("https://", "http://")):
             self._on_event("popup", url)

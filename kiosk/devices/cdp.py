@@ -88,8 +88,8 @@ class CdpPipe:
                 if len(buffer) > MAX_MESSAGE_BYTES:
                     log.error("browser sent a message over %d bytes: dropped", MAX_MESSAGE_BYTES)
                     buffer = b""
-        except OSError:
-            pass
+        except OSError as error:
+            log.warning("reading from the browser failed: %s", error)
         finally:
             self._close()
 

@@ -21,6 +21,7 @@ class SessionProcesses:
     def __init__(self, registry_file: Path) -> None:
         self.registry_file = registry_file
         self._children: dict[int, subprocess.Popen] = {}
+        _become_subreaper()
 
     def spawn(self, argv: list[str], **kwargs) -> subprocess.Popen:
         process = subprocess.Popen(argv, start_new_session=True, **kwargs)
@@ -45,6 +46,7 @@ class SessionProcesses:
         """Process groups of the session that still have a running process."""
         for child in self._children.values():
             child.poll()  # reap our own children, or they linger as zombies in their group
+        _reap_orphans(self._groups() | set(self._children))
         living = []
         for group in sorted(self._groups() | set(self._children)):
             try:
@@ -72,6 +74,38 @@ class SessionProcesses:
         if not self.alive():
             self._children.clear()
             self._write(set())
+
+
+def _become_subreaper() -> None:
+    """Orphans of the session's processes (a browser's helpers whose parent died first)
+    come to the kiosk, which reaps them: a zombie would keep its process group alive."""
+    from kiosk.devices import load_library
+
+    libc = load_library("libc.so.6", "c")
+    if libc is not None:
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def _reap_orphans(groups: set[int]) -> None:
+    me = os.getpid()
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        state, ppid, pgid = fields[0], int(fields[1]), int(fields[2])
+        if state == "Z" and ppid == me and pgid in groups:
+            try:
+                os.waitpid(int(entry), os.WNOHANG)
+            except ChildProcessError:
+                pass
 
 
 def _signal_group(group: int, number: int) -> None:
