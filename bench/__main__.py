@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 
+from bench.browser import browser_open, browser_wipe
 from bench.printing import preview, print_
 from bench.speech import speech, speech_stop
 from bench.wipe import soak, wipe
@@ -61,7 +62,8 @@ def memory(display: str) -> dict:
 
 
 BENCHMARKS = {"startup": startup, "memory": memory, "wipe": wipe, "soak": soak, "speech": speech,
-              "speech_stop": speech_stop, "print": print_, "preview": preview}
+              "speech_stop": speech_stop, "print": print_, "preview": preview,
+              "browser_open": browser_open, "browser_wipe": browser_wipe}
 
 
 def main(names: list[str]) -> int:

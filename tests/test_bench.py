@@ -40,3 +40,13 @@ def test_bench_print_and_preview_measure_the_real_service():
         assert metric["unit"] == "s" and metric["value"] > 0 and metric["baseline"] > 0
         assert metric["ratio"] == pytest.approx(metric["value"] / metric["baseline"], rel=0.01)
     assert metrics["preview"]["pages_previewed"] == 2
+
+
+@pytest.mark.gui
+def test_bench_browser_open_and_wipe_with_real_chromium():
+    result = subprocess.run([sys.executable, "-m", "bench", "browser_open", "browser_wipe"], capture_output=True,
+                            text=True, timeout=300, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    metrics = {m["name"]: m for m in map(json.loads, result.stdout.strip().splitlines())}
+    assert metrics["browser_open"]["value"] > 0 and metrics["browser_open"]["baseline"] > 0
+    assert metrics["browser_wipe"]["receipts_ok"] is True
