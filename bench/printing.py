@@ -114,7 +114,7 @@ def print_(display: str) -> dict:
         printer.close()
         cups.stop()
     value, baseline = statistics.median(ours), statistics.median(lp)
-    return {"name": "print", "value": round(value, 4), "unit": "s", "baseline": round(baseline, 4),
+    return {"name": "print", "value": round(value, 6), "unit": "s", "baseline": round(baseline, 6),
             "ratio": round(value / baseline, 3), "target": "ratio <= 1.5", "runs": RUNS,
             "detail": "Print confirmed -> job accepted by CUPS, 10-page PDF, vs lp of the same file",
             "kiosk_s": [round(v, 4) for v in ours], "lp_s": [round(v, 4) for v in lp]}

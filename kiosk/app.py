@@ -111,6 +111,7 @@ class KioskApp(App):
     speech = ObjectProperty(None)
     printing = ObjectProperty(None)
     eservices = ObjectProperty(None)
+    practice = ObjectProperty(None, allownone=True)
     language = StringProperty("")
     plain_language = BooleanProperty(False)  # selkokieli guides where the catalogue has them
     goodbye_language = StringProperty("")  # the goodbye speaks the language the person used
@@ -193,6 +194,7 @@ class KioskApp(App):
         self.focus = FocusRing(root, self.look)
         self._watch_headsets()
         self._watch_printer()
+        self._start_practice()
         Clock.schedule_interval(self._watch_documents, DOCUMENTS_CHECK_S)
         return root
 
@@ -452,6 +454,30 @@ class KioskApp(App):
         self.eservices.open_service(service)
         self.journey.go("browser")
 
+    def open_practice(self) -> None:
+        """"Practise first": the pretend bank and application, in the same locked browser."""
+        service = self.catalog.service(self.journey.service_id)
+        if service is None or self.practice is None or not self._start():
+            return
+        from dataclasses import replace
+
+        self.eservices.set_zoom(self.look.text_scale)
+        self.eservices.open_service(replace(service, url=self.practice.url(self.tr.language)))
+        self.journey.go("browser")
+
+    def _start_practice(self) -> None:
+        port = self.kiosk_config.browser.practice_port
+        if not port or self.out_of_service:
+            return
+        from kiosk.practice import PracticeService
+
+        try:
+            self.practice = PracticeService(port).start()
+        except OSError as error:
+            log.error("practice mode is off: cannot serve it on 127.0.0.1:%d (%s)", port, error)
+            return
+        self.eservices.allowed += (self.practice.host,)
+
     def leave_service(self) -> None:
         """Home from the strip: the browser closes, the person is back at the start."""
         self.eservices.close()
@@ -569,6 +595,10 @@ class KioskApp(App):
             Clock.schedule_interval(lambda _dt: self.printing.refresh_printer(), PRINTER_CHECK_S)
 
     # -- lockdown and language ------------------------------------------------------------
+
+    def on_stop(self) -> None:
+        if self.practice is not None:
+            self.practice.stop()
 
     def _on_stop_signal(self, number: int, _frame) -> None:
         log.info("stopping on %s", signal.Signals(number).name)

@@ -84,13 +84,14 @@ def browser_policy(config_file: Path | None, out: Path | None) -> int:
         for problem in catalog.problems:
             print(problem, file=sys.stderr)
         return EXIT_INVALID
-    text = policy_json(catalog, config.browser.allow)
+    allowed = [*config.browser.allow, *([config.browser.practice_host] if config.browser.practice_host else [])]
+    text = policy_json(catalog, allowed)
     if out is None:
         sys.stdout.write(text)
     else:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
-        print(f"wrote {out}: {len(catalog.allowed_domains()) + len(config.browser.allow)} allowed domains")
+        print(f"wrote {out}: {len(catalog.allowed_domains()) + len(allowed)} allowed domains")
     return 0
 
 

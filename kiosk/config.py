@@ -121,6 +121,11 @@ class DevicesConfig:
 @dataclass(frozen=True)
 class BrowserConfig:
     allow: tuple[str, ...]
+    practice_port: int = 0
+
+    @property
+    def practice_host(self) -> str:
+        return f"127.0.0.1:{self.practice_port}" if self.practice_port else ""
 
 
 @dataclass(frozen=True)
@@ -363,8 +368,9 @@ def _browser(r: TableReader) -> BrowserConfig:
         return None
 
     allow = r.strings("allow", item=check, allow_empty=True)
+    practice = r.number("practice_port", minimum=0, maximum=65535)
     r.finish()
-    return BrowserConfig(allow)
+    return BrowserConfig(allow, practice)
 
 
 def _display(r: TableReader) -> DisplayConfig:

@@ -5,12 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def free_port() -> int:
+    """A loopback port nobody uses now (for a kiosk's practice service in tests)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def kiosk_test_config(directory: Path, cups_socket: str, extra: str = "") -> Path:
     """The demo configuration with real CUPS and private session and state directories."""
     from kiosk.config import DEMO_FILE
 
     text = DEMO_FILE.read_text(encoding="utf-8").replace('printer = "fake"', 'printer = "cups"')
     text += (f'\n[session]\nruntime_dir = "{directory / "run"}"\nstate_dir = "{directory / "state"}"\n'
+             f'\n[browser]\npractice_port = {free_port()}\n'
              f'\n[printing]\nserver = "{cups_socket}"\njob_user = "kiosk-test"\n' + extra)
     path = directory / "kiosk.toml"
     path.write_text(text, encoding="utf-8")

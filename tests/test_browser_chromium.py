@@ -76,7 +76,8 @@ class Kiosk:
 
     def tap(self, element: str) -> None:
         """A real click (a user gesture, as a finger's) in the middle of an element."""
-        box = self.evaluate(f"(() => {{ const r = document.getElementById('{element}').getBoundingClientRect();"
+        box = self.evaluate(f"(() => {{ const e = document.getElementById('{element}');"
+                            " e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect();"
                             " return [r.x + r.width / 2, r.y + r.height / 2]; })()")
         for kind in ("mousePressed", "mouseReleased"):
             self.browser._call("Input.dispatchMouseEvent", {"type": kind, "x": box[0], "y": box[1],
@@ -324,3 +325,34 @@ def test_logging_in_is_noticed_from_the_address(kiosk):
     assert kiosk.services.identifying
     kiosk.services._handle("navigated", "https://www.kela.fi/asiointi")
     assert not kiosk.services.identifying
+
+
+def test_practice_mode_rehearses_a_login_and_an_application_marked_practice_throughout(kiosk, site):
+    import json
+
+    from kiosk.practice import PracticeService
+
+    practice = PracticeService().start()
+    allowed = json.loads(site.policy_text)
+    allowed["URLAllowlist"].append(practice.host)
+    site.policy.write(json.dumps(allowed))
+    try:
+        kiosk.services.allowed += (practice.host,)
+        service = replace(CATALOG.services[0], url=practice.url("fi"))
+        kiosk.services.open_service(service)
+        kiosk.wait_for(lambda: kiosk.services.open and "Harjoittele asiointia" in kiosk.browser.page_text(), 15)
+        for element in ("bank",):
+            kiosk.tap(element)
+        kiosk.wait_for(lambda: "Kirjaudu Harjoituspankkiin" in kiosk.browser.page_text(), 10)
+        kiosk.evaluate("document.querySelector('[name=user]').focus()")
+        kiosk.services.type_text("harjoitus")
+        kiosk.evaluate("document.querySelector('form').submit()")
+        kiosk.wait_for(lambda: "Maija Harjoittelija" in kiosk.browser.page_text(), 10)
+        kiosk.tap("continue")
+        kiosk.wait_for(lambda: "Hakemus harjoitusetuudesta" in kiosk.browser.page_text(), 10)
+        kiosk.tap("send")
+        kiosk.wait_for(lambda: "Mitään ei lähetetty" in kiosk.browser.page_text(), 10)
+        assert "HARJOITUS" in kiosk.browser.page_text()
+    finally:
+        practice.stop()
+        site.policy.write(site.policy_text)
