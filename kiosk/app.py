@@ -17,6 +17,7 @@ from kiosk.catalog import Catalog
 from kiosk.config import Config
 from kiosk.devices import DeviceError
 from kiosk.devices.browser import Browser, ChromiumBrowser, FakeBrowser, Geometry
+from kiosk.devices.fleet import FakeLink, Link, LinkSettings, MqttLink
 from kiosk.devices.headset import FakeHeadsets, Headsets, SystemHeadsets
 from kiosk.devices.heap import release_free_memory
 from kiosk.devices.speaker import EspeakSpeaker, FakeSpeaker, Speaker
@@ -25,6 +26,7 @@ from kiosk.devices.processes import SessionProcesses
 from kiosk.devices.selections import Selections, XSelections
 from kiosk.i18n import Translator
 from kiosk.eservices import EServices
+from kiosk.help import Help, Outbox
 from kiosk.journey import HOME, Journey
 from kiosk.printing import Printing
 from kiosk.session import KivyScheduler, Scheduler, Session
@@ -50,6 +52,7 @@ class Devices:
     speaker_problem: str = ""
     headsets: Headsets | None = None
     browser: Browser | None = None
+    link: Link | None = None
 
 
 def build_devices(config: Config) -> Devices:
@@ -75,7 +78,20 @@ def build_devices(config: Config) -> Devices:
         browser = FakeBrowser()
     return Devices(printer=printer, processes=processes,
                    selections=XSelections(display) if display else None,
-                   headsets=headsets() if headsets else None, browser=browser)
+                   headsets=headsets() if headsets else None, browser=browser, link=build_link(config))
+
+
+def build_link(config: Config) -> Link | None:
+    """The fleet link the configuration names; None = help by phone, chat and video only."""
+    kind = config.devices.fleet
+    if kind == "fake":
+        log.warning("fleet: FAKE ([devices] fleet = \"fake\"): help requests reach no desk")
+        return FakeLink()
+    if kind != "mqtt" or not config.fleet.host or "fleet" in config.disabled:
+        return None
+    fleet = config.fleet
+    return MqttLink(LinkSettings(fleet.host, fleet.port, fleet.site, config.site.kiosk_id, fleet.username,
+                                 fleet.password(), fleet.tls, fleet.ca_file))
 
 
 def build_speaker(config: Config, devices: Devices) -> None:
@@ -112,6 +128,7 @@ class KioskApp(App):
     printing = ObjectProperty(None)
     eservices = ObjectProperty(None)
     practice = ObjectProperty(None, allownone=True)
+    help = ObjectProperty(None)
     language = StringProperty("")
     plain_language = BooleanProperty(False)  # selkokieli guides where the catalogue has them
     goodbye_language = StringProperty("")  # the goodbye speaks the language the person used
@@ -145,6 +162,13 @@ class KioskApp(App):
                                    post=lambda work: Clock.schedule_once(lambda _dt: work(), 0),
                                    geometry=self._browser_geometry, extra_allowed=config.browser.allow)
         self.eservices.bind(on_download=lambda *_: self.printing.refresh_documents(), on_gone=self._browser_gone)
+        link = self.devices.link
+        self.help = Help(link, Outbox(config.session.state_dir / "help-outbox.sqlite") if link else None,
+                         config.site.kiosk_id, lambda: config.site.place.in_(config.languages.default),
+                         post=lambda work: Clock.schedule_once(lambda _dt: work(), 0))
+        self.help.bind(on_desk=self._on_desk, state=self._on_help_state,
+                       connected=lambda _h, up: setattr(self.printing, "staff_alerted", up))
+        self._status_trigger = Clock.create_trigger(self._publish_status, 1.0)
         self._full_window: tuple[int, int] | None = None
         self._strip = False
         self._last_strip_height = 160
@@ -195,6 +219,7 @@ class KioskApp(App):
         self._watch_headsets()
         self._watch_printer()
         self._start_practice()
+        self._start_fleet()
         Clock.schedule_interval(self._watch_documents, DOCUMENTS_CHECK_S)
         return root
 
@@ -209,6 +234,8 @@ class KioskApp(App):
         self.wipe.register_step("speech", self.speech.reset)
         self.wipe.register_check("speech off, volume at default",
                                  lambda: int(self.speech.enabled) + int(self.speech.volume != self.speech.default_volume))
+        self.wipe.register_step("help request", self.help.reset)
+        self.wipe.register_check("help request closed", self.help.left_over)
         self.wipe.register_step("browser", self.eservices.reset)
         self.wipe.register_check("browser closed", self.eservices.left_over)
         self.wipe.register_step("printing", self.printing.reset)
@@ -573,6 +600,88 @@ class KioskApp(App):
             if idle is not None and idle < 5000:
                 self.session.activity()
 
+    # -- help from staff and the fleet link ------------------------------------------------
+
+    def ask_for_help(self, topic: str) -> None:
+        """"Someone here, please": the request goes to the staff desk, followed on screen."""
+        if not self._start() and self.session.state not in ("active", "warning"):
+            return
+        self.help.request(topic, self.journey.service_id, self.tr.language, self._accessibility_in_use())
+
+    def _accessibility_in_use(self) -> list[str]:
+        modes = []
+        if self.speech.enabled:
+            modes.append("speech")
+        if self.look.text_scale > 1:
+            modes.append("large_text")
+        if self.look.contrast:
+            modes.append("high_contrast")
+        if self.plain_language:
+            modes.append("plain_language")
+        return modes
+
+    def _on_help_state(self, _help, _state) -> None:
+        from kiosk.screens.help import request_words
+
+        if self.help.state and self.speech.enabled:
+            self.speech.say(request_words(self.help, self.tr, self.kiosk_config.help.phone))
+        self._status_trigger()
+
+    def _on_desk(self, _help, event: dict) -> None:
+        """What the staff desk asks of the kiosk (already checked by the help service)."""
+        kind = event["type"]
+        log.info("desk: %s", kind)
+        busy = self.session.state in ("active", "warning")
+        if kind == "message":
+            if busy:
+                self.journey.go("help")
+                self.speech.say(self.tr._("Message from the staff: {text}").format(text=self.help.message))
+        elif kind == "end_session":
+            if busy:  # the person confirms; an empty kiosk is just wiped
+                self.journey.go("end_session")
+            else:
+                self.session.recover()
+        elif kind == "out_of_service":
+            if busy:
+                self.session.end("staff")
+            self.out_of_service = True
+            self.session.put_out_of_service()
+        elif kind == "back_in_service":
+            if self.out_of_service and not (self.kiosk_config.core_problems or self.catalog.problems):
+                self.out_of_service = False
+                self.session.recover()  # wiped and ready for the next person
+                self.journey.reset()
+        elif kind == "reopen_browser":
+            service = self.catalog.service(self.eservices.service_id or self.journey.service_id)
+            if busy and service is not None:
+                self.eservices.open_service(service)
+                self.journey.go("browser")
+        self._status_trigger()
+
+    def _start_fleet(self) -> None:
+        self.help.start()
+        for prop in ("state",):
+            self.session.bind(**{prop: lambda *_: self._status_trigger()})
+        self.journey.bind(screen=lambda *_: self._status_trigger(), service_id=lambda *_: self._status_trigger())
+        self.printing.bind(on_printer_status=lambda *_: self._status_trigger())
+        self._status_trigger()
+
+    def status(self) -> dict:
+        """What staff see of this kiosk: no person, only the kiosk's state."""
+        from kiosk import __version__
+
+        printer = self.printing.printer
+        return {"kiosk": self.kiosk_config.site.kiosk_id, "version": __version__,
+                "session": self.session.state, "screen": self.journey.screen,
+                "service": self.journey.service_id, "language": self.tr.language,
+                "accessibility": self._accessibility_in_use(),
+                "printer": {"state": printer.state if printer else "unknown",
+                            "faults": list(printer.faults) if printer else ["unreachable"]},
+                "help": self.help.state, "out_of_service": self.out_of_service}
+
+    def _publish_status(self, _dt=None) -> None:
+        self.help.publish_status(self.status())
+
     # -- printing -------------------------------------------------------------------------
 
     def _on_print_job(self, _printing, state: str) -> None:
@@ -599,6 +708,7 @@ class KioskApp(App):
     def on_stop(self) -> None:
         if self.practice is not None:
             self.practice.stop()
+        self.help.stop()
 
     def _on_stop_signal(self, number: int, _frame) -> None:
         log.info("stopping on %s", signal.Signals(number).name)

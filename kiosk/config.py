@@ -26,7 +26,7 @@ DEMO_FILE = PACKAGE_DATA / "demo.toml"
 
 CORE_SECTIONS = ("site", "languages", "catalog", "timeouts", "session", "display")
 # A problem here turns off only that feature.
-FEATURE_SECTIONS = ("devices", "speech", "printing", "browser", "help", "staff")
+FEATURE_SECTIONS = ("devices", "speech", "printing", "browser", "fleet", "help", "staff")
 INPUT_PROVIDERS = ("mouse", "mtdev", "hidinput")
 DEVICE_KINDS = {
     "printer": ("cups", "fake", "none"),
@@ -129,6 +129,25 @@ class BrowserConfig:
 
 
 @dataclass(frozen=True)
+class FleetConfig:
+    host: str
+    port: int
+    tls: bool
+    ca_file: str
+    username: str
+    password_file: str
+    site: str
+
+    def password(self) -> str:
+        if not self.password_file:
+            return ""
+        try:
+            return Path(self.password_file).read_text(encoding="utf-8").strip()
+        except OSError:
+            return ""
+
+
+@dataclass(frozen=True)
 class HelpConfig:
     phone: str
     phone_hours: Text
@@ -154,6 +173,7 @@ class Config:
     speech: SpeechConfig
     printing: PrintingConfig
     browser: BrowserConfig
+    fleet: FleetConfig
     help: HelpConfig
     staff: StaffConfig
     files: tuple[str, ...] = ()
@@ -210,6 +230,7 @@ def _parse(data: dict, context: Context, files: tuple[str, ...]) -> Config:
     speech = _speech(root.sub("speech"))
     printing = _printing(root.sub("printing"), languages.offered)
     browser = _browser(root.sub("browser"))
+    fleet = _fleet(root.sub("fleet"))
     help_ = _help(root.sub("help"), languages.offered)
     staff = _staff(root.sub("staff"))
     disabled = {}
@@ -219,7 +240,7 @@ def _parse(data: dict, context: Context, files: tuple[str, ...]) -> Config:
             disabled[section] = "; ".join(problems)
     root.finish()
     return Config(site=site, languages=languages, catalog_file=catalog_file, timeouts=timeouts,
-                  session=session, display=display, devices=devices, speech=speech, printing=printing, browser=browser,
+                  session=session, display=display, devices=devices, speech=speech, printing=printing, browser=browser, fleet=fleet,
                   help=help_,
                   staff=staff, files=files,
                   problems=tuple(context.problems), disabled=disabled)
@@ -371,6 +392,20 @@ def _browser(r: TableReader) -> BrowserConfig:
     practice = r.number("practice_port", minimum=0, maximum=65535)
     r.finish()
     return BrowserConfig(allow, practice)
+
+
+def _fleet(r: TableReader) -> FleetConfig:
+    config = FleetConfig(
+        host=r.string("host", pattern=r"[A-Za-z0-9.-]+", hint="a host name like 'desk.kirjasto.example.fi'"),
+        port=r.number("port", minimum=1, maximum=65535),
+        tls=r.boolean("tls"),
+        ca_file=r.string("ca_file", pattern=r"/\S+", hint="an absolute path"),
+        username=r.string("username", pattern=r"[A-Za-z0-9_.-]{1,64}", hint="letters, digits, '.', '_', '-'"),
+        password_file=r.string("password_file", pattern=r"/\S+", hint="an absolute path"),
+        site=r.string("site", pattern=r"[a-z0-9][a-z0-9-]{0,40}", hint="lower case letters, digits and '-'"),
+    )
+    r.finish()
+    return config
 
 
 def _display(r: TableReader) -> DisplayConfig:

@@ -1,11 +1,49 @@
 from kivy.app import App
 from kivy.properties import StringProperty
 
+from kiosk.i18n import N_
 from kiosk.screens.widgets import KioskScreen
 
 
+TOPIC_LABELS = {
+    "logging_in": N_("Logging in"),
+    "filling_form": N_("Filling in a form"),
+    "printing": N_("Printing"),
+    "attaching": N_("Attaching a file"),
+    "other": N_("Something else"),
+}
+
+
+def request_words(help_, tr, phone: str) -> str:
+    """The on-site request's state in a sentence (shown and spoken)."""
+    state = help_.state
+    if state == "queued":
+        if help_.connected:
+            return tr._("Sending your request to the staff…")
+        return tr._("Not delivered yet: waiting for the network. Meanwhile you can call {phone}.").format(phone=phone)
+    if state == "sent":
+        return tr._("Your request has reached the staff. Please wait here.")
+    if state == "seen":
+        return tr._("The staff have seen your request. Please wait here.")
+    if state == "accepted":
+        return tr._("{helper} is coming to help you.").format(helper=help_.helper)
+    if state == "resolved":
+        return tr._("Your request for help has been closed.")
+    if state == "cancelled":
+        return tr._("You cancelled your request for help.")
+    return ""
+
+
 class HelpScreen(KioskScreen):
-    """Where help is: here at the site, and remote help that works when nobody is on site."""
+    """Where help is: someone here (a request to the staff desk, followed live), and
+    remote help that works when nobody is on site."""
+
+    def topic_label(self, topic: str, *_bound) -> str:
+        return App.get_running_app().tr._(TOPIC_LABELS[topic])
+
+    def words(self, *_bound) -> str:
+        app = App.get_running_app()
+        return request_words(app.help, app.tr, app.kiosk_config.help.phone)
 
     service_line = StringProperty("")
 

@@ -1,0 +1,229 @@
+"""Calling for help: the on-site request and its live state, the kiosk's status for staff,
+and what the desk may ask of the kiosk.
+
+A request is written to an outbox (SQLite in the state directory) before it is sent and
+stays there until the broker has acknowledged it (QoS 1 PUBACK): a broker outage or a
+kiosk restart loses none, and the desk de-duplicates by the request's UUID. Nothing in a
+request or a status identifies the person: kiosk, place, service id, language,
+accessibility modes in use, and a topic from a short list.
+
+The link reports on its own thread; `post` brings everything to the Kivy thread first.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import time
+import uuid
+from pathlib import Path
+from typing import Callable
+
+from kivy.event import EventDispatcher
+from kivy.properties import BooleanProperty, StringProperty
+
+from kiosk.devices.fleet import Link
+
+log = logging.getLogger(__name__)
+
+TOPICS = ("logging_in", "filling_form", "printing", "attaching", "other")
+STATES = ("", "queued", "sent", "seen", "accepted", "resolved", "cancelled")
+ACTIVE = ("queued", "sent", "seen", "accepted")
+# What a desk may send, and the fields each needs (name -> type, longest length).
+EVENTS = {
+    "help_seen": {"id": (str, 64)},
+    "help_accepted": {"id": (str, 64), "helper": (str, 60)},
+    "help_resolved": {"id": (str, 64)},
+    "message": {"text": (str, 500)},
+    "end_session": {},
+    "out_of_service": {"text": (str, 500)},
+    "back_in_service": {},
+    "reopen_browser": {},
+}
+OPTIONAL = {"out_of_service": {"text"}}
+
+
+class Outbox:
+    """Requests not yet acknowledged by the broker, on disk."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self._db.execute("CREATE TABLE IF NOT EXISTS outbox (id TEXT PRIMARY KEY, payload TEXT NOT NULL, "
+                         "created REAL NOT NULL)")
+
+    def add(self, request_id: str, payload: dict) -> None:
+        self._db.execute("INSERT OR REPLACE INTO outbox VALUES (?, ?, ?)",
+                         (request_id, json.dumps(payload, ensure_ascii=False), time.time()))
+
+    def pending(self) -> list[tuple[str, dict]]:
+        rows = self._db.execute("SELECT id, payload FROM outbox ORDER BY created").fetchall()
+        return [(row[0], json.loads(row[1])) for row in rows]
+
+    def remove(self, request_id: str) -> None:
+        self._db.execute("DELETE FROM outbox WHERE id = ?", (request_id,))
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def parse_event(payload: bytes) -> dict | None:
+    """A desk's event, checked; None (and a log line) for anything malformed or unknown."""
+    try:
+        event = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        log.warning("fleet event ignored: not JSON")
+        return None
+    if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+        log.warning("fleet event ignored: no type")
+        return None
+    fields = EVENTS.get(event["type"])
+    if fields is None:
+        log.warning("fleet event ignored: unknown type %.40r", event["type"])
+        return None
+    for name, (kind, longest) in fields.items():
+        value = event.get(name)
+        if value is None and name in OPTIONAL.get(event["type"], ()):
+            continue
+        if not isinstance(value, kind) or len(value) > longest or (kind is str and not value.strip()):
+            log.warning("fleet event %s ignored: bad %s", event["type"], name)
+            return None
+    return event
+
+
+class Help(EventDispatcher):
+    """`state` of this person's on-site request: "" (none), queued (waiting for the
+    network), sent (the broker has it), seen (a desk shows it), accepted (`helper` is
+    coming), resolved, cancelled. `on_desk(event)` fires for the desk's commands the app
+    carries out (message, end_session, out_of_service, back_in_service, reopen_browser)."""
+
+    state = StringProperty("")
+    request_id = StringProperty("")
+    topic = StringProperty("")
+    helper = StringProperty("")
+    message = StringProperty("")
+    connected = BooleanProperty(False)
+    available = BooleanProperty(False)
+
+    __events__ = ("on_desk",)
+
+    def __init__(self, link: Link | None, outbox: Outbox | None, kiosk_id: str, place: Callable[[], str],
+                 post: Callable[[Callable[[], None]], None], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.link = link
+        self.outbox = outbox
+        self.kiosk_id = kiosk_id
+        self.place = place
+        self.post = post
+        self.available = link is not None and outbox is not None
+        self._waiting: dict[int, str] = {}  # message id -> request id, until the broker acknowledges
+        self._status: dict = {}
+
+    def start(self) -> None:
+        if not self.available:
+            return
+        self.link.start(lambda up: self.post(lambda: self._on_connected(up)),
+                        lambda payload: self.post(lambda: self._on_event(payload)),
+                        lambda mid: self.post(lambda: self._on_delivered(mid)))
+
+    def stop(self) -> None:
+        if self.link is not None:
+            self.link.stop()
+
+    # -- the request -------------------------------------------------------------------
+
+    def request(self, topic: str, service: str, language: str, accessibility: list[str]) -> str:
+        """Someone here, please: returns the request's id."""
+        if topic not in TOPICS:
+            topic = "other"
+        request_id = str(uuid.uuid4())
+        payload = {"type": "help", "id": request_id, "kind": "on_site", "kiosk": self.kiosk_id,
+                   "place": self.place(), "service": service, "language": language,
+                   "accessibility": sorted(accessibility), "topic": topic,
+                   "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        self.outbox.add(request_id, payload)
+        self.request_id, self.topic, self.helper, self.state = request_id, topic, "", "queued"
+        log.info("help requested (on site, %s)", topic)
+        self._send(request_id, payload)
+        return request_id
+
+    def _send(self, request_id: str, payload: dict) -> None:
+        mid = self.link.publish("help", payload, qos=1)
+        if mid is not None:
+            self._waiting[mid] = request_id
+
+    def cancel(self) -> None:
+        """The person no longer needs help (or has left): the desk is told."""
+        if self.state not in ACTIVE:
+            return
+        request_id = self.request_id
+        self.outbox.remove(request_id)
+        if self.link.publish("help", {"type": "cancel", "id": request_id, "kiosk": self.kiosk_id}, qos=1) is None:
+            log.info("help cancelled before it was delivered")
+        self.state = "cancelled"
+
+    def _on_delivered(self, mid: int) -> None:
+        request_id = self._waiting.pop(mid, None)
+        if request_id is None:
+            return
+        self.outbox.remove(request_id)
+        if request_id == self.request_id and self.state == "queued":
+            self.state = "sent"
+
+    def _on_connected(self, up: bool) -> None:
+        self.connected = up
+        if not up:
+            return
+        for request_id, payload in self.outbox.pending():  # whatever waited for the network
+            if request_id not in self._waiting.values():
+                self._send(request_id, payload)
+        if self._status:
+            self.link.publish("status", self._status, qos=1, retain=True)
+
+    def _on_event(self, payload: bytes) -> None:
+        event = parse_event(payload)
+        if event is None:
+            return
+        kind = event["type"]
+        if kind.startswith("help_"):
+            if event["id"] != self.request_id or self.state not in ACTIVE:
+                return  # an earlier person's request: nothing to show now
+            if kind == "help_seen" and self.state in ("queued", "sent"):
+                self.state = "seen"
+            elif kind == "help_accepted":
+                self.helper = event["helper"].strip()
+                self.state = "accepted"
+            elif kind == "help_resolved":
+                self.state = "resolved"
+            return
+        if kind == "message":
+            self.message = event["text"].strip()
+        self.dispatch("on_desk", event)
+
+    def on_desk(self, event: dict) -> None:
+        pass
+
+    # -- status for staff ------------------------------------------------------------------
+
+    def publish_status(self, status: dict) -> None:
+        """The kiosk's retained status (sent again when the link comes back)."""
+        if status == self._status or not self.available:
+            return
+        self._status = dict(status)
+        self.link.publish("status", self._status, qos=1, retain=True)
+
+    # -- the wipe --------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """The person has gone: their request is called off, nothing of it stays on screen."""
+        if self.available:
+            self.cancel()
+        self.state = ""
+        self.request_id = ""
+        self.topic = ""
+        self.helper = ""
+        self.message = ""
+
+    def left_over(self) -> int:
+        return sum((bool(self.state), bool(self.request_id), bool(self.helper), bool(self.message)))

@@ -1,0 +1,133 @@
+"""The help service with the fake link (no broker): outbox, states, desk events, fuzzing."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from kiosk.devices.fleet import FakeLink
+from kiosk.help import Help, Outbox, parse_event
+
+
+def make(tmp_path, up=True):
+    link = FakeLink(up=up)
+    help_ = Help(link, Outbox(tmp_path / "outbox.sqlite"), "oodi-3", lambda: "2nd floor", post=lambda work: work())
+    help_.start()
+    return help_, link
+
+
+def test_a_request_carries_no_person_only_the_kiosk_and_what_they_need(tmp_path):
+    help_, link = make(tmp_path)
+    request_id = help_.request("logging_in", "kela", "sv", ["speech", "large_text"])
+    leaf, payload, qos, retain = link.published[-1]
+    assert (leaf, qos, retain) == ("help", 1, False)
+    assert payload["id"] == request_id and payload["kiosk"] == "oodi-3" and payload["place"] == "2nd floor"
+    assert payload["service"] == "kela" and payload["language"] == "sv" and payload["topic"] == "logging_in"
+    assert set(payload) == {"type", "id", "kind", "kiosk", "place", "service", "language", "accessibility",
+                            "topic", "time"}
+    assert help_.state == "queued"
+    link.acknowledge_all()
+    assert help_.state == "sent" and help_.outbox.pending() == []
+
+
+def test_the_desk_sees_accepts_and_resolves(tmp_path):
+    help_, link = make(tmp_path)
+    request_id = help_.request("printing", "omavero", "fi", [])
+    link.acknowledge_all()
+    link.deliver({"type": "help_seen", "id": request_id})
+    assert help_.state == "seen"
+    link.deliver({"type": "help_accepted", "id": request_id, "helper": "Aino"})
+    assert help_.state == "accepted" and help_.helper == "Aino"
+    link.deliver({"type": "help_resolved", "id": request_id})
+    assert help_.state == "resolved"
+
+
+def test_an_outage_queues_the_request_and_the_link_coming_back_sends_it_once(tmp_path):
+    help_, link = make(tmp_path, up=False)
+    request_id = help_.request("other", "", "fi", [])
+    assert help_.state == "queued" and link.published == []
+    link.set_up(True)
+    assert [p[1]["id"] for p in link.published if p[0] == "help"] == [request_id]
+    link.set_up(False)
+    link.set_up(True)  # not acknowledged yet, but already on its way: not sent twice
+    assert len([p for p in link.published if p[0] == "help"]) == 1
+    link.acknowledge_all()
+    assert help_.state == "sent" and help_.outbox.pending() == []
+
+
+def test_a_restart_sends_what_the_outbox_kept(tmp_path):
+    help_, link = make(tmp_path, up=False)
+    request_id = help_.request("attaching", "kela", "en", [])
+    help_.outbox.close()
+    again, link2 = make(tmp_path, up=True)  # the kiosk came back
+    assert [p[1]["id"] for p in link2.published if p[0] == "help"] == [request_id]
+
+
+def test_cancel_and_the_wipe_call_the_request_off(tmp_path):
+    help_, link = make(tmp_path)
+    request_id = help_.request("other", "", "fi", [])
+    help_.cancel()
+    assert help_.state == "cancelled" and link.published[-1][1] == {"type": "cancel", "id": request_id,
+                                                                     "kiosk": "oodi-3"}
+    help_.request("other", "", "fi", [])
+    help_.reset()
+    assert help_.left_over() == 0 and help_.outbox.pending() == []
+
+
+def test_events_for_an_earlier_request_change_nothing(tmp_path):
+    help_, link = make(tmp_path)
+    help_.request("other", "", "fi", [])
+    link.deliver({"type": "help_accepted", "id": "someone-elses", "helper": "Aino"})
+    assert help_.state == "queued" and help_.helper == ""
+
+
+def test_desk_commands_reach_the_app(tmp_path):
+    help_, link = make(tmp_path)
+    seen = []
+    help_.bind(on_desk=lambda _h, event: seen.append(event["type"]))
+    link.deliver({"type": "message", "text": "Tulen kohta"})
+    link.deliver({"type": "end_session"})
+    link.deliver({"type": "out_of_service"})
+    assert seen == ["message", "end_session", "out_of_service"] and help_.message == "Tulen kohta"
+
+
+@pytest.mark.parametrize("payload", [
+    b"", b"not json", b"[1,2,3]", b"null", b'{"type": 5}', b'{"type": "format_disk"}',
+    b'{"type": "help_accepted", "id": 3, "helper": "A"}', b'{"type": "help_accepted", "id": "x", "helper": ""}',
+    b'{"type": "message", "text": "' + b"x" * 600 + b'"}', b"\xff\xfe\x00", b'{"type": "message"}',
+])
+def test_malformed_events_are_ignored(tmp_path, payload):
+    assert parse_event(payload) is None
+    help_, link = make(tmp_path)
+    link.deliver(payload)  # no exception, nothing changed
+    assert help_.state == "" and help_.message == ""
+
+
+def test_fuzzed_events_never_crash_the_kiosk(tmp_path):
+    help_, link = make(tmp_path)
+    help_.request("other", "", "fi", [])
+    rng = random.Random(7)
+    kinds = [None, 1, 1.5, "x" * 70, "", [], {}, True, "help_accepted"]
+    for _ in range(2000):
+        event = {key: rng.choice(kinds) for key in rng.sample(["type", "id", "helper", "text", "extra"], 3)}
+        if rng.random() < 0.5:
+            event["type"] = rng.choice(list(("help_seen", "help_accepted", "help_resolved", "message",
+                                             "end_session", "nope")))
+        data = json.dumps(event).encode()
+        if rng.random() < 0.2:
+            data = data[: rng.randrange(len(data) + 1)]
+        link.deliver(data)
+    assert help_.state in ("queued", "seen", "accepted", "resolved")
+
+
+def test_status_is_retained_and_sent_again_when_the_link_returns(tmp_path):
+    help_, link = make(tmp_path)
+    help_.publish_status({"state": "ready"})
+    assert link.published[-1] == ("status", {"state": "ready"}, 1, True)
+    help_.publish_status({"state": "ready"})
+    assert len([p for p in link.published if p[0] == "status"]) == 1  # unchanged: not sent again
+    link.set_up(False)
+    link.set_up(True)
+    assert link.published[-1] == ("status", {"state": "ready"}, 1, True)
