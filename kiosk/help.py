@@ -2,8 +2,11 @@
 and what the desk may ask of the kiosk.
 
 A request is written to an outbox (SQLite in the state directory) before it is sent and
-stays there until the broker has acknowledged it (QoS 1 PUBACK): a broker outage or a
-kiosk restart loses none, and the desk de-duplicates by the request's UUID. Nothing in a
+stays there until a desk has seen it: the broker's acknowledgement (QoS 1 PUBACK) is not
+enough, because a broker that restarts without its sessions forgets a message no desk had
+received yet. Until then it is sent again when the link comes back and every
+`RESEND_S`; a broker outage or a kiosk restart loses none, and the desk de-duplicates by
+the request's UUID. Nothing in a
 request or a status identifies the person: kiosk, place, service id, language,
 accessibility modes in use, and a topic from a short list.
 
@@ -42,6 +45,7 @@ EVENTS = {
     "reopen_browser": {},
 }
 OPTIONAL = {"out_of_service": {"text"}}
+RESEND_S = 10.0
 
 
 class Outbox:
@@ -118,6 +122,7 @@ class Help(EventDispatcher):
         self.post = post
         self.available = link is not None and outbox is not None
         self._waiting: dict[int, str] = {}  # message id -> request id, until the broker acknowledges
+        self._sent_at: dict[str, float] = {}
         self._status: dict = {}
 
     def start(self) -> None:
@@ -152,6 +157,16 @@ class Help(EventDispatcher):
         mid = self.link.publish("help", payload, qos=1)
         if mid is not None:
             self._waiting[mid] = request_id
+            self._sent_at[request_id] = time.monotonic()
+
+    def resend_pending(self) -> None:
+        """Requests no desk has seen yet go out again (the app calls this every few seconds)."""
+        if not self.available or not self.link.connected:
+            return
+        now = time.monotonic()
+        for request_id, payload in self.outbox.pending():
+            if now - self._sent_at.get(request_id, 0.0) >= RESEND_S:
+                self._send(request_id, payload)
 
     def cancel(self) -> None:
         """The person no longer needs help (or has left): the desk is told."""
@@ -167,7 +182,6 @@ class Help(EventDispatcher):
         request_id = self._waiting.pop(mid, None)
         if request_id is None:
             return
-        self.outbox.remove(request_id)
         if request_id == self.request_id and self.state == "queued":
             self.state = "sent"
 
@@ -187,6 +201,7 @@ class Help(EventDispatcher):
             return
         kind = event["type"]
         if kind.startswith("help_"):
+            self.outbox.remove(event["id"])  # a desk has it: no need to send it again
             if event["id"] != self.request_id or self.state not in ACTIVE:
                 return  # an earlier person's request: nothing to show now
             if kind == "help_seen" and self.state in ("queued", "sent"):

@@ -29,7 +29,9 @@ def test_a_request_carries_no_person_only_the_kiosk_and_what_they_need(tmp_path)
                             "topic", "time"}
     assert help_.state == "queued"
     link.acknowledge_all()
-    assert help_.state == "sent" and help_.outbox.pending() == []
+    assert help_.state == "sent" and len(help_.outbox.pending()) == 1  # kept until a desk has seen it
+    link.deliver({"type": "help_seen", "id": request_id})
+    assert help_.state == "seen" and help_.outbox.pending() == []
 
 
 def test_the_desk_sees_accepts_and_resolves(tmp_path):
@@ -54,7 +56,22 @@ def test_an_outage_queues_the_request_and_the_link_coming_back_sends_it_once(tmp
     link.set_up(True)  # not acknowledged yet, but already on its way: not sent twice
     assert len([p for p in link.published if p[0] == "help"]) == 1
     link.acknowledge_all()
-    assert help_.state == "sent" and help_.outbox.pending() == []
+    assert help_.state == "sent"
+    link.deliver({"type": "help_seen", "id": request_id})
+    assert help_.outbox.pending() == []
+
+
+def test_a_request_no_desk_has_seen_is_sent_again(tmp_path, monkeypatch):
+    import kiosk.help
+
+    help_, link = make(tmp_path)
+    request_id = help_.request("other", "", "fi", [])
+    link.acknowledge_all()
+    help_.resend_pending()
+    assert len([p for p in link.published if p[0] == "help"]) == 1  # not yet: just sent
+    monkeypatch.setattr(kiosk.help, "RESEND_S", 0.0)
+    help_.resend_pending()
+    assert [p[1]["id"] for p in link.published if p[0] == "help"] == [request_id, request_id]
 
 
 def test_a_restart_sends_what_the_outbox_kept(tmp_path):

@@ -1,0 +1,1 @@
+"""The staff desk (`kiosk-desk`): a separate process serving staff browsers."""

@@ -1,0 +1,5 @@
+import sys
+
+from kiosk.desk.cli import main
+
+sys.exit(main())

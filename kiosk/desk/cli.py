@@ -1,0 +1,76 @@
+"""`kiosk-desk run --config desk.toml` and `kiosk-desk add-user NAME --sites a,b`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+import tomllib
+from pathlib import Path
+
+from kiosk.desk.link import BrokerSettings, DeskLink
+from kiosk.desk.store import Store
+from kiosk.desk.web import DeskApp, serve
+
+log = logging.getLogger(__name__)
+DEFAULTS = {"broker": {"host": "127.0.0.1", "port": 8883, "tls": True, "ca_file": "", "username": "",
+                       "password_file": ""},
+            "desk": {"sites": ["default"], "listen": "127.0.0.1", "port": 8080, "database": "desk.sqlite"}}
+
+
+def load(path: Path | None) -> dict:
+    config = {section: dict(values) for section, values in DEFAULTS.items()}
+    if path is not None:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+        for section, values in data.items():
+            if section not in config or not isinstance(values, dict):
+                raise SystemExit(f"{path}: unknown section [{section}] (known: broker, desk)")
+            unknown = set(values) - set(config[section])
+            if unknown:
+                raise SystemExit(f"{path}: unknown key(s) in [{section}]: {', '.join(sorted(unknown))}")
+            config[section].update(values)
+        database = Path(config["desk"]["database"])
+        if not database.is_absolute():
+            config["desk"]["database"] = str(path.parent / database)
+    return config
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="kiosk-desk", description="the staff desk for kiosks")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="serve the desk")
+    run.add_argument("--config", type=Path)
+    add = commands.add_parser("add-user", help="add or change a staff user (password read from stdin)")
+    add.add_argument("name")
+    add.add_argument("--sites", required=True, help="comma-separated sites the user may see")
+    add.add_argument("--config", type=Path)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = load(args.config)
+    store = Store(config["desk"]["database"])
+    if args.command == "add-user":
+        password = sys.stdin.readline().rstrip("\n")
+        if len(password) < 10:
+            print("a staff password needs at least 10 characters", file=sys.stderr)
+            return 1
+        store.add_user(args.name, password, [s.strip() for s in args.sites.split(",") if s.strip()])
+        print(f"user {args.name} can now log in")
+        return 0
+    broker = config["broker"]
+    password = Path(broker["password_file"]).read_text().strip() if broker["password_file"] else ""
+    link = DeskLink(BrokerSettings(broker["host"], int(broker["port"]), broker["username"], password,
+                                   bool(broker["tls"]), broker["ca_file"]), list(config["desk"]["sites"]), store)
+    link.start()
+    server = serve(DeskApp(store, link), config["desk"]["listen"], int(config["desk"]["port"]))
+    log.info("desk at http://%s:%d/ for sites %s", config["desk"]["listen"], server.server_address[1],
+             ", ".join(config["desk"]["sites"]))
+    stop = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stop.set())
+    stop.wait()
+    server.shutdown()
+    link.stop()
+    return 0

@@ -1,0 +1,181 @@
+"""The desk's memory: kiosks, help requests with their times, staff users. SQLite."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import sqlite3
+import statistics
+import threading
+import time
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS kiosks (site TEXT, kiosk TEXT, online INTEGER, status TEXT, updated REAL,
+                                   PRIMARY KEY (site, kiosk));
+CREATE TABLE IF NOT EXISTS requests (id TEXT PRIMARY KEY, site TEXT, kiosk TEXT, place TEXT, topic TEXT,
+    service TEXT, language TEXT, accessibility TEXT, created REAL, accepted REAL, helper TEXT, resolved REAL,
+    cancelled REAL, resolution TEXT, resolution_service TEXT);
+CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, sites TEXT, hash TEXT, failures INTEGER DEFAULT 0,
+                                  locked_until REAL DEFAULT 0);
+"""
+RESOLUTIONS = ("solved", "solved_partly", "referred", "e_service_fault", "no_show", "other")
+LOCKOUT_FAILURES = 5
+LOCKOUT_S = 300
+
+
+def hash_password(password: str, salt: bytes | None = None) -> str:
+    """scrypt (memory-hard), as 'scrypt$n$r$p$salt$hash'."""
+    salt = salt or os.urandom(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=2 ** 14, r=8, p=1, dklen=32)
+    return f"scrypt$16384$8$1${salt.hex()}${digest.hex()}"
+
+
+def password_matches(password: str, stored: str) -> bool:
+    try:
+        _kind, n, r, p, salt, digest = stored.split("$")
+        computed = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
+                                  dklen=32)
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(computed.hex(), digest)
+
+
+class Store:
+    def __init__(self, path: str) -> None:
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.executescript(SCHEMA)
+        self._lock = threading.Lock()
+
+    def _run(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    # -- kiosks ------------------------------------------------------------------------------
+
+    def presence(self, site: str, kiosk: str, online: bool) -> None:
+        self._run("INSERT INTO kiosks VALUES (?, ?, ?, '{}', ?) ON CONFLICT (site, kiosk) DO UPDATE SET "
+                  "online = excluded.online, updated = excluded.updated", (site, kiosk, int(online), time.time()))
+
+    def status(self, site: str, kiosk: str, status: dict) -> None:
+        self._run("INSERT INTO kiosks VALUES (?, ?, 1, ?, ?) ON CONFLICT (site, kiosk) DO UPDATE SET "
+                  "status = excluded.status, updated = excluded.updated",
+                  (site, kiosk, json.dumps(status), time.time()))
+
+    def kiosks(self, sites: list[str]) -> list[dict]:
+        marks = ",".join("?" * len(sites))
+        rows = self._run(f"SELECT site, kiosk, online, status, updated FROM kiosks WHERE site IN ({marks}) "
+                         "ORDER BY site, kiosk", tuple(sites))
+        return [{"site": r[0], "kiosk": r[1], "online": bool(r[2]), "status": json.loads(r[3] or "{}"),
+                 "updated": r[4]} for r in rows]
+
+    # -- help requests -----------------------------------------------------------------------
+
+    def add_request(self, site: str, request: dict) -> bool:
+        """A new request; False if this id is known (a resend after an outage)."""
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT OR IGNORE INTO requests (id, site, kiosk, place, topic, service, language, accessibility, "
+                "created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (request["id"], site, request["kiosk"], request.get("place", ""), request.get("topic", "other"),
+                 request.get("service", ""), request.get("language", ""),
+                 ",".join(request.get("accessibility", [])), time.time()))
+            return cursor.rowcount == 1
+
+    def cancel(self, request_id: str, kiosk: str) -> None:
+        self._run("UPDATE requests SET cancelled = ? WHERE id = ? AND kiosk = ? AND resolved IS NULL",
+                  (time.time(), request_id, kiosk))
+
+    def accept(self, request_id: str, helper: str) -> dict | None:
+        self._run("UPDATE requests SET accepted = ?, helper = ? WHERE id = ? AND accepted IS NULL",
+                  (time.time(), helper, request_id))
+        return self.request(request_id)
+
+    def resolve(self, request_id: str, resolution: str, service: str) -> dict | None:
+        if resolution not in RESOLUTIONS:
+            resolution = "other"
+        self._run("UPDATE requests SET resolved = ?, resolution = ?, resolution_service = ? WHERE id = ? "
+                  "AND resolved IS NULL", (time.time(), resolution, service, request_id))
+        return self.request(request_id)
+
+    def request(self, request_id: str) -> dict | None:
+        rows = self._run("SELECT id, site, kiosk, place, topic, service, language, accessibility, created, "
+                         "accepted, helper, resolved, cancelled FROM requests WHERE id = ?", (request_id,))
+        return _request(rows[0]) if rows else None
+
+    def queue(self, sites: list[str]) -> list[dict]:
+        """Open requests, the longest waiting first."""
+        marks = ",".join("?" * len(sites))
+        rows = self._run("SELECT id, site, kiosk, place, topic, service, language, accessibility, created, "
+                         f"accepted, helper, resolved, cancelled FROM requests WHERE site IN ({marks}) AND "
+                         "resolved IS NULL AND cancelled IS NULL ORDER BY created", tuple(sites))
+        return [_request(r) for r in rows]
+
+    def report(self, sites: list[str]) -> list[dict]:
+        """Per day: requests, median and 90th percentile seconds to accept and to resolve."""
+        marks = ",".join("?" * len(sites))
+        rows = self._run(f"SELECT created, accepted, resolved FROM requests WHERE site IN ({marks}) "
+                         "AND cancelled IS NULL ORDER BY created", tuple(sites))
+        days: dict[str, list[tuple]] = {}
+        for created, accepted, resolved in rows:
+            days.setdefault(time.strftime("%Y-%m-%d", time.localtime(created)), []).append(
+                (created, accepted, resolved))
+        report = []
+        for day, items in days.items():
+            to_accept = [a - c for c, a, _ in items if a]
+            to_resolve = [r - c for c, _, r in items if r]
+            report.append({"day": day, "requests": len(items),
+                           "accept_median_s": _median(to_accept), "accept_p90_s": _p90(to_accept),
+                           "resolve_median_s": _median(to_resolve), "resolve_p90_s": _p90(to_resolve)})
+        return report
+
+    def by_service(self, sites: list[str]) -> list[dict]:
+        """Where people needed help: topics and resolutions by catalogue service."""
+        marks = ",".join("?" * len(sites))
+        rows = self._run("SELECT COALESCE(NULLIF(resolution_service, ''), service), topic, resolution, COUNT(*) "
+                         f"FROM requests WHERE site IN ({marks}) GROUP BY 1, 2, 3 ORDER BY 4 DESC", tuple(sites))
+        return [{"service": r[0] or "-", "topic": r[1], "resolution": r[2] or "open", "count": r[3]} for r in rows]
+
+    # -- staff -------------------------------------------------------------------------------
+
+    def add_user(self, name: str, password: str, sites: list[str]) -> None:
+        self._run("INSERT OR REPLACE INTO users (name, sites, hash) VALUES (?, ?, ?)",
+                  (name, ",".join(sites), hash_password(password)))
+
+    def login(self, name: str, password: str) -> tuple[list[str] | None, str]:
+        """(sites, "") on success; (None, "locked" | "wrong") otherwise. Five failures lock
+        the name for five minutes; nothing typed is recorded."""
+        rows = self._run("SELECT sites, hash, failures, locked_until FROM users WHERE name = ?", (name,))
+        now = time.time()
+        if rows and rows[0][3] > now:
+            return None, "locked"
+        if not rows or not password_matches(password, rows[0][1]):
+            if rows:
+                failures = rows[0][2] + 1
+                locked = now + LOCKOUT_S if failures >= LOCKOUT_FAILURES else 0
+                self._run("UPDATE users SET failures = ?, locked_until = ? WHERE name = ?",
+                          (0 if locked else failures, locked, name))
+                return None, "locked" if locked else "wrong"
+            return None, "wrong"
+        self._run("UPDATE users SET failures = 0 WHERE name = ?", (name,))
+        return [s for s in rows[0][0].split(",") if s], ""
+
+
+def _request(row: tuple) -> dict:
+    keys = ("id", "site", "kiosk", "place", "topic", "service", "language", "accessibility", "created", "accepted",
+            "helper", "resolved", "cancelled")
+    request = dict(zip(keys, row))
+    request["accessibility"] = [a for a in (request["accessibility"] or "").split(",") if a]
+    return request
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def _p90(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))], 1)

@@ -1,0 +1,114 @@
+"""A real Mosquitto for tests: the desk server's configuration (provisioning/mosquitto) with
+a TLS listener on a free loopback port, a certificate authority made for the run, and
+per-kiosk and per-desk credentials."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from kiosk.devices import terminate
+
+PROVISIONING = Path(__file__).resolve().parent.parent / "provisioning" / "mosquitto"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Broker:
+    def __init__(self, sites: dict[str, list[str]]) -> None:
+        """`sites`: site -> its kiosk ids. Every kiosk's password is its id + "-secret",
+        every desk's (user desk-<site>) "desk-secret"."""
+        self.sites = sites
+        self.root = Path(tempfile.mkdtemp(prefix="kiosk-mosquitto-"))
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+        self.ca_file = self.root / "ca.pem"
+
+    def password(self, user: str) -> str:
+        return "desk-secret" if user.startswith("desk-") else f"{user}-secret"
+
+    def _certificates(self) -> None:
+        run = lambda *argv: subprocess.run(argv, cwd=self.root, check=True, capture_output=True)
+        run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Kiosk test CA",
+            "-keyout", "ca.key", "-out", "ca.pem")
+        run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key",
+            "-out", "server.csr")
+        (self.root / "san.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+        run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-days", "2", "-extfile", "san.ext", "-out", "server.pem")
+
+    def start(self) -> "Broker":
+        mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        if not Path(mosquitto).exists():
+            raise RuntimeError("mosquitto is not installed (Debian package 'mosquitto'; 'make test' installs it)")
+        self._certificates()
+        passwords = self.root / "passwords"
+        users = [kiosk for kiosks in self.sites.values() for kiosk in kiosks] + [f"desk-{s}" for s in self.sites]
+        for number, user in enumerate(users):
+            subprocess.run(["mosquitto_passwd", "-b", *([] if number else ["-c"]), str(passwords), user,
+                            self.password(user)], check=True, capture_output=True)
+        acl = (PROVISIONING / "acl").read_text()
+        for site in self.sites:
+            acl += f"\nuser desk-{site}\ntopic read kiosk/{site}/#\ntopic write kiosk/{site}/+/events\n"
+        (self.root / "acl").write_text(acl)
+        config = (PROVISIONING / "mosquitto.conf.template").read_text().format(
+            password_file=passwords, acl_file=self.root / "acl", persistence="false", state_dir=self.root,
+            log_dest=f"file {self.root / 'mosquitto.log'}\nlog_type all", port=self.port, bind="127.0.0.1",
+            ca_file=self.ca_file, cert_file=self.root / "server.pem", key_file=self.root / "server.key")
+        (self.root / "mosquitto.conf").write_text(config)
+        # Started as root, mosquitto drops to its own user: it must reach these files.
+        (self.root / "mosquitto.log").touch()
+        for path in self.root.iterdir():
+            path.chmod(0o666 if path.name == "mosquitto.log" else 0o644)
+        self.root.chmod(0o755)
+        self.process = subprocess.Popen([mosquitto, "-c", str(self.root / "mosquitto.conf")],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    log = (self.root / "mosquitto.log")
+                    raise RuntimeError("mosquitto did not start: " + (
+                        self.process.stderr.read().decode() if self.process.poll() is not None else "") + (
+                        log.read_text()[-2000:] if log.exists() else ""))
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        terminate(self.process)
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start_again()
+
+    def start_again(self) -> None:
+        self.process = subprocess.Popen([shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c",
+                                         str(self.root / "mosquitto.conf")], stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("mosquitto did not start again")
+
+    def remove(self) -> None:
+        self.stop()
+        if os.environ.get("KEEP_MOSQUITTO"):
+            print("mosquitto files kept in", self.root)
+            return
+        shutil.rmtree(self.root, ignore_errors=True)

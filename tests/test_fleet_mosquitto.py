@@ -1,0 +1,210 @@
+"""Kiosk ↔ real Mosquitto (the desk server's configuration: TLS, passwords, ACL) ↔ desk."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import random
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from kiosk.desk.link import BrokerSettings, DeskLink
+from kiosk.desk.store import Store
+from kiosk.desk.web import DeskApp, serve
+from kiosk.devices.fleet import LinkSettings, MqttLink
+from kiosk.help import Help, Outbox
+
+SITES = {"oodi": ["oodi-1", "oodi-2"], "kallio": ["kallio-1"]}
+
+
+@pytest.fixture(scope="module")
+def broker():
+    from testbed.mosquitto import Broker
+
+    started = Broker(SITES).start()
+    yield started
+    started.remove()
+
+
+def wait_for(condition, timeout=10.0, kiosks=()):
+    """Until `condition`; the kiosks' resend timer (the app's Clock) runs meanwhile."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "not so in time"
+        for help_ in kiosks:
+            help_.resend_pending()
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def desk(broker, tmp_path):
+    store = Store(str(tmp_path / "desk.sqlite"))
+    store.add_user("Aino", "correct horse battery", ["oodi"])
+    store.add_user("Ville", "another long secret", ["kallio"])
+    link = DeskLink(BrokerSettings("127.0.0.1", broker.port, "desk-oodi", "desk-secret", True, str(broker.ca_file)),
+                    ["oodi"], store)
+    link.start()
+    server = serve(DeskApp(store, link), "127.0.0.1", 0)
+    wait_for(lambda: link.connected)
+    yield type("Desk", (), {"store": store, "link": link, "url": f"http://127.0.0.1:{server.server_address[1]}"})
+    server.shutdown()
+    link.stop()
+
+
+def kiosk(broker, tmp_path, kiosk_id="oodi-1", password=None):
+    link = MqttLink(LinkSettings("127.0.0.1", broker.port, "oodi", kiosk_id, kiosk_id,
+                                 password or broker.password(kiosk_id), True, str(broker.ca_file)))
+    help_ = Help(link, Outbox(tmp_path / f"{kiosk_id}-outbox.sqlite"), kiosk_id, lambda: "Floor 2",
+                 post=lambda work: work())
+    help_.start()
+    return help_
+
+
+class Browser:
+    """A staff member's browser: cookies kept, the CSRF token read from the page."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.csrf = ""
+
+    def login(self, name: str, password: str) -> int:
+        data = f"name={name}&password={password}".encode()
+        try:
+            response = self.opener.open(self.base + "/login", data)
+        except urllib.error.HTTPError as error:
+            return error.code
+        page = response.read().decode()
+        self.csrf = json.loads(page.split("const csrf = ", 1)[1].split(";", 1)[0])
+        return response.status
+
+    def state(self) -> dict:
+        return json.loads(self.opener.open(self.base + "/api/state").read())
+
+    def post(self, path: str, body: dict, csrf: bool = True) -> int:
+        request = urllib.request.Request(self.base + path, json.dumps(body).encode(), method="POST",
+                                         headers={"Content-Type": "application/json",
+                                                  **({"X-CSRF-Token": self.csrf} if csrf else {})})
+        try:
+            return self.opener.open(request).status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+
+def test_help_pressed_reaches_the_desk_and_the_helpers_name_comes_back(broker, desk, tmp_path):
+    help_ = kiosk(broker, tmp_path)
+    try:
+        wait_for(lambda: help_.connected)
+        request_id = help_.request("logging_in", "kela", "fi", ["speech"])
+        staff = Browser(desk.url)
+        assert staff.login("Aino", "correct horse battery") == 200
+        wait_for(lambda: [q["id"] for q in staff.state()["queue"]] == [request_id])
+        wait_for(lambda: help_.state == "seen")
+        request = staff.state()["queue"][0]
+        assert (request["kiosk"], request["place"], request["topic"], request["accessibility"]) == (
+            "oodi-1", "Floor 2", "logging_in", ["speech"])
+        assert staff.post("/api/accept", {"id": request_id}) == 200
+        wait_for(lambda: help_.state == "accepted")
+        assert help_.helper == "Aino"
+        assert staff.post("/api/resolve", {"id": request_id, "resolution": "e_service_fault",
+                                           "service": "kela"}) == 200
+        wait_for(lambda: help_.state == "resolved")
+        assert staff.state()["queue"] == []
+        assert desk.store.by_service(["oodi"])[0]["resolution"] == "e_service_fault"
+        # The kiosk's presence and status reached the board too.
+        help_.publish_status({"session": "active", "printer": {"faults": ["out_of_paper"]}})
+        wait_for(lambda: any(k["status"].get("printer") for k in staff.state()["kiosks"]))
+        assert staff.state()["kiosks"][0]["online"]
+    finally:
+        help_.stop()
+    wait_for(lambda: not desk.store.kiosks(["oodi"])[0]["online"])  # a clean exit says offline
+
+
+def test_broker_down_while_pressing_help_then_delivered_exactly_once(broker, desk, tmp_path):
+    help_ = kiosk(broker, tmp_path)
+    try:
+        wait_for(lambda: help_.connected)
+        broker.stop()
+        wait_for(lambda: not help_.connected)
+        request_id = help_.request("printing", "", "sv", [])
+        assert help_.state == "queued" and help_.outbox.pending()
+        broker.start_again()
+        wait_for(lambda: help_.state == "seen", 40, kiosks=[help_])
+        assert desk.store.request(request_id) is not None
+        time.sleep(1)
+        assert [q["id"] for q in desk.store.queue(["oodi"])].count(request_id) == 1
+        assert help_.outbox.pending() == []
+    finally:
+        help_.stop()
+
+
+def test_a_request_in_the_outbox_survives_a_killed_kiosk(broker, desk, tmp_path):
+    broker.stop()
+    first = kiosk(broker, tmp_path, "oodi-2")
+    request_id = first.request("other", "", "en", [])
+    first.link._client.loop_stop()  # killed: no goodbye, nothing sent
+    broker.start_again()
+    again = kiosk(broker, tmp_path, "oodi-2")  # the restarted kiosk, same outbox
+    try:
+        wait_for(lambda: desk.store.request(request_id) is not None, 40, kiosks=[again])
+        wait_for(lambda: again.outbox.pending() == [], 10)
+    finally:
+        again.stop()
+
+
+def test_a_kiosk_cannot_write_into_another_kiosks_topics(broker, desk, tmp_path):
+    import paho.mqtt.client as mqtt
+
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="intruder")
+    client.username_pw_set("oodi-1", broker.password("oodi-1"))
+    client.tls_set(ca_certs=str(broker.ca_file))
+    client.connect("127.0.0.1", broker.port)
+    client.loop_start()
+    try:
+        forged = {"type": "help", "id": "forged-request-0001", "kiosk": "oodi-2", "topic": "other"}
+        client.publish("kiosk/oodi/oodi-2/help", json.dumps(forged), qos=1).wait_for_publish(5)
+        client.publish("kiosk/oodi/oodi-2/presence", "online", qos=1).wait_for_publish(5)
+        # Its own topic works, and speaking for another kiosk there is refused by the desk.
+        client.publish("kiosk/oodi/oodi-1/help", json.dumps(forged), qos=1).wait_for_publish(5)
+        legit = {"type": "help", "id": "legit-request-0001", "kiosk": "oodi-1", "topic": "other"}
+        client.publish("kiosk/oodi/oodi-1/help", json.dumps(legit), qos=1).wait_for_publish(5)
+        wait_for(lambda: desk.store.request("legit-request-0001") is not None)
+        assert desk.store.request("forged-request-0001") is None
+        assert [k["kiosk"] for k in desk.store.kiosks(["oodi"]) if k["kiosk"] == "oodi-2" and k["online"]] == []
+    finally:
+        client.disconnect()
+        client.loop_stop()
+
+
+def test_staff_log_in_with_lockout_csrf_and_their_own_sites_only(desk):
+    staff = Browser(desk.url)
+    for _ in range(4):
+        assert staff.login("Aino", "wrong") == 401
+    assert staff.login("Aino", "wrong") == 401  # the fifth failure locks the name
+    assert staff.login("Aino", "correct horse battery") == 401  # locked, even with the right password
+    other = Browser(desk.url)
+    assert other.login("Ville", "another long secret") == 200
+    desk.store.add_request("oodi", {"id": "request-of-oodi-0001", "kiosk": "oodi-1"})
+    assert other.state()["queue"] == []  # another site's request is not shown
+    assert other.post("/api/accept", {"id": "request-of-oodi-0001"}) == 404
+    assert other.post("/api/accept", {"id": "request-of-oodi-0001"}, csrf=False) == 403
+
+
+def test_the_desk_drops_malformed_and_hostile_messages(desk):
+    rng = random.Random(3)
+    topics = ["kiosk/oodi/oodi-1/help", "kiosk/oodi/oodi-1/status", "kiosk/oodi/oodi-1/presence",
+              "kiosk/kallio/kallio-1/help", "kiosk/oodi/../help", "x", "kiosk/oodi/oodi-1/help/extra",
+              "kiosk/oodi/" + "a" * 200 + "/help"]
+    payloads = [b"", b"null", b"[]", b"{", b"\xff\xfe", b'{"type": "help"}', b'{"type": "help", "id": 5}',
+                b'{"type": "help", "id": "abcdefgh", "kiosk": "oodi-1", "accessibility": "x"}',
+                b'{"type": "cancel", "id": "' + b"x" * 100 + b'"}', b"x" * 70000,
+                json.dumps({"type": "help", "id": "fuzz-0000-0001", "kiosk": "oodi-1", "topic": ["x"]}).encode()]
+    for _ in range(3000):
+        payload = rng.choice(payloads)
+        if rng.random() < 0.3:
+            payload = bytes(rng.randrange(256) for _ in range(rng.randrange(64)))
+        desk.link.handle(rng.choice(topics), payload)
+    assert desk.store.queue(["oodi", "kallio"]) == []
