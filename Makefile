@@ -29,7 +29,7 @@ po: $(INSTALLED)
 
 demo: system-deps locale
 	@if [ -n "$$DISPLAY" ]; then \
-		$(VENV)/bin/kiosk run --config $(DEMO_CONFIG); \
+		$(PY) tools/demo.py; \
 	else \
 		echo "No display: running the kiosk on a virtual one (Xvfb) and photographing every screen."; \
 		rm -rf $(SCREENSHOTS); \

@@ -90,8 +90,13 @@ def build_link(config: Config) -> Link | None:
     if kind != "mqtt" or not config.fleet.host or "fleet" in config.disabled:
         return None
     fleet = config.fleet
-    return MqttLink(LinkSettings(fleet.host, fleet.port, fleet.site, config.site.kiosk_id, fleet.username,
-                                 fleet.password(), fleet.tls, fleet.ca_file))
+    try:
+        return MqttLink(LinkSettings(fleet.host, fleet.port, fleet.site, config.site.kiosk_id, fleet.username,
+                                     fleet.password(), fleet.tls, fleet.ca_file))
+    except (OSError, ValueError) as error:  # a missing or unreadable CA file, a bad certificate
+        log.error("fleet link off: %s ([fleet] ca_file = %r); help is offered by phone, chat and video",
+                  error, fleet.ca_file)
+        return None
 
 
 def build_speaker(config: Config, devices: Devices) -> None:
