@@ -11,6 +11,7 @@ import tempfile
 import time
 
 from bench.browser import browser_open, browser_wipe
+from bench.fleet import help_latency
 from bench.printing import preview, print_
 from bench.speech import speech, speech_stop
 from bench.wipe import soak, wipe
@@ -63,7 +64,7 @@ def memory(display: str) -> dict:
 
 BENCHMARKS = {"startup": startup, "memory": memory, "wipe": wipe, "soak": soak, "speech": speech,
               "speech_stop": speech_stop, "print": print_, "preview": preview,
-              "browser_open": browser_open, "browser_wipe": browser_wipe}
+              "browser_open": browser_open, "browser_wipe": browser_wipe, "help_latency": help_latency}
 
 
 def main(names: list[str]) -> int:

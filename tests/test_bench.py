@@ -50,3 +50,12 @@ def test_bench_browser_open_and_wipe_with_real_chromium():
     metrics = {m["name"]: m for m in map(json.loads, result.stdout.strip().splitlines())}
     assert metrics["browser_open"]["value"] > 0 and metrics["browser_open"]["baseline"] > 0
     assert metrics["browser_wipe"]["receipts_ok"] is True
+
+
+def test_bench_help_latency_through_a_real_broker_and_desk():
+    result = subprocess.run([sys.executable, "-m", "bench", "help_latency"], capture_output=True, text=True,
+                            timeout=300, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    metric = json.loads(result.stdout.strip().splitlines()[-1])
+    assert metric["name"] == "help_latency" and metric["unit"] == "ms"
+    assert metric["value"] > 0 and metric["baseline"] > 0 and metric["p95_ms"] >= metric["value"]

@@ -46,8 +46,10 @@ def desk(broker, tmp_path):
     store.add_user("Ville", "another long secret", ["kallio"])
     link = DeskLink(BrokerSettings("127.0.0.1", broker.port, "desk-oodi", "desk-secret", True, str(broker.ca_file)),
                     ["oodi"], store)
+    app = DeskApp(store, link)
+    link.on_change = app.notify
     link.start()
-    server = serve(DeskApp(store, link), "127.0.0.1", 0)
+    server = serve(app, "127.0.0.1", 0)
     wait_for(lambda: link.connected)
     yield type("Desk", (), {"store": store, "link": link, "url": f"http://127.0.0.1:{server.server_address[1]}"})
     server.shutdown()
@@ -208,3 +210,36 @@ def test_the_desk_drops_malformed_and_hostile_messages(desk):
             payload = bytes(rng.randrange(256) for _ in range(rng.randrange(64)))
         desk.link.handle(rng.choice(topics), payload)
     assert desk.store.queue(["oodi", "kallio"]) == []
+
+
+@pytest.mark.gui
+def test_the_desk_page_in_chromium_shows_help_and_accept_reaches_the_kiosk(broker, desk, tmp_path, xvfb_display):
+    """Kiosk → Mosquitto → desk → the page in a real browser; Accept → the kiosk shows the name."""
+    from kiosk.devices.browser import ChromiumBrowser, Geometry
+    from kiosk.devices.processes import SessionProcesses
+
+    help_ = kiosk(broker, tmp_path)
+    browser = ChromiumBrowser(SessionProcesses(tmp_path / "processes"))
+    try:
+        browser.open(desk.url + "/login", tmp_path / "profile", tmp_path / "downloads", Geometry(0, 0, 1000, 700),
+                     lambda *_: None)
+        page = lambda js: browser._call("Runtime.evaluate", {"expression": js, "returnByValue": True})[
+            "result"].get("value")
+        wait_for(lambda: page("document.readyState") == "complete" and page("!!document.forms[0]"))
+        page("document.querySelector('[name=name]').value = 'Aino';"
+             "document.querySelector('[name=password]').value = 'correct horse battery';"
+             "document.forms[0].submit()")
+        wait_for(lambda: page("location.pathname") == "/" and "No one is waiting" in (page("document.body.innerText") or ""))
+        wait_for(lambda: help_.connected)
+        request_id = help_.request("filling_form", "omavero", "sv", ["large_text"])
+        # The page is told at once (server-sent events), not on its next poll.
+        wait_for(lambda: request_id in (page("document.getElementById('queue').innerHTML") or ""), 3)
+        text = page("document.getElementById('queue').innerText")
+        assert "oodi-1" in text and "filling_form" in text and "omavero" in text and "large_text" in text
+        page(f"document.querySelector('[data-id=\"{request_id}\"] button.act').click()")
+        wait_for(lambda: help_.state == "accepted")
+        assert help_.helper == "Aino"
+        wait_for(lambda: "Accepted by Aino" in (page("document.getElementById('queue').innerText") or ""))
+    finally:
+        browser.close(quick=True)
+        help_.stop()

@@ -61,10 +61,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     broker = config["broker"]
     password = Path(broker["password_file"]).read_text().strip() if broker["password_file"] else ""
-    link = DeskLink(BrokerSettings(broker["host"], int(broker["port"]), broker["username"], password,
-                                   bool(broker["tls"]), broker["ca_file"]), list(config["desk"]["sites"]), store)
+    try:
+        link = DeskLink(BrokerSettings(broker["host"], int(broker["port"]), broker["username"], password,
+                                       bool(broker["tls"]), broker["ca_file"]), list(config["desk"]["sites"]), store)
+    except (OSError, ValueError) as error:
+        print(f"cannot reach the broker's TLS settings: {error} ([broker] ca_file = {broker['ca_file']!r})",
+              file=sys.stderr)
+        return 1
+    app = DeskApp(store, link)
+    link.on_change = app.notify
     link.start()
-    server = serve(DeskApp(store, link), config["desk"]["listen"], int(config["desk"]["port"]))
+    server = serve(app, config["desk"]["listen"], int(config["desk"]["port"]))
     log.info("desk at http://%s:%d/ for sites %s", config["desk"]["listen"], server.server_address[1],
              ", ".join(config["desk"]["sites"]))
     stop = threading.Event()

@@ -42,6 +42,19 @@ class DeskApp:
         self.link = link
         self.sessions: dict[str, dict] = {}
         self._lock = threading.Lock()
+        self._changed = threading.Condition()
+        self.version = 0
+
+    def notify(self, _kind: str = "") -> None:
+        """Something changed (a request, a kiosk): open pages are told at once."""
+        with self._changed:
+            self.version += 1
+            self._changed.notify_all()
+
+    def wait_change(self, seen: int, timeout_s: float) -> int:
+        with self._changed:
+            self._changed.wait_for(lambda: self.version != seen, timeout=timeout_s)
+            return self.version
 
     # -- sessions ---------------------------------------------------------------------------
 
@@ -128,11 +141,31 @@ def make_handler(app: DeskApp):
                 self._send(200, board_page(session))
             elif path == "/api/state":
                 self._send(200, json.dumps(app.state(session)), "application/json")
+            elif path == "/api/events":
+                self._events()
             elif path == "/report":
                 self._send(200, report_page(app.store.report(session["sites"]),
                                             app.store.by_service(session["sites"])))
             else:
                 self._send(404, "not found", "text/plain")
+
+        def _events(self) -> None:
+            """Server-sent events: one line whenever something changed (pages then refresh)."""
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            seen = app.version
+            try:
+                self.wfile.write(b"retry: 2000\n\n")
+                self.wfile.flush()
+                while True:
+                    version = app.wait_change(seen, 15.0)
+                    self.wfile.write(f"data: {version}\n\n".encode() if version != seen else b": still here\n\n")
+                    self.wfile.flush()
+                    seen = version
+            except (BrokenPipeError, ConnectionResetError):
+                return
 
         def do_POST(self) -> None:
             path = self.path.split("?")[0]
@@ -180,6 +213,7 @@ def make_handler(app: DeskApp):
             else:
                 self._send(404, "not found", "text/plain")
                 return
+            app.notify("help")
             self._send(200, json.dumps(request), "application/json")
 
     return Handler
@@ -187,6 +221,7 @@ def make_handler(app: DeskApp):
 
 def serve(app: DeskApp, bind: str, port: int) -> http.server.ThreadingHTTPServer:
     server = http.server.ThreadingHTTPServer((bind, port), make_handler(app))
+    server.daemon_threads = True  # open event streams do not hold the desk at exit
     threading.Thread(target=server.serve_forever, name="desk-web", daemon=True).start()
     return server
 
@@ -260,7 +295,8 @@ async function refresh() {{
       ${{faults.length ? `<span class=fault>printer: ${{esc(faults.join(", "))}}</span>` : ""}}</div>`;
   }}).join("") || "<p>No kiosks yet.</p>";
 }}
-refresh(); setInterval(refresh, 1000);
+refresh(); setInterval(refresh, 5000);
+new EventSource("/api/events").onmessage = () => refresh();
 </script></body></html>"""
 
 
