@@ -22,6 +22,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from bench.common import ThreadRunner, wait_until
+
 RUNS = 5
 PAGE = b"""<!doctype html><html><head><meta charset="utf-8"><title>Benchmark service</title></head>
 <body><h1>Apply for housing allowance</h1><p>A page of an e-service.</p>
@@ -81,24 +83,10 @@ def _kiosk(site: _Site, directory: Path):
     wipe = SessionWipe(directory / "run", directory / "state")
     processes = SessionProcesses(directory / "run" / "session-processes")
     browser = ChromiumBrowser(processes)
-    services = EServices(browser, catalog, wipe.session_dir, _Thread(), post=lambda work: work(),
+    services = EServices(browser, catalog, wipe.session_dir, ThreadRunner(), post=lambda work: work(),
                          geometry=lambda: Geometry(0, 0, 1280, 640), extra_allowed=(site.host,))
     service = replace(catalog.services[0], url=f"http://{site.host}/")
     return wipe, processes, browser, services, service, catalog, Immediate
-
-
-class _Thread:
-    """The kiosk's Background without the Kivy clock: work on a thread, result on it."""
-
-    def run(self, work, done) -> None:
-        def task() -> None:
-            try:
-                result, error = work(), None
-            except Exception as caught:
-                result, error = None, caught
-            done(result, error)
-
-        threading.Thread(target=task, daemon=True).start()
 
 
 def _installed_policy(catalog, site: _Site):
@@ -138,7 +126,7 @@ def browser_open(display: str) -> dict:
                 started = time.perf_counter()
                 services.open_service(service)
                 ours.append(site.wait(started))
-                _wait(lambda: services.open)
+                wait_until(lambda: services.open, 30, "the browser open", 0.01)
                 services.reset()
                 processes.stop_all()
                 shutil.rmtree(wipe.session_dir, ignore_errors=True)
@@ -172,7 +160,7 @@ def browser_wipe(display: str) -> dict:
                 wipe.prepare()
                 services.open_service(service)
                 site.wait(time.perf_counter())
-                _wait(lambda: services.open)
+                wait_until(lambda: services.open, 30, "the browser open", 0.01)
                 started = time.perf_counter()
                 receipt = wipe.run("end")
                 times.append(time.perf_counter() - started)
@@ -195,11 +183,3 @@ class _NoPrinter:
 
     def pending_jobs(self) -> list[int]:
         return []
-
-
-def _wait(condition, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise RuntimeError("the browser did not open in time")
-        time.sleep(0.01)

@@ -17,6 +17,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench.common import wait_until
+
 RUNS = 30
 
 
@@ -71,7 +73,7 @@ def help_latency(_display: str) -> dict:
                                            broker.password("bench-01"), True, str(broker.ca_file))),
                      Outbox(scratch / "outbox.sqlite"), "bench-01", lambda: "bench", post=lambda work: work())
         help_.start()
-        _wait(lambda: help_.connected and link.connected)
+        wait_until(lambda: help_.connected and link.connected, 20, "the kiosk and desk connected")
         time.sleep(0.5)
 
         # The bare round trip: a kiosk's client publishes, a desk's client receives.
@@ -96,7 +98,7 @@ def help_latency(_display: str) -> dict:
 
             started = time.perf_counter()
             request_id = help_.request("other", "", "fi", [])
-            _wait(lambda: request_id in seen)
+            wait_until(lambda: request_id in seen, 20, "the request on the page")
             ours.append(seen[request_id] - started)
             help_.cancel()
             time.sleep(0.05)
@@ -117,11 +119,3 @@ def help_latency(_display: str) -> dict:
             "baseline_p95_ms": round(_percentile(bare, 0.95) * 1000, 1),
             "detail": "Help pressed -> request in the desk page's state (after its server-sent event), "
                       "vs a bare MQTT publish -> receive on the same broker"}
-
-
-def _wait(condition, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise RuntimeError("not so in time")
-        time.sleep(0.0005)

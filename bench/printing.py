@@ -15,27 +15,13 @@ from __future__ import annotations
 import statistics
 import subprocess
 import tempfile
-import threading
 import time
 from dataclasses import replace
 from pathlib import Path
 
+from bench.common import ThreadRunner, wait_until
+
 RUNS = 15
-
-
-class ThreadRunner:
-    """The service's work on a worker thread, as in the kiosk; the result handed back on that
-    thread (the kiosk hops to the Kivy clock instead, after CUPS has accepted the job)."""
-
-    def run(self, work, done) -> None:
-        def task() -> None:
-            try:
-                result, error = work(), None
-            except Exception as caught:
-                result, error = None, caught
-            done(result, error)
-
-        threading.Thread(target=task, daemon=True).start()
 
 
 class NoScheduler:
@@ -70,14 +56,6 @@ def _service(printer, directory: Path):
                     NoScheduler())
 
 
-def _wait(condition, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise RuntimeError("the printing service did not finish in time")
-        time.sleep(0.0005)
-
-
 def print_(display: str) -> dict:
     from kiosk.devices.printer import CupsPrinter
     from kiosk.printing import Document
@@ -104,7 +82,7 @@ def print_(display: str) -> dict:
                 printing.job_state = ""
                 started = time.perf_counter()
                 assert printing.confirm(), printing.reason
-                _wait(lambda: printing.job_state in ("waiting", "failed"))
+                wait_until(lambda: printing.job_state in ("waiting", "failed"), 30, "the job accepted")
                 ours.append(time.perf_counter() - started)
                 if printing.job_state != "waiting":
                     raise RuntimeError(f"the job was not accepted: {printing.job_problem}")
@@ -139,7 +117,7 @@ def preview(display: str) -> dict:
 
             started = time.perf_counter()
             printing.choose(document)
-            _wait(lambda: not printing.preparing)
+            wait_until(lambda: not printing.preparing, 30, "the preview")
             ours.append(time.perf_counter() - started)
             if printing.problem or not printing.previews:
                 raise RuntimeError(f"no preview: {printing.problem}")
