@@ -656,6 +656,9 @@ class KioskApp(App):
                 self.out_of_service = False
                 self.session.recover()  # wiped and ready for the next person
                 self.journey.reset()
+        elif kind == "lift_print_limit":
+            if busy:
+                self.printing.lift_quota()
         elif kind == "reopen_browser":
             service = self.catalog.service(self.eservices.service_id or self.journey.service_id)
             if busy and service is not None:

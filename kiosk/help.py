@@ -43,6 +43,7 @@ EVENTS = {
     "out_of_service": {"text": (str, 500)},
     "back_in_service": {},
     "reopen_browser": {},
+    "lift_print_limit": {},
 }
 OPTIONAL = {"out_of_service": {"text"}}
 RESEND_S = 10.0

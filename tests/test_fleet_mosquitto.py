@@ -243,3 +243,19 @@ def test_the_desk_page_in_chromium_shows_help_and_accept_reaches_the_kiosk(broke
     finally:
         browser.close(quick=True)
         help_.stop()
+
+
+def test_staff_lift_the_print_limit_of_a_kiosk_in_their_site(broker, desk, tmp_path):
+    help_ = kiosk(broker, tmp_path)
+    commands = []
+    help_.bind(on_desk=lambda _h, event: commands.append(event["type"]))
+    try:
+        wait_for(lambda: help_.connected)
+        staff = Browser(desk.url)
+        assert staff.login("Aino", "correct horse battery") == 200
+        assert staff.post("/api/command", {"site": "oodi", "kiosk": "oodi-1", "command": "lift_print_limit"}) == 200
+        wait_for(lambda: commands == ["lift_print_limit"])
+        assert staff.post("/api/command", {"site": "kallio", "kiosk": "kallio-1", "command": "end_session"}) == 404
+        assert staff.post("/api/command", {"site": "oodi", "kiosk": "oodi-1", "command": "format"}) == 404
+    finally:
+        help_.stop()

@@ -23,6 +23,7 @@ from kiosk.desk.store import RESOLUTIONS, Store
 log = logging.getLogger(__name__)
 
 SESSION_S = 12 * 3600
+COMMANDS = ("lift_print_limit", "message", "end_session", "out_of_service", "back_in_service", "reopen_browser")
 MAX_BODY = 16 * 1024
 STYLE = """body{font-family:system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1c1c1c}
 header{background:#0b4f8a;color:#fff;padding:12px 24px;display:flex;gap:24px;align-items:center}
@@ -149,6 +150,24 @@ def make_handler(app: DeskApp):
             else:
                 self._send(404, "not found", "text/plain")
 
+        def _command(self, session: dict, body: bytes) -> None:
+            """A command to one kiosk of the staff member's sites (the kiosk checks it too)."""
+            try:
+                data = json.loads(body)
+                site, kiosk, command = str(data["site"]), str(data["kiosk"]), str(data["command"])
+            except (ValueError, KeyError, TypeError):
+                self._send(400, "bad request", "text/plain")
+                return
+            if site not in session["sites"] or command not in COMMANDS or app.link is None:
+                self._send(404, "no such kiosk or command", "text/plain")
+                return
+            event = {"type": command}
+            if command in ("message", "out_of_service"):
+                event["text"] = str(data.get("text", ""))[:500] or "-"
+            app.link.event(site, kiosk, event)
+            log.info("desk: %s sent %s to %s", session["name"], command, kiosk)
+            self._send(200, "{}", "application/json")
+
         def _events(self) -> None:
             """Server-sent events: one line whenever something changed (pages then refresh)."""
             self.send_response(200)
@@ -195,6 +214,9 @@ def make_handler(app: DeskApp):
             if path == "/logout":
                 app.logout(self._token())
                 self._send(200, "{}", "application/json")
+                return
+            if path == "/api/command":
+                self._command(session, body)
                 return
             try:
                 data = json.loads(body or b"{}")
@@ -260,6 +282,11 @@ async function post(path, body) {{
   return r.ok;
 }}
 function accept(id) {{ return post("/api/accept", {{id}}); }}
+function command(site, kiosk, command) {{
+  const body = {{site, kiosk, command}};
+  if (command === "message") {{ body.text = prompt("Message to the person at " + kiosk); if (!body.text) return; }}
+  return post("/api/command", body);
+}}
 function resolve(id) {{
   return post("/api/resolve", {{id, resolution: document.getElementById("res-" + id).value,
                                service: document.getElementById("svc-" + id).value}});
@@ -292,7 +319,11 @@ async function refresh() {{
     return `<div class="card ${{k.online ? "" : "offline"}}"><strong>${{esc(k.kiosk)}}</strong>
       ${{k.online ? "online" : "offline"}} · ${{st.out_of_service ? "out of service" :
         (st.session === "active" || st.session === "warning" ? "in use" : "free")}}
-      ${{faults.length ? `<span class=fault>printer: ${{esc(faults.join(", "))}}</span>` : ""}}</div>`;
+      ${{faults.length ? `<span class=fault>printer: ${{esc(faults.join(", "))}}</span>` : ""}}<br>
+      <button onclick="command('${{esc(k.site)}}', '${{esc(k.kiosk)}}', 'message')">Message</button>
+      <button onclick="command('${{esc(k.site)}}', '${{esc(k.kiosk)}}', 'lift_print_limit')">Lift print limit</button>
+      <button onclick="command('${{esc(k.site)}}', '${{esc(k.kiosk)}}', 'end_session')">End session</button>
+      <button onclick="command('${{esc(k.site)}}', '${{esc(k.kiosk)}}', st.out_of_service ? 'back_in_service' : 'out_of_service')">${{st.out_of_service ? "Back in service" : "Out of service"}}</button></div>`;
   }}).join("") || "<p>No kiosks yet.</p>";
 }}
 refresh(); setInterval(refresh, 5000);

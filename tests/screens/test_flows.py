@@ -223,3 +223,23 @@ def test_screens_are_rebuilt_per_visit_without_leaking(fresh_app):
     assert all(screens == ["welcome"] for _, screens in rounds), rounds
     assert len({bindings for bindings, _ in rounds}) == 1, rounds
     assert [s.name for s in app.root.ids.manager.screens] == ["welcome"]
+
+
+def test_read_aloud_and_print_this_page_from_the_strip(fresh_app):
+    app = fresh_app.app
+    start(fresh_app)
+    app.journey.service_id = "kela"
+    app.journey.go("open_service")
+    fresh_app.frames()
+    fresh_app.tap(fresh_app.ids()["open_button"])
+    fresh_app.wait_until(lambda: app.eservices.open, 5)
+    app.devices.browser.text = "Asumistuki. Hae asumistukea verkossa."
+    fresh_app.tap(fresh_app.button("Lue ääneen"))
+    # Read aloud turns speech on for the person who asked, and reads the page.
+    fresh_app.wait_until(lambda: app.devices.speaker.spoken
+                         and app.devices.speaker.spoken[-1][1] == "Asumistuki. Hae asumistukea verkossa.", 5)
+    app.set_speech(False)
+    fresh_app.tap(fresh_app.button("Tulosta tämä sivu"))
+    fresh_app.wait_until(lambda: app.journey.screen == "print", 5)
+    fresh_app.wait_until(lambda: not app.printing.preparing, 10)
+    assert app.printing.document.name == "page-1.pdf" and app.printing.document.pages == 1

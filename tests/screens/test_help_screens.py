@@ -50,3 +50,11 @@ def test_the_desk_can_send_a_message_and_end_an_empty_session(fresh_app):
     link.deliver({"type": "no_such_command", "x": 1})  # ignored, nothing breaks
     gui.frames()
     assert app.journey.screen == "end_session"
+
+
+def test_the_desk_lifts_the_print_limit_of_the_person_at_the_kiosk(fresh_app):
+    gui, app = fresh_app, fresh_app.app
+    gui.tap(gui.ids()["start_button"])
+    assert app.printing.quota == app.kiosk_config.printing.quota_pages > 0
+    app.devices.link.deliver({"type": "lift_print_limit"})
+    gui.wait_until(lambda: app.printing.quota == 0, 2)
