@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from kivy.properties import BooleanProperty, ColorProperty, ListProperty, OptionProperty, StringProperty
+from kivy.properties import (BooleanProperty, ColorProperty, ListProperty, ObjectProperty, OptionProperty,
+                             StringProperty)
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
@@ -99,3 +100,31 @@ class KioskScreen(Screen):
 
     def refresh(self) -> None:
         """Rebuild data-driven content; screens with only KV text need nothing here."""
+
+
+class QrCode(Hideable, BoxLayout):
+    """A QR code of `data` (an address or a phone number), to continue on one's own phone.
+    Drawn from the code's modules as a texture, sharp at any size."""
+
+    data = StringProperty("")
+    caption = StringProperty("")
+    texture = ObjectProperty(None, allownone=True)
+
+    def on_data(self, _instance, data: str) -> None:
+        if not data:
+            self.texture = None
+            return
+        import qrcode
+        from kivy.graphics.texture import Texture
+
+        code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+        code.add_data(data)
+        code.make(fit=True)
+        matrix = code.get_matrix()
+        size = len(matrix)
+        # Rows bottom-up for OpenGL; dark modules black, the rest white.
+        pixels = bytes(0 if cell else 255 for row in reversed(matrix) for cell in row)
+        texture = Texture.create(size=(size, size), colorfmt="luminance")
+        texture.blit_buffer(pixels, colorfmt="luminance", bufferfmt="ubyte")
+        texture.mag_filter = texture.min_filter = "nearest"
+        self.texture = texture

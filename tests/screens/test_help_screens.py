@@ -58,3 +58,14 @@ def test_the_desk_lifts_the_print_limit_of_the_person_at_the_kiosk(fresh_app):
     assert app.printing.quota == app.kiosk_config.printing.quota_pages > 0
     app.devices.link.deliver({"type": "lift_print_limit"})
     gui.wait_until(lambda: app.printing.quota == 0, 2)
+
+
+def test_remote_help_comes_with_qr_codes_to_continue_on_ones_own_phone(fresh_app):
+    gui, app = fresh_app, fresh_app.app
+    gui.tap(gui.bar("help_button"))
+    ids = gui.ids()
+    assert ids["qr_phone"].data == "tel:0295000" and ids["qr_chat"].data == app.kiosk_config.help.chat_url
+    for name in ("qr_phone", "qr_chat", "qr_video"):
+        texture = ids[name].texture
+        assert texture is not None and texture.width == texture.height >= 21  # a real QR code's modules
+    assert "Soita puhelimellasi" in gui.texts()
