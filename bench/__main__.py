@@ -11,7 +11,7 @@ import tempfile
 import time
 
 from bench.browser import browser_open, browser_wipe
-from bench.fleet import help_latency
+from bench.fleet import desk_fanin, help_latency
 from bench.printing import preview, print_
 from bench.speech import speech, speech_stop
 from bench.wipe import soak, wipe
@@ -64,7 +64,8 @@ def memory(display: str) -> dict:
 
 BENCHMARKS = {"startup": startup, "memory": memory, "wipe": wipe, "soak": soak, "speech": speech,
               "speech_stop": speech_stop, "print": print_, "preview": preview,
-              "browser_open": browser_open, "browser_wipe": browser_wipe, "help_latency": help_latency}
+              "browser_open": browser_open, "browser_wipe": browser_wipe, "help_latency": help_latency,
+              "desk_fanin": desk_fanin}
 
 
 def main(names: list[str]) -> int:

@@ -54,21 +54,7 @@ def help_latency(_display: str) -> dict:
         opener.open(base + "/login", b"name=bench&password=a long bench password").read()
 
         seen: dict[str, float] = {}
-        stop = threading.Event()
-
-        def page() -> None:  # what the board's script does: an event, then the state
-            stream = opener.open(base + "/api/events")
-            while not stop.is_set():
-                line = stream.readline()
-                if not line:
-                    return
-                if line.startswith(b"data:"):
-                    state = json.loads(opener.open(base + "/api/state").read())
-                    now = time.perf_counter()
-                    for request in state["queue"]:
-                        seen.setdefault(request["id"], now)
-
-        threading.Thread(target=page, daemon=True).start()
+        threading.Thread(target=_page, args=(opener, base, seen), daemon=True).start()
         help_ = Help(MqttLink(LinkSettings("127.0.0.1", broker.port, "bench", "bench-01", "bench-01",
                                            broker.password("bench-01"), True, str(broker.ca_file))),
                      Outbox(scratch / "outbox.sqlite"), "bench-01", lambda: "bench", post=lambda work: work())
@@ -103,7 +89,6 @@ def help_latency(_display: str) -> dict:
             help_.cancel()
             time.sleep(0.05)
         listener.loop_stop()
-        stop.set()
     finally:
         if help_ is not None:
             help_.stop()
@@ -119,3 +104,124 @@ def help_latency(_display: str) -> dict:
             "baseline_p95_ms": round(_percentile(bare, 0.95) * 1000, 1),
             "detail": "Help pressed -> request in the desk page's state (after its server-sent event), "
                       "vs a bare MQTT publish -> receive on the same broker"}
+
+
+FANIN_KIOSKS = 1000
+FANIN_SECONDS = 30
+
+
+def desk_fanin(_display: str) -> dict:
+    """The desk (its own process) under 1,000 simulated kiosks, each sending its status every
+    10 s, and 20 help requests a minute: the desk's CPU share, and how long a new request
+    takes to reach a staff page meanwhile (target: under 1 s, under 25 % of one core)."""
+    import os
+    import subprocess
+    import sys
+
+    import paho.mqtt.client as mqtt
+
+    from testbed.config import free_port
+    from testbed.mosquitto import Broker
+
+    broker = Broker({"fanin": []}, extra_acl="user fanin-load\ntopic write kiosk/fanin/#\n").start()
+    scratch = Path(tempfile.mkdtemp(prefix="kiosk-bench-fanin-"))
+    desk = None
+    try:
+        (scratch / "password").write_text(broker.password("desk-fanin"))
+        port = free_port()
+        (scratch / "desk.toml").write_text(
+            f'[broker]\nhost = "127.0.0.1"\nport = {broker.port}\nca_file = "{broker.ca_file}"\n'
+            f'username = "desk-fanin"\npassword_file = "{scratch / "password"}"\n'
+            f'[desk]\nsites = ["fanin"]\nport = {port}\ndatabase = "{scratch / "desk.sqlite"}"\n')
+        subprocess.run([sys.executable, "-m", "kiosk.desk", "add-user", "bench", "--sites", "fanin", "--config",
+                        str(scratch / "desk.toml")], input="a long bench password\n", text=True, check=True,
+                       capture_output=True)
+        desk = subprocess.Popen([sys.executable, "-m", "kiosk.desk", "run", "--config", str(scratch / "desk.toml")],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        wait_until(lambda: _answers(opener, base), 20, "the desk")
+        opener.open(base + "/login", b"name=bench&password=a long bench password").read()
+        seen: dict[str, float] = {}
+        threading.Thread(target=_page, args=(opener, base, seen), daemon=True).start()
+
+        load = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="fanin-load")
+        load.username_pw_set("fanin-load", broker.password("fanin-load"))
+        load.tls_set(ca_certs=str(broker.ca_file))
+        load.max_queued_messages_set(0)
+        load.connect("127.0.0.1", broker.port)
+        load.loop_start()
+        time.sleep(2)  # the desk subscribed
+
+        ticks = os.sysconf("SC_CLK_TCK")
+        cpu_before, started = _cpu_seconds(desk.pid, ticks), time.monotonic()
+        sent: dict[str, float] = {}
+        next_help, status_rate = started, FANIN_KIOSKS / 10.0
+        count = 0
+        while time.monotonic() - started < FANIN_SECONDS:
+            now = time.monotonic()
+            due = int((now - started) * status_rate)
+            while count < due:
+                kiosk = f"k{count % FANIN_KIOSKS:04d}"
+                load.publish(f"kiosk/fanin/{kiosk}/status", json.dumps(
+                    {"kiosk": kiosk, "session": "active" if count % 3 else "ready", "screen": "guide",
+                     "printer": {"state": "idle", "faults": []}}), qos=0)
+                count += 1
+            if now >= next_help:  # 20 a minute
+                kiosk = f"k{len(sent) % FANIN_KIOSKS:04d}"
+                request_id = f"fanin-{len(sent):06d}-request"
+                sent[request_id] = time.perf_counter()
+                load.publish(f"kiosk/fanin/{kiosk}/help", json.dumps(
+                    {"type": "help", "id": request_id, "kiosk": kiosk, "topic": "other", "place": "", "service": "",
+                     "language": "fi", "accessibility": []}), qos=1)
+                next_help += 3.0
+            time.sleep(0.002)
+        elapsed = time.monotonic() - started
+        cpu = (_cpu_seconds(desk.pid, ticks) - cpu_before) / elapsed * 100
+        time.sleep(1.5)
+        load.loop_stop()
+        updates = [(seen[r] - t) * 1000 for r, t in sent.items() if r in seen]
+        if len(updates) < len(sent):
+            raise RuntimeError(f"only {len(updates)} of {len(sent)} requests reached the page")
+    finally:
+        if desk is not None:
+            desk.terminate()
+            desk.wait(timeout=10)
+        broker.remove()
+    value = statistics.median(updates)
+    return {"name": "desk_fanin", "value": round(value, 1), "unit": "ms", "baseline": 1000.0,
+            "ratio": round(value / 1000.0, 3), "target": "page update < 1 s, desk CPU < 25 % of one core",
+            "cpu_percent": round(cpu, 1), "page_update_max_ms": round(max(updates), 1),
+            "status_messages": count, "help_requests": len(sent), "kiosks": FANIN_KIOSKS,
+            "seconds": round(elapsed, 1)}
+
+
+def _answers(opener, base: str) -> bool:
+    try:
+        opener.open(base + "/login").read()
+        return True
+    except OSError:
+        return False
+
+
+def _page(opener, base: str, seen: dict) -> None:
+    """What the board's script does: on each event, fetch the state (until the desk stops)."""
+    try:
+        stream = opener.open(base + "/api/events")
+        while True:
+            line = stream.readline()
+            if not line:
+                return
+            if line.startswith(b"data:"):
+                state = json.loads(opener.open(base + "/api/state").read())
+                now = time.perf_counter()
+                for request in state["queue"]:
+                    seen.setdefault(request["id"], now)
+    except OSError:
+        return
+
+
+def _cpu_seconds(pid: int, ticks: int) -> float:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / ticks

@@ -24,10 +24,11 @@ def free_port() -> int:
 
 
 class Broker:
-    def __init__(self, sites: dict[str, list[str]]) -> None:
+    def __init__(self, sites: dict[str, list[str]], extra_acl: str = "") -> None:
         """`sites`: site -> its kiosk ids. Every kiosk's password is its id + "-secret",
         every desk's (user desk-<site>) "desk-secret"."""
         self.sites = sites
+        self.extra_acl = extra_acl  # e.g. a load generator allowed to write as many kiosks
         self.root = Path(tempfile.mkdtemp(prefix="kiosk-mosquitto-"))
         self.port = free_port()
         self.process: subprocess.Popen | None = None
@@ -53,12 +54,14 @@ class Broker:
         self._certificates()
         passwords = self.root / "passwords"
         users = [kiosk for kiosks in self.sites.values() for kiosk in kiosks] + [f"desk-{s}" for s in self.sites]
+        users += [line.split()[1] for line in self.extra_acl.splitlines() if line.startswith("user ")]
         for number, user in enumerate(users):
             subprocess.run(["mosquitto_passwd", "-b", *([] if number else ["-c"]), str(passwords), user,
                             self.password(user)], check=True, capture_output=True)
         acl = (PROVISIONING / "acl").read_text()
         for site in self.sites:
             acl += f"\nuser desk-{site}\ntopic read kiosk/{site}/#\ntopic write kiosk/{site}/+/events\n"
+        acl += "\n" + self.extra_acl
         (self.root / "acl").write_text(acl)
         config = (PROVISIONING / "mosquitto.conf.template").read_text().format(
             password_file=passwords, acl_file=self.root / "acl", persistence="false", state_dir=self.root,

@@ -52,10 +52,11 @@ def test_bench_browser_open_and_wipe_with_real_chromium():
     assert metrics["browser_wipe"]["receipts_ok"] is True
 
 
-def test_bench_help_latency_through_a_real_broker_and_desk():
-    result = subprocess.run([sys.executable, "-m", "bench", "help_latency"], capture_output=True, text=True,
-                            timeout=300, cwd=ROOT)
+def test_bench_help_latency_and_desk_fanin_through_a_real_broker_and_desk():
+    result = subprocess.run([sys.executable, "-m", "bench", "help_latency", "desk_fanin"], capture_output=True,
+                            text=True, timeout=300, cwd=ROOT)
     assert result.returncode == 0, result.stderr[-2000:]
-    metric = json.loads(result.stdout.strip().splitlines()[-1])
-    assert metric["name"] == "help_latency" and metric["unit"] == "ms"
-    assert metric["value"] > 0 and metric["baseline"] > 0 and metric["p95_ms"] >= metric["value"]
+    metrics = {m["name"]: m for m in map(json.loads, result.stdout.strip().splitlines())}
+    latency, fanin = metrics["help_latency"], metrics["desk_fanin"]
+    assert latency["unit"] == "ms" and latency["value"] > 0 and latency["p95_ms"] >= latency["value"]
+    assert fanin["help_requests"] >= 10 and fanin["status_messages"] > 2000 and 0 < fanin["cpu_percent"] < 100

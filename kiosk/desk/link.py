@@ -8,7 +8,6 @@ import json
 import logging
 import ssl
 import threading
-import time
 from dataclasses import dataclass
 from typing import Callable
 

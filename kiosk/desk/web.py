@@ -23,6 +23,7 @@ from kiosk.desk.store import RESOLUTIONS, Store
 log = logging.getLogger(__name__)
 
 SESSION_S = 12 * 3600
+BOARD_EVERY_S = 2.0
 COMMANDS = ("lift_print_limit", "message", "end_session", "out_of_service", "back_in_service", "reopen_browser")
 MAX_BODY = 16 * 1024
 STYLE = """body{font-family:system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1c1c1c}
@@ -44,11 +45,27 @@ class DeskApp:
         self.sessions: dict[str, dict] = {}
         self._lock = threading.Lock()
         self._changed = threading.Condition()
+        self._board_timer: threading.Timer | None = None
         self.version = 0
 
-    def notify(self, _kind: str = "") -> None:
-        """Something changed (a request, a kiosk): open pages are told at once."""
+    def notify(self, kind: str = "") -> None:
+        """Something changed: pages are told at once of help requests; kiosks' statuses
+        (a thousand kiosks send one every ten seconds) at most every `BOARD_EVERY_S`."""
+        if kind in ("kiosks", "status", "presence"):
+            with self._changed:
+                if self._board_timer is not None:
+                    return
+                self._board_timer = threading.Timer(BOARD_EVERY_S, self._board_changed)
+                self._board_timer.daemon = True
+                self._board_timer.start()
+            return
         with self._changed:
+            self.version += 1
+            self._changed.notify_all()
+
+    def _board_changed(self) -> None:
+        with self._changed:
+            self._board_timer = None
             self.version += 1
             self._changed.notify_all()
 
