@@ -714,7 +714,28 @@ class KioskApp(App):
 
     # -- lockdown and language ------------------------------------------------------------
 
+    def on_start(self) -> None:
+        """The first frame is on screen: systemd may count the kiosk as started, and from
+        now on the main loop proves it is alive (a hung loop gets the kiosk restarted)."""
+        from kiosk.devices.systemd import Systemd
+
+        self.systemd = Systemd()
+        if not self.systemd.enabled:
+            return
+        Clock.schedule_once(lambda _dt: self.systemd.ready(self._status_line()), 0)
+        if self.systemd.watchdog_s:
+            Clock.schedule_interval(lambda _dt: self.systemd.alive(), self.systemd.watchdog_s / 3)
+        self.session.bind(state=lambda *_: self.systemd.status(self._status_line()))
+
+    def _status_line(self) -> str:
+        if self.out_of_service:
+            return "out of service: " + ("; ".join(str(p) for p in self.problems[:3]) or "by staff")
+        return {"ready": "waiting for the next person", "active": "in use", "warning": "in use",
+                "wiping": "wiping", "out_of_service": "out of service"}.get(self.session.state, self.session.state)
+
     def on_stop(self) -> None:
+        if getattr(self, "systemd", None) is not None:
+            self.systemd.stopping()
         if self.practice is not None:
             self.practice.stop()
         self.help.stop()
