@@ -115,30 +115,17 @@ def desk_fanin(_display: str) -> dict:
     10 s, and 20 help requests a minute: the desk's CPU share, and how long a new request
     takes to reach a staff page meanwhile (target: under 1 s, under 25 % of one core)."""
     import os
-    import subprocess
-    import sys
 
     import paho.mqtt.client as mqtt
 
-    from testbed.config import free_port
+    from testbed.desk import start_desk
     from testbed.mosquitto import Broker
 
     broker = Broker({"fanin": []}, extra_acl="user fanin-load\ntopic write kiosk/fanin/#\n").start()
     scratch = Path(tempfile.mkdtemp(prefix="kiosk-bench-fanin-"))
     desk = None
     try:
-        (scratch / "password").write_text(broker.password("desk-fanin"))
-        port = free_port()
-        (scratch / "desk.toml").write_text(
-            f'[broker]\nhost = "127.0.0.1"\nport = {broker.port}\nca_file = "{broker.ca_file}"\n'
-            f'username = "desk-fanin"\npassword_file = "{scratch / "password"}"\n'
-            f'[desk]\nsites = ["fanin"]\nport = {port}\ndatabase = "{scratch / "desk.sqlite"}"\n')
-        subprocess.run([sys.executable, "-m", "kiosk.desk", "add-user", "bench", "--sites", "fanin", "--config",
-                        str(scratch / "desk.toml")], input="a long bench password\n", text=True, check=True,
-                       capture_output=True)
-        desk = subprocess.Popen([sys.executable, "-m", "kiosk.desk", "run", "--config", str(scratch / "desk.toml")],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
+        desk, base = start_desk(broker, "fanin", scratch, "bench", "a long bench password")
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
         wait_until(lambda: _answers(opener, base), 20, "the desk")
         opener.open(base + "/login", b"name=bench&password=a long bench password").read()

@@ -21,7 +21,7 @@ def main() -> int:
         print("Mosquitto is not installed: the kiosk runs without the staff desk.")
         return subprocess.call([*kiosk, str(DEMO)])
     sys.path.insert(0, str(ROOT))
-    from testbed.config import free_port
+    from testbed.desk import start_desk
     from testbed.mosquitto import Broker
 
     broker = Broker({"demo": ["demo-01"]}).start()  # demo-01: the demo configuration's kiosk_id
@@ -29,22 +29,13 @@ def main() -> int:
     desk = None
     try:
         (scratch / "kiosk-password").write_text(broker.password("demo-01"))
-        (scratch / "desk-password").write_text(broker.password("desk-demo"))
-        port = free_port()
-        (scratch / "desk.toml").write_text(
-            f'[broker]\nhost = "127.0.0.1"\nport = {broker.port}\nca_file = "{broker.ca_file}"\n'
-            f'username = "desk-demo"\npassword_file = "{scratch / "desk-password"}"\n'
-            f'[desk]\nsites = ["demo"]\nport = {port}\ndatabase = "{scratch / "desk.sqlite"}"\n')
-        subprocess.run([sys.executable, "-m", "kiosk.desk", "add-user", DESK_USER, "--sites", "demo", "--config",
-                        str(scratch / "desk.toml")], input=DESK_PASSWORD + "\n", text=True, check=True,
-                       capture_output=True)
-        desk = subprocess.Popen([sys.executable, "-m", "kiosk.desk", "run", "--config", str(scratch / "desk.toml")])
+        desk, address = start_desk(broker, "demo", scratch, DESK_USER, DESK_PASSWORD)
         config = DEMO.read_text(encoding="utf-8").replace('fleet = "fake"', 'fleet = "mqtt"')
         config += (f'\n[fleet]\nhost = "127.0.0.1"\nport = {broker.port}\nca_file = "{broker.ca_file}"\n'
                    f'username = "demo-01"\npassword_file = "{scratch / "kiosk-password"}"\nsite = "demo"\n')
         (scratch / "kiosk.toml").write_text(config, encoding="utf-8")
         time.sleep(1)
-        print(f"\nStaff desk: http://127.0.0.1:{port}/  (log in as {DESK_USER} / {DESK_PASSWORD})\n"
+        print(f"\nStaff desk: {address}/  (log in as {DESK_USER} / {DESK_PASSWORD})\n"
               "Press Help on the kiosk, then 'Kirjautuminen' or another topic, and watch it arrive.\n", flush=True)
         return subprocess.call([*kiosk, str(scratch / "kiosk.toml")])
     finally:
