@@ -1,0 +1,48 @@
+"""The provisioning playbook as Ansible reads it, and the configuration it writes as the kiosk reads it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROVISIONING = ROOT / "provisioning"
+
+
+def ansible(*argv: str, **kwargs) -> subprocess.CompletedProcess:
+    if shutil.which(argv[0]) is None:
+        pytest.fail(f"{argv[0]} is missing (Debian package 'ansible-core'; 'make test' installs it)")
+    return subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=PROVISIONING,
+                          env={"PATH": "/usr/bin:/bin", "ANSIBLE_NOCOLOR": "1", "HOME": "/tmp",
+                               "ANSIBLE_LOCAL_TEMP": "/tmp/ansible-local"}, **kwargs)
+
+
+def test_the_playbook_is_valid_ansible():
+    result = ansible("ansible-playbook", "-i", "inventory.example.yml", "--syntax-check", "site.yml")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_configuration_provisioning_writes_passes_the_kiosks_own_check(tmp_path):
+    target = tmp_path / "kiosk.toml"
+    result = ansible("ansible", "oodi-kiosk-01", "-i", "inventory.example.yml", "-c", "local", "-m",
+                     "ansible.builtin.template", "-a",
+                     f"src={PROVISIONING}/roles/kiosk_app/templates/kiosk.toml.j2 dest={target}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = target.read_text()
+    assert 'kiosk_id = "oodi-01"' in text and 'site = "oodi"' in text and "Våning 2" in text
+    check = subprocess.run([sys.executable, "-m", "kiosk", "check-config", str(target)], capture_output=True,
+                           text=True, timeout=120, cwd=ROOT)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_bootstrap_says_what_is_wrong_before_doing_anything(tmp_path):
+    script = str(PROVISIONING / "bootstrap.sh")
+    usage = subprocess.run([script, "--nonsense"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "usage" in usage.stderr
+    missing = subprocess.run([script, "--check", "--inventory", str(tmp_path / "none.yml")], capture_output=True,
+                             text=True)
+    assert missing.returncode == 1 and "no inventory" in missing.stderr
