@@ -46,3 +46,15 @@ def test_bootstrap_says_what_is_wrong_before_doing_anything(tmp_path):
     missing = subprocess.run([script, "--check", "--inventory", str(tmp_path / "none.yml")], capture_output=True,
                              text=True)
     assert missing.returncode == 1 and "no inventory" in missing.stderr
+
+
+def test_the_x_configuration_keeps_the_screen_on_and_the_kiosks(tmp_path):
+    target = tmp_path / "10-kiosk.conf"
+    result = ansible("ansible", "oodi-kiosk-01", "-i", "inventory.example.yml", "-c", "local", "-m",
+                     "ansible.builtin.template", "-a",
+                     f"src={PROVISIONING}/roles/graphical/templates/10-kiosk.conf.j2 dest={target}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = target.read_text()
+    for option in ('"DontVTSwitch" "true"', '"DontZap" "true"', '"BlankTime" "0"', '"DPMS" "false"',
+                   '"CalibrationMatrix" "0 1 0 -1 0 1 0 0 1"'):
+        assert option in text
