@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
 from bench.browser import browser_open, browser_wipe
+from bench.common import compared
 from bench.fleet import desk_fanin, help_latency
 from bench.printing import preview, print_
 from bench.speech import speech, speech_stop
@@ -45,10 +45,8 @@ def startup(display: str) -> dict:
     for _ in range(STARTUP_RUNS):  # alternate, so drift in machine load hits both alike
         bare.append(probe("bare", "startup", display)[0])
         kiosk.append(probe("kiosk", "startup", display)[0])
-    value, baseline = statistics.median(kiosk), statistics.median(bare)
-    return {"name": "startup", "value": round(value, 3), "unit": "s", "baseline": round(baseline, 3),
-            "ratio": round(value / baseline, 3), "target": "ratio <= 1.5", "runs": STARTUP_RUNS,
-            "kiosk_s": [round(v, 3) for v in kiosk], "bare_s": [round(v, 3) for v in bare]}
+    return compared("startup", kiosk, bare, "s", 3, "ratio <= 1.5",
+                    kiosk_s=[round(v, 3) for v in kiosk], bare_s=[round(v, 3) for v in bare])
 
 
 def memory(display: str) -> dict:
@@ -56,10 +54,8 @@ def memory(display: str) -> dict:
     for _ in range(MEMORY_RUNS):
         bare.append(int(probe("bare", "memory", display)[1].split()[1]) / 1024)
         kiosk.append(int(probe("kiosk", "memory", display)[1].split()[1]) / 1024)
-    value, baseline = statistics.median(kiosk), statistics.median(bare)
-    return {"name": "memory", "value": round(value, 1), "unit": "MB", "baseline": round(baseline, 1),
-            "ratio": round(value / baseline, 3), "target": "ratio <= 1.3", "runs": MEMORY_RUNS,
-            "detail": "resident memory, idle after visiting every screen once"}
+    return compared("memory", kiosk, bare, "MB", 1, "ratio <= 1.3",
+                    detail="resident memory, idle after visiting every screen once")
 
 
 BENCHMARKS = {"startup": startup, "memory": memory, "wipe": wipe, "soak": soak, "speech": speech,

@@ -22,7 +22,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from bench.common import ThreadRunner, wait_until
+from bench.common import ThreadRunner, compared, wait_until
 
 RUNS = 5
 PAGE = b"""<!doctype html><html><head><meta charset="utf-8"><title>Benchmark service</title></head>
@@ -70,7 +70,6 @@ class _Site:
 
 
 def _kiosk(site: _Site, directory: Path):
-    from kiosk.background import Immediate
     from kiosk.catalog import load_catalog
     from kiosk.config import load_config
     from kiosk.devices.browser import ChromiumBrowser, Geometry
@@ -86,7 +85,7 @@ def _kiosk(site: _Site, directory: Path):
     services = EServices(browser, catalog, wipe.session_dir, ThreadRunner(), post=lambda work: work(),
                          geometry=lambda: Geometry(0, 0, 1280, 640), extra_allowed=(site.host,))
     service = replace(catalog.services[0], url=f"http://{site.host}/")
-    return wipe, processes, browser, services, service, catalog, Immediate
+    return wipe, processes, browser, services, service, catalog
 
 
 def _installed_policy(catalog, site: _Site):
@@ -104,7 +103,7 @@ def browser_open(display: str) -> dict:
     ours, bare = [], []
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-browser-") as scratch:
         directory = Path(scratch)
-        wipe, processes, browser, services, service, catalog, _ = _kiosk(site, directory)
+        wipe, processes, browser, services, service, catalog = _kiosk(site, directory)
         policy = _installed_policy(catalog, site)
         executable = ChromiumBrowser(processes).executable
         try:
@@ -135,11 +134,9 @@ def browser_open(display: str) -> dict:
             processes.stop_all()
             policy.remove()
             site.server.shutdown()
-    value, baseline = statistics.median(ours), statistics.median(bare)
-    return {"name": "browser_open", "value": round(value, 3), "unit": "s", "baseline": round(baseline, 3),
-            "ratio": round(value / baseline, 3), "target": "ratio <= 1.3", "runs": RUNS,
-            "detail": "Open the service -> first contentful paint of a local page, vs bare chromium --app",
-            "kiosk_s": [round(v, 3) for v in ours], "bare_s": [round(v, 3) for v in bare]}
+    return compared("browser_open", ours, bare, "s", 3, "ratio <= 1.3",
+                    detail="Open the service -> first contentful paint of a local page, vs bare chromium --app",
+                    kiosk_s=[round(v, 3) for v in ours], bare_s=[round(v, 3) for v in bare])
 
 
 def browser_wipe(display: str) -> dict:
@@ -150,7 +147,7 @@ def browser_wipe(display: str) -> dict:
     times, ok = [], True
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-browser-wipe-") as scratch:
         directory = Path(scratch)
-        wipe, processes, browser, services, service, catalog, _ = _kiosk(site, directory)
+        wipe, processes, browser, services, service, catalog = _kiosk(site, directory)
         policy = _installed_policy(catalog, site)
         wipe.register_step("browser", services.reset)
         wipe.register_check("browser closed", services.left_over)

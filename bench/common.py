@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 import threading
 import time
 
@@ -27,3 +28,11 @@ def wait_until(condition, timeout: float, what: str, poll_s: float = 0.0005) -> 
         if time.monotonic() > deadline:
             raise RuntimeError(f"{what} not in {timeout:g} s")
         time.sleep(poll_s)
+
+
+def compared(name: str, ours: list[float], baseline: list[float], unit: str, digits: int, target: str,
+             **detail) -> dict:
+    """One metric line: the medians of our runs and the baseline's, and their ratio."""
+    value, base = statistics.median(ours), statistics.median(baseline)
+    return {"name": name, "value": round(value, digits), "unit": unit, "baseline": round(base, digits),
+            "ratio": round(value / base, 3), "target": target, "runs": len(ours), **detail}

@@ -12,14 +12,13 @@ preview: a document chosen (`Printing.choose`) → its check and the preview ima
 
 from __future__ import annotations
 
-import statistics
 import subprocess
 import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 
-from bench.common import ThreadRunner, wait_until
+from bench.common import ThreadRunner, compared, wait_until
 
 RUNS = 15
 
@@ -91,11 +90,9 @@ def print_(display: str) -> dict:
     finally:
         printer.close()
         cups.stop()
-    value, baseline = statistics.median(ours), statistics.median(lp)
-    return {"name": "print", "value": round(value, 6), "unit": "s", "baseline": round(baseline, 6),
-            "ratio": round(value / baseline, 3), "target": "ratio <= 1.5", "runs": RUNS,
-            "detail": "Print confirmed -> job accepted by CUPS, 10-page PDF, vs lp of the same file",
-            "kiosk_s": [round(v, 4) for v in ours], "lp_s": [round(v, 4) for v in lp]}
+    return compared("print", ours, lp, "s", 6, "ratio <= 1.5",
+                    detail="Print confirmed -> job accepted by CUPS, 10-page PDF, vs lp of the same file",
+                    kiosk_s=[round(v, 4) for v in ours], lp_s=[round(v, 4) for v in lp])
 
 
 def preview(display: str) -> dict:
@@ -121,10 +118,7 @@ def preview(display: str) -> dict:
             ours.append(time.perf_counter() - started)
             if printing.problem or not printing.previews:
                 raise RuntimeError(f"no preview: {printing.problem}")
-    value, baseline = statistics.median(ours), statistics.median(alone)
-    return {"name": "preview", "value": round(value, 4), "unit": "s", "baseline": round(baseline, 4),
-            "ratio": round(value / baseline, 3), "target": "value < 0.5 s", "runs": RUNS,
-            "pages_previewed": len(printing.previews),
-            "detail": "document chosen -> checked and first pages previewed, 10-page scanned PDF, "
-                      "vs pdftoppm of the first page alone",
-            "kiosk_s": [round(v, 4) for v in ours], "pdftoppm_s": [round(v, 4) for v in alone]}
+    return compared("preview", ours, alone, "s", 4, "value < 0.5 s", pages_previewed=len(printing.previews),
+                    detail="document chosen -> checked and first pages previewed, 10-page scanned PDF, "
+                           "vs pdftoppm of the first page alone",
+                    kiosk_s=[round(v, 4) for v in ours], pdftoppm_s=[round(v, 4) for v in alone])

@@ -669,8 +669,7 @@ class KioskApp(App):
     def _start_fleet(self) -> None:
         self.help.start()
         Clock.schedule_interval(lambda _dt: self.help.resend_pending(), 5)
-        for prop in ("state",):
-            self.session.bind(**{prop: lambda *_: self._status_trigger()})
+        self.session.bind(state=lambda *_: self._status_trigger())
         self.journey.bind(screen=lambda *_: self._status_trigger(), service_id=lambda *_: self._status_trigger())
         self.printing.bind(on_printer_status=lambda *_: self._status_trigger())
         self._status_trigger()

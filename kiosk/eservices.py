@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from kivy.event import EventDispatcher
-from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, OptionProperty, StringProperty
 
 from kiosk.background import Runner
 from kiosk.catalog import Catalog, Service, domain_covers
@@ -36,7 +36,7 @@ class EServices(EventDispatcher):
     service_id = StringProperty("")
     url = StringProperty("")
     identifying = BooleanProperty(False)
-    notice = StringProperty("")
+    notice = OptionProperty("", options=NOTICES)
     notice_detail = StringProperty("")
     zoom = NumericProperty(1.0)
 
@@ -77,7 +77,8 @@ class EServices(EventDispatcher):
             self.notice = "blocked"
             return
         self.starting = True
-        self.notice = "" if self.notice != "reopened" else self.notice
+        if self.notice != "reopened":  # that one stays until the browser is back
+            self.notice = ""
         generation = self._generation
         session_dir = self.session_dir
         geometry = self.geometry()

@@ -41,8 +41,6 @@ PREVIEW_WIDTH_PX = 480
 POLL_S = 1.0
 JOB_TITLE = "kiosk"  # never the file name: it may carry a person's name
 JOB_STATES = ("", "sending", "waiting", "printing", "done", "failed", "cancelled")
-# Why a document cannot be printed right now, besides DocumentError's kinds and printer faults.
-REASONS = ("preparing", "quota", "busy", "unreachable", "no_document", "unavailable")
 # The order in which a printer's faults are explained (the first one found is told).
 FAULT_ORDER = ("offline", "jammed", "out_of_paper", "door_open", "toner_empty", "paused", "not_accepting")
 KINDS = {".pdf": "PDF", ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".txt": "TXT"}

@@ -13,14 +13,9 @@ import time
 from pathlib import Path
 
 from kiosk.devices import terminate
+from testbed.config import free_port
 
 PROVISIONING = Path(__file__).resolve().parent.parent / "provisioning" / "mosquitto"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Broker:
@@ -73,13 +68,19 @@ class Broker:
         for path in self.root.iterdir():
             path.chmod(0o666 if path.name == "mosquitto.log" else 0o644)
         self.root.chmod(0o755)
+        self._launch()
+        return self
+
+    def _launch(self) -> None:
+        """Run mosquitto on the configuration written by `start`, until it answers."""
+        mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         self.process = subprocess.Popen([mosquitto, "-c", str(self.root / "mosquitto.conf")],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 10
         while True:
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return self
+                return
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     log = (self.root / "mosquitto.log")
@@ -92,22 +93,9 @@ class Broker:
         terminate(self.process)
         self.process = None
 
-    def restart(self) -> None:
-        self.stop()
-        self.start_again()
-
     def start_again(self) -> None:
-        self.process = subprocess.Popen([shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c",
-                                         str(self.root / "mosquitto.conf")], stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("mosquitto did not start again")
+        """After `stop`: the same broker (port, users, certificates), as a restart would bring it."""
+        self._launch()
 
     def remove(self) -> None:
         self.stop()

@@ -21,6 +21,14 @@ def ansible(*argv: str, **kwargs) -> subprocess.CompletedProcess:
                                "ANSIBLE_LOCAL_TEMP": "/tmp/ansible-local"}, **kwargs)
 
 
+def render(template: str, target: Path) -> str:
+    """A role's template as provisioning writes it for the example inventory's kiosk."""
+    result = ansible("ansible", "oodi-kiosk-01", "-i", "inventory.example.yml", "-c", "local", "-m",
+                     "ansible.builtin.template", "-a", f"src={PROVISIONING}/roles/{template} dest={target}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return target.read_text()
+
+
 def test_the_playbook_is_valid_ansible():
     result = ansible("ansible-playbook", "-i", "inventory.example.yml", "--syntax-check", "site.yml")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -28,11 +36,7 @@ def test_the_playbook_is_valid_ansible():
 
 def test_the_configuration_provisioning_writes_passes_the_kiosks_own_check(tmp_path):
     target = tmp_path / "kiosk.toml"
-    result = ansible("ansible", "oodi-kiosk-01", "-i", "inventory.example.yml", "-c", "local", "-m",
-                     "ansible.builtin.template", "-a",
-                     f"src={PROVISIONING}/roles/kiosk_app/templates/kiosk.toml.j2 dest={target}")
-    assert result.returncode == 0, result.stdout + result.stderr
-    text = target.read_text()
+    text = render("kiosk_app/templates/kiosk.toml.j2", target)
     assert 'kiosk_id = "oodi-01"' in text and 'site = "oodi"' in text and "Våning 2" in text
     check = subprocess.run([sys.executable, "-m", "kiosk", "check-config", str(target)], capture_output=True,
                            text=True, timeout=120, cwd=ROOT)
@@ -49,12 +53,7 @@ def test_bootstrap_says_what_is_wrong_before_doing_anything(tmp_path):
 
 
 def test_the_x_configuration_keeps_the_screen_on_and_the_kiosks(tmp_path):
-    target = tmp_path / "10-kiosk.conf"
-    result = ansible("ansible", "oodi-kiosk-01", "-i", "inventory.example.yml", "-c", "local", "-m",
-                     "ansible.builtin.template", "-a",
-                     f"src={PROVISIONING}/roles/graphical/templates/10-kiosk.conf.j2 dest={target}")
-    assert result.returncode == 0, result.stdout + result.stderr
-    text = target.read_text()
+    text = render("graphical/templates/10-kiosk.conf.j2", tmp_path / "10-kiosk.conf")
     for option in ('"DontVTSwitch" "true"', '"DontZap" "true"', '"BlankTime" "0"', '"DPMS" "false"',
                    '"CalibrationMatrix" "0 1 0 -1 0 1 0 0 1"'):
         assert option in text

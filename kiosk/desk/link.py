@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import ssl
-import threading
 from dataclasses import dataclass
 from typing import Callable
 
@@ -57,7 +56,6 @@ class DeskLink:
         self._client.on_disconnect = lambda *_args: setattr(self, "connected", False)
         self._client.on_message = self._message
         self._settings = settings
-        self._lock = threading.Lock()
 
     def start(self) -> None:
         self._client.connect_async(self._settings.host, self._settings.port, keepalive=30)

@@ -376,7 +376,6 @@ class FakeBrowser:
         self.fail_with = ""
         self._on_event: Event = lambda kind, value: None
         self._running = False
-        self.downloads_dir = Path()
 
     @property
     def running(self) -> bool:
@@ -386,7 +385,6 @@ class FakeBrowser:
         if self.fail_with:
             raise DeviceError(self.fail_with)
         profile_dir.mkdir(parents=True, exist_ok=True)
-        self.downloads_dir = downloads_dir
         self._on_event = on_event
         self._running = True
         self.geometry = geometry
