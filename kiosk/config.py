@@ -34,7 +34,9 @@ DEVICE_KINDS = {
     "browser": ("chromium", "fake"),
     "fleet": ("mqtt", "fake", "none"),
     "headset": ("udev", "fake", "none"),
+    "usb": ("udev", "fake", "none"),
 }
+USB_STORAGE_POLICIES = ("read-only", "allowed", "blocked")
 # Texts given per language; a site's file replaces them whole.
 LOCALIZED_KEYS = frozenset({("site", "name"), ("site", "place"), ("help", "phone_hours"), ("help", "on_site"),
                             ("printing", "printer_place")})
@@ -116,6 +118,9 @@ class DevicesConfig:
     browser: str
     fleet: str
     headset: str
+    usb: str = "none"
+    usb_storage: str = "read-only"
+    root_helper: str = ""
 
 
 @dataclass(frozen=True)
@@ -427,6 +432,8 @@ def _display(r: TableReader) -> DisplayConfig:
 def _devices(r: TableReader) -> DevicesConfig:
     values = {name: r.string(name, choices=kinds)
               for name, kinds in DEVICE_KINDS.items()}
+    values["usb_storage"] = r.string("usb_storage", choices=USB_STORAGE_POLICIES)
+    values["root_helper"] = r.string("root_helper")
     r.finish()
     return DevicesConfig(**values)
 

@@ -34,6 +34,34 @@ def test_the_playbook_is_valid_ansible():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_playbook_passes_ansible_lint():
+    lint = Path(sys.executable).parent / "ansible-lint"
+    if not lint.exists():
+        pytest.fail("ansible-lint is missing (the test extra of pyproject.toml; 'make test' installs it)")
+    result = subprocess.run([str(lint), "--offline", "-q", "site.yml"], capture_output=True, text=True, timeout=600,
+                            cwd=PROVISIONING, env={"PATH": f"{lint.parent}:/usr/bin:/bin", "HOME": "/tmp",
+                                                   "ANSIBLE_LOCAL_TEMP": "/tmp/ansible-local"})
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("script", ["provisioning/bootstrap.sh", "provisioning/image/build.sh",
+                                    "tools/install-system-deps.sh", ".ci/run"])
+def test_the_shell_scripts_pass_shellcheck(script):
+    if shutil.which("shellcheck") is None:
+        pytest.fail("shellcheck is missing (Debian package 'shellcheck'; 'make test' installs it)")
+    result = subprocess.run(["shellcheck", str(ROOT / script)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_image_builder_says_what_is_wrong_before_doing_anything(tmp_path):
+    script = str(PROVISIONING / "image" / "build.sh")
+    usage = subprocess.run([script, "--host"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "usage" in usage.stderr
+    missing = subprocess.run([script, "--inventory", str(tmp_path / "none.yml"), "--host", "x"],
+                             capture_output=True, text=True)
+    assert missing.returncode == 1 and "no inventory" in missing.stderr
+
+
 def test_the_configuration_provisioning_writes_passes_the_kiosks_own_check(tmp_path):
     target = tmp_path / "kiosk.toml"
     text = render("kiosk_app/templates/kiosk.toml.j2", target)

@@ -1,0 +1,64 @@
+"""The kiosk's side of the root helper (kiosk/helper.py): mount and unmount USB sticks, the
+root part of the wipe, reboot. One connection per request to /run/kiosk-helper.sock.
+
+Where there is no helper (a laptop, the demo, tests) `InProcessHelper` runs the same code
+in this process, which works when the kiosk itself runs as root, as in the tests.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+from pathlib import Path
+
+from kiosk.devices import DeviceError
+
+log = logging.getLogger(__name__)
+
+
+class RootHelper:
+    def __init__(self, path: str = "/run/kiosk-helper.sock", timeout_s: float = 70.0) -> None:
+        self.path = path
+        self.timeout_s = timeout_s
+
+    def available(self) -> bool:
+        return Path(self.path).exists()
+
+    def request(self, op: str, **fields) -> dict:
+        """The helper's answer; DeviceError if it cannot be reached or refuses."""
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.settimeout(self.timeout_s)
+                sock.connect(self.path)
+                sock.sendall(json.dumps({"op": op, **fields}).encode() + b"\n")
+                data = b""
+                while not data.endswith(b"\n"):
+                    chunk = sock.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+            answer = json.loads(data or b"null")
+        except (OSError, ValueError) as error:
+            raise DeviceError(f"the root helper at {self.path} did not answer: {error}") from error
+        if not isinstance(answer, dict) or not answer.get("ok"):
+            error = answer.get("error") if isinstance(answer, dict) else "no answer"
+            raise DeviceError(f"the root helper refused {op}: {error}")
+        return answer
+
+
+class InProcessHelper(RootHelper):
+    """The helper's own code called directly (the kiosk runs as root: tests, a laptop)."""
+
+    def __init__(self, helper) -> None:
+        super().__init__(path="")
+        self.helper = helper
+
+    def available(self) -> bool:
+        return True
+
+    def request(self, op: str, **fields) -> dict:
+        answer = self.helper.handle({"op": op, **fields})
+        if not answer.get("ok"):
+            raise DeviceError(f"the root helper refused {op}: {answer.get('error')}")
+        return answer

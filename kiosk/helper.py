@@ -1,0 +1,280 @@
+"""The root helper: the only things the kiosk may ask root to do.
+
+The kiosk runs as an unprivileged user. A few things need root: mounting a USB stick (read
+only, or writable where the site allows it), unmounting it, wiping what the kiosk user
+cannot reach (every CUPS job with its history, files the kiosk user left outside its own
+directories) and rebooting. `kiosk-helper.socket` listens on /run/kiosk-helper.sock (group
+kiosk, mode 0660) and starts `kiosk-helper@.service` for each connection with the socket as
+stdin and stdout: one request, one JSON line, one answer, one JSON line.
+
+Requests: {"op": "mount", "device": "/dev/sdb1", "write": false} → {"ok": true, "path":
+"/media/kiosk/sdb1", "writable": false}; {"op": "unmount", "device": ...}; {"op":
+"unmount_all"}; {"op": "wipe"}; {"op": "reboot"}. Anything else, a device that is not USB
+storage, or a write the site's policy (/etc/kiosk/kiosk.toml, [devices] usb_storage) does
+not allow is refused with {"ok": false, "error": "..."}. The policy is read here, by root,
+so a kiosk process that misbehaves cannot widen it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pwd
+import re
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+log = logging.getLogger("kiosk.helper")
+
+MEDIA = Path("/media/kiosk")
+SOCKET = "/run/kiosk-helper.sock"
+# What sticks carry (blkid's name) → mount types to try in turn: the kernel's driver, then
+# FUSE's where the kernel has none (exFAT before Linux 5.7, NTFS before 5.15).
+FILESYSTEMS = {"vfat": ["vfat"], "exfat": ["exfat", "exfat-fuse"], "ntfs": ["ntfs3", "ntfs-3g"],
+               "iso9660": ["iso9660"], "udf": ["udf"]}
+# Filesystems without owners: mounted as the kiosk user's, for it alone.
+OWNED_FILESYSTEMS = {"vfat", "exfat", "ntfs"}
+DEVICE = re.compile(r"/dev/(sd[a-z]{1,2}[0-9]{0,2}|loop[0-9]{1,3})")
+POLICIES = ("allowed", "read-only", "blocked")
+MAX_REQUEST = 4096
+# Files the kiosk user may keep in its home: X's cookie from xinit.
+HOME_KEEP = {".Xauthority"}
+
+
+class Refused(Exception):
+    """A request the helper will not carry out; the message goes back to the kiosk."""
+
+
+def is_usb_storage(device: str, sys_block: Path = Path("/sys/class/block")) -> bool:
+    """A block device whose sysfs path runs through a USB bus (a stick, a card reader)."""
+    name = Path(device).name
+    try:
+        return "/usb" in str((sys_block / name).resolve())
+    except OSError:
+        return False
+
+
+def read_policy(config_file: Path) -> str:
+    """[devices] usb_storage from the kiosk's configuration; "read-only" if unset or unreadable."""
+    try:
+        import tomllib
+        with config_file.open("rb") as handle:
+            value = tomllib.load(handle).get("devices", {}).get("usb_storage", "read-only")
+    except (OSError, ValueError) as error:
+        log.warning("cannot read the USB policy from %s (%s): read-only", config_file, error)
+        return "read-only"
+    return value if value in POLICIES else "read-only"
+
+
+def run(argv: list[str]) -> str:
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        raise Refused(f"{argv[0]} failed: {(result.stderr or result.stdout).strip()[:200]}")
+    return result.stdout
+
+
+@dataclass
+class Helper:
+    kiosk_user: str = "kiosk"
+    config_file: Path = Path("/etc/kiosk/kiosk.toml")
+    media: Path = MEDIA
+    usb_check: Callable[[str], bool] = is_usb_storage
+    runner: Callable[[list[str]], str] = run
+    reboot_command: list[str] = field(default_factory=lambda: ["systemctl", "--no-block", "reboot"])
+    home: Path | None = None  # the kiosk user's home (from the password database if None)
+    temp_dirs: tuple[Path, ...] = (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"))
+
+    def handle(self, request: object) -> dict:
+        try:
+            if not isinstance(request, dict) or not isinstance(request.get("op"), str):
+                raise Refused("a request is a JSON object with an op")
+            op = request["op"]
+            if op == "mount":
+                return self.mount(request.get("device"), request.get("write") is True)
+            if op == "unmount":
+                return self.unmount(request.get("device"))
+            if op == "unmount_all":
+                return {"ok": True, "unmounted": self.unmount_all()}
+            if op == "wipe":
+                return self.wipe()
+            if op == "reboot":
+                self.runner(self.reboot_command)
+                return {"ok": True}
+            raise Refused(f"unknown op {op!r}")
+        except Refused as refusal:
+            log.warning("refused: %s", refusal)
+            return {"ok": False, "error": str(refusal)}
+
+    # --- USB storage ---
+
+    def _device(self, device: object) -> str:
+        if not isinstance(device, str) or not DEVICE.fullmatch(device):
+            raise Refused("not a storage device name")
+        if not self.usb_check(device):
+            raise Refused(f"{device} is not USB storage")
+        return device
+
+    def mount(self, device: object, write: bool) -> dict:
+        device = self._device(device)
+        policy = read_policy(self.config_file)
+        if policy == "blocked":
+            raise Refused("USB storage is not allowed here")
+        if write and policy != "allowed":
+            raise Refused("USB storage is read-only here")
+        fstype = self.runner(["blkid", "-o", "value", "-s", "TYPE", device]).strip()
+        if fstype not in FILESYSTEMS:
+            raise Refused(f"unsupported filesystem {fstype or 'none'!r}")
+        target = self.media / Path(device).name
+        if device in self.mounts():  # again, perhaps now writable
+            self.unmount(device)
+        target.mkdir(parents=True, exist_ok=True, mode=0o755)
+        options = ["rw" if write else "ro", "nosuid", "nodev", "noexec"]
+        if fstype in OWNED_FILESYSTEMS:
+            user = pwd.getpwnam(self.kiosk_user)
+            options += [f"uid={user.pw_uid}", f"gid={user.pw_gid}", "fmask=0177", "dmask=0077"]
+        failures = []
+        for kind in FILESYSTEMS[fstype]:
+            try:
+                self.runner(["mount", "-t", kind, "-o", ",".join(options), device, str(target)])
+                break
+            except Refused as refusal:
+                failures.append(str(refusal))
+        else:
+            target.rmdir()
+            raise Refused(f"cannot mount {device}: {'; '.join(failures)}")
+        log.info("mounted %s (%s) %s", device, fstype, "writable" if write else "read-only")
+        return {"ok": True, "path": str(target), "writable": write}
+
+    def mounts(self) -> dict[str, Path]:
+        """Our mounts: device → mount point under the media directory."""
+        found = {}
+        for line in Path("/proc/self/mounts").read_text().splitlines():
+            parts = line.split()
+            if len(parts) >= 2:
+                point = Path(parts[1].replace("\\040", " "))
+                if point.parent == self.media:
+                    found[parts[0]] = point
+        return found
+
+    def unmount(self, device: object) -> dict:
+        if not isinstance(device, str) or not DEVICE.fullmatch(device):
+            raise Refused("not a storage device name")
+        point = self.mounts().get(device)
+        if point is None:
+            return {"ok": True, "was_mounted": False}
+        self.runner(["sync", "-f", str(point)])
+        self.runner(["umount", str(point)])
+        point.rmdir()
+        log.info("unmounted %s", device)
+        return {"ok": True, "was_mounted": True}
+
+    def unmount_all(self) -> int:
+        done = 0
+        for device in self.mounts():
+            try:
+                self.unmount(device)
+                done += 1
+            except Refused as refusal:  # busy: lazily, so the next person cannot reach it
+                log.warning("unmounting %s: %s; detaching it", device, refusal)
+                self.runner(["umount", "--lazy", str(self.mounts()[device])])
+                done += 1
+        return done
+
+    # --- the root part of the wipe ---
+
+    def wipe(self) -> dict:
+        """What the kiosk user cannot wipe itself, or could miss after a crash."""
+        unmounted = self.unmount_all()
+        user = pwd.getpwnam(self.kiosk_user)
+        removed = 0
+        for directory in self.temp_dirs:
+            removed += remove_owned(directory, user.pw_uid)
+        home = self.home or Path(user.pw_dir)
+        if home.is_dir() and home != Path("/"):
+            for entry in home.iterdir():
+                if entry.name not in HOME_KEEP:
+                    remove(entry)
+                    removed += 1
+        jobs = "purged"
+        try:  # every job of every queue, finished ones with their files too
+            self.runner(["cancel", "-a", "-x"])
+        except (Refused, OSError) as error:
+            jobs = f"not purged: {error}"
+        log.info("wipe: %d sticks unmounted, %d entries removed, jobs %s", unmounted, removed, jobs)
+        return {"ok": True, "unmounted": unmounted, "removed": removed, "jobs": jobs}
+
+
+def remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def remove_owned(directory: Path, uid: int) -> int:
+    removed = 0
+    try:
+        entries = list(directory.iterdir())
+    except OSError:
+        return 0
+    for entry in entries:
+        try:
+            if entry.lstat().st_uid == uid:
+                remove(entry)
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
+def peer_uid(sock: socket.socket) -> int:
+    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return struct.unpack("3i", creds)[1]
+
+
+def serve_connection(sock: socket.socket, helper: Helper) -> None:
+    """One request from a connected socket (stdin of kiosk-helper@.service), one answer."""
+    uid = peer_uid(sock)
+    allowed = {0, pwd.getpwnam(helper.kiosk_user).pw_uid}
+    if uid not in allowed:
+        answer = {"ok": False, "error": "not the kiosk user"}
+        log.warning("refused a request from uid %d", uid)
+    else:
+        data = b""
+        while b"\n" not in data and len(data) < MAX_REQUEST:
+            chunk = sock.recv(MAX_REQUEST)
+            if not chunk:
+                break
+            data += chunk
+        try:
+            request = json.loads(data.split(b"\n", 1)[0] or b"null")
+        except ValueError:
+            request = None
+        answer = helper.handle(request)
+    sock.sendall(json.dumps(answer).encode() + b"\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    parser = argparse.ArgumentParser(prog="kiosk-helper", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--user", default="kiosk", help="the kiosk user, the only one served besides root")
+    parser.add_argument("--config", type=Path, default=Path("/etc/kiosk/kiosk.toml"))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
+    sock = socket.socket(fileno=os.dup(0))  # the connection systemd accepted for us
+    try:
+        serve_connection(sock, Helper(kiosk_user=args.user, config_file=args.config))
+    finally:
+        sock.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

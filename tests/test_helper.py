@@ -1,0 +1,172 @@
+"""The root helper: what it refuses, who it answers, and a real stick (an exFAT image on a
+loop device; this machine's kernel has no vfat module, exFAT through FUSE is what sticks of
+64 GB and more carry anyway) mounted read-only, written where allowed, unmounted, wiped."""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kiosk.devices import DeviceError
+from kiosk.devices.roothelper import InProcessHelper, RootHelper
+from kiosk.helper import Helper, Refused, is_usb_storage, serve_connection
+
+
+def policy_file(tmp_path: Path, policy: str | None) -> Path:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(f'[devices]\nusb_storage = "{policy}"\n' if policy else "[site]\n")
+    return path
+
+
+class Recorder:
+    def __init__(self, fstype: str = "vfat") -> None:
+        self.calls: list[list[str]] = []
+        self.fstype = fstype
+
+    def __call__(self, argv: list[str]) -> str:
+        self.calls.append(argv)
+        return self.fstype + "\n" if argv[0] == "blkid" else ""
+
+
+@pytest.mark.parametrize("request_", [None, [], {"op": 5}, {"op": "format"}, {"op": "mount", "device": "/dev/sda; rm -rf /"},
+                                      {"op": "mount", "device": "/etc/passwd"}, {"op": "unmount", "device": "../../dev/sda"}])
+def test_anything_but_its_few_requests_is_refused(request_, tmp_path):
+    recorder = Recorder()
+    helper = Helper(kiosk_user="nobody", config_file=policy_file(tmp_path, "allowed"), media=tmp_path / "media",
+                    usb_check=lambda device: True, runner=recorder)
+    answer = helper.handle(request_)
+    assert answer["ok"] is False and answer["error"]
+    assert recorder.calls == []
+
+
+def test_the_sites_policy_decides_read_only_writable_or_not_at_all(tmp_path):
+    recorder = Recorder()
+    helper = Helper(kiosk_user="nobody", media=tmp_path / "media", usb_check=lambda device: True, runner=recorder)
+    helper.config_file = policy_file(tmp_path, "blocked")
+    assert helper.handle({"op": "mount", "device": "/dev/sdb1"}) == {"ok": False,
+                                                                     "error": "USB storage is not allowed here"}
+    for policy in ("read-only", None, "nonsense"):  # unset or unknown: read-only
+        helper.config_file = policy_file(tmp_path, policy)
+        assert helper.handle({"op": "mount", "device": "/dev/sdb1", "write": True})["error"] == \
+            "USB storage is read-only here"
+    answer = helper.handle({"op": "mount", "device": "/dev/sdb1"})
+    assert answer == {"ok": True, "path": str(tmp_path / "media" / "sdb1"), "writable": False}
+    mount = recorder.calls[-1]
+    assert mount[:4] == ["mount", "-t", "vfat", "-o"] and mount[5:] == ["/dev/sdb1", str(tmp_path / "media" / "sdb1")]
+    assert mount[4].startswith("ro,nosuid,nodev,noexec,uid=")
+
+
+def test_a_disk_that_is_not_usb_or_a_filesystem_a_stick_does_not_carry_is_refused(tmp_path):
+    helper = Helper(kiosk_user="nobody", config_file=policy_file(tmp_path, "allowed"), media=tmp_path / "media",
+                    usb_check=lambda device: False, runner=Recorder())
+    assert helper.handle({"op": "mount", "device": "/dev/sda1"})["error"] == "/dev/sda1 is not USB storage"
+    helper = Helper(kiosk_user="nobody", config_file=policy_file(tmp_path, "allowed"), media=tmp_path / "media",
+                    usb_check=lambda device: True, runner=Recorder("ext4"))
+    assert "unsupported filesystem" in helper.handle({"op": "mount", "device": "/dev/sdb1"})["error"]
+    assert not is_usb_storage("/dev/loop0")  # a virtual block device is no stick
+
+
+def test_only_the_kiosk_user_and_root_are_answered(tmp_path):
+    helper = Helper(kiosk_user="nobody", config_file=policy_file(tmp_path, "allowed"), media=tmp_path / "media",
+                    runner=Recorder(), reboot_command=["true"])
+    for uid, expected in ((0, {"ok": True}), (pwd.getpwnam("nobody").pw_uid, {"ok": True}),
+                          (pwd.getpwnam("daemon").pw_uid, {"ok": False, "error": "not the kiosk user"})):
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(f"\0kiosk-helper-test-{os.getpid()}")  # abstract: any user may connect
+        listener.listen(1)
+        child = os.fork()
+        if child == 0:  # the client, as that user
+            try:
+                os.setuid(uid)
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+                    client.connect(f"\0kiosk-helper-test-{os.getppid()}")
+                    client.sendall(b'{"op": "reboot"}\n')
+                    os._exit(0 if json.loads(client.makefile().readline()) == expected else 1)
+            except BaseException:
+                os._exit(2)
+        connection, _ = listener.accept()
+        serve_connection(connection, helper)
+        connection.close()
+        listener.close()
+        assert os.waitpid(child, 0)[1] == 0, uid
+
+
+def test_the_kiosk_side_says_when_the_helper_is_not_there(tmp_path):
+    with pytest.raises(DeviceError, match="did not answer"):
+        RootHelper(str(tmp_path / "no.sock")).request("wipe")
+    assert not RootHelper(str(tmp_path / "no.sock")).available()
+
+
+@pytest.fixture
+def stick(tmp_path):
+    """A 32 MB exFAT stick image with a PDF, a picture and a program on a loop device."""
+    for program in ("mkfs.exfat", "losetup", "mount.exfat-fuse"):
+        if shutil.which(program) is None and not Path(f"/sbin/{program}").exists():
+            pytest.fail(f"{program} is missing (Debian packages exfatprogs, mount, exfat-fuse)")
+    image = tmp_path / "stick.img"
+    with image.open("wb") as handle:
+        handle.truncate(32 * 1024 * 1024)
+    subprocess.run(["mkfs.exfat", "-L", "STICK", str(image)], check=True, capture_output=True)
+    device = subprocess.run(["losetup", "--find", "--show", str(image)], check=True, capture_output=True,
+                            text=True).stdout.strip()
+    setup = tmp_path / "setup"
+    setup.mkdir()
+    subprocess.run(["mount", "-t", "exfat-fuse", device, str(setup)], check=True, capture_output=True)
+    (setup / "lomake.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    (setup / "run.sh").write_text("#!/bin/sh\necho hi\n")
+    subprocess.run(["umount", str(setup)], check=True)
+    yield device
+    subprocess.run(["umount", "--lazy", str(tmp_path / "media" / Path(device).name)], capture_output=True)
+    subprocess.run(["losetup", "-d", device], capture_output=True)
+
+
+def test_a_real_stick_is_mounted_read_only_written_only_where_allowed_and_unmounted(stick, tmp_path):
+    config = policy_file(tmp_path, "read-only")
+    helper = InProcessHelper(Helper(kiosk_user="nobody", config_file=config, media=tmp_path / "media",
+                                    usb_check=lambda device: device == stick))
+    with pytest.raises(DeviceError, match="read-only here"):
+        helper.request("mount", device=stick, write=True)
+    mounted = helper.request("mount", device=stick)
+    path = Path(mounted["path"])
+    assert sorted(p.name for p in path.iterdir()) == ["lomake.pdf", "run.sh"]
+    assert path.stat().st_uid == pwd.getpwnam("nobody").pw_uid  # the kiosk user's
+    with pytest.raises(OSError):
+        (path / "new.pdf").write_bytes(b"x")
+    with pytest.raises(PermissionError):  # noexec
+        subprocess.run([str(path / "run.sh")], capture_output=True)
+    assert helper.request("unmount", device=stick) == {"ok": True, "was_mounted": True}
+    assert not path.exists()
+
+    config.write_text('[devices]\nusb_storage = "allowed"\n')
+    path = Path(helper.request("mount", device=stick, write=True)["path"])
+    (path / "oma-asiakirja.pdf").write_bytes(b"%PDF-1.4\n")
+    assert helper.request("wipe")["unmounted"] == 1  # the wipe takes the stick away too
+    path = Path(helper.request("mount", device=stick)["path"])
+    assert (path / "oma-asiakirja.pdf").read_bytes() == b"%PDF-1.4\n"  # written through before unmounting
+    assert helper.request("unmount_all") == {"ok": True, "unmounted": 1}
+
+
+def test_the_wipe_removes_the_kiosk_users_leftovers_and_nothing_else(tmp_path):
+    home, temp = tmp_path / "home", tmp_path / "tmp"
+    home.mkdir()
+    temp.mkdir()
+    nobody = pwd.getpwnam("nobody").pw_uid
+    for path in (home / ".cache", home / "Downloads", temp / "left.pdf"):
+        path.mkdir() if path.suffix == "" else path.write_bytes(b"x")
+        os.chown(path, nobody, nobody)
+    (home / ".Xauthority").write_bytes(b"cookie")
+    (temp / "roots.txt").write_bytes(b"not the kiosk's")
+    helper = Helper(kiosk_user="nobody", config_file=policy_file(tmp_path, None), media=tmp_path / "media",
+                    home=home, temp_dirs=(temp,), runner=Recorder())
+    answer = helper.handle({"op": "wipe"})
+    assert answer == {"ok": True, "unmounted": 0, "removed": 3, "jobs": "purged"}
+    assert sorted(p.name for p in home.iterdir()) == [".Xauthority"]
+    assert sorted(p.name for p in temp.iterdir()) == ["roots.txt"]
+    assert helper.runner.calls == [["cancel", "-a", "-x"]]

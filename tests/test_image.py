@@ -1,0 +1,153 @@
+"""A real run of the provisioning: debootstrap a minimal Debian 12 root, apply the kiosk's
+roles through Ansible's chroot connection (provisioning/image/build.sh), apply them again
+and find nothing to change, then look at the result inside the root.
+
+The root is kept in /var/tmp/kiosk-image-test between runs on the same machine (the
+packages in the host's apt cache, which the build shares), so a second run only provisions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT_DIR = Path(__file__).resolve().parent.parent
+BUILD = ROOT_DIR / "provisioning" / "image" / "build.sh"
+IMAGE_ROOT = Path("/var/tmp/kiosk-image-test")
+INVENTORY = """\
+all:
+  children:
+    kiosks:
+      hosts:
+        test-kiosk:
+          kiosk_id: test-01
+          kiosk_site: testsite
+          kiosk_site_name: { fi: "Testikirjasto", sv: "Testbiblioteket", en: "Test Library" }
+          kiosk_place: { fi: "Aula", sv: "Entrén", en: "Lobby" }
+          kiosk_languages: [fi, sv, en]
+          kiosk_usb_storage: read-only
+          kiosk_broker_host: desk.example.fi
+          kiosk_reboot_time: "02:45"
+          broker_passwords: { test-01: "secret-for-the-test" }
+          it_ssh_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKeyOnly it@example"]
+"""
+
+pytestmark = pytest.mark.timeout(1800)  # a fresh debootstrap and the first provisioning
+
+
+def build(inventory: Path) -> str:
+    result = subprocess.run([str(BUILD), "--inventory", str(inventory), "--host", "test-kiosk", "--root",
+                             str(IMAGE_ROOT), "--trust-local-cas"], capture_output=True, text=True, timeout=1500,
+                            env=dict(os.environ, ANSIBLE_LOCAL_TEMP="/tmp/ansible-local"))
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def provisioned(tmp_path_factory) -> tuple[Path, str, str]:
+    for program in ("debootstrap", "ansible-playbook"):
+        if shutil.which(program) is None:
+            pytest.fail(f"{program} is missing ('make test' installs the Debian packages debootstrap and ansible)")
+    inventory = tmp_path_factory.mktemp("image") / "inventory.yml"
+    inventory.write_text(INVENTORY)
+    first = build(inventory)
+    second = build(inventory)
+    return IMAGE_ROOT, first, second
+
+
+def recap(output: str) -> dict[str, int]:
+    line = re.search(r"^test-kiosk\s+:(.*)$", output, re.MULTILINE)
+    assert line, output[-3000:]
+    return {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", line.group(1))}
+
+
+def test_the_playbook_applies_through_the_chroot_and_a_second_run_changes_nothing(provisioned):
+    _root, first, second = provisioned
+    assert recap(first)["failed"] == 0 and recap(first)["unreachable"] == 0
+    again = recap(second)
+    assert again["changed"] == 0 and again["failed"] == 0, second[-6000:]
+
+
+def test_the_kiosk_user_is_unprivileged_and_cannot_log_in(provisioned):
+    root = provisioned[0]
+    passwd = {line.split(":")[0]: line.split(":") for line in (root / "etc/passwd").read_text().splitlines()}
+    shadow = {line.split(":")[0]: line.split(":") for line in (root / "etc/shadow").read_text().splitlines()}
+    assert passwd["kiosk"][6] == "/usr/sbin/nologin" and shadow["kiosk"][1] == "!"
+    groups = {line.split(":")[0]: line.split(":")[3].split(",") for line in (root / "etc/group").read_text().splitlines()}
+    assert "kiosk" not in groups.get("sudo", []) and not (root / "etc/sudoers.d/kiosk").exists()
+    assert {"audio", "video", "input", "lp"} <= {name for name, members in groups.items() if "kiosk" in members}
+
+
+def test_the_consoles_escape_hatches_are_masked_and_the_kiosk_is_what_boots(provisioned):
+    units = provisioned[0] / "etc/systemd/system"
+    for masked in ("ctrl-alt-del.target", "getty@tty1.service"):
+        assert os.readlink(units / masked) == "/dev/null", masked
+    assert os.readlink(units / "default.target").endswith("graphical.target")
+    for wants, unit in (("graphical.target.wants", "kiosk.service"), ("sockets.target.wants", "kiosk-helper.socket"),
+                        ("timers.target.wants", "kiosk-reboot.timer"), ("multi-user.target.wants", "ssh.service"),
+                        ("multi-user.target.wants", "cups.service")):
+        assert (units / wants / unit).is_symlink(), f"{unit} is not enabled"
+    for unwanted in ("cups-browsed.service", "avahi-daemon.service"):
+        assert not (units / "multi-user.target.wants" / unwanted).exists(), unwanted
+    assert "OnCalendar=*-*-* 02:45" in (units / "kiosk-reboot.timer.d/time.conf").read_text()
+
+
+def test_the_units_are_valid_against_the_programs_in_the_root(provisioned):
+    root = provisioned[0]
+    result = subprocess.run(["systemd-analyze", "verify", f"--root={root}", "kiosk.service", "kiosk-helper.socket",
+                             "kiosk-reboot.timer"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and (result.stdout + result.stderr).strip() == "", result.stdout + result.stderr
+
+
+def test_lockdown_sysctl_usb_and_no_other_browser_or_terminal(provisioned):
+    root = provisioned[0]
+    assert (root / "etc/sysctl.d/60-kiosk.conf").read_text() == "kernel.sysrq = 0\n"
+    rule = (root / "etc/udev/rules.d/60-kiosk-usb-read-only.rules").read_text()
+    assert 'ENV{ID_BUS}=="usb"' in rule and "blockdev --setro" in rule
+    assert not (root / "etc/modprobe.d/kiosk-usb-storage.conf").exists()
+    for program in ("firefox-esr", "xterm", "x-terminal-emulator", "gnome-terminal", "lxterminal"):
+        assert not (root / "usr/bin" / program).exists(), program
+    alternatives = root / "etc/alternatives/x-www-browser"  # the one browser there is: the kiosk's Chromium
+    assert not alternatives.is_symlink() or "chromium" in os.readlink(alternatives)
+    assert not (root / "etc/X11/Xwrapper.config").exists() or "needs_root_rights=yes" not in \
+        (root / "etc/X11/Xwrapper.config").read_text()
+    xorg = (root / "etc/X11/xorg.conf.d/10-kiosk.conf").read_text()
+    assert '"DontVTSwitch" "true"' in xorg and '"DontZap" "true"' in xorg
+    ssh = (root / "etc/ssh/sshd_config.d/10-kiosk.conf").read_text()
+    assert "PasswordAuthentication no" in ssh
+    keys = root / "root/.ssh/authorized_keys"
+    assert stat.S_IMODE(keys.stat().st_mode) == 0o600 and "it@example" in keys.read_text()
+
+
+def test_cups_keeps_nothing_of_a_person(provisioned):
+    conf = (provisioned[0] / "etc/cups/cupsd.conf").read_text()
+    for line in ("PreserveJobFiles No", "PreserveJobHistory No", "ErrorPolicy stop-printer"):
+        assert re.search(rf"^{line}$", conf, re.MULTILINE), line
+
+
+def test_the_kiosk_is_installed_configured_and_its_secrets_are_its_own(provisioned):
+    root = provisioned[0]
+    policy = json.loads((root / "etc/chromium/policies/managed/kiosk.json").read_text())
+    assert "*" in policy["URLBlocklist"] and "chrome://*" in policy["URLBlocklist"]
+    assert any("suomi.fi" in url for url in policy["URLAllowlist"])
+    password = root / "etc/kiosk/broker-password"
+    info = password.stat()
+    kiosk_gid = next(int(line.split(":")[2]) for line in (root / "etc/group").read_text().splitlines()
+                     if line.startswith("kiosk:"))
+    assert stat.S_IMODE(info.st_mode) == 0o640 and info.st_uid == 0 and info.st_gid == kiosk_gid
+    check = subprocess.run(["chroot", str(root), "/opt/kiosk/venv/bin/kiosk", "check-config", "/etc/kiosk/kiosk.toml"],
+                           capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0, check.stdout + check.stderr
+    imports = subprocess.run(["chroot", str(root), "/opt/kiosk/venv/bin/python", "-c",
+                              "import cups, pyudev, pyttsx3, paho.mqtt.client, kivy, kiosk.helper"],
+                             capture_output=True, text=True, timeout=120)
+    assert imports.returncode == 0, imports.stderr
+    for language in ("fi", "sv", "en"):  # speech mode speaks every offered language
+        assert (root / f"usr/lib/x86_64-linux-gnu/espeak-ng-data/{language}_dict").exists(), language
