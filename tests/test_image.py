@@ -14,6 +14,7 @@ import re
 import shutil
 import stat
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -42,9 +43,12 @@ all:
 pytestmark = pytest.mark.timeout(1800)  # a fresh debootstrap and the first provisioning
 
 
-def build(inventory: Path) -> str:
+DISK = Path("/var/tmp/kiosk-image-test.img")
+
+
+def build(inventory: Path, *more: str) -> str:
     result = subprocess.run([str(BUILD), "--inventory", str(inventory), "--host", "test-kiosk", "--root",
-                             str(IMAGE_ROOT), "--trust-local-cas"], capture_output=True, text=True, timeout=1500,
+                             str(IMAGE_ROOT), "--trust-local-cas", *more], capture_output=True, text=True, timeout=1500,
                             env=dict(os.environ, ANSIBLE_LOCAL_TEMP="/tmp/ansible-local"))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     return result.stdout
@@ -58,7 +62,9 @@ def provisioned(tmp_path_factory) -> tuple[Path, str, str]:
     inventory = tmp_path_factory.mktemp("image") / "inventory.yml"
     inventory.write_text(INVENTORY)
     first = build(inventory)
-    second = build(inventory)
+    # The second run also writes the disk image; the journal goes to the serial console.
+    second = build(inventory, "--out", str(DISK), "--size", "6G", "--kernel-args",
+                   "console=ttyS0,115200 systemd.journald.forward_to_console=1")
     return IMAGE_ROOT, first, second
 
 
@@ -90,7 +96,7 @@ def test_the_consoles_escape_hatches_are_masked_and_the_kiosk_is_what_boots(prov
     for masked in ("ctrl-alt-del.target", "getty@tty1.service"):
         assert os.readlink(units / masked) == "/dev/null", masked
     assert os.readlink(units / "default.target").endswith("graphical.target")
-    for wants, unit in (("graphical.target.wants", "kiosk.service"), ("sockets.target.wants", "kiosk-helper.socket"),
+    for wants, unit in (("graphical.target.wants", "kiosk.service"), ("graphical.target.wants", "kiosk-x.service"), ("sockets.target.wants", "kiosk-helper.socket"),
                         ("timers.target.wants", "kiosk-reboot.timer"), ("multi-user.target.wants", "ssh.service"),
                         ("multi-user.target.wants", "cups.service")):
         assert (units / wants / unit).is_symlink(), f"{unit} is not enabled"
@@ -101,7 +107,7 @@ def test_the_consoles_escape_hatches_are_masked_and_the_kiosk_is_what_boots(prov
 
 def test_the_units_are_valid_against_the_programs_in_the_root(provisioned):
     root = provisioned[0]
-    result = subprocess.run(["systemd-analyze", "verify", f"--root={root}", "kiosk.service", "kiosk-helper.socket",
+    result = subprocess.run(["systemd-analyze", "verify", f"--root={root}", "kiosk.service", "kiosk-x.service", "kiosk-helper.socket",
                              "kiosk-reboot.timer"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and (result.stdout + result.stderr).strip() == "", result.stdout + result.stderr
 
@@ -151,3 +157,35 @@ def test_the_kiosk_is_installed_configured_and_its_secrets_are_its_own(provision
     assert imports.returncode == 0, imports.stderr
     for language in ("fi", "sv", "en"):  # speech mode speaks every offered language
         assert (root / f"usr/lib/x86_64-linux-gnu/espeak-ng-data/{language}_dict").exists(), language
+
+
+def test_the_disk_image_boots_to_the_kiosk_which_says_ready_and_keeps_the_watchdog_fed(provisioned, tmp_path):
+    """GRUB, Linux, systemd, X on tty1 and the kiosk in QEMU: the unit counts as started only
+    when the kiosk says READY after its first frame, and WatchdogSec=30 would restart a
+    kiosk that stopped saying WATCHDOG, so a minute without a watchdog failure shows both."""
+    qemu = shutil.which("qemu-system-x86_64")
+    assert qemu, "qemu-system-x86_64 is missing (Debian package qemu-system-x86)"
+    serial = tmp_path / "serial.log"
+    process = subprocess.Popen([qemu, "-m", "2048", "-smp", "2", "-display", "none", "-net", "none", "-no-reboot",
+                                "-drive", f"file={DISK},format=raw,snapshot=on", "-serial", f"file:{serial}"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        started_at = None
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            time.sleep(2)
+            log = serial.read_text(errors="replace") if serial.exists() else ""
+            assert "Failed to start kiosk.service" not in log, log[-4000:]
+            assert "Kernel panic" not in log, log[-4000:]
+            if started_at is None and "Started kiosk.service" in log:
+                started_at = time.monotonic()
+            if started_at is not None and time.monotonic() - started_at > 60:
+                break
+        assert started_at is not None, "the kiosk never said READY:\n" + log[-4000:]
+        assert "Start application main loop" in log and "Started kiosk-x.service" in log
+        assert "watchdog timeout" not in log.lower(), log[-4000:]
+        assert "kiosk.service: Main process exited" not in log, log[-4000:]
+        assert "Listening on kiosk-helper.socket" in log
+    finally:
+        process.kill()
+        process.wait(timeout=30)

@@ -5,22 +5,24 @@
 # disk) grub-pc-bin, e2fsprogs, fdisk.
 #
 #   provisioning/image/build.sh --inventory FILE --host NAME [--root DIR] [--out FILE.img]
-#                               [--size 8G] [--cache DIR] [--mirror URL] [--trust-local-cas]
+#                               [--size 8G] [--cache DIR] [--mirror URL] [--kernel-args ARGS]
+#                               [--trust-local-cas]
 #
 # --host    the inventory host (a kiosk) whose variables the image carries
 # --root    where the root filesystem is built (default /var/tmp/kiosk-image/NAME); built
 #           once, provisioned again on every run (the playbook is idempotent)
 # --out     also write a bootable disk image (MBR, one ext4 partition, GRUB, Linux)
 # --cache   where downloaded packages are kept between runs (default: the host's apt cache)
+# --kernel-args  more kernel arguments for the disk image (e.g. "console=ttyS0,115200")
 # --trust-local-cas  the build machine's own CAs (/usr/local/share/ca-certificates) are
 #           trusted in the root too: for builds behind a TLS-inspecting proxy
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 provisioning=$(dirname "$here")
-inventory="" host="" root="" out="" size="8G" trust=""
+inventory="" host="" root="" out="" size="8G" trust="" kernel_args=""
 cache=/var/cache/apt/archives
 mirror=http://deb.debian.org/debian
-usage() { echo "usage: $0 --inventory FILE --host NAME [--root DIR] [--out FILE.img] [--size 8G] [--cache DIR] [--mirror URL] [--trust-local-cas]" >&2; exit 2; }
+usage() { echo "usage: $0 --inventory FILE --host NAME [--root DIR] [--out FILE.img] [--size 8G] [--cache DIR] [--mirror URL] [--kernel-args ARGS] [--trust-local-cas]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     if [ "$1" = --trust-local-cas ]; then trust=yes; shift; continue; fi
     [ $# -ge 2 ] || usage
@@ -32,6 +34,7 @@ while [ $# -gt 0 ]; do
         --size) size=$2 ;;
         --cache) cache=$2 ;;
         --mirror) mirror=$2 ;;
+        --kernel-args) kernel_args=$2 ;;
         *) usage ;;
     esac
     shift 2
@@ -96,10 +99,12 @@ ANSIBLE_NOCOLOR=1 ansible-playbook -i "$inventory" -i "$image_inventory" --limit
 
 if [ -n "$out" ]; then
     echo "== kernel and boot loader"
-    chroot "$root" apt-get install -y -qq --no-install-recommends linux-image-amd64 grub-pc-bin grub2-common \
+    chroot "$root" apt-get install -y -qq --no-install-recommends linux-image-amd64 \
         initramfs-tools e2fsprogs >/dev/null
     rm -f "$root/usr/sbin/policy-rc.d"
-    "$here/disk.sh" "$root" "$out" "$size"
+    cleanup  # the build machine's /proc, /sys, /dev and apt cache stay out of the image
+    mounted=""
+    "$here/disk.sh" "$root" "$out" "$size" "$kernel_args"
     printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"
 fi
 echo "== done: root in $root${out:+, disk image $out}"
