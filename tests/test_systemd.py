@@ -129,3 +129,53 @@ def test_the_kiosk_says_ready_keeps_the_watchdog_fed_and_says_stopping(xvfb_disp
         finally:
             if process.poll() is None:
                 process.kill()
+
+
+FREEZING_KIOSK = """
+import sys, time
+import kiosk.app
+from kivy.clock import Clock
+started = kiosk.app.KioskApp.on_start
+def on_start(self):
+    started(self)
+    Clock.schedule_once(lambda _dt: time.sleep(7), 4)  # the main loop hangs for 7 s
+kiosk.app.KioskApp.on_start = on_start
+from kiosk.cli import main
+sys.exit(main(["run", "--config", sys.argv[1]]))
+"""
+
+
+@pytest.mark.gui
+def test_a_frozen_main_loop_stops_the_watchdog_pings(xvfb_display, tmp_path):
+    """The pings come from the Kivy clock, not from a thread that would outlive a hung UI:
+    while the main loop is blocked, the process lives but systemd hears nothing."""
+    import os
+    import sys
+    import time
+
+    from kiosk.config import DEMO_FILE
+
+    path = tmp_path / "notify"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+        server.bind(str(path))
+        server.settimeout(60)
+        env = dict(os.environ, DISPLAY=xvfb_display, XDG_RUNTIME_DIR=str(tmp_path / "run"),
+                   XDG_STATE_HOME=str(tmp_path / "state"), NOTIFY_SOCKET=str(path), WATCHDOG_USEC="3000000")
+        process = subprocess.Popen([sys.executable, "-c", FREEZING_KIOSK, str(DEMO_FILE)], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   cwd=Path(__file__).resolve().parent.parent)
+        try:
+            assert server.recv(4096).startswith(b"READY=1")
+            pings = []
+            server.settimeout(12)
+            end = time.monotonic() + 16
+            while time.monotonic() < end:
+                if server.recv(4096) == b"WATCHDOG=1":
+                    pings.append(time.monotonic())
+            gaps = [later - earlier for earlier, later in zip(pings, pings[1:])]
+            assert max(gaps) > 3.0, gaps  # longer than WatchdogSec: systemd would restart it
+            assert sorted(gaps)[len(gaps) // 2] < 1.5, gaps  # otherwise a ping a second
+            assert process.poll() is None  # alive all along, only its main loop was stuck
+        finally:
+            process.kill()
+            process.wait(timeout=15)
