@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 
 from kiosk.appearance import Appearance
 from kiosk.background import Background
@@ -20,9 +20,11 @@ from kiosk.devices.browser import Browser, ChromiumBrowser, FakeBrowser, Geometr
 from kiosk.devices.fleet import FakeLink, Link, LinkSettings, MqttLink
 from kiosk.devices.headset import FakeHeadsets, Headsets, SystemHeadsets
 from kiosk.devices.heap import release_free_memory
+from kiosk.devices.hotplug import CARD_READER, PRINTER, STORAGE, FakeMonitor, Monitor, Plugged, UdevMonitor
 from kiosk.devices.speaker import EspeakSpeaker, FakeSpeaker, Speaker
 from kiosk.devices.printer import CupsPrinter, FakePrinter, NoPrinter, Printer
 from kiosk.devices.processes import SessionProcesses
+from kiosk.devices.roothelper import RootHelper
 from kiosk.devices.selections import Selections, XSelections
 from kiosk.i18n import Translator
 from kiosk.eservices import EServices
@@ -31,6 +33,7 @@ from kiosk.journey import HOME, Journey
 from kiosk.printing import Printing
 from kiosk.session import KivyScheduler, Scheduler, Session
 from kiosk.speech import Speech
+from kiosk.usb import UsbSticks
 from kiosk.wipe import Receipt, SessionWipe, register_device_steps
 
 log = logging.getLogger(__name__)
@@ -53,6 +56,8 @@ class Devices:
     headsets: Headsets | None = None
     browser: Browser | None = None
     link: Link | None = None
+    monitor: Monitor | None = None
+    helper: RootHelper | None = None
 
 
 def build_devices(config: Config) -> Devices:
@@ -76,9 +81,15 @@ def build_devices(config: Config) -> Devices:
     else:
         log.warning("browser: FAKE ([devices] browser = \"fake\"): e-services do not really open")
         browser = FakeBrowser()
+    monitor = {"udev": UdevMonitor, "fake": FakeMonitor}.get(config.devices.usb)
+    helper = RootHelper(config.devices.root_helper) if config.devices.root_helper else None
+    if helper is not None and not helper.available():
+        log.warning("no root helper at %s: memory sticks are not offered", config.devices.root_helper)
+        helper = None
     return Devices(printer=printer, processes=processes,
                    selections=XSelections(display) if display else None,
-                   headsets=headsets() if headsets else None, browser=browser, link=build_link(config))
+                   headsets=headsets() if headsets else None, browser=browser, link=build_link(config),
+                   monitor=monitor() if monitor else None, helper=helper)
 
 
 def build_link(config: Config) -> Link | None:
@@ -138,6 +149,7 @@ class KioskApp(App):
     plain_language = BooleanProperty(False)  # selkokieli guides where the catalogue has them
     goodbye_language = StringProperty("")  # the goodbye speaks the language the person used
     site_name = StringProperty("")
+    card_readers = NumericProperty(0)  # ID-card readers plugged in: the guides mention the ID card
     title = "Kiosk"
 
     def __init__(self, config: Config, catalog: Catalog, devices: Devices | None = None,
@@ -171,6 +183,7 @@ class KioskApp(App):
         self.help = Help(link, Outbox(config.session.state_dir / "help-outbox.sqlite") if link else None,
                          config.site.kiosk_id, lambda: config.site.place.in_(config.languages.default),
                          post=lambda work: Clock.schedule_once(lambda _dt: work(), 0))
+        self.usb = UsbSticks(self.devices.helper, config.devices.usb_storage, Background("usb"))
         self.help.bind(on_desk=self._on_desk, state=self._on_help_state,
                        connected=lambda _h, up: setattr(self.printing, "staff_alerted", up))
         self._status_trigger = Clock.create_trigger(self._publish_status, 1.0)
@@ -222,6 +235,7 @@ class KioskApp(App):
         root = KioskRoot()
         self.focus = FocusRing(root, self.look)
         self._watch_headsets()
+        self._watch_devices()
         self._watch_printer()
         self._start_practice()
         self._start_fleet()
@@ -245,6 +259,9 @@ class KioskApp(App):
         self.wipe.register_check("browser closed", self.eservices.left_over)
         self.wipe.register_step("printing", self.printing.reset)
         self.wipe.register_check("printing forgotten", self.printing.left_over)
+        # Through the root helper: sticks unmounted, the kiosk user's leftovers, every print job.
+        self.wipe.register_step("root helper", lambda: self.usb.helper.request("wipe") if self.usb.helper else None)
+        self.wipe.register_step("memory stick", self.usb.forget)
         self.wipe.register_step("screens", self.journey.reset)
         self.wipe.register_check("screen back at start", self._journey_left)
 
@@ -416,6 +433,44 @@ class KioskApp(App):
         self.speech.use_output(device if plugged else self.kiosk_config.speech.device, headset=plugged)
         if plugged and self.speech.available and not self.out_of_service:
             self.set_speech(True)
+
+    def _watch_devices(self) -> None:
+        if self.devices.monitor is None:
+            return
+        try:  # reports come from udev's thread: over to the Kivy thread before acting
+            self.devices.monitor.start(lambda event: Clock.schedule_once(lambda _dt: self._on_plugged(event), 0))
+        except DeviceError as error:
+            log.warning("memory sticks, printers and card readers plugged in go unnoticed: %s", error)
+
+    def _on_plugged(self, event: Plugged) -> None:
+        log.info("%s %s", event.kind, "plugged in" if event.added else "taken out")
+        if event.kind == STORAGE:
+            self.usb.plugged(event)
+            # The person just put it in: show what it can do (starting a session if need be).
+            if event.added and self._start():
+                self.session.activity()
+                self.journey.go("stick")
+        elif event.kind == PRINTER:
+            self.printing.refresh_printer()  # the status follows, and reaches staff
+            self._status_trigger()
+        elif event.kind == CARD_READER:
+            self.card_readers = max(0, self.card_readers + (1 if event.added else -1))
+
+    def print_from_stick(self, file) -> None:
+        """A PDF from the stick: copied into the session's documents, then the print screen."""
+        def copied(path) -> None:
+            if path is None:
+                return
+            self.printing.refresh_documents()
+            document = next((d for d in self.printing.documents if d.path == path), None)
+            if document is not None:
+                self.printing.choose(document)
+                self.journey.go("print")
+
+        self.usb.copy_for_printing(file, self.printing.documents_dir, copied)
+
+    def save_to_stick(self) -> None:
+        self.usb.save_documents([d.path for d in self.printing.documents])
 
     def change_volume(self, delta: float) -> None:
         if self.speech.set_volume(self.speech.volume + delta):

@@ -104,29 +104,6 @@ def test_the_kiosk_side_says_when_the_helper_is_not_there(tmp_path):
     assert not RootHelper(str(tmp_path / "no.sock")).available()
 
 
-@pytest.fixture
-def stick(tmp_path):
-    """A 32 MB exFAT stick image with a PDF, a picture and a program on a loop device."""
-    for program in ("mkfs.exfat", "losetup", "mount.exfat-fuse"):
-        if shutil.which(program) is None and not Path(f"/sbin/{program}").exists():
-            pytest.fail(f"{program} is missing (Debian packages exfatprogs, mount, exfat-fuse)")
-    image = tmp_path / "stick.img"
-    with image.open("wb") as handle:
-        handle.truncate(32 * 1024 * 1024)
-    subprocess.run(["mkfs.exfat", "-L", "STICK", str(image)], check=True, capture_output=True)
-    device = subprocess.run(["losetup", "--find", "--show", str(image)], check=True, capture_output=True,
-                            text=True).stdout.strip()
-    setup = tmp_path / "setup"
-    setup.mkdir()
-    subprocess.run(["mount", "-t", "exfat-fuse", device, str(setup)], check=True, capture_output=True)
-    (setup / "lomake.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
-    (setup / "run.sh").write_text("#!/bin/sh\necho hi\n")
-    subprocess.run(["umount", str(setup)], check=True)
-    yield device
-    subprocess.run(["umount", "--lazy", str(tmp_path / "media" / Path(device).name)], capture_output=True)
-    subprocess.run(["losetup", "-d", device], capture_output=True)
-
-
 def test_a_real_stick_is_mounted_read_only_written_only_where_allowed_and_unmounted(stick, tmp_path):
     config = policy_file(tmp_path, "read-only")
     helper = InProcessHelper(Helper(kiosk_user="nobody", config_file=config, media=tmp_path / "media",

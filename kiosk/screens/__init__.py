@@ -24,6 +24,7 @@ SCREENS = {
     "documents": ("kiosk.screens.documents", "DocumentsScreen"),
     "print": ("kiosk.screens.print", "PrintScreen"),
     "print_status": ("kiosk.screens.print_status", "PrintStatusScreen"),
+    "stick": ("kiosk.screens.stick", "StickScreen"),
     "end_session": ("kiosk.screens.end_session", "EndSessionScreen"),
     "warning": ("kiosk.screens.warning", "WarningScreen"),
     "goodbye": ("kiosk.screens.goodbye", "GoodbyeScreen"),

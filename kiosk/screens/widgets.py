@@ -61,7 +61,7 @@ class CardButton(Hideable, ButtonBehavior, BoxLayout):
     fg = ColorProperty((0, 0, 0, 1))
 
 
-class TextBlock(BoxLayout):
+class TextBlock(Hideable, BoxLayout):
     """A heading with paragraphs or a list under it, on a card."""
 
     heading = StringProperty("")

@@ -1,0 +1,223 @@
+"""A USB stick during a session: print a file from it, save one's documents to it, take it
+out safely. No Kivy widgets: the stick screen shows this service's properties.
+
+The stick is mounted by the root helper (read-only unless the person asks to save and the
+site allows it: [devices] usb_storage), with no programs runnable from it; only PDFs and
+pictures are listed, and a file to print is copied into the session's documents (so it is
+wiped with them). Saving copies only the session's own documents, then unmounts the stick
+and tells the person they may take it out. The wipe unmounts any stick still there.
+Blocking work (mounting, listing, copying) runs off the Kivy thread through the runner.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from kivy.event import EventDispatcher
+from kivy.properties import BooleanProperty, ListProperty, OptionProperty, StringProperty
+
+from kiosk.background import Runner
+from kiosk.devices.hotplug import STORAGE, Plugged
+
+log = logging.getLogger(__name__)
+
+LISTED = {".pdf": "PDF", ".png": "PNG", ".jpg": "JPG", ".jpeg": "JPG"}
+MAX_FILES = 200
+MAX_DEPTH = 3
+# none: no stick; blocked: sticks are not allowed here; opening: being mounted and read;
+# ready: its files are listed; saving: documents being written; removable: unmounted, may
+# be taken out; failed: could not be read or written (problem says why).
+STATES = ("none", "blocked", "opening", "ready", "saving", "removable", "failed")
+
+
+@dataclass(frozen=True)
+class StickFile:
+    path: Path
+    name: str      # relative to the stick's top, for people
+    kind: str
+    size_bytes: int
+
+
+def list_files(top: Path) -> list[StickFile]:
+    """PDFs and pictures on the stick (no hidden files, no links, at most MAX_FILES)."""
+    found: list[StickFile] = []
+    top_depth = len(top.parts)
+    for directory, subdirectories, files in os.walk(top):
+        depth = len(Path(directory).parts) - top_depth
+        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith(".") and depth < MAX_DEPTH)
+        for name in sorted(files):
+            path = Path(directory) / name
+            kind = LISTED.get(path.suffix.lower())
+            if kind is None or name.startswith(".") or path.is_symlink():
+                continue
+            found.append(StickFile(path, str(path.relative_to(top)), kind, path.stat().st_size))
+            if len(found) >= MAX_FILES:
+                return found
+    return found
+
+
+class UsbSticks(EventDispatcher):
+    state = OptionProperty("none", options=STATES)
+    files = ListProperty()           # StickFile, as listed
+    label = StringProperty("")       # the stick's name ("KINGSTON"), for the screen
+    problem = StringProperty("")     # for the log and staff; the screen says it in words
+    writable_here = BooleanProperty(False)  # the site allows saving to sticks
+    saved = ListProperty()           # names of the documents saved last
+
+    def __init__(self, helper, policy: str, runner: Runner) -> None:
+        super().__init__()
+        self.helper = helper         # RootHelper or None (no helper: sticks are not offered)
+        self.policy = policy
+        self.runner = runner
+        self.writable_here = policy == "allowed"
+        self._stick: Plugged | None = None
+        self._mount: Path | None = None
+        self._generation = 0
+
+    @property
+    def present(self) -> bool:
+        return self._stick is not None
+
+    # -- what the monitor reports --------------------------------------------------------
+
+    def plugged(self, event: Plugged) -> None:
+        if event.kind != STORAGE:
+            return
+        if not event.added:
+            if self._stick is not None and event.key == self._stick.key:
+                self._forget("taken out")
+            return
+        self._stick = event
+        self.label = event.label
+        self._generation += 1
+        if self.policy == "blocked" or self.helper is None:
+            self.state = "blocked"
+            return
+        self._open(write=False)
+
+    def _open(self, write: bool) -> None:
+        generation = self._generation
+        self.state = "opening"
+        node = self._stick.node
+
+        def work():
+            answer = self.helper.request("mount", device=node, write=write)
+            path = Path(answer["path"])
+            return path, list_files(path)
+
+        def done(result, error) -> None:
+            if generation != self._generation:
+                return
+            if error is not None:
+                self._failed(error)
+                return
+            self._mount, files = result
+            self.files = files
+            self.state = "ready"
+
+        self.runner.run(work, done)
+
+    def _failed(self, error: BaseException) -> None:
+        log.warning("USB stick: %s", error)
+        self.problem = str(error)
+        self.state = "failed"
+
+    # -- what the person asks --------------------------------------------------------------
+
+    def copy_for_printing(self, file: StickFile, documents_dir: Path, done) -> None:
+        """Copy a file into the session's documents; done(path or None) on the Kivy thread."""
+        def work():
+            documents_dir.mkdir(parents=True, exist_ok=True)
+            target = documents_dir / Path(file.name).name
+            shutil.copyfile(file.path, target)
+            return target
+
+        def finished(target, error) -> None:
+            if error is not None:
+                self._failed(error)
+                done(None)
+            else:
+                done(target)
+
+        self.runner.run(work, finished)
+
+    def save_documents(self, documents: list[Path]) -> None:
+        """The session's documents to the stick (remounted writable), then unmounted."""
+        if not self.writable_here or self._stick is None or not documents:
+            return
+        generation = self._generation
+        self.state = "saving"
+        node = self._stick.node
+
+        def work():
+            answer = self.helper.request("mount", device=node, write=True)
+            folder = Path(answer["path"])
+            written = []
+            for document in documents:
+                shutil.copyfile(document, unused_name(folder, document.name))
+                written.append(document.name)
+            self.helper.request("unmount", device=node)  # syncs first
+            return written
+
+        def done(written, error) -> None:
+            if generation != self._generation:
+                return
+            if error is not None:
+                self._failed(error)
+                return
+            self._mount = None
+            self.saved = written
+            self.files = []
+            self.state = "removable"
+
+        self.runner.run(work, done)
+
+    def remove_safely(self) -> None:
+        if self._stick is None:
+            return
+        generation = self._generation
+        node = self._stick.node
+
+        def done(_answer, error) -> None:
+            if generation != self._generation:
+                return
+            if error is not None:
+                self._failed(error)
+                return
+            self._mount = None
+            self.files = []
+            self.state = "removable"
+
+        self.runner.run(lambda: self.helper.request("unmount", device=node), done)
+
+    # -- the wipe ----------------------------------------------------------------------------
+
+    def forget(self) -> None:
+        """After a session: the root helper's wipe has unmounted the stick; nothing is kept."""
+        self._forget("session ended")
+
+    def _forget(self, why: str) -> None:
+        if self._stick is not None:
+            log.info("USB stick forgotten (%s)", why)
+        self._generation += 1
+        self._stick = None
+        self._mount = None
+        self.files = []
+        self.saved = []
+        self.label = ""
+        self.problem = ""
+        self.state = "none"
+
+
+def unused_name(folder: Path, name: str) -> Path:
+    """folder/name, or folder/name (2) ... where a file of that name is already there."""
+    target = folder / name
+    stem, suffix, number = target.stem, target.suffix, 2
+    while target.exists():
+        target = folder / f"{stem} ({number}){suffix}"
+        number += 1
+    return target
