@@ -100,7 +100,6 @@ class UsbSticks(EventDispatcher):
         self._open(write=False)
 
     def _open(self, write: bool) -> None:
-        generation = self._generation
         self.state = "opening"
         node = self._stick.node
 
@@ -109,15 +108,23 @@ class UsbSticks(EventDispatcher):
             path = Path(answer["path"])
             return path, list_files(path)
 
+        def done(result) -> None:
+            self._mount, self.files = result
+            self.state = "ready"
+
+        self._for_this_stick(work, done)
+
+    def _for_this_stick(self, work, on_done) -> None:
+        """Work off the Kivy thread; its result only if the same stick is still there."""
+        generation = self._generation
+
         def done(result, error) -> None:
             if generation != self._generation:
                 return
             if error is not None:
                 self._failed(error)
-                return
-            self._mount, files = result
-            self.files = files
-            self.state = "ready"
+            else:
+                on_done(result)
 
         self.runner.run(work, done)
 
@@ -149,7 +156,6 @@ class UsbSticks(EventDispatcher):
         """The session's documents to the stick (remounted writable), then unmounted."""
         if not self.writable_here or self._stick is None or not documents:
             return
-        generation = self._generation
         self.state = "saving"
         node = self._stick.node
 
@@ -163,36 +169,22 @@ class UsbSticks(EventDispatcher):
             self.helper.request("unmount", device=node)  # syncs first
             return written
 
-        def done(written, error) -> None:
-            if generation != self._generation:
-                return
-            if error is not None:
-                self._failed(error)
-                return
-            self._mount = None
+        def done(written) -> None:
             self.saved = written
-            self.files = []
-            self.state = "removable"
+            self._removable()
 
-        self.runner.run(work, done)
+        self._for_this_stick(work, done)
 
     def remove_safely(self) -> None:
         if self._stick is None:
             return
-        generation = self._generation
         node = self._stick.node
+        self._for_this_stick(lambda: self.helper.request("unmount", device=node), lambda _answer: self._removable())
 
-        def done(_answer, error) -> None:
-            if generation != self._generation:
-                return
-            if error is not None:
-                self._failed(error)
-                return
-            self._mount = None
-            self.files = []
-            self.state = "removable"
-
-        self.runner.run(lambda: self.helper.request("unmount", device=node), done)
+    def _removable(self) -> None:
+        self._mount = None
+        self.files = []
+        self.state = "removable"
 
     # -- the wipe ----------------------------------------------------------------------------
 

@@ -98,23 +98,30 @@ def test_the_tmpfiles_are_valid(tmp_path):
     assert media.is_dir() and (media.stat().st_mode & 0o777) == 0o755
 
 
+def kiosk_under_notify(display: str, tmp_path: Path, *argv: str) -> tuple[socket.socket, subprocess.Popen]:
+    """A kiosk process (python ARGV...) with a notify socket and a 3 s watchdog, as systemd starts it."""
+    import os
+    import sys
+
+    path = tmp_path / "notify"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    server.bind(str(path))
+    server.settimeout(60)
+    env = dict(os.environ, DISPLAY=display, XDG_RUNTIME_DIR=str(tmp_path / "run"),
+               XDG_STATE_HOME=str(tmp_path / "state"), NOTIFY_SOCKET=str(path), WATCHDOG_USEC="3000000")
+    process = subprocess.Popen([sys.executable, *argv], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parent.parent)
+    return server, process
+
+
 @pytest.mark.gui
 def test_the_kiosk_says_ready_keeps_the_watchdog_fed_and_says_stopping(xvfb_display, tmp_path):
-    import os
     import signal
-    import sys
 
     from kiosk.config import DEMO_FILE
 
-    path = tmp_path / "notify"
-    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
-        server.bind(str(path))
-        server.settimeout(60)
-        env = dict(os.environ, DISPLAY=xvfb_display, XDG_RUNTIME_DIR=str(tmp_path / "run"),
-                   XDG_STATE_HOME=str(tmp_path / "state"), NOTIFY_SOCKET=str(path), WATCHDOG_USEC="3000000")
-        process = subprocess.Popen([sys.executable, "-m", "kiosk", "run", "--config", str(DEMO_FILE)], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   cwd=Path(__file__).resolve().parent.parent)
+    server, process = kiosk_under_notify(xvfb_display, tmp_path, "-m", "kiosk", "run", "--config", str(DEMO_FILE))
+    with server:
         try:
             messages = [server.recv(4096).decode()]
             assert messages[0].startswith("READY=1\nSTATUS=waiting for the next person"), messages
@@ -149,21 +156,12 @@ sys.exit(main(["run", "--config", sys.argv[1]]))
 def test_a_frozen_main_loop_stops_the_watchdog_pings(xvfb_display, tmp_path):
     """The pings come from the Kivy clock, not from a thread that would outlive a hung UI:
     while the main loop is blocked, the process lives but systemd hears nothing."""
-    import os
-    import sys
     import time
 
     from kiosk.config import DEMO_FILE
 
-    path = tmp_path / "notify"
-    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
-        server.bind(str(path))
-        server.settimeout(60)
-        env = dict(os.environ, DISPLAY=xvfb_display, XDG_RUNTIME_DIR=str(tmp_path / "run"),
-                   XDG_STATE_HOME=str(tmp_path / "state"), NOTIFY_SOCKET=str(path), WATCHDOG_USEC="3000000")
-        process = subprocess.Popen([sys.executable, "-c", FREEZING_KIOSK, str(DEMO_FILE)], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   cwd=Path(__file__).resolve().parent.parent)
+    server, process = kiosk_under_notify(xvfb_display, tmp_path, "-c", FREEZING_KIOSK, str(DEMO_FILE))
+    with server:
         try:
             assert server.recv(4096).startswith(b"READY=1")
             pings = []
