@@ -33,6 +33,8 @@ from kiosk.journey import HOME, Journey
 from kiosk.printing import Printing
 from kiosk.session import KivyScheduler, Scheduler, Session
 from kiosk.speech import Speech
+from kiosk.staff import CORNER_HOLD_S, GESTURE_GAP_S, StaffGate, in_corner, load_settings, save_settings
+from kiosk.staff import IDLE_S as STAFF_IDLE_S
 from kiosk.usb import UsbSticks
 from kiosk.wipe import Receipt, SessionWipe, register_device_steps
 
@@ -150,6 +152,11 @@ class KioskApp(App):
     goodbye_language = StringProperty("")  # the goodbye speaks the language the person used
     site_name = StringProperty("")
     card_readers = NumericProperty(0)  # ID-card readers plugged in: the guides mention the ID card
+    staff_mode = BooleanProperty(False)
+    out_of_service = BooleanProperty(False)
+    staff_pin_result = StringProperty("")   # "", "wrong", "locked", "unset": what the PIN pad says
+    staff_message = StringProperty("")      # out of service by staff: the message (an English msgid)
+    staff_note = StringProperty("")         # the result of staff's last action (test page, cancel)
     title = "Kiosk"
 
     def __init__(self, config: Config, catalog: Catalog, devices: Devices | None = None,
@@ -184,6 +191,15 @@ class KioskApp(App):
                          config.site.kiosk_id, lambda: config.site.place.in_(config.languages.default),
                          post=lambda work: Clock.schedule_once(lambda _dt: work(), 0))
         self.usb = UsbSticks(self.devices.helper, config.devices.usb_storage, Background("usb"))
+        self.staff_gate = StaffGate(config.staff.pin_hash)
+        self.staff_runner = Background("staff")
+        self._staff_idle = None
+        self._corner = None         # (touch, cancel) of a finger held in a top corner
+        self._left_corner_at = -1e9  # when the top-left corner was last held long enough
+        volume = load_settings(config.session.state_dir).get("default_volume")
+        if isinstance(volume, (int, float)) and 0 <= volume <= 1:
+            self.speech.default_volume = float(volume)
+            self.speech.set_volume(float(volume))
         self.help.bind(on_desk=self._on_desk, state=self._on_help_state,
                        connected=lambda _h, up: setattr(self.printing, "staff_alerted", up))
         self._status_trigger = Clock.create_trigger(self._publish_status, 1.0)
@@ -353,12 +369,19 @@ class KioskApp(App):
         """Whether the kiosk waits for a person on the welcome screen."""
         return self.session.state == "ready" and self.journey.screen == HOME
 
-    def _on_touch(self, _window, touch) -> bool:
+    def _on_touch(self, window, touch) -> bool:
+        corner = in_corner(touch.x, touch.y, window.width, window.height)
+        if corner:
+            self._watch_corner(touch, corner)
+        if self.staff_mode:
+            self._arm_staff_idle()
+            return False
         if self._on_welcome():
             # Any first touch on the welcome screen starts a session, a language button
             # included: whatever it changes is then erased after this person.
             self._start()
-            self._watch_long_press(touch)
+            if not corner:  # a corner held is the staff gesture, not a request for speech
+                self._watch_long_press(touch)
             return False
         if self.session.state == "warning":
             # The tap that says "I am here" must not also press what lies under it.
@@ -373,6 +396,9 @@ class KioskApp(App):
         if self._long_press is not None and self._long_press[0] is touch:
             self._long_press[1]()
             self._long_press = None
+        if self._corner is not None and self._corner[0] is touch:
+            self._corner[1]()
+            self._corner = None
         return False
 
     def _on_key(self, _window, key, _scancode=None, _codepoint=None, modifiers=()) -> bool:
@@ -381,6 +407,12 @@ class KioskApp(App):
         from kiosk.screens.focus import ACTIVATE_KEYS, NEXT_KEYS
         from kiosk.screens.spoken import describe
 
+        if key == Keyboard.keycodes.get("k") and {"ctrl", "alt"} <= set(modifiers or ()):
+            self.open_staff_pin()  # staff mode from a keyboard: Ctrl+Alt+K
+            return True
+        if self.staff_mode:
+            self._arm_staff_idle()
+            return False
         if self.session.state == "warning":
             self.session.extend()
             return True
@@ -529,6 +561,130 @@ class KioskApp(App):
 
         event = Clock.schedule_once(fire, self.kiosk_config.speech.long_press_s)
         self._long_press = (touch, event.cancel)
+
+    # -- staff mode ---------------------------------------------------------------------------
+
+    def _watch_corner(self, touch, corner: str) -> None:
+        """Top-left corner held, then top-right: staff mode's PIN pad (documented for staff)."""
+        def held(_dt) -> None:
+            self._corner = None
+            now = Clock.get_time()
+            if corner == "left":
+                self._left_corner_at = now
+            elif now - self._left_corner_at <= GESTURE_GAP_S + CORNER_HOLD_S:
+                self._left_corner_at = -1e9
+                self.open_staff_pin()
+
+        if self._corner is not None:
+            self._corner[1]()
+        self._corner = (touch, Clock.schedule_once(held, CORNER_HOLD_S).cancel)
+
+    def open_staff_pin(self) -> None:
+        if self.staff_mode or self.journey.screen == "staff_pin":
+            return
+        self.staff_pin_result = "unset" if not self.staff_gate.enabled else (
+            "locked" if self.staff_gate.locked_for() else "")
+        if self.journey.screen == "out_of_service":
+            self.journey.history = []
+            self.journey.screen = "staff_pin"
+        else:
+            self.journey.go("staff_pin")
+
+    def close_staff_pin(self) -> None:
+        if self.session.state == "out_of_service":
+            self.journey.screen = "out_of_service"
+        elif self.journey.history:
+            self.journey.back()
+        else:
+            self.journey.reset()
+
+    def enter_staff_pin(self, pin: str) -> None:
+        result = self.staff_gate.try_pin(pin)
+        self.staff_pin_result = "" if result == "ok" else result
+        if result == "ok":
+            self._enter_staff_mode()
+
+    def _enter_staff_mode(self) -> None:
+        if self.session.state in ("active", "warning"):
+            self.session.end("staff")  # staff take over the terminal: the person's session is wiped
+        self.staff_mode = True
+        self.journey.history = []
+        self.journey.screen = "staff"
+        self._arm_staff_idle()
+        self._status_trigger()
+
+    def _arm_staff_idle(self) -> None:
+        if self._staff_idle is not None:
+            self._staff_idle.cancel()
+        self._staff_idle = Clock.schedule_once(lambda _dt: self.leave_staff_mode(), STAFF_IDLE_S)
+
+    def leave_staff_mode(self) -> None:
+        """Leaving (or staff mode left alone): wiped, then the welcome screen (or out of service)."""
+        if not self.staff_mode:
+            return
+        if self._staff_idle is not None:
+            self._staff_idle.cancel()
+            self._staff_idle = None
+        self.staff_mode = False
+        receipt = self.wipe.run("staff")
+        log.info("staff mode left; wipe %s", "ok" if receipt.ok else "FAILED: " + ", ".join(receipt.failed))
+        self.journey.reset()
+        if self.out_of_service or not receipt.ok:
+            self.session.put_out_of_service()
+        elif self.session.state == "out_of_service":
+            self.session.state = "ready"  # back in service, freshly wiped
+        self._status_trigger()
+
+    def staff_out_of_service(self, message: str) -> None:
+        """Staff put the kiosk out of service (with one of the STAFF_MESSAGES) or back."""
+        if message:
+            self.staff_message = message
+            self.out_of_service = True
+        elif not (self.kiosk_config.core_problems or self.catalog.problems):
+            self.staff_message = ""
+            self.out_of_service = False
+        self._status_trigger()
+
+    def staff_default_volume(self, delta: float) -> None:
+        volume = min(1.0, max(0.1, round(self.speech.default_volume + delta, 2)))
+        self.speech.default_volume = volume
+        self.speech.set_volume(volume)
+        save_settings(self.kiosk_config.session.state_dir, {"default_volume": volume})
+        self.speech.test(self.tr._("Volume {percent} percent").format(percent=int(round(volume * 100))),
+                         self.tr.language)
+
+    def staff_test_page(self) -> None:
+        from kiosk.devices.pdf import write_text_pdf
+
+        page = self.kiosk_config.session.runtime_dir / "staff-test-page.pdf"
+        kiosk_id = self.kiosk_config.site.kiosk_id
+
+        def work() -> int:
+            page.parent.mkdir(parents=True, exist_ok=True)
+            write_text_pdf(page, [f"Test page / Testisivu / Testsida - {kiosk_id}"])
+            try:
+                return self.devices.printer.submit(page, "kiosk test page")
+            finally:
+                page.unlink(missing_ok=True)  # CUPS has its own copy once the job is accepted
+
+        def done(job, error) -> None:
+            self.staff_note = (self.tr._("The test page could not be sent: {reason}").format(reason=error)
+                               if error else self.tr._("The test page was sent to the printer."))
+            self.printing.refresh_printer()
+
+        self.staff_runner.run(work, done)
+
+    def staff_cancel_jobs(self) -> None:
+        def done(count, error) -> None:
+            self.staff_note = (self.tr._("The print jobs could not be cancelled: {reason}").format(reason=error)
+                               if error else self.tr._("Print jobs cancelled: {n}").format(n=count))
+        self.staff_runner.run(self.devices.printer.purge_jobs, done)
+
+    def restart_kiosk(self) -> None:
+        """Staff's restart: wiped, then the process ends and systemd starts it again."""
+        log.info("restart asked by staff")
+        self.leave_staff_mode()
+        self.stop()
 
     # -- e-services in the browser --------------------------------------------------------
 

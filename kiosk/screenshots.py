@@ -38,7 +38,21 @@ def stage(app, screen: str) -> None:
     app.session.remaining = app.kiosk_config.timeouts.warning_s
     app.goodbye_language = app.tr.language
     stage_printing(app, screen)
+    stage_stick(app, screen)
     journey.screen = screen
+
+
+def stage_stick(app, screen: str) -> None:
+    """A memory stick with two files on the stick screen (as listed; nothing is mounted)."""
+    from kiosk.usb import StickFile
+
+    if screen != "stick":
+        app.usb.forget()
+        return
+    app.usb.files = [StickFile(Path("/media/kiosk/sample/Hakemus.pdf"), "Hakemus.pdf", "PDF", 182_000),
+                     StickFile(Path("/media/kiosk/sample/Kuvat/passikuva.jpg"), "Kuvat/passikuva.jpg", "JPG", 96_000)]
+    app.usb.label = "STICK"
+    app.usb.state = "ready"
 
 
 SAMPLE_DOCUMENT = "Verotodistus-2026.pdf"

@@ -137,6 +137,15 @@ class Speech(EventDispatcher):
         self.last = ""
         self.set_volume(self.default_volume)
 
+    def test(self, text: str, language: str) -> bool:
+        """Staff mode's speech test: `text` in `language`'s voice, speech mode on or not."""
+        previous = self.language
+        self.set_language(language)
+        try:
+            return self._speak(text)
+        finally:
+            self.set_language(previous)
+
     def _speak(self, text: str) -> bool:
         if not self.available or not self.voice_language:
             return False

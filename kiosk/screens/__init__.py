@@ -25,6 +25,8 @@ SCREENS = {
     "print": ("kiosk.screens.print", "PrintScreen"),
     "print_status": ("kiosk.screens.print_status", "PrintStatusScreen"),
     "stick": ("kiosk.screens.stick", "StickScreen"),
+    "staff_pin": ("kiosk.screens.staff_pin", "StaffPinScreen"),
+    "staff": ("kiosk.screens.staff", "StaffScreen"),
     "end_session": ("kiosk.screens.end_session", "EndSessionScreen"),
     "warning": ("kiosk.screens.warning", "WarningScreen"),
     "goodbye": ("kiosk.screens.goodbye", "GoodbyeScreen"),

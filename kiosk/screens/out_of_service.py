@@ -21,4 +21,6 @@ class OutOfServiceScreen(KioskScreen):
                                       text=app.tr.gettext_for(language, N_("This terminal is out of service"))))
             box.add_widget(KioskLabel(halign="center", text=app.tr.gettext_for(
                 language, N_("Please use another terminal, or ask the staff for help."))))
+            if app.staff_message:  # one of the staff screen's messages, in each language
+                box.add_widget(KioskLabel(halign="center", text=app.tr.gettext_for(language, app.staff_message)))
         box.add_widget(KioskLabel(style="muted", halign="center", text=f"{app.kiosk_config.site.kiosk_id}"))

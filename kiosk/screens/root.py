@@ -18,6 +18,21 @@ NO_TOP_BAR = ("welcome", "end_session")
 KEPT_SCREEN = "welcome"
 
 
+class Bar(BoxLayout):
+    """A bar of the root. Hidden (disabled, no height), its buttons still have their size and
+    Kivy lets a disabled widget swallow the touches that land on it: a hidden bar lets them
+    through to the screen instead."""
+
+    def on_touch_down(self, touch):
+        return False if self.disabled else super().on_touch_down(touch)
+
+    def on_touch_move(self, touch):
+        return False if self.disabled else super().on_touch_move(touch)
+
+    def on_touch_up(self, touch):
+        return False if self.disabled else super().on_touch_up(touch)
+
+
 class KioskRoot(BoxLayout):
     chrome_hidden = BooleanProperty(False)
     top_hidden = BooleanProperty(True)

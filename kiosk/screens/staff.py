@@ -1,0 +1,85 @@
+from pathlib import Path
+
+from kivy.app import App
+from kivy.properties import StringProperty
+
+from kiosk.i18n import N_
+from kiosk.languages import NATIVE_NAMES
+from kiosk.screens.widgets import KioskButton, KioskScreen
+
+# What staff may show on the out-of-service screen (translated there in every language).
+STAFF_MESSAGES = (N_("Maintenance is under way."), N_("The printer is being repaired."),
+                  N_("This terminal is closed for today."))
+SPEECH_SAMPLES = {"fi": "Tämä on puhetesti. Kuuluuko ääni hyvin?", "sv": "Det här är ett taltest. Hörs rösten bra?",
+                  "en": "This is a speech test. Can you hear the voice well?"}
+
+
+def network_up(route_file: Path = Path("/proc/net/route")) -> bool:
+    """A default route exists (the kiosk can reach beyond its own network segment)."""
+    try:
+        lines = route_file.read_text().splitlines()[1:]
+    except OSError:
+        return False
+    return any(len(fields) > 2 and fields[1] == "00000000" for fields in (line.split() for line in lines))
+
+
+class StaffScreen(KioskScreen):
+    """Staff mode: the kiosk's state and what staff may do with it, without a keyboard."""
+
+    chrome = False
+    session_controls = False
+    facts = StringProperty("")
+    receipts = StringProperty("")
+
+    def on_pre_enter(self, *args) -> None:
+        App.get_running_app().staff_note = ""
+        super().on_pre_enter(*args)
+
+    def refresh(self) -> None:
+        from kiosk import __version__
+
+        app = App.get_running_app()
+        tr = app.tr
+        printer = app.printing.printer
+        if not app.printing.available:
+            printer_text = tr._("no printer")
+        elif app.printing.printer_fault:
+            printer_text = tr._("needs attention ({fault})").format(fault=app.printing.printer_fault)
+        else:
+            printer_text = tr._("ready") if printer is not None else tr._("not read yet")
+        self.facts = "\n".join((
+            tr._("Kiosk: {id}").format(id=app.kiosk_config.site.kiosk_id),
+            tr._("Version: {version}").format(version=__version__),
+            tr._("Network: {state}").format(state=tr._("connected") if network_up() else tr._("not connected")),
+            tr._("Staff desk: {state}").format(state=tr._("connected") if app.help.connected else tr._("not connected")),
+            tr._("Printer: {state}").format(state=printer_text),
+            tr._("Speech volume at the start of a session: {percent} %").format(
+                percent=int(round(app.speech.default_volume * 100))),
+            tr._("In service") if not app.out_of_service else tr._("Out of service"),
+        ))
+        lines = []
+        for receipt in reversed(app.wipe.receipts()[-5:]):
+            failed = [s["name"] for s in receipt.get("steps", []) if not s.get("ok")] + \
+                     [c["name"] for c in receipt.get("checks", []) if not c.get("ok")]
+            state = tr._("wiped") if receipt.get("ok") else tr._("NOT wiped: {what}").format(what=", ".join(failed))
+            lines.append(f"{receipt.get('time', '')[:19].replace('T', ' ')}  {receipt.get('reason', '')}  {state}")
+        self.receipts = "\n".join(lines) or tr._("No wipes yet.")
+        box = self.ids.speech_tests
+        box.clear_widgets()
+        for language in app.tr.languages:
+            box.add_widget(KioskButton(text=NATIVE_NAMES.get(language, language),
+                                       on_release=lambda _b, lang=language: app.speech.test(
+                                           SPEECH_SAMPLES.get(lang, SPEECH_SAMPLES["en"]), lang)))
+        messages = self.ids.messages
+        messages.clear_widgets()
+        for message in STAFF_MESSAGES:
+            messages.add_widget(KioskButton(text=tr._(message), kind="danger",
+                                            on_release=lambda _b, m=message: self.out_of_service(m)))
+
+    def out_of_service(self, message: str) -> None:
+        App.get_running_app().staff_out_of_service(message)
+        self.refresh()
+
+    def volume(self, delta: float) -> None:
+        App.get_running_app().staff_default_volume(delta)
+        self.refresh()

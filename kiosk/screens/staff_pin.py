@@ -1,0 +1,31 @@
+from kivy.app import App
+from kivy.properties import StringProperty
+
+from kiosk.screens.widgets import KioskScreen
+
+
+class StaffPinScreen(KioskScreen):
+    """Staff mode's number pad: the PIN shows as dots, OK checks it, Cancel goes back."""
+
+    chrome = False
+    session_controls = False
+    digits = StringProperty("")
+
+    def on_pre_enter(self, *args) -> None:
+        self.digits = ""
+        super().on_pre_enter(*args)
+
+    def press(self, digit: str) -> None:
+        if len(self.digits) < 12:
+            self.digits += digit
+
+    def erase(self) -> None:
+        self.digits = self.digits[:-1]
+
+    def submit(self) -> None:
+        pin, self.digits = self.digits, ""
+        App.get_running_app().enter_staff_pin(pin)
+
+    def cancel(self) -> None:
+        self.digits = ""
+        App.get_running_app().close_staff_pin()

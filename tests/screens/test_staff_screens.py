@@ -1,0 +1,143 @@
+"""Staff mode on the terminal: the corner gesture, the PIN pad with its lockout, what staff
+see and do (a real test page to the real cupsd, speech tests, the default volume, out of
+service with a message and back), and the wipe on leaving or when left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.staff import StaffGate
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def staff(fresh_app, monkeypatch):
+    app = fresh_app.app
+    monkeypatch.setattr(app, "staff_gate", StaffGate(app.kiosk_config.staff.pin_hash))
+    yield fresh_app
+    if app.staff_mode:
+        app.staff_out_of_service("")
+        app.leave_staff_mode()
+    elif app.journey.screen == "staff_pin":
+        app.close_staff_pin()
+    app.staff_out_of_service("")
+    if app.session.state == "out_of_service":
+        app.session.state = "ready"
+        app.journey.reset()
+
+
+def hold(gui, x, y, seconds):
+    from kivy.tests.common import UnitTestTouch
+
+    touch = UnitTestTouch(x, y)
+    touch.touch_down()
+    gui.wait(seconds)
+    touch.touch_up()
+    gui.frames()
+
+
+def type_pin(gui, pin):
+    for digit in pin:
+        gui.tap(gui.button(digit))
+    gui.tap(gui.button("OK"))
+
+
+def test_the_corners_held_in_turn_open_the_pin_pad_and_a_wrong_pin_is_refused(staff):
+    from kivy.core.window import Window
+
+    gui, app = staff, staff.app
+    width, height = Window.size
+    hold(gui, 10, height - 10, 0.5)  # a short touch in a corner is just a touch
+    hold(gui, width - 10, height - 10, 0.5)
+    assert app.journey.screen != "staff_pin"
+    hold(gui, 10, height - 10, 2.3)
+    assert app.journey.screen != "staff_pin" and not app.speech.enabled  # not speech's long press either
+    hold(gui, width - 10, height - 10, 2.3)
+    assert app.journey.screen == "staff_pin"
+    assert "Näppäile henkilökunnan PIN-koodi." in gui.texts()
+    type_pin(gui, "9999")
+    assert app.journey.screen == "staff_pin" and "Väärä PIN-koodi. Yritä uudelleen." in gui.texts()
+    assert "9999" not in " ".join(gui.texts())
+    gui.tap(gui.button("Peruuta"))
+    assert app.journey.screen != "staff_pin" and not app.staff_mode
+
+
+def test_five_wrong_pins_lock_the_pad(staff):
+    gui, app = staff, staff.app
+    app.open_staff_pin()
+    gui.frames()
+    for _ in range(5):
+        type_pin(gui, "0000")
+    assert "Liian monta väärää PIN-koodia. Yritä uudelleen viiden minuutin kuluttua." in gui.texts()
+    type_pin(gui, "1234")  # the right PIN waits too
+    assert not app.staff_mode and app.journey.screen == "staff_pin"
+
+
+def test_staff_mode_shows_the_kiosk_prints_a_test_page_tests_speech_and_wipes_on_leaving(staff, cupsd):
+    gui, app = staff, staff.app
+    gui.tap(gui.ids()["start_button"])  # a person's session is under way...
+    app.printing.documents_dir.mkdir(parents=True, exist_ok=True)
+    (app.printing.documents_dir / "henkilökohtainen.pdf").write_bytes(b"%PDF-1.4\n")
+    app._on_key(None, 107, modifiers=["ctrl", "alt"])  # Ctrl+Alt+K
+    gui.frames()
+    assert app.journey.screen == "staff_pin"
+    type_pin(gui, "1234")
+    assert app.staff_mode and app.journey.screen == "staff"
+    # ...and staff taking over the terminal wiped it.
+    assert app.session.state == "ready" and not (app.printing.documents_dir / "henkilökohtainen.pdf").exists()
+    assert app.wipe.receipts()[-1]["reason"] == "staff"
+    texts = gui.texts()
+    assert "Henkilökunnan tila" in texts
+    facts = gui.ids()["facts"].text
+    assert "Kioski: demo-01" in facts and "Versio: " in facts and "Tulostin: " in facts
+    assert "staff" in gui.ids()["receipts"].text and "pyyhitty" in gui.ids()["receipts"].text
+    gui.tap(gui.button("Tulosta testisivu"))
+    gui.wait_until(lambda: app.staff_note, 20)
+    assert app.staff_note == "Testisivu lähetettiin tulostimelle."
+    spoken_before = len(app.speech.speaker.spoken)
+    for name in ("Suomi", "Svenska", "English"):
+        gui.tap(gui.button(name))
+    assert [language for language, _text in app.speech.speaker.spoken[spoken_before:]] == ["fi", "sv", "en"]
+    assert not app.speech.enabled  # a test, not speech mode
+    volume = app.speech.default_volume
+    gui.tap(gui.button("Kovempi alussa"))
+    assert app.speech.default_volume == pytest.approx(min(1.0, volume + 0.1))
+    gui.tap(gui.button("Hiljaisempi alussa"))
+    assert app.speech.default_volume == pytest.approx(volume)
+    gui.tap(gui.button("Poistu henkilökunnan tilasta"))
+    assert not app.staff_mode and app.journey.screen == "welcome" and app.session.state == "ready"
+
+
+def test_out_of_service_with_a_message_in_every_language_and_back(staff):
+    gui, app = staff, staff.app
+    app.open_staff_pin()
+    gui.frames()
+    type_pin(gui, "1234")
+    gui.tap(gui.button("Tulostinta korjataan."))
+    gui.tap(gui.button("Poistu henkilökunnan tilasta"))
+    assert app.journey.screen == "out_of_service"
+    texts = gui.texts()
+    for text in ("Tulostinta korjataan.", "Skrivaren repareras.", "The printer is being repaired."):
+        assert text in texts
+    app.open_staff_pin()  # the gesture works on the out-of-service screen too
+    gui.frames()
+    type_pin(gui, "1234")
+    gui.tap(gui.button("Takaisin käyttöön"))
+    gui.tap(gui.button("Poistu henkilökunnan tilasta"))
+    assert app.journey.screen == "welcome" and app.session.state == "ready" and not app.out_of_service
+
+
+def test_staff_mode_left_alone_wipes_and_returns_to_the_welcome_screen(staff, monkeypatch):
+    import kiosk.app
+
+    gui, app = staff, staff.app
+    monkeypatch.setattr(kiosk.app, "STAFF_IDLE_S", 0.5)
+    app.open_staff_pin()
+    gui.frames()
+    type_pin(gui, "1234")
+    assert app.staff_mode
+    receipts = len(app.wipe.receipts())
+    gui.wait(1.0)
+    assert not app.staff_mode and app.journey.screen == "welcome"
+    assert len(app.wipe.receipts()) == receipts + 1
