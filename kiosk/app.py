@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import time
 from dataclasses import dataclass
 
 from kivy.app import App
@@ -33,6 +34,7 @@ from kiosk.journey import HOME, Journey
 from kiosk.printing import Printing
 from kiosk.session import KivyScheduler, Scheduler, Session
 from kiosk.speech import Speech
+from kiosk.stats import Delivery, Statistics, duration_bucket, wait_bucket
 from kiosk.staff import CORNER_HOLD_S, GESTURE_GAP_S, StaffGate, in_corner, load_settings, save_settings
 from kiosk.staff import IDLE_S as STAFF_IDLE_S
 from kiosk.usb import UsbSticks
@@ -191,6 +193,14 @@ class KioskApp(App):
                          config.site.kiosk_id, lambda: config.site.place.in_(config.languages.default),
                          post=lambda work: Clock.schedule_once(lambda _dt: work(), 0))
         self.usb = UsbSticks(self.devices.helper, config.devices.usb_storage, Background("usb"))
+        self.stats = Statistics(config.session.state_dir / "statistics.sqlite", config.site.kiosk_id,
+                                config.fleet.site, config.statistics.keep_days)
+        self._session_t0: float | None = None   # when this person's session began (monotonic)
+        self._help_t0: float | None = None
+        self._outcome_pending = False
+        self._help_viewed = False
+        self.stats_delivery = Delivery(self.stats, lambda daily: self.help.available and self.help.link.publish(
+            "stats", daily, qos=1) is not None)
         self.staff_gate = StaffGate(config.staff.pin_hash)
         self.staff_runner = Background("staff")
         self._staff_idle = None
@@ -213,6 +223,8 @@ class KioskApp(App):
                                                         or self.speech.enabled),
                                logging_in=lambda: self.eservices.identifying)
         self.session.bind(state=self._on_session_state, on_ended=self._on_session_ended)
+        self.journey.bind(level=lambda _j, level: level and self.stats.count("need", level),
+                          screen=self._count_help_viewed)
         self.problems = list(config.problems) + list(catalog.problems)
         self.out_of_service = bool(config.core_problems or catalog.problems or not catalog.services)
         self._goodbye_cancel = None
@@ -329,10 +341,36 @@ class KioskApp(App):
     def answer_goodbye(self, answer: str) -> None:
         """The person's one-tap answer to "Did you get your matter done?" (anonymous)."""
         log.info("session outcome: %s", answer)
+        if self._outcome_pending:
+            self.stats.count("outcome", answer)
+            self._outcome_pending = False
         self._leave_goodbye()
 
+    def _count_help_viewed(self, _journey, screen: str) -> None:
+        """The help screen seen in a session: its remote help (phone, chat, video) was offered."""
+        if screen == "help" and self._session_t0 is not None and not self._help_viewed:
+            self._help_viewed = True
+            self.stats.count("help", "remote.offered")
+
+    def _count_session_end(self) -> None:
+        """A session's counters, taken before the wipe resets what they read."""
+        if self._session_t0 is None:
+            return
+        self.stats.count("session", "ended")
+        self.stats.count("duration", duration_bucket(time.monotonic() - self._session_t0))
+        self.stats.count("language", self.tr.language)
+        for mode in self._accessibility_in_use():
+            self.stats.count("accessibility", mode)
+        self._session_t0 = None
+        self._help_t0 = None
+        self._help_viewed = False
+
     def _on_session_state(self, _session, state: str) -> None:
+        if state == "active" and self._session_t0 is None:
+            self._session_t0 = time.monotonic()
+            self.stats.count("session", "started")
         if state == "wiping":
+            self._count_session_end()
             self.goodbye_language = self.tr.language
         elif state == "warning":
             self.journey.go("warning")
@@ -349,8 +387,15 @@ class KioskApp(App):
             self.journey.screen = "out_of_service"
 
     def _on_session_ended(self, _session, reason: str, receipt: Receipt) -> None:
+        if reason in ("end", "timeout", "staff"):
+            self.stats.count("end", reason)
+            self.stats.count("wipe", "ok" if receipt.ok else "failed")
         if not receipt.ok:
             return
+        if reason == "timeout":  # nobody there to answer "Did you get your matter done?"
+            self.stats.count("outcome", "no_answer")
+        if reason == "end":
+            self._outcome_pending = True
         if reason in ("end", "timeout"):
             self.journey.go("goodbye")
             self.journey.history = []
@@ -359,6 +404,9 @@ class KioskApp(App):
         Clock.schedule_once(lambda _dt: release_free_memory(), 0.2)
 
     def _leave_goodbye(self) -> None:
+        if self._outcome_pending:
+            self.stats.count("outcome", "no_answer")
+            self._outcome_pending = False
         if self._goodbye_cancel is not None:
             self._goodbye_cancel()
             self._goodbye_cancel = None
@@ -693,6 +741,7 @@ class KioskApp(App):
         service = self.catalog.service(self.journey.service_id)
         if service is None or not self._start():
             return
+        self.stats.count("service", service.id)
         self.eservices.set_zoom(self.look.text_scale)
         self.eservices.open_service(service)
         self.journey.go("browser")
@@ -704,6 +753,7 @@ class KioskApp(App):
             return
         from dataclasses import replace
 
+        self.stats.count("practice", "used")
         self.eservices.set_zoom(self.look.text_scale)
         self.eservices.open_service(replace(service, url=self.practice.url(self.tr.language)))
         self.journey.go("browser")
@@ -823,6 +873,9 @@ class KioskApp(App):
         if not self._start() and self.session.state not in ("active", "warning"):
             return
         self.help.request(topic, self.journey.service_id, self.tr.language, self._accessibility_in_use())
+        self.stats.count("help", f"on_site.{self.help.topic}")
+        self.stats.count("help_service", self.journey.service_id or "none")
+        self._help_t0 = time.monotonic()
 
     def _accessibility_in_use(self) -> list[str]:
         modes = []
@@ -838,6 +891,12 @@ class KioskApp(App):
 
     def _on_help_state(self, _help, _state) -> None:
         from kiosk.screens.help import request_words
+
+        if self._help_t0 is not None and self.help.state == "accepted":
+            self.stats.count("help_accepted", wait_bucket(time.monotonic() - self._help_t0))
+        elif self._help_t0 is not None and self.help.state == "resolved":
+            self.stats.count("help_resolved", duration_bucket(time.monotonic() - self._help_t0))
+            self._help_t0 = None
 
         if self.help.state and self.speech.enabled:
             self.speech.say(request_words(self.help, self.tr, self.kiosk_config.help.phone))
@@ -867,6 +926,8 @@ class KioskApp(App):
                 self.out_of_service = False
                 self.session.recover()  # wiped and ready for the next person
                 self.journey.reset()
+        elif kind == "stats_ack":
+            self.stats_delivery.acknowledged(event["day"])  # and the next day goes, in order
         elif kind == "lift_print_limit":
             if busy:
                 self.printing.lift_quota()
@@ -880,6 +941,10 @@ class KioskApp(App):
     def _start_fleet(self) -> None:
         self.help.start()
         Clock.schedule_interval(lambda _dt: self.help.resend_pending(), 5)
+        Clock.schedule_interval(lambda _dt: self.stats_delivery.tick(self.help.connected), 15)
+        Clock.schedule_interval(lambda _dt: self.stats.expire(), 3600)
+        self.stats.expire()
+        self.help.bind(connected=lambda _help, up: self.stats_delivery.tick(up))
         self.session.bind(state=lambda *_: self._status_trigger())
         self.journey.bind(screen=lambda *_: self._status_trigger(), service_id=lambda *_: self._status_trigger())
         self.printing.bind(on_printer_status=lambda *_: self._status_trigger())
@@ -907,6 +972,8 @@ class KioskApp(App):
         """Each change of the job's state is spoken in speech mode (the screen shows it)."""
         from kiosk.screens.print_words import job_text
 
+        if state == "done" and self.printing.job_pages:
+            self.stats.count("pages", "printed", self.printing.job_pages)
         if state and state != "sending" and self.speech.enabled:
             place = self.kiosk_config.printing.printer_place.in_(self.tr.language)
             self.speech.say(job_text(self.printing, self.tr, place))

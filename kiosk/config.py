@@ -167,6 +167,11 @@ class StaffConfig:
 
 
 @dataclass(frozen=True)
+class StatisticsConfig:
+    keep_days: int = 90
+
+
+@dataclass(frozen=True)
 class Config:
     site: SiteConfig
     languages: LanguagesConfig
@@ -181,6 +186,7 @@ class Config:
     fleet: FleetConfig
     help: HelpConfig
     staff: StaffConfig
+    statistics: StatisticsConfig = StatisticsConfig()
     files: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = field(default=())
     # feature section -> why it is off, for the screens that offer that feature
@@ -238,6 +244,9 @@ def _parse(data: dict, context: Context, files: tuple[str, ...]) -> Config:
     fleet = _fleet(root.sub("fleet"))
     help_ = _help(root.sub("help"), languages.offered)
     staff = _staff(root.sub("staff"))
+    statistics_reader = root.sub("statistics")
+    statistics = StatisticsConfig(statistics_reader.number("keep_days", minimum=1, maximum=3650, unit="days"))
+    statistics_reader.finish()
     disabled = {}
     for section in FEATURE_SECTIONS:
         problems = [str(p) for p in context.problems if p.key.split(".")[0] == section]
@@ -247,7 +256,7 @@ def _parse(data: dict, context: Context, files: tuple[str, ...]) -> Config:
     return Config(site=site, languages=languages, catalog_file=catalog_file, timeouts=timeouts,
                   session=session, display=display, devices=devices, speech=speech, printing=printing, browser=browser, fleet=fleet,
                   help=help_,
-                  staff=staff, files=files,
+                  staff=staff, statistics=statistics, files=files,
                   problems=tuple(context.problems), disabled=disabled)
 
 

@@ -44,6 +44,7 @@ EVENTS = {
     "back_in_service": {},
     "reopen_browser": {},
     "lift_print_limit": {},
+    "stats_ack": {"day": (str, 10)},
 }
 OPTIONAL = {"out_of_service": {"text"}}
 RESEND_S = 10.0

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 from kiosk.desk.store import Store
+from kiosk.stats import COUNTERS, VALUE, valid_day
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 64 * 1024
+MAX_DAILY_ROWS = 2400  # 24 hours of every counter a kiosk has, and more
 ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
@@ -110,7 +112,29 @@ class DeskLink:
             return "status"
         if leaf == "help":
             return self._help(site, kiosk, data)
+        if leaf == "stats":
+            return self._stats(site, kiosk, data)
         return "ignored"
+
+    def _stats(self, site: str, kiosk: str, data: dict) -> str:
+        """A kiosk's daily aggregate: checked against the kiosk's own vocabulary, stored
+        (replacing an earlier delivery of that day) and acknowledged."""
+        counts = data.get("counts")
+        if data.get("type") != "daily" or data.get("kiosk") != kiosk or not valid_day(data.get("day")) \
+                or not isinstance(counts, list) or len(counts) > MAX_DAILY_ROWS:
+            return "ignored"
+        rows = []
+        for row in counts:
+            if not (isinstance(row, list) and len(row) == 4 and isinstance(row[0], int) and 0 <= row[0] <= 23
+                    and isinstance(row[1], str) and row[1] in COUNTERS and isinstance(row[2], str)
+                    and VALUE.fullmatch(row[2]) and (COUNTERS[row[1]] is None or row[2] in COUNTERS[row[1]])
+                    and isinstance(row[3], int) and 0 < row[3] <= 1_000_000):
+                log.warning("desk: statistics of %s for %s dropped: a malformed row", kiosk, data["day"])
+                return "ignored"
+            rows.append(tuple(row))
+        self.store.add_daily(site, kiosk, data["day"], rows)
+        self.event(site, kiosk, {"type": "stats_ack", "day": data["day"]})
+        return "stats"
 
     def _help(self, site: str, kiosk: str, data: dict) -> str:
         kind = data.get("type")

@@ -19,6 +19,9 @@ CREATE TABLE IF NOT EXISTS requests (id TEXT PRIMARY KEY, site TEXT, kiosk TEXT,
     cancelled REAL, resolution TEXT, resolution_service TEXT);
 CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, sites TEXT, hash TEXT, failures INTEGER DEFAULT 0,
                                   locked_until REAL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS stats (site TEXT NOT NULL, kiosk TEXT NOT NULL, day TEXT NOT NULL, hour INTEGER NOT NULL,
+    counter TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (kiosk, day, hour, counter, value));
+CREATE INDEX IF NOT EXISTS stats_site_day ON stats (site, day);
 """
 RESOLUTIONS = ("solved", "solved_partly", "referred", "e_service_fault", "no_show", "other")
 LOCKOUT_FAILURES = 5
@@ -139,6 +142,48 @@ class Store:
         rows = self._run("SELECT COALESCE(NULLIF(resolution_service, ''), service), topic, resolution, COUNT(*) "
                          f"FROM requests WHERE site IN ({marks}) GROUP BY 1, 2, 3 ORDER BY 4 DESC", tuple(sites))
         return [{"service": r[0] or "-", "topic": r[1], "resolution": r[2] or "open", "count": r[3]} for r in rows]
+
+    # -- usage statistics (daily aggregates from the kiosks) ------------------------------------
+
+    def add_daily(self, site: str, kiosk: str, day: str, counts: list[tuple[int, str, str, int]]) -> None:
+        """A kiosk's day, replacing what an earlier delivery of the same day stored."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._db.execute("DELETE FROM stats WHERE kiosk = ? AND day = ?", (kiosk, day))
+                self._db.executemany("INSERT INTO stats VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                     [(site, kiosk, day, hour, counter, value, n) for hour, counter, value, n in counts])
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def statistics(self, sites: list[str], first_day: str = "0000-00-00", last_day: str = "9999-99-99") -> dict:
+        """The statistics page's figures for these sites and days: {counter: {value: n}},
+        sessions per day and per hour of the day, and the help rate of each service."""
+        marks = ",".join("?" * len(sites))
+        where = f"site IN ({marks}) AND day BETWEEN ? AND ?"
+        args = (*sites, first_day, last_day)
+        totals: dict[str, dict[str, int]] = {}
+        for counter, value, n in self._run(f"SELECT counter, value, SUM(n) FROM stats WHERE {where} "
+                                           "GROUP BY counter, value", args):
+            totals.setdefault(counter, {})[value] = n
+        per_day = dict(self._run(f"SELECT day, SUM(n) FROM stats WHERE {where} AND counter = 'session' AND "
+                                 "value = 'started' GROUP BY day ORDER BY day", args))
+        per_hour = dict(self._run(f"SELECT hour, SUM(n) FROM stats WHERE {where} AND counter = 'session' AND "
+                                  "value = 'started' GROUP BY hour ORDER BY hour", args))
+        opened, helped = totals.get("service", {}), totals.get("help_service", {})
+        services = sorted(({"service": s, "opened": n, "help": helped.get(s, 0),
+                            "help_rate": round(helped.get(s, 0) / n, 3) if n else None}
+                           for s, n in opened.items()), key=lambda s: -s["opened"])
+        return {"totals": totals, "per_day": per_day, "per_hour": per_hour, "services": services,
+                "kiosks": self._run(f"SELECT COUNT(DISTINCT kiosk) FROM stats WHERE {where}", args)[0][0]}
+
+    def statistics_rows(self, sites: list[str]) -> list[tuple]:
+        """The same aggregates as rows (day, site, counter, value, n) for CSV: kiosks summed."""
+        marks = ",".join("?" * len(sites))
+        return self._run(f"SELECT day, site, counter, value, SUM(n) FROM stats WHERE site IN ({marks}) "
+                         "GROUP BY day, site, counter, value ORDER BY day, site, counter, value", tuple(sites))
 
     # -- staff -------------------------------------------------------------------------------
 

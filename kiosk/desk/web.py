@@ -18,6 +18,7 @@ from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
 from kiosk.desk.link import DeskLink
+from kiosk.desk.stats_page import period, stats_csv, stats_page
 from kiosk.desk.store import RESOLUTIONS, Store
 
 log = logging.getLogger(__name__)
@@ -161,11 +162,31 @@ def make_handler(app: DeskApp):
                 self._send(200, json.dumps(app.state(session)), "application/json")
             elif path == "/api/events":
                 self._events()
+            elif path in ("/stats", "/stats.csv"):
+                self._stats(session, path)
             elif path == "/report":
                 self._send(200, report_page(app.store.report(session["sites"]),
                                             app.store.by_service(session["sites"])))
             else:
                 self._send(404, "not found", "text/plain")
+
+        def _stats(self, session: dict, path: str) -> None:
+            query = parse_qs(self.path.split("?", 1)[1] if "?" in self.path else "")
+            chosen = query.get("site", ["all"])[0]
+            sites = [chosen] if chosen in session["sites"] else list(session["sites"])
+            chosen = chosen if chosen in session["sites"] else "all"
+            try:
+                days = min(3650, max(1, int(query.get("days", ["30"])[0])))
+            except ValueError:
+                days = 30
+            first, last = period(days)
+            if path == "/stats.csv":
+                rows = [row for row in app.store.statistics_rows(sites) if first <= row[0] <= last]
+                self._send(200, stats_csv(rows), "text/csv; charset=utf-8",
+                           headers={"Content-Disposition": f"attachment; filename=kiosk-statistics-{chosen}.csv"})
+            else:
+                self._send(200, stats_page(app.store.statistics(sites, first, last), list(session["sites"]), chosen,
+                                           days, STYLE))
 
         def _command(self, session: dict, body: bytes) -> None:
             """A command to one kiosk of the staff member's sites (the kiosk checks it too)."""
@@ -280,7 +301,7 @@ def board_page(session: dict) -> str:
     return f"""<!doctype html><html lang=en><head><meta charset=utf-8><title>Help desk</title>
 <style>{STYLE}</style></head><body>
 <header><strong>Help desk</strong><span>{html.escape(session['name'])} · {html.escape(', '.join(session['sites']))}</span>
-<a href=/report>Report</a><button onclick=logout()>Log out</button><span id=broker></span></header>
+<a href=/report>Report</a><a href=/stats>Statistics</a><button onclick=logout()>Log out</button><span id=broker></span></header>
 <div class=alert id=alert>New request for help</div>
 <main><section><h2>Help queue</h2><div id=queue></div></section>
 <section><h2>Kiosks</h2><div id=kiosks></div></section></main>
