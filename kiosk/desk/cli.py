@@ -17,7 +17,9 @@ from kiosk.desk.web import DeskApp, serve
 log = logging.getLogger(__name__)
 DEFAULTS = {"broker": {"host": "127.0.0.1", "port": 8883, "tls": True, "ca_file": "", "username": "",
                        "password_file": ""},
-            "desk": {"sites": ["default"], "listen": "127.0.0.1", "port": 8080, "database": "desk.sqlite"}}
+            "desk": {"sites": ["default"], "listen": "127.0.0.1", "port": 8080, "database": "desk.sqlite"},
+            # National roll-up: a SQLAlchemy URL (postgresql+psycopg://user@host/db); "" = none.
+            "rollup": {"url": "", "name": "", "every_s": 3600}}
 
 
 def load(path: Path | None) -> dict:
@@ -27,7 +29,7 @@ def load(path: Path | None) -> dict:
             data = tomllib.load(handle)
         for section, values in data.items():
             if section not in config or not isinstance(values, dict):
-                raise SystemExit(f"{path}: unknown section [{section}] (known: broker, desk)")
+                raise SystemExit(f"{path}: unknown section [{section}] (known: broker, desk, rollup)")
             unknown = set(values) - set(config[section])
             if unknown:
                 raise SystemExit(f"{path}: unknown key(s) in [{section}]: {', '.join(sorted(unknown))}")
@@ -36,6 +38,18 @@ def load(path: Path | None) -> dict:
         if not database.is_absolute():
             config["desk"]["database"] = str(path.parent / database)
     return config
+
+
+def run_rollup(store: Store, config: dict) -> int | None:
+    """Forward to the central database; None (and the reason in the log) if it failed."""
+    from kiosk.desk.rollup import roll_up
+
+    try:
+        return roll_up(store, list(config["desk"]["sites"]), config["rollup"]["url"],
+                       config["rollup"]["name"] or "-".join(config["desk"]["sites"]))
+    except Exception as error:  # a database that is down or refuses: tried again next hour
+        log.error("statistics roll-up failed: %s", error)
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("name")
     add.add_argument("--sites", required=True, help="comma-separated sites the user may see")
     add.add_argument("--config", type=Path)
+    rollup = commands.add_parser("rollup", help="forward the sites' daily statistics to [rollup] url now")
+    rollup.add_argument("--config", type=Path)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = load(args.config)
@@ -59,6 +75,11 @@ def main(argv: list[str] | None = None) -> int:
         store.add_user(args.name, password, [s.strip() for s in args.sites.split(",") if s.strip()])
         print(f"user {args.name} can now log in")
         return 0
+    if args.command == "rollup":
+        if not config["rollup"]["url"]:
+            print("no [rollup] url in the configuration: nothing to forward to", file=sys.stderr)
+            return 2
+        return 0 if run_rollup(store, config) is not None else 1
     broker = config["broker"]
     password = Path(broker["password_file"]).read_text().strip() if broker["password_file"] else ""
     try:
@@ -77,6 +98,13 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_: stop.set())
+    if config["rollup"]["url"]:  # once at start, then every hour while the desk runs
+        def roll_up_now_and_then() -> None:
+            run_rollup(store, config)
+            while not stop.wait(float(config["rollup"]["every_s"])):
+                run_rollup(store, config)
+
+        threading.Thread(target=roll_up_now_and_then, daemon=True, name="rollup").start()
     stop.wait()
     server.shutdown()
     link.stop()

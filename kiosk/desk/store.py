@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, sites TEXT, hash TEXT, 
                                   locked_until REAL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS stats (site TEXT NOT NULL, kiosk TEXT NOT NULL, day TEXT NOT NULL, hour INTEGER NOT NULL,
     counter TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (kiosk, day, hour, counter, value));
-CREATE INDEX IF NOT EXISTS stats_site_day ON stats (site, day);
+-- Covers every query of the statistics page (no table lookups over millions of rows).
+CREATE INDEX IF NOT EXISTS stats_report ON stats (counter, value, site, day, hour, kiosk, n);
 """
 RESOLUTIONS = ("solved", "solved_partly", "referred", "e_service_fault", "no_show", "other")
 LOCKOUT_FAILURES = 5
@@ -177,7 +178,8 @@ class Store:
                             "help_rate": round(helped.get(s, 0) / n, 3) if n else None}
                            for s, n in opened.items()), key=lambda s: -s["opened"])
         return {"totals": totals, "per_day": per_day, "per_hour": per_hour, "services": services,
-                "kiosks": self._run(f"SELECT COUNT(DISTINCT kiosk) FROM stats WHERE {where}", args)[0][0]}
+                "kiosks": self._run(f"SELECT COUNT(DISTINCT kiosk) FROM stats WHERE {where} AND counter = 'session' "
+                                    "AND value = 'started'", args)[0][0]}
 
     def statistics_rows(self, sites: list[str]) -> list[tuple]:
         """The same aggregates as rows (day, site, counter, value, n) for CSV: kiosks summed."""
