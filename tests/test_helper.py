@@ -73,29 +73,33 @@ def test_a_disk_that_is_not_usb_or_a_filesystem_a_stick_does_not_carry_is_refuse
     assert not is_usb_storage("/dev/loop0")  # a virtual block device is no stick
 
 
+CLIENT = """
+import socket, sys
+with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+    client.connect("\\0" + sys.argv[1])
+    client.sendall(b'{"op": "reboot"}\\n')
+    sys.stdout.write(client.makefile().readline())
+"""
+
+
 def test_only_the_kiosk_user_and_root_are_answered(tmp_path):
     helper = Helper(kiosk_user="nobody", config_file=policy_file(tmp_path, "allowed"), media=tmp_path / "media",
                     runner=Recorder(), reboot_command=["true"])
+    name = f"kiosk-helper-test-{os.getpid()}"  # an abstract socket: any user may connect
     for uid, expected in ((0, {"ok": True}), (pwd.getpwnam("nobody").pw_uid, {"ok": True}),
                           (pwd.getpwnam("daemon").pw_uid, {"ok": False, "error": "not the kiosk user"})):
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        listener.bind(f"\0kiosk-helper-test-{os.getpid()}")  # abstract: any user may connect
-        listener.listen(1)
-        child = os.fork()
-        if child == 0:  # the client, as that user
-            try:
-                os.setuid(uid)
-                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
-                    client.connect(f"\0kiosk-helper-test-{os.getppid()}")
-                    client.sendall(b'{"op": "reboot"}\n')
-                    os._exit(0 if json.loads(client.makefile().readline()) == expected else 1)
-            except BaseException:
-                os._exit(2)
-        connection, _ = listener.accept()
-        serve_connection(connection, helper)
-        connection.close()
-        listener.close()
-        assert os.waitpid(child, 0)[1] == 0, uid
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+            listener.bind("\0" + name)
+            listener.listen(1)
+            # The client, as that user (the system's Python: the test's may be in root's home).
+            client = subprocess.Popen(["/usr/bin/python3", "-c", CLIENT, name], stdout=subprocess.PIPE, text=True,
+                                      cwd="/", preexec_fn=lambda uid=uid: os.setuid(uid))
+            listener.settimeout(30)
+            connection, _ = listener.accept()
+            with connection:
+                serve_connection(connection, helper)
+            output, _ = client.communicate(timeout=30)
+        assert json.loads(output) == expected, uid
 
 
 def test_the_kiosk_side_says_when_the_helper_is_not_there(tmp_path):
