@@ -21,9 +21,9 @@ def ansible(*argv: str, **kwargs) -> subprocess.CompletedProcess:
                                "ANSIBLE_LOCAL_TEMP": "/tmp/ansible-local"}, **kwargs)
 
 
-def render(template: str, target: Path) -> str:
-    """A role's template as provisioning writes it for the example inventory's kiosk."""
-    result = ansible("ansible", "oodi-kiosk-01", "-i", "inventory.example.yml", "-c", "local", "-m",
+def render(template: str, target: Path, host: str = "oodi-kiosk-01") -> str:
+    """A role's template as provisioning writes it for a host of the example inventory."""
+    result = ansible("ansible", host, "-i", "inventory.example.yml", "-c", "local", "-m",
                      "ansible.builtin.template", "-a", f"src={PROVISIONING}/roles/{template} dest={target}")
     assert result.returncode == 0, result.stdout + result.stderr
     return target.read_text()
@@ -85,3 +85,13 @@ def test_the_x_configuration_keeps_the_screen_on_and_the_kiosks(tmp_path):
     for option in ('"DontVTSwitch" "true"', '"DontZap" "true"', '"BlankTime" "0"', '"DPMS" "false"',
                    '"CalibrationMatrix" "0 1 0 -1 0 1 0 0 1"'):
         assert option in text
+
+
+def test_the_desk_configuration_provisioning_writes_is_what_the_desk_reads(tmp_path):
+    from kiosk.desk.cli import load
+
+    target = tmp_path / "desk.toml"
+    render("desk/templates/desk.toml.j2", target, host="desk.oodi.example.fi")
+    config = load(target)
+    assert config["desk"]["sites"] == ["oodi"] and config["broker"]["username"] == "desk-oodi"
+    assert config["rollup"] == {"url": "", "name": "desk.oodi.example.fi", "every_s": 3600}
