@@ -68,8 +68,8 @@ def provisioned(tmp_path_factory) -> tuple[Path, str, str]:
     return IMAGE_ROOT, first, second
 
 
-def recap(output: str) -> dict[str, int]:
-    line = re.search(r"^test-kiosk\s+:(.*)$", output, re.MULTILINE)
+def recap(output: str, host: str = "test-kiosk") -> dict[str, int]:
+    line = re.search(rf"^{host}\s+:(.*)$", output, re.MULTILINE)
     assert line, output[-3000:]
     return {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", line.group(1))}
 
@@ -189,3 +189,100 @@ def test_the_disk_image_boots_to_the_kiosk_which_says_ready_and_keeps_the_watchd
     finally:
         process.kill()
         process.wait(timeout=30)
+
+
+DESK_ROOT = Path("/var/tmp/kiosk-image-test-desk")
+
+
+@pytest.fixture(scope="module")
+def desk_server(tmp_path_factory):
+    """A desk server provisioned by the playbook into its own debootstrapped root, twice,
+    with a real TLS certificate for its broker."""
+    from testbed.config import free_port
+    from testbed.mosquitto import Broker
+
+    certificates = Broker({})
+    certificates._certificates()
+    broker_port, desk_port = free_port(), free_port()
+    inventory = tmp_path_factory.mktemp("desk") / "inventory.yml"
+    inventory.write_text(f"""\
+all:
+  children:
+    desks:
+      hosts:
+        test-desk:
+          desk_sites: [testsite]
+          desk_port: {desk_port}
+          desk_broker_port: {broker_port}
+          desk_tls_cert: {certificates.root / "server.pem"}
+          desk_tls_key: {certificates.root / "server.key"}
+          desk_tls_ca: {certificates.root / "ca.pem"}
+          broker_passwords: {{ test-01: "kiosk-secret", desk-testsite: "desk-secret" }}
+""")
+    runs = []
+    for _ in range(2):
+        result = subprocess.run([str(BUILD), "--inventory", str(inventory), "--host", "test-desk", "--root",
+                                 str(DESK_ROOT), "--trust-local-cas"], capture_output=True, text=True, timeout=1500,
+                                env=dict(os.environ, ANSIBLE_LOCAL_TEMP="/tmp/ansible-local"))
+        assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+        runs.append(result.stdout)
+    yield DESK_ROOT, runs, certificates, broker_port, desk_port
+    certificates.remove()
+
+
+def test_the_desk_server_is_provisioned_idempotently_and_serves_kiosks_over_tls(desk_server):
+    import http.cookiejar
+    import urllib.request
+
+    from kiosk.devices.fleet import LinkSettings, MqttLink
+    from kiosk.help import Help, Outbox
+
+    root, runs, certificates, broker_port, desk_port = desk_server
+    assert recap(runs[1], "test-desk")["changed"] == 0, runs[1][-4000:]
+    assert "kiosk-desk.service" in os.listdir(root / "etc/systemd/system/multi-user.target.wants")
+    assert not (root / "etc/mosquitto/conf.d/kiosk.conf").exists()
+    mounts = []
+    processes = []
+    try:
+        for source in ("/proc", "/dev"):
+            subprocess.run(["mount", "--bind", source, str(root / source.lstrip("/"))], check=True)
+            mounts.append(root / source.lstrip("/"))
+        (root / "var/lib/kiosk-desk").mkdir(parents=True, exist_ok=True)  # systemd's StateDirectory
+        # The broker and the desk as their units start them, inside the provisioned root.
+        processes.append(subprocess.Popen(["chroot", str(root), "/usr/sbin/mosquitto", "-c",
+                                           "/etc/mosquitto/mosquitto.conf"], stdout=subprocess.PIPE,
+                                          stderr=subprocess.STDOUT, text=True))
+        subprocess.run(["chroot", str(root), "/opt/kiosk/venv/bin/kiosk-desk", "add-user", "aino", "--sites",
+                        "testsite", "--config", "/etc/kiosk/desk.toml"], input="correct horse battery\n",
+                       check=True, capture_output=True, text=True)
+        processes.append(subprocess.Popen(["chroot", str(root), "/opt/kiosk/venv/bin/kiosk-desk", "run", "--config",
+                                           "/etc/kiosk/desk.toml"], stdout=subprocess.PIPE,
+                                          stderr=subprocess.STDOUT, text=True))
+        # A kiosk with its password and the site's CA, over TLS, as provisioning configured it.
+        link = MqttLink(LinkSettings("127.0.0.1", broker_port, "testsite", "test-01", "test-01", "kiosk-secret", True,
+                                     str(certificates.root / "ca.pem")))
+        help_ = Help(link, Outbox(Path(certificates.root) / "outbox.sqlite"), "test-01", lambda: "Aula",
+                     post=lambda work: work())
+        help_.start()
+        deadline = time.monotonic() + 60
+        while help_.state != "seen":
+            assert time.monotonic() < deadline, "the provisioned desk never saw the kiosk's request"
+            assert all(p.poll() is None for p in processes), "the broker or the desk stopped"
+            if help_.connected and not help_.request_id:
+                help_.request("printing", "kela", "fi", [])
+            help_.resend_pending()
+            time.sleep(0.2)
+        staff = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        staff.open(f"http://127.0.0.1:{desk_port}/login", b"name=aino&password=correct horse battery")
+        state = json.loads(staff.open(f"http://127.0.0.1:{desk_port}/api/state").read())
+        assert [r["kiosk"] for r in state["queue"]] == ["test-01"]
+        help_.stop()
+    finally:
+        for process in processes:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for mount in reversed(mounts):
+            subprocess.run(["umount", "--lazy", str(mount)])
