@@ -265,7 +265,8 @@ class KioskApp(App):
         self._watch_headsets()
         self._watch_devices()
         self._watch_printer()
-        self._start_practice()
+        # Nobody practises in the first second: the welcome screen is drawn first.
+        Clock.schedule_once(lambda _dt: self._start_practice(), 1.0)
         self._start_fleet()
         Clock.schedule_interval(self._watch_documents, DOCUMENTS_CHECK_S)
         return root
@@ -400,8 +401,10 @@ class KioskApp(App):
             self.journey.go("goodbye")
             self.journey.history = []
             self._goodbye_cancel = Clock.schedule_once(lambda _dt: self._leave_goodbye(), GOODBYE_S).cancel
-        # The session's screens are gone; give their memory back while the kiosk waits.
-        Clock.schedule_once(lambda _dt: release_free_memory(), 0.2)
+        # The session's screens are gone; give their memory back while the kiosk waits (not
+        # at start-up, where there were none and the welcome screen is still to be drawn).
+        if reason != "startup":
+            Clock.schedule_once(lambda _dt: release_free_memory(), 0.2)
 
     def _leave_goodbye(self) -> None:
         if self._outcome_pending:
@@ -760,7 +763,7 @@ class KioskApp(App):
 
     def _start_practice(self) -> None:
         port = self.kiosk_config.browser.practice_port
-        if not port or self.out_of_service:
+        if not port or self.out_of_service or self.practice is not None:
             return
         from kiosk.practice import PracticeService
 

@@ -94,6 +94,7 @@ class ScreenshotTour:
         self._steps = self._plan()
 
     def start(self) -> None:
+        self.app._start_practice()  # the kiosk starts it a second after its first frame
         Clock.schedule_once(self._next, 0.5)
 
     def _plan(self) -> Iterator[Path]:
