@@ -247,7 +247,10 @@ def test_the_desk_server_is_provisioned_idempotently_and_serves_kiosks_over_tls(
         for source in ("/proc", "/dev"):
             subprocess.run(["mount", "--bind", source, str(root / source.lstrip("/"))], check=True)
             mounts.append(root / source.lstrip("/"))
-        (root / "var/lib/kiosk-desk").mkdir(parents=True, exist_ok=True)  # systemd's StateDirectory
+        # systemd's StateDirectory, empty as on a new server (the root is kept between runs).
+        shutil.rmtree(root / "var/lib/kiosk-desk", ignore_errors=True)
+        (root / "var/lib/kiosk-desk").mkdir(parents=True)
+        (root / "var/lib/mosquitto/mosquitto.db").unlink(missing_ok=True)
         # The broker and the desk as their units start them, inside the provisioned root.
         processes.append(subprocess.Popen(["chroot", str(root), "/usr/sbin/mosquitto", "-c",
                                            "/etc/mosquitto/mosquitto.conf"], stdout=subprocess.PIPE,
