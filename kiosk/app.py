@@ -43,6 +43,7 @@ from kiosk.wipe import Receipt, SessionWipe, register_device_steps
 log = logging.getLogger(__name__)
 
 GOODBYE_S = 20
+TRIM_AFTER_S = 0.3
 PRINTER_CHECK_S = 60
 DOCUMENTS_CHECK_S = 2
 ANNOUNCE_AFTER_S = 0.25
@@ -415,6 +416,9 @@ class KioskApp(App):
             self._goodbye_cancel = None
         if self.journey.screen == "goodbye":
             self.journey.reset()
+            # Back to the welcome screen: the last screens and their textures are dropped
+            # over the next frames; then their memory goes back to the system too.
+            Clock.schedule_once(lambda _dt: release_free_memory(), TRIM_AFTER_S)
 
     def _on_welcome(self) -> bool:
         """Whether the kiosk waits for a person on the welcome screen."""

@@ -181,6 +181,9 @@ def build_app(config_file: Path | None):
     from kiosk.config import load_config
     from kiosk.toml_schema import Problem
 
+    from kiosk.devices.heap import limit_arenas
+
+    limit_arenas()  # before Kivy, SDL and OpenGL start their threads
     lockdown.prepare_environment()
     loaded = load_config(config_file)
     lockdown.configure_kivy(loaded.display)

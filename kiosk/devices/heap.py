@@ -35,3 +35,16 @@ def release_free_memory() -> bool:
         return False
     _LIBC.malloc_trim(0)
     return True
+
+
+M_ARENA_MAX = -8
+
+
+def limit_arenas(count: int = 2) -> bool:
+    """Fewer malloc arenas: each thread (workers, the MQTT loop, llvmpipe's rasterisers)
+    would otherwise get its own, and freed texture memory scattered over many arenas
+    cannot be handed back. Called before the kiosk starts its threads."""
+    global _LIBC, _LOOKED_UP
+    if not _LOOKED_UP:
+        _LIBC, _LOOKED_UP = _libc(), True
+    return _LIBC is not None and bool(_LIBC.mallopt(M_ARENA_MAX, count))
