@@ -34,10 +34,14 @@ class BrowserScreen(KioskScreen):
             line = BoxLayout(size_hint_y=None, spacing=4)
             line.bind(minimum_height=line.setter("height"))
             for char in row:
-                key = KioskButton(text=char, font_size="26sp", speech_direct=True)
-                key.bind(on_release=lambda _k, c=char: self.type(c))
+                # A bound method (Kivy keeps it weakly), not a lambda holding the screen: a
+                # closure over the screen in its own children's handlers is never collected.
+                key = KioskButton(text=char, font_size="26sp", speech_direct=True, on_release=self._key_pressed)
                 line.add_widget(key)
             keys.add_widget(line, index=len(keys.children))
+
+    def _key_pressed(self, key) -> None:
+        self.type(key.text)
 
     def type(self, text: str) -> None:
         App.get_running_app().eservices.type_text(text)

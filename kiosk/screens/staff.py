@@ -73,8 +73,14 @@ class StaffScreen(KioskScreen):
         messages = self.ids.messages
         messages.clear_widgets()
         for message in STAFF_MESSAGES:
-            messages.add_widget(KioskButton(text=tr._(message), kind="danger",
-                                            on_release=lambda _b, m=message: self.out_of_service(m)))
+            # A bound method (kept weakly by Kivy), not a lambda holding the screen, which
+            # would keep the screen alive for ever after it is left.
+            button = KioskButton(text=tr._(message), kind="danger", on_release=self._message_pressed)
+            button.message = message
+            messages.add_widget(button)
+
+    def _message_pressed(self, button) -> None:
+        self.out_of_service(button.message)
 
     def out_of_service(self, message: str) -> None:
         App.get_running_app().staff_out_of_service(message)
