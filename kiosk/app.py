@@ -690,12 +690,16 @@ class KioskApp(App):
             self.session.state = "ready"  # back in service, freshly wiped
         self._status_trigger()
 
+    def _broken(self) -> bool:
+        """Out of service for a reason staff cannot lift: the configuration or catalogue."""
+        return bool(self.kiosk_config.core_problems or self.catalog.problems)
+
     def staff_out_of_service(self, message: str) -> None:
         """Staff put the kiosk out of service (with one of the STAFF_MESSAGES) or back."""
         if message:
             self.staff_message = message
             self.out_of_service = True
-        elif not (self.kiosk_config.core_problems or self.catalog.problems):
+        elif not self._broken():
             self.staff_message = ""
             self.out_of_service = False
         self._status_trigger()
@@ -929,7 +933,7 @@ class KioskApp(App):
             self.out_of_service = True
             self.session.put_out_of_service()
         elif kind == "back_in_service":
-            if self.out_of_service and not (self.kiosk_config.core_problems or self.catalog.problems):
+            if self.out_of_service and not self._broken():
                 self.out_of_service = False
                 self.session.recover()  # wiped and ready for the next person
                 self.journey.reset()
@@ -949,8 +953,8 @@ class KioskApp(App):
         self.help.start()
         Clock.schedule_interval(lambda _dt: self.help.resend_pending(), 5)
         Clock.schedule_interval(lambda _dt: self.stats_delivery.tick(self.help.connected), 15)
+        # Old days go an hour after start and hourly after (not before the first frame).
         Clock.schedule_interval(lambda _dt: self.stats.expire(), 3600)
-        self.stats.expire()
         self.help.bind(connected=lambda _help, up: self.stats_delivery.tick(up))
         self.session.bind(state=lambda *_: self._status_trigger())
         self.journey.bind(screen=lambda *_: self._status_trigger(), service_id=lambda *_: self._status_trigger())

@@ -43,6 +43,14 @@ COUNTERS: dict[str, frozenset[str] | None] = {
 }
 
 
+def in_vocabulary(counter: object, value: object) -> bool:
+    """Whether a counter may take this value (the kiosk counts, the desk accepts, only these)."""
+    if not isinstance(counter, str) or counter not in COUNTERS or not isinstance(value, str):
+        return False
+    allowed = COUNTERS[counter]
+    return bool(VALUE.fullmatch(value)) and (allowed is None or value in allowed)
+
+
 def duration_bucket(seconds: float) -> str:
     minutes = seconds / 60
     return "under_5_min" if minutes < 5 else "5_15_min" if minutes < 15 else "15_30_min" if minutes < 30 \
@@ -75,8 +83,7 @@ class Statistics:
 
     def count(self, counter: str, value: str, n: int = 1) -> bool:
         """Add n to a counter this hour; False (and a log line) for anything outside the vocabulary."""
-        allowed = COUNTERS.get(counter, frozenset())
-        if not VALUE.fullmatch(value or "") or (allowed is not None and value not in allowed) or n <= 0:
+        if not in_vocabulary(counter, value) or n <= 0:
             log.warning("statistics: %s=%.40r not counted (not in the vocabulary)", counter, value)
             return False
         now = self._now()

@@ -75,7 +75,6 @@ class UsbSticks(EventDispatcher):
         self.runner = runner
         self.writable_here = policy == "allowed"
         self._stick: Plugged | None = None
-        self._mount: Path | None = None
         self._generation = 0
 
     @property
@@ -104,12 +103,10 @@ class UsbSticks(EventDispatcher):
         node = self._stick.node
 
         def work():
-            answer = self.helper.request("mount", device=node, write=write)
-            path = Path(answer["path"])
-            return path, list_files(path)
+            return list_files(Path(self.helper.request("mount", device=node, write=write)["path"]))
 
-        def done(result) -> None:
-            self._mount, self.files = result
+        def done(files) -> None:
+            self.files = files
             self.state = "ready"
 
         self._for_this_stick(work, done)
@@ -182,7 +179,6 @@ class UsbSticks(EventDispatcher):
         self._for_this_stick(lambda: self.helper.request("unmount", device=node), lambda _answer: self._removable())
 
     def _removable(self) -> None:
-        self._mount = None
         self.files = []
         self.state = "removable"
 
@@ -197,7 +193,6 @@ class UsbSticks(EventDispatcher):
             log.info("USB stick forgotten (%s)", why)
         self._generation += 1
         self._stick = None
-        self._mount = None
         self.files = []
         self.saved = []
         self.label = ""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from kiosk.desk.store import Store
-from kiosk.stats import COUNTERS, VALUE, valid_day
+from kiosk.stats import in_vocabulary, valid_day
 
 log = logging.getLogger(__name__)
 
@@ -126,9 +126,7 @@ class DeskLink:
         rows = []
         for row in counts:
             if not (isinstance(row, list) and len(row) == 4 and isinstance(row[0], int) and 0 <= row[0] <= 23
-                    and isinstance(row[1], str) and row[1] in COUNTERS and isinstance(row[2], str)
-                    and VALUE.fullmatch(row[2]) and (COUNTERS[row[1]] is None or row[2] in COUNTERS[row[1]])
-                    and isinstance(row[3], int) and 0 < row[3] <= 1_000_000):
+                    and in_vocabulary(row[1], row[2]) and isinstance(row[3], int) and 0 < row[3] <= 1_000_000):
                 log.warning("desk: statistics of %s for %s dropped: a malformed row", kiosk, data["day"])
                 return "ignored"
             rows.append(tuple(row))

@@ -3,8 +3,8 @@ sound card (udev), an analogue one as a headphone-jack switch (an input device).
 
 Callbacks come from a worker thread: the receiver must hop to its own thread before
 touching anything (the app schedules them on the Kivy clock). pyudev's observer thread
-dies on a slow callback or a buffer overflow and cannot be restarted, so a watchdog
-recreates it.
+dies on a slow callback or a buffer overflow and cannot be restarted, so it is supervised
+(devices/udev.py).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
 from kiosk.devices import DeviceError
+from kiosk.devices.udev import SupervisedObserver
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,6 @@ OnChange = Callable[[bool, str], None]
 EV_SW = 0x05
 SW_HEADPHONE_INSERT = 0x02
 INPUT_EVENT = struct.Struct("llHHi")  # struct input_event on 64-bit Linux
-WATCHDOG_S = 5.0
 
 
 class Headsets(Protocol):
@@ -95,20 +95,12 @@ class SystemHeadsets:
                 self._usb[card.sys_name] = device
         if self._usb:
             on_change(True, next(iter(self._usb.values())))
-        self._observe()
+        self._observer = SupervisedObserver(self._monitor, self._udev_event, "headset-udev")
+        self._observer.start()
         for path in jack_input_devices():
             thread = threading.Thread(target=self._read_jack, args=(path,), daemon=True, name="headset-jack")
             thread.start()
             self._threads.append(thread)
-        watchdog = threading.Thread(target=self._watch, daemon=True, name="headset-watchdog")
-        watchdog.start()
-        self._threads.append(watchdog)
-
-    def _observe(self) -> None:
-        import pyudev
-
-        self._observer = pyudev.MonitorObserver(self._monitor, callback=self._udev_event, name="headset-udev")
-        self._observer.start()
 
     def _udev_event(self, card) -> None:
         device = usb_headset_device(card)
@@ -129,16 +121,10 @@ class SystemHeadsets:
         except OSError as error:
             log.warning("cannot read the headphone jack %s: %s", path, error)
 
-    def _watch(self) -> None:
-        while not self._stop.wait(WATCHDOG_S):
-            if self._observer is not None and not self._observer.is_alive():
-                log.warning("the udev headset observer died; starting a new one")
-                self._observe()
-
     def stop(self) -> None:
         self._stop.set()
         if self._observer is not None:
-            self._observer.send_stop()
+            self._observer.stop()
 
 
 class FakeHeadsets:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 
@@ -10,13 +11,14 @@ from kiosk.devices import load_library
 log = logging.getLogger(__name__)
 
 
+@functools.cache
 def _libc():
+    """glibc (for malloc_trim and mallopt), looked up once; None elsewhere."""
     libc = load_library("libc.so.6", "c")
-    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
-
-
-_LIBC = None
-_LOOKED_UP = False
+    if libc is None or not hasattr(libc, "malloc_trim"):
+        log.debug("malloc_trim is not available (not glibc): freed memory stays in the heap")
+        return None
+    return libc
 
 
 def release_free_memory() -> bool:
@@ -25,15 +27,11 @@ def release_free_memory() -> bool:
     A kiosk builds and drops many text textures per person; without this the heap keeps
     its high-water mark for ever (with software OpenGL, textures live in that heap).
     """
-    global _LIBC, _LOOKED_UP
     gc.collect()
-    if not _LOOKED_UP:
-        _LIBC, _LOOKED_UP = _libc(), True
-        if _LIBC is None:
-            log.debug("malloc_trim is not available (not glibc): freed memory stays in the heap")
-    if _LIBC is None:
+    libc = _libc()
+    if libc is None:
         return False
-    _LIBC.malloc_trim(0)
+    libc.malloc_trim(0)
     return True
 
 
@@ -44,7 +42,5 @@ def limit_arenas(count: int = 2) -> bool:
     """Fewer malloc arenas: each thread (workers, the MQTT loop, llvmpipe's rasterisers)
     would otherwise get its own, and freed texture memory scattered over many arenas
     cannot be handed back. Called before the kiosk starts its threads."""
-    global _LIBC, _LOOKED_UP
-    if not _LOOKED_UP:
-        _LIBC, _LOOKED_UP = _libc(), True
-    return _LIBC is not None and bool(_LIBC.mallopt(M_ARENA_MAX, count))
+    libc = _libc()
+    return libc is not None and bool(libc.mallopt(M_ARENA_MAX, count))

@@ -3,8 +3,7 @@
 `UdevMonitor` watches udev (pyudev) and reports what it recognises as `Plugged` events;
 anything else is ignored (logged at debug level). Callbacks come from pyudev's observer
 thread: the receiver hops to its own thread first (the app schedules onto the Kivy clock).
-pyudev's observer thread dies on an exception or a netlink buffer overflow and cannot be
-restarted, so a watchdog thread replaces a dead one (PITFALLS.md).
+The observer is supervised: a watchdog replaces it when its thread dies (devices/udev.py).
 `FakeMonitor` is driven by tests and the demo through the same callback.
 """
 
@@ -12,15 +11,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Mapping, Protocol
 
 from kiosk.devices import DeviceError
+from kiosk.devices.udev import SupervisedObserver
 
 log = logging.getLogger(__name__)
 
 STORAGE, PRINTER, CARD_READER, HEADSET = "storage", "printer", "card_reader", "headset"
-WATCHDOG_S = 5.0
 SUBSYSTEMS = ("block", "usb", "sound")
 
 
@@ -88,7 +87,6 @@ class UdevMonitor:
         self._monitor = None
         self._on_plugged: OnPlugged | None = None
         self._present: dict[str, Plugged] = {}
-        self._stop = threading.Event()
         self._lock = threading.Lock()
 
     def start(self, on_plugged: OnPlugged) -> None:
@@ -107,13 +105,7 @@ class UdevMonitor:
         for event in present:
             self._present[event.key] = event
             on_plugged(event)
-        self._observe()
-        threading.Thread(target=self._watch, daemon=True, name="hotplug-watchdog").start()
-
-    def _observe(self) -> None:
-        import pyudev
-
-        self._observer = pyudev.MonitorObserver(self._monitor, callback=self._udev_event, name="hotplug-udev")
+        self._observer = SupervisedObserver(self._monitor, self._udev_event, "hotplug-udev")
         self._observer.start()
 
     def _udev_event(self, device) -> None:
@@ -122,7 +114,7 @@ class UdevMonitor:
                 with self._lock:
                     event = self._present.pop(device.device_path, None)
                 if event is not None:
-                    self._on_plugged(Plugged(event.kind, False, event.key, event.node, event.label))
+                    self._on_plugged(replace(event, added=False))
             elif device.action in ("add", "change"):
                 event = event_of(device, True)
                 with self._lock:
@@ -134,16 +126,9 @@ class UdevMonitor:
         except Exception:  # never let an exception kill pyudev's thread
             log.exception("handling the udev event for %s", getattr(device, "sys_name", "?"))
 
-    def _watch(self) -> None:
-        while not self._stop.wait(WATCHDOG_S):
-            if self._observer is not None and not self._observer.is_alive():
-                log.warning("the udev observer died; starting a new one")
-                self._observe()
-
     def stop(self) -> None:
-        self._stop.set()
         if self._observer is not None:
-            self._observer.send_stop()
+            self._observer.stop()
 
 
 class FakeMonitor:
@@ -166,7 +151,7 @@ class FakeMonitor:
     def unplug(self, key: str) -> None:
         event = self.present.pop(key)
         if self._on_plugged:
-            self._on_plugged(Plugged(event.kind, False, key, event.node, event.label))
+            self._on_plugged(replace(event, added=False))
 
     def stop(self) -> None:
         self._on_plugged = None

@@ -41,10 +41,15 @@ class RootHelper:
             answer = json.loads(data or b"null")
         except (OSError, ValueError) as error:
             raise DeviceError(f"the root helper at {self.path} did not answer: {error}") from error
-        if not isinstance(answer, dict) or not answer.get("ok"):
-            error = answer.get("error") if isinstance(answer, dict) else "no answer"
-            raise DeviceError(f"the root helper refused {op}: {error}")
-        return answer
+        return checked(op, answer)
+
+
+def checked(op: str, answer: object) -> dict:
+    """The helper's answer, or DeviceError with its reason if it refused."""
+    if not isinstance(answer, dict) or not answer.get("ok"):
+        error = answer.get("error") if isinstance(answer, dict) else "no answer"
+        raise DeviceError(f"the root helper refused {op}: {error}")
+    return answer
 
 
 class InProcessHelper(RootHelper):
@@ -58,7 +63,4 @@ class InProcessHelper(RootHelper):
         return True
 
     def request(self, op: str, **fields) -> dict:
-        answer = self.helper.handle({"op": op, **fields})
-        if not answer.get("ok"):
-            raise DeviceError(f"the root helper refused {op}: {answer.get('error')}")
-        return answer
+        return checked(op, self.helper.handle({"op": op, **fields}))
