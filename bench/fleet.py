@@ -32,7 +32,8 @@ def help_latency(_display: str) -> dict:
 
     from kiosk.desk.link import BrokerSettings, DeskLink
     from kiosk.desk.store import Store
-    from kiosk.desk.web import DeskApp, serve
+    from kiosk.desk.board import DeskApp
+    from kiosk.desk.web import serve
     from kiosk.devices.fleet import LinkSettings, MqttLink
     from kiosk.help import Help, Outbox
     from testbed.mosquitto import Broker
@@ -49,7 +50,7 @@ def help_latency(_display: str) -> dict:
         link.on_change = app.notify
         link.start()
         server = serve(app, "127.0.0.1", 0)
-        base = f"http://127.0.0.1:{server.server_address[1]}"
+        base = f"http://127.0.0.1:{server.port}"
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
         opener.open(base + "/login", b"name=bench&password=a long bench password").read()
 

@@ -18,6 +18,17 @@ from testbed.config import free_port
 PROVISIONING = Path(__file__).resolve().parent.parent / "provisioning" / "mosquitto"
 
 
+def render_acl(sites: dict[str, list[str]]) -> str:
+    """The ACL provisioning writes (provisioning/mosquitto/acl.j2), for these sites' kiosks
+    and one desk per site."""
+    import jinja2
+
+    template = jinja2.Template((PROVISIONING / "acl.j2").read_text(), undefined=jinja2.StrictUndefined)
+    return template.render(kiosks=[{"kiosk_id": kiosk, "kiosk_site": site} for site, kiosks in sites.items()
+                                   for kiosk in kiosks],
+                           desks=[{"user": f"desk-{site}", "sites": [site]} for site in sites])
+
+
 class Broker:
     def __init__(self, sites: dict[str, list[str]], extra_acl: str = "") -> None:
         """`sites`: site -> its kiosk ids. Every kiosk's password is its id + "-secret",
@@ -53,11 +64,7 @@ class Broker:
         for number, user in enumerate(users):
             subprocess.run(["mosquitto_passwd", "-b", *([] if number else ["-c"]), str(passwords), user,
                             self.password(user)], check=True, capture_output=True)
-        acl = (PROVISIONING / "acl").read_text()
-        for site in self.sites:
-            acl += f"\nuser desk-{site}\ntopic read kiosk/{site}/#\ntopic write kiosk/{site}/+/events\n"
-        acl += "\n" + self.extra_acl
-        (self.root / "acl").write_text(acl)
+        (self.root / "acl").write_text(render_acl(self.sites) + "\n" + self.extra_acl)
         config = (PROVISIONING / "mosquitto.conf.template").read_text().format(
             password_file=passwords, acl_file=self.root / "acl", persistence="false", state_dir=self.root,
             log_dest=f"file {self.root / 'mosquitto.log'}\nlog_type all", port=self.port, bind="127.0.0.1",

@@ -8,16 +8,19 @@ import random
 import time
 import urllib.error
 import urllib.request
+import uuid
 
 import pytest
 
+from kiosk.desk.board import DeskApp
 from kiosk.desk.link import BrokerSettings, DeskLink
 from kiosk.desk.store import Store
-from kiosk.desk.web import DeskApp, serve
+from kiosk.desk.web import serve
 from kiosk.devices.fleet import LinkSettings, MqttLink
 from kiosk.help import Help, Outbox
 
 SITES = {"oodi": ["oodi-1", "oodi-2"], "kallio": ["kallio-1"]}
+FORGED, LEGIT, OODI = (str(uuid.UUID(int=n)) for n in (1, 2, 3))
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +54,7 @@ def desk(broker, tmp_path):
     link.start()
     server = serve(app, "127.0.0.1", 0)
     wait_for(lambda: link.connected)
-    yield type("Desk", (), {"store": store, "link": link, "url": f"http://127.0.0.1:{server.server_address[1]}"})
+    yield type("Desk", (), {"store": store, "link": link, "url": f"http://127.0.0.1:{server.port}"})
     server.shutdown()
     link.stop()
 
@@ -80,7 +83,7 @@ class Browser:
         except urllib.error.HTTPError as error:
             return error.code
         page = response.read().decode()
-        self.csrf = json.loads(page.split("const csrf = ", 1)[1].split(";", 1)[0])
+        self.csrf = page.split('<meta name="csrf-token" content="', 1)[1].split('"', 1)[0]
         return response.status
 
     def state(self) -> dict:
@@ -166,15 +169,15 @@ def test_a_kiosk_cannot_write_into_another_kiosks_topics(broker, desk, tmp_path)
     client.connect("127.0.0.1", broker.port)
     client.loop_start()
     try:
-        forged = {"type": "help", "id": "forged-request-0001", "kiosk": "oodi-2", "topic": "other"}
+        forged = {"type": "help", "id": FORGED, "kiosk": "oodi-2", "topic": "other"}
         client.publish("kiosk/oodi/oodi-2/help", json.dumps(forged), qos=1).wait_for_publish(5)
         client.publish("kiosk/oodi/oodi-2/presence", "online", qos=1).wait_for_publish(5)
         # Its own topic works, and speaking for another kiosk there is refused by the desk.
         client.publish("kiosk/oodi/oodi-1/help", json.dumps(forged), qos=1).wait_for_publish(5)
-        legit = {"type": "help", "id": "legit-request-0001", "kiosk": "oodi-1", "topic": "other"}
+        legit = {"type": "help", "id": LEGIT, "kiosk": "oodi-1", "topic": "other"}
         client.publish("kiosk/oodi/oodi-1/help", json.dumps(legit), qos=1).wait_for_publish(5)
-        wait_for(lambda: desk.store.request("legit-request-0001") is not None)
-        assert desk.store.request("forged-request-0001") is None
+        wait_for(lambda: desk.store.request(LEGIT) is not None)
+        assert desk.store.request(FORGED) is None
         assert [k["kiosk"] for k in desk.store.kiosks(["oodi"]) if k["kiosk"] == "oodi-2" and k["online"]] == []
     finally:
         client.disconnect()
@@ -189,10 +192,10 @@ def test_staff_log_in_with_lockout_csrf_and_their_own_sites_only(desk):
     assert staff.login("Aino", "correct horse battery") == 401  # locked, even with the right password
     other = Browser(desk.url)
     assert other.login("Ville", "another long secret") == 200
-    desk.store.add_request("oodi", {"id": "request-of-oodi-0001", "kiosk": "oodi-1"})
+    desk.store.add_request("oodi", {"id": OODI, "kiosk": "oodi-1"})
     assert other.state()["queue"] == []  # another site's request is not shown
-    assert other.post("/api/accept", {"id": "request-of-oodi-0001"}) == 404
-    assert other.post("/api/accept", {"id": "request-of-oodi-0001"}, csrf=False) == 403
+    assert other.post("/api/accept", {"id": OODI}) == 404
+    assert other.post("/api/accept", {"id": OODI}, csrf=False) == 403
 
 
 def test_the_desk_drops_malformed_and_hostile_messages(desk):
@@ -201,9 +204,9 @@ def test_the_desk_drops_malformed_and_hostile_messages(desk):
               "kiosk/kallio/kallio-1/help", "kiosk/oodi/../help", "x", "kiosk/oodi/oodi-1/help/extra",
               "kiosk/oodi/" + "a" * 200 + "/help"]
     payloads = [b"", b"null", b"[]", b"{", b"\xff\xfe", b'{"type": "help"}', b'{"type": "help", "id": 5}',
-                b'{"type": "help", "id": "abcdefgh", "kiosk": "oodi-1", "accessibility": "x"}',
+                b'{"type": "help", "id": "' + FORGED.encode() + b'", "kiosk": "oodi-1", "accessibility": "x"}',
                 b'{"type": "cancel", "id": "' + b"x" * 100 + b'"}', b"x" * 70000,
-                json.dumps({"type": "help", "id": "fuzz-0000-0001", "kiosk": "oodi-1", "topic": ["x"]}).encode()]
+                json.dumps({"type": "help", "id": LEGIT, "kiosk": "oodi-1", "topic": ["x"]}).encode()]
     for _ in range(3000):
         payload = rng.choice(payloads)
         if rng.random() < 0.3:

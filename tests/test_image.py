@@ -208,6 +208,11 @@ def desk_server(tmp_path_factory):
     inventory.write_text(f"""\
 all:
   children:
+    kiosks:
+      hosts:
+        test-kiosk:
+          kiosk_id: test-01
+          kiosk_site: testsite
     desks:
       hosts:
         test-desk:

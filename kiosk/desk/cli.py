@@ -12,12 +12,15 @@ from pathlib import Path
 
 from kiosk.desk.link import BrokerSettings, DeskLink
 from kiosk.desk.store import Store
-from kiosk.desk.web import DeskApp, serve
+from kiosk.desk.board import DeskApp
 
 log = logging.getLogger(__name__)
 DEFAULTS = {"broker": {"host": "127.0.0.1", "port": 8883, "tls": True, "ca_file": "", "username": "",
                        "password_file": ""},
-            "desk": {"sites": ["default"], "listen": "127.0.0.1", "port": 8080, "database": "desk.sqlite"},
+            # trusted_proxy: the address whose X-Forwarded-Proto/For the desk believes (the
+            # site's HTTPS proxy); headers_s: how long a connection may take to send a request.
+            "desk": {"sites": ["default"], "listen": "127.0.0.1", "port": 8080, "database": "desk.sqlite",
+                     "trusted_proxy": "127.0.0.1", "headers_s": 10.0},
             # National roll-up: a SQLAlchemy URL (postgresql+psycopg://user@host/db); "" = none.
             "rollup": {"url": "", "name": "", "every_s": 3600}}
 
@@ -89,11 +92,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cannot reach the broker's TLS settings: {error} ([broker] ca_file = {broker['ca_file']!r})",
               file=sys.stderr)
         return 1
+    from kiosk.desk.web import serve  # the web stack only where the desk is served
+
     app = DeskApp(store, link)
     link.on_change = app.notify
     link.start()
-    server = serve(app, config["desk"]["listen"], int(config["desk"]["port"]))
-    log.info("desk at http://%s:%d/ for sites %s", config["desk"]["listen"], server.server_address[1],
+    server = serve(app, config["desk"]["listen"], int(config["desk"]["port"]),
+                   headers_s=float(config["desk"]["headers_s"]), trusted_proxy=str(config["desk"]["trusted_proxy"]))
+    log.info("desk at http://%s:%d/ for sites %s", config["desk"]["listen"], server.port,
              ", ".join(config["desk"]["sites"]))
     stop = threading.Event()
     for number in (signal.SIGTERM, signal.SIGINT):

@@ -4,20 +4,78 @@ dropped, never allowed to stop the desk."""
 
 from __future__ import annotations
 
-import json
 import logging
+import re
 import ssl
+import threading
+import time
+import uuid
 from dataclasses import dataclass
 from typing import Callable
 
 from kiosk.desk.store import Store
 from kiosk.stats import in_vocabulary, valid_day
+from kiosk.wire import WireError, decode, encode
 
 log = logging.getLogger(__name__)
 
-MAX_MESSAGE_BYTES = 64 * 1024
+# The broker refuses larger packets (max_packet_size in provisioning/mosquitto); this is the
+# desk's own bound on what it will parse, should a broker be configured without one.
+MAX_MESSAGE_BYTES = 128 * 1024
 MAX_DAILY_ROWS = 2400  # 24 hours of every counter a kiosk has, and more
-ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+# Site and kiosk ids: what the kiosk's configuration allows, and nothing an MQTT topic,
+# a URL or a page treats as special (no '/', '+', '#', NUL, quotes or non-ASCII).
+ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}", re.ASCII)
+# Per kiosk: every message, and new help requests apart (a resend of a known one is free).
+# A kiosk sends a status every few seconds at most and a help request when a person asks.
+MESSAGES_BURST, MESSAGES_PER_S = 30, 2.0
+REQUESTS_BURST, REQUESTS_PER_S = 3, 1 / 20
+MAX_BUCKETS = 100_000
+STATUS_WORDS = ("kiosk", "version", "session", "screen", "service", "language", "help")
+
+
+def valid_id(value) -> bool:
+    return isinstance(value, str) and ID.fullmatch(value) is not None
+
+
+def valid_request_id(value) -> bool:
+    """Help request ids are the kiosk's uuid4s, in their canonical form only."""
+    try:
+        return isinstance(value, str) and str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
+def clean_status(data: dict) -> dict:
+    """What the board shows of a kiosk's status: the known keys with the right types only
+    (a `printer.faults` that is no list would blank the site's panel)."""
+    status = {k: data[k][:64] for k in STATUS_WORDS if isinstance(data.get(k), str)}
+    if isinstance(data.get("out_of_service"), bool):
+        status["out_of_service"] = data["out_of_service"]
+    if isinstance(data.get("accessibility"), list):
+        status["accessibility"] = [a[:40] for a in data["accessibility"][:10] if isinstance(a, str)]
+    printer = data.get("printer")
+    if isinstance(printer, dict):
+        faults = printer.get("faults")
+        status["printer"] = {"state": printer["state"][:40] if isinstance(printer.get("state"), str) else "unknown",
+                             "faults": [f[:40] for f in faults[:10] if isinstance(f, str)]
+                             if isinstance(faults, list) else []}
+    return status
+
+
+class TokenBucket:
+    def __init__(self, burst: float, per_s: float) -> None:
+        self.burst, self.per_s = burst, per_s
+        self.tokens, self.at = float(burst), time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.per_s)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
 
 
 @dataclass(frozen=True)
@@ -28,10 +86,6 @@ class BrokerSettings:
     password: str
     tls: bool = True
     ca_file: str = ""
-
-
-def _name(value) -> bool:
-    return isinstance(value, str) and 0 < len(value) <= 64 and set(value.lower()) <= ID_CHARS
 
 
 def _text(value, longest: int = 200) -> bool:
@@ -47,6 +101,10 @@ class DeskLink:
         self.store = store
         self.on_change = on_change
         self.connected = False
+        self.disconnects = 0
+        self._buckets: dict[tuple[str, str, str], TokenBucket] = {}
+        self._dropped_logged: dict[str, float] = {}
+        self._buckets_lock = threading.Lock()
         # A lasting session: the broker keeps the kiosks' requests while the desk restarts.
         self._client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"desk-{'-'.join(sites)}",
                                    clean_session=False)
@@ -55,7 +113,7 @@ class DeskLink:
             self._client.tls_set(ca_certs=settings.ca_file or None, cert_reqs=ssl.CERT_REQUIRED)
         self._client.reconnect_delay_set(1, 30)
         self._client.on_connect = self._connected
-        self._client.on_disconnect = lambda *_args: setattr(self, "connected", False)
+        self._client.on_disconnect = self._disconnected
         self._client.on_message = self._message
         self._settings = settings
 
@@ -76,6 +134,24 @@ class DeskLink:
             client.subscribe(f"kiosk/{site}/+/+", qos=1)
         log.info("desk connected to the broker")
 
+    def _disconnected(self, *_args) -> None:
+        self.connected = False
+        self.disconnects += 1
+
+    def _allowed(self, site: str, kiosk: str, kind: str, burst: float, per_s: float) -> bool:
+        """Rate limit per kiosk: a flooding account is dropped (logged once a minute)."""
+        with self._buckets_lock:
+            if len(self._buckets) > MAX_BUCKETS:
+                self._buckets.clear()
+            bucket = self._buckets.setdefault((site, kiosk, kind), TokenBucket(burst, per_s))
+            if bucket.take():
+                return True
+            now = time.monotonic()
+            if now - self._dropped_logged.get(kiosk, -60.0) >= 60.0:
+                self._dropped_logged[kiosk] = now
+                log.warning("desk: %s of %s sends too fast: dropping its %s messages for now", kind, kiosk, kind)
+            return False
+
     def _message(self, _client, _userdata, message) -> None:
         try:
             self.handle(message.topic, bytes(message.payload))
@@ -85,11 +161,15 @@ class DeskLink:
     def handle(self, topic: str, payload: bytes) -> str:
         """One message from a kiosk; returns what it was ("ignored" for anything unusable)."""
         parts = topic.split("/")
-        if len(parts) != 4 or parts[0] != "kiosk" or parts[1] not in self.sites or not _name(parts[2]):
+        if len(parts) != 4 or parts[0] != "kiosk" or parts[1] not in self.sites or not valid_id(parts[2]):
             return "ignored"
         site, kiosk, leaf = parts[1], parts[2], parts[3]
+        if leaf == "events":
+            return "ignored"  # our own
         if len(payload) > MAX_MESSAGE_BYTES:
             log.warning("desk: %d-byte message from %s dropped", len(payload), kiosk)
+            return "ignored"
+        if not self._allowed(site, kiosk, "message", MESSAGES_BURST, MESSAGES_PER_S):
             return "ignored"
         if leaf == "presence":
             if payload not in (b"online", b"offline"):
@@ -97,17 +177,15 @@ class DeskLink:
             self.store.presence(site, kiosk, payload == b"online")
             self.on_change("kiosks")
             return "presence"
-        if leaf == "events":
-            return "ignored"  # our own
         try:
-            data = json.loads(payload.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            log.warning("desk: %s from %s is not JSON", leaf, kiosk)
+            data = decode(payload, MAX_MESSAGE_BYTES)
+        except WireError as error:
+            log.warning("desk: %s from %s dropped: %s", leaf, kiosk, error)
             return "ignored"
         if not isinstance(data, dict):
             return "ignored"
         if leaf == "status":
-            self.store.status(site, kiosk, {k: v for k, v in data.items() if isinstance(k, str)})
+            self.store.status(site, kiosk, clean_status(data))
             self.on_change("kiosks")
             return "status"
         if leaf == "help":
@@ -136,7 +214,7 @@ class DeskLink:
 
     def _help(self, site: str, kiosk: str, data: dict) -> str:
         kind = data.get("type")
-        if not isinstance(data.get("id"), str) or not 8 <= len(data["id"]) <= 64:
+        if not valid_request_id(data.get("id")):
             return "ignored"
         if kind == "cancel":
             self.store.cancel(data["id"], kiosk)
@@ -149,14 +227,21 @@ class DeskLink:
                 and isinstance(accessibility, list) and all(_text(a, 40) for a in accessibility[:10])):
             return "ignored"
         data["accessibility"] = accessibility[:10]
-        if self.store.add_request(site, data):
-            self.on_change("help")
+        if self.store.request(data["id"]) is None:
+            if not self._allowed(site, kiosk, "help", REQUESTS_BURST, REQUESTS_PER_S):
+                return "ignored"  # not seen: a real kiosk sends it again
+            if self.store.add_request(site, data):
+                self.on_change("help")
         # Seen (again, for a resend): the kiosk shows "the staff have seen your request".
         self.event(site, kiosk, {"type": "help_seen", "id": data["id"]})
         return "help"
 
     def event(self, site: str, kiosk: str, event: dict) -> None:
-        self._client.publish(f"kiosk/{site}/{kiosk}/events", json.dumps(event, ensure_ascii=False), qos=1)
+        """Publish to one kiosk. Ids are checked here too: a NUL or '#' in a topic makes a
+        publish the broker refuses, which paho would resend after every reconnect."""
+        if not (valid_id(site) and valid_id(kiosk)):
+            raise ValueError(f"not a site and kiosk id: {site!r}, {kiosk!r}")
+        self._client.publish(f"kiosk/{site}/{kiosk}/events", encode(event), qos=1)
 
     def accept(self, request_id: str, helper: str) -> dict | None:
         request = self.store.accept(request_id, helper)

@@ -74,7 +74,7 @@ def labelled(totals: dict, counter: str) -> list[tuple[str, int]]:
     return [(LABELS.get(counter, {}).get(v, v), values[v]) for v in order if v in values]
 
 
-def stats_page(figures: dict, sites: list[str], chosen: str, days: int, style: str) -> str:
+def stats_page(figures: dict, sites: list[str], chosen: str, days: int) -> str:
     totals = figures["totals"]
     started = totals.get("session", {}).get("started", 0)
     pages = totals.get("pages", {}).get("printed", 0)
@@ -96,9 +96,9 @@ def stats_page(figures: dict, sites: list[str], chosen: str, days: int, style: s
     topics = [(kind.split(".", 1)[1].replace("_", " "), n) for kind, n in
               sorted(help_kinds.items(), key=lambda item: -item[1]) if kind.startswith("on_site.")]
     return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>Help desk – statistics</title>"
-            f"<style>{style} section{{margin:1.5em 0}} .summary{{font-size:1.2em}} "
-            "a[aria-current]{font-weight:bold}</style></head><body><header><strong>Help desk</strong>"
-            "<a href=/>Back to the queue</a><a href=/report>Help report</a></header><main style='display:block'>"
+            "<meta name=viewport content='width=device-width, initial-scale=1'>"
+            "<link rel=stylesheet href=/static/desk.css></head><body><header><strong>Help desk</strong>"
+            "<a href=/>Back to the queue</a><a href=/report>Help report</a></header><main class=page>"
             f"<h1>Statistics</h1><p>Site: {site_links} · Period: {day_links} · "
             f"<a href='/stats.csv?site={html.escape(chosen)}&days={days}'>Download CSV</a></p>{summary}"
             + columns(f"Sessions per day (last {days} days)", list(figures["per_day"].items()))

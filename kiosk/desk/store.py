@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
 import os
+import secrets
 import sqlite3
 import statistics
 import threading
 import time
+
+from kiosk.wire import encode
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS kiosks (site TEXT, kiosk TEXT, online INTEGER, status TEXT, updated REAL,
@@ -19,6 +23,10 @@ CREATE TABLE IF NOT EXISTS requests (id TEXT PRIMARY KEY, site TEXT, kiosk TEXT,
     cancelled REAL, resolution TEXT, resolution_service TEXT);
 CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, sites TEXT, hash TEXT, failures INTEGER DEFAULT 0,
                                   locked_until REAL DEFAULT 0);
+-- Failed logins by the name typed, known or not (an unknown name locks like a real one,
+-- so the answers do not tell which names exist). Old rows are pruned.
+CREATE TABLE IF NOT EXISTS login_attempts (name TEXT PRIMARY KEY, failures INTEGER NOT NULL,
+                                           locked_until REAL NOT NULL, updated REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS stats (site TEXT NOT NULL, kiosk TEXT NOT NULL, day TEXT NOT NULL, hour INTEGER NOT NULL,
     counter TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (kiosk, day, hour, counter, value));
 -- Covers every query of the statistics page (no table lookups over millions of rows).
@@ -27,6 +35,7 @@ CREATE INDEX IF NOT EXISTS stats_report ON stats (counter, value, site, day, hou
 RESOLUTIONS = ("solved", "solved_partly", "referred", "e_service_fault", "no_show", "other")
 LOCKOUT_FAILURES = 5
 LOCKOUT_S = 300
+OPEN_REQUESTS_PER_KIOSK = 3  # a kiosk has one person at a time: more is a resend storm or a flood
 
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
@@ -34,6 +43,12 @@ def hash_password(password: str, salt: bytes | None = None) -> str:
     salt = salt or os.urandom(16)
     digest = hashlib.scrypt(password.encode(), salt=salt, n=2 ** 14, r=8, p=1, dklen=32)
     return f"scrypt$16384$8$1${salt.hex()}${digest.hex()}"
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    """A hash to check unknown names against, so that they take as long as real ones."""
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def password_matches(password: str, stored: str) -> bool:
@@ -53,6 +68,9 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        if "stamp" not in [row[1] for row in self._db.execute("PRAGMA table_info(users)")]:
+            # A staff session holds its user's stamp; a new password or sites change it.
+            self._db.execute("ALTER TABLE users ADD COLUMN stamp TEXT NOT NULL DEFAULT ''")
         self._lock = threading.Lock()
 
     def _run(self, sql: str, args: tuple = ()) -> list[tuple]:
@@ -68,7 +86,10 @@ class Store:
     def status(self, site: str, kiosk: str, status: dict) -> None:
         self._run("INSERT INTO kiosks VALUES (?, ?, 1, ?, ?) ON CONFLICT (site, kiosk) DO UPDATE SET "
                   "status = excluded.status, updated = excluded.updated",
-                  (site, kiosk, json.dumps(status), time.time()))
+                  (site, kiosk, encode(status), time.time()))
+
+    def known_kiosk(self, site: str, kiosk: str) -> bool:
+        return bool(self._run("SELECT 1 FROM kiosks WHERE site = ? AND kiosk = ?", (site, kiosk)))
 
     def kiosks(self, sites: list[str]) -> list[dict]:
         marks = ",".join("?" * len(sites))
@@ -80,15 +101,24 @@ class Store:
     # -- help requests -----------------------------------------------------------------------
 
     def add_request(self, site: str, request: dict) -> bool:
-        """A new request; False if this id is known (a resend after an outage)."""
+        """A new request; False if this id is known (a resend after an outage). A kiosk keeps
+        at most `OPEN_REQUESTS_PER_KIOSK` open: a newer one supersedes its oldest, so a kiosk
+        that floods the queue pushes out only its own requests, never other kiosks'."""
+        now = time.time()
         with self._lock:
             cursor = self._db.execute(
                 "INSERT OR IGNORE INTO requests (id, site, kiosk, place, topic, service, language, accessibility, "
                 "created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (request["id"], site, request["kiosk"], request.get("place", ""), request.get("topic", "other"),
                  request.get("service", ""), request.get("language", ""),
-                 ",".join(request.get("accessibility", [])), time.time()))
-            return cursor.rowcount == 1
+                 ",".join(request.get("accessibility", [])), now))
+            if cursor.rowcount != 1:
+                return False
+            self._db.execute(
+                "UPDATE requests SET cancelled = ? WHERE id IN (SELECT id FROM requests WHERE site = ? AND kiosk = ? "
+                "AND resolved IS NULL AND cancelled IS NULL ORDER BY created DESC, rowid DESC LIMIT -1 OFFSET ?)",
+                (now, site, request["kiosk"], OPEN_REQUESTS_PER_KIOSK))
+            return True
 
     def cancel(self, request_id: str, kiosk: str) -> None:
         self._run("UPDATE requests SET cancelled = ? WHERE id = ? AND kiosk = ? AND resolved IS NULL",
@@ -190,26 +220,40 @@ class Store:
     # -- staff -------------------------------------------------------------------------------
 
     def add_user(self, name: str, password: str, sites: list[str]) -> None:
-        self._run("INSERT OR REPLACE INTO users (name, sites, hash) VALUES (?, ?, ?)",
-                  (name, ",".join(sites), hash_password(password)))
+        """Add a user, or give one a new password and sites: their open sessions end."""
+        self._run("INSERT OR REPLACE INTO users (name, sites, hash, stamp) VALUES (?, ?, ?, ?)",
+                  (name, ",".join(sites), hash_password(password), secrets.token_hex(16)))
 
-    def login(self, name: str, password: str) -> tuple[list[str] | None, str]:
-        """(sites, "") on success; (None, "locked" | "wrong") otherwise. Five failures lock
-        the name for five minutes; nothing typed is recorded."""
-        rows = self._run("SELECT sites, hash, failures, locked_until FROM users WHERE name = ?", (name,))
+    def user_stamp(self, name: str) -> str | None:
+        """Changes with every new password or change of sites; None once the user is gone."""
+        rows = self._run("SELECT stamp FROM users WHERE name = ?", (name,))
+        return rows[0][0] if rows else None
+
+    def login(self, name: str, password: str) -> tuple[list[str] | None, str, str]:
+        """(sites, "", stamp) on success; (None, "locked" | "wrong", "") otherwise. Five
+        failures lock the name, known or not, for five minutes; nothing typed is recorded.
+
+        The attempt is counted before the slow hash, in one step with the lock check, so
+        parallel guesses cannot all read the same count; an unknown name is checked against
+        a decoy hash, so it takes as long and locks the same way as a real one."""
         now = time.time()
-        if rows and rows[0][3] > now:
-            return None, "locked"
-        if not rows or not password_matches(password, rows[0][1]):
-            if rows:
-                failures = rows[0][2] + 1
-                locked = now + LOCKOUT_S if failures >= LOCKOUT_FAILURES else 0
-                self._run("UPDATE users SET failures = ?, locked_until = ? WHERE name = ?",
-                          (0 if locked else failures, locked, name))
-                return None, "locked" if locked else "wrong"
-            return None, "wrong"
-        self._run("UPDATE users SET failures = 0 WHERE name = ?", (name,))
-        return [s for s in rows[0][0].split(",") if s], ""
+        with self._lock:
+            self._db.execute("DELETE FROM login_attempts WHERE updated < ? AND locked_until < ?",
+                             (now - LOCKOUT_S, now))
+            attempt = self._db.execute("SELECT failures, locked_until FROM login_attempts WHERE name = ?",
+                                       (name,)).fetchone()
+            if attempt and attempt[1] > now:
+                return None, "locked", ""
+            failures = (attempt[0] if attempt else 0) + 1
+            locked = now + LOCKOUT_S if failures >= LOCKOUT_FAILURES else 0.0
+            self._db.execute("INSERT OR REPLACE INTO login_attempts VALUES (?, ?, ?, ?)",
+                             (name, 0 if locked else failures, locked, now))
+            user = self._db.execute("SELECT sites, hash, stamp FROM users WHERE name = ?", (name,)).fetchone()
+        right = password_matches(password, user[1] if user else _decoy_hash())
+        if not (right and user):
+            return None, "locked" if locked else "wrong", ""
+        self._run("DELETE FROM login_attempts WHERE name = ?", (name,))
+        return [s for s in user[0].split(",") if s], "", user[2]
 
 
 def _request(row: tuple) -> dict:

@@ -1,0 +1,146 @@
+"""What the staff desk knows of its staff and tells their pages: logged-in sessions, the
+site's kiosks and help queue, and a version number that changes whenever they do.
+
+No web framework here: `kiosk.desk.web` serves this over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import threading
+import time
+
+from kiosk.desk.link import DeskLink
+from kiosk.desk.store import Store
+
+log = logging.getLogger(__name__)
+
+SESSION_S = 12 * 3600
+BOARD_EVERY_S = 2.0
+MAX_SESSIONS = 10_000
+
+
+class Changes:
+    """A version number, and waiting for it to change from any thread or event loop."""
+
+    def __init__(self) -> None:
+        self.version = 0
+        self._lock = threading.Lock()
+        self._condition = threading.Condition(self._lock)
+        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Future]] = set()
+
+    def bump(self) -> None:
+        with self._lock:
+            self.version += 1
+            self._condition.notify_all()
+            waiters = list(self._waiters)
+        for loop, future in waiters:
+            loop.call_soon_threadsafe(lambda f=future: f.done() or f.set_result(None))
+
+    def wait(self, seen: int, timeout_s: float) -> int:
+        with self._condition:
+            self._condition.wait_for(lambda: self.version != seen, timeout=timeout_s)
+            return self.version
+
+    async def wait_async(self, seen: int, timeout_s: float) -> int:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        entry = (loop, future)
+        with self._lock:
+            if self.version != seen:
+                return self.version
+            self._waiters.add(entry)
+        try:
+            await asyncio.wait_for(future, timeout_s)
+        except asyncio.TimeoutError:
+            pass
+        finally:
+            with self._lock:
+                self._waiters.discard(entry)
+        return self.version
+
+
+class DeskApp:
+    def __init__(self, store: Store, link: DeskLink | None) -> None:
+        self.store = store
+        self.link = link
+        self.sessions: dict[str, dict] = {}
+        self.changes = Changes()
+        self._lock = threading.Lock()
+        self._board_timer: threading.Timer | None = None
+
+    @property
+    def version(self) -> int:
+        return self.changes.version
+
+    def notify(self, kind: str = "") -> None:
+        """Something changed: pages are told at once of help requests; kiosks' statuses
+        (a thousand kiosks send one every ten seconds) at most every `BOARD_EVERY_S`."""
+        if kind in ("kiosks", "status", "presence"):
+            with self._lock:
+                if self._board_timer is not None:
+                    return
+                self._board_timer = threading.Timer(BOARD_EVERY_S, self._board_changed)
+                self._board_timer.daemon = True
+                self._board_timer.start()
+            return
+        self.changes.bump()
+
+    def _board_changed(self) -> None:
+        with self._lock:
+            self._board_timer = None
+        self.changes.bump()
+
+    def wait_change(self, seen: int, timeout_s: float) -> int:
+        return self.changes.wait(seen, timeout_s)
+
+    # -- sessions ---------------------------------------------------------------------------
+
+    def login(self, name: str, password: str) -> tuple[str | None, str]:
+        sites, problem, stamp = self.store.login(name, password)
+        if sites is None:
+            log.warning("desk login failed (%s)", problem)  # never the password, nor the name
+            return None, problem
+        token = secrets.token_urlsafe(32)
+        now = time.time()
+        with self._lock:
+            for old in [t for t, s in self.sessions.items() if s["expires"] < now]:
+                del self.sessions[old]
+            if len(self.sessions) >= MAX_SESSIONS:
+                del self.sessions[min(self.sessions, key=lambda t: self.sessions[t]["expires"])]
+            self.sessions[token] = {"name": name, "sites": sites, "csrf": secrets.token_urlsafe(24),
+                                    "expires": now + SESSION_S, "stamp": stamp}
+        return token, ""
+
+    def session(self, token: str | None) -> dict | None:
+        """The live session of `token`; None once expired, logged out, or once its user's
+        password or sites changed or the user was removed."""
+        if not token:
+            return None
+        with self._lock:
+            session = self.sessions.get(token)
+        if session is None:
+            return None
+        if session["expires"] < time.time() or self.store.user_stamp(session["name"]) != session["stamp"]:
+            self.logout(token)
+            return None
+        return session
+
+    def logout(self, token: str | None) -> None:
+        with self._lock:
+            self.sessions.pop(token or "", None)
+
+    # -- what the pages show ---------------------------------------------------------------
+
+    def state(self, session: dict) -> dict:
+        now = time.time()
+        queue = self.store.queue(session["sites"])
+        for request in queue:
+            request["waiting_s"] = round(now - request["created"])
+        return {"kiosks": self.store.kiosks(session["sites"]), "queue": queue,
+                "broker": bool(self.link and self.link.connected), "me": session["name"]}
+
+    def allowed(self, session: dict, request_id: str) -> bool:
+        request = self.store.request(request_id)
+        return request is not None and request["site"] in session["sites"]

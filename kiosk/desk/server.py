@@ -1,0 +1,76 @@
+"""The desk's HTTP server: uvicorn in a thread of the desk process, with the bounds a
+server on a library's network needs.
+
+uvicorn closes a connection that idles between requests (`timeout_keep_alive`), but not
+one that never sends a whole request: a few dozen silent sockets would hold every file
+descriptor the desk has and lock staff out. `BoundedH11Protocol` gives every request its
+headers deadline; nothing in uvicorn or Starlette does (hence written here)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+log = logging.getLogger(__name__)
+
+KEEP_ALIVE_S = 5
+HEADERS_S = 10.0
+MAX_CONNECTIONS = 1000  # beyond this uvicorn answers 503 at once (the unit allows 8192 files)
+
+
+def bounded_protocol(headers_s: float) -> type[H11Protocol]:
+    class BoundedH11Protocol(H11Protocol):
+        def connection_made(self, transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._deadline = self.loop.call_later(headers_s, self._too_slow)
+
+        def _too_slow(self) -> None:
+            # A request still being answered (a page's event stream) is not idle.
+            if self.cycle is None or self.cycle.response_complete:
+                self.transport.close()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._deadline.cancel()
+            self._deadline = self.loop.call_later(headers_s, self._too_slow)
+
+        def connection_lost(self, exc) -> None:
+            self._deadline.cancel()
+            super().connection_lost(exc)
+
+    return BoundedH11Protocol
+
+
+class Server:
+    """`app` served on `bind`:`port` (0: any free port) until `shutdown`."""
+
+    def __init__(self, app, bind: str, port: int, headers_s: float = HEADERS_S,
+                 trusted_proxy: str = "127.0.0.1") -> None:
+        config = uvicorn.Config(app, host=bind, port=port, http=bounded_protocol(headers_s), ws="none",
+                                lifespan="off", access_log=False, log_level="warning",
+                                timeout_keep_alive=KEEP_ALIVE_S, limit_concurrency=MAX_CONNECTIONS,
+                                timeout_graceful_shutdown=1,
+                                # X-Forwarded-Proto/For only from the site's HTTPS proxy.
+                                proxy_headers=True, forwarded_allow_ips=trusted_proxy)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="desk-web", daemon=True)
+
+    def start(self) -> "Server":
+        self._thread.start()
+        started = threading.Event()
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise OSError("the desk's web server did not start (is the port in use?)")
+            started.wait(0.02)
+        return self
+
+    @property
+    def port(self) -> int:
+        return self._server.servers[0].sockets[0].getsockname()[1]
+
+    def shutdown(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
