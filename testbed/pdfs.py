@@ -13,6 +13,12 @@ def make_pdf(path: Path, pages: int, text: str = "Page {n}") -> Path:
     return write_text_pdf(path, [text.format(n=n) for n in range(1, pages + 1)])
 
 
+def make_page_pdf(path: Path, width_pt: float, height_pt: float, pages: int = 1) -> Path:
+    """A PDF whose pages are `width_pt` x `height_pt` points (1 x 1500 is a hostile one:
+    a few hundred bytes that ask for gigabytes of preview bitmap)."""
+    return write_text_pdf(path, [f"Page {n}" for n in range(1, pages + 1)], page_pt=(width_pt, height_pt))
+
+
 def make_encrypted_pdf(path: Path, pages: int = 1) -> Path:
     """A PDF that opens only with a password (qpdf, Debian package 'qpdf')."""
     plain = make_pdf(path.with_name(path.stem + "-plain.pdf"), pages)

@@ -11,7 +11,7 @@ from kiosk.config import Text, load_config
 from kiosk.devices.printer import FakePrinter
 from kiosk.printing import Printing
 from testbed.fakes import FakeScheduler
-from testbed.pdfs import make_encrypted_pdf, make_pdf
+from testbed.pdfs import make_encrypted_pdf, make_page_pdf, make_pdf
 
 BASE = load_config().printing
 
@@ -89,6 +89,11 @@ def test_confirmed_job_is_sent_followed_and_done(tmp_path):
     (lambda p: p.write_bytes(b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]"
                              b"/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"), "empty"),
     (lambda p: make_pdf(p, 400, "A long page of text, number {n}, " + "x" * 3000), "too_large"),
+    # A few hundred bytes whose preview would be a 480 x 720,000 px bitmap; then the same
+    # page second, behind an ordinary first one.
+    (lambda p: make_page_pdf(p, 1, 1500), "unshowable"),
+    (lambda p: p.write_bytes(b"/MediaBox[0 0 1 1500]".join(
+        make_pdf(p, 2).read_bytes().rsplit(b"/MediaBox[0 0 595 842]", 1))), "unshowable"),
 ])
 def test_bad_documents_are_explained_and_nothing_reaches_the_printer(tmp_path, make, kind):
     printer = FakePrinter()
