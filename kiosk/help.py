@@ -26,7 +26,8 @@ from typing import Callable
 from kivy.event import EventDispatcher
 from kivy.properties import BooleanProperty, StringProperty
 
-from kiosk.devices.fleet import Link
+from kiosk import wire
+from kiosk.devices.fleet import MAX_EVENT_BYTES, Link
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +76,13 @@ class Outbox:
 
 
 def parse_event(payload: bytes) -> dict | None:
-    """A desk's event, checked; None (and a log line) for anything malformed or unknown."""
+    """A desk's event, checked; None (and a log line) for anything malformed or unknown.
+    Called on the Kivy clock, where an exception would stop the kiosk, and a retained
+    event comes back at every start: nothing in `payload` may raise."""
     try:
-        event = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        log.warning("fleet event ignored: not JSON")
+        event = wire.decode(payload, MAX_EVENT_BYTES)
+    except wire.WireError as error:
+        log.warning("fleet event ignored: %s", error)
         return None
     if not isinstance(event, dict) or not isinstance(event.get("type"), str):
         log.warning("fleet event ignored: no type")

@@ -17,6 +17,8 @@ import threading
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
+from kiosk import wire
+
 log = logging.getLogger(__name__)
 
 MAX_EVENT_BYTES = 16 * 1024
@@ -107,7 +109,9 @@ class MqttLink:
         self._on_delivered(mid)
 
     def publish(self, leaf: str, payload, qos: int = 0, retain: bool = False) -> int | None:
-        data = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+        data = _wire_text(leaf, payload)
+        if data is None:
+            return None
         if not self.connected and qos == 0:
             return None  # status and the like: sent again when the link is back
         info = self._client.publish(self.settings.topic(leaf), data, qos=qos, retain=retain)
@@ -127,6 +131,18 @@ class MqttLink:
         self._client.disconnect()
         self._client.loop_stop()
         self.connected = False
+
+
+def _wire_text(leaf: str, payload: dict | str) -> str | None:
+    """What goes on the wire: a plain word ("online") as it is, anything else as strict JSON.
+    A NaN in a status would make every desk's board refuse the whole message."""
+    if isinstance(payload, str):
+        return payload
+    try:
+        return wire.encode(payload)
+    except (TypeError, ValueError) as error:
+        log.error("fleet message on %s not sent: %s", leaf, error)
+        return None
 
 
 class FakeLink:
@@ -151,7 +167,7 @@ class FakeLink:
         self._callbacks[0](up)
 
     def publish(self, leaf: str, payload, qos: int = 0, retain: bool = False) -> int | None:
-        if not self.connected:
+        if not self.connected or _wire_text(leaf, payload) is None:
             return None
         self._mid += 1
         self.published.append((leaf, payload, qos, retain))
