@@ -16,6 +16,8 @@ from kiosk.toml_schema import Context, Problem, TableReader, host_name, https_ur
 
 ID_PATTERN = r"[a-z][a-z0-9_-]{0,40}"
 ID_HINT = "lower-case letters, digits, '-' and '_', starting with a letter"
+# The packaged catalogue of 11 services in three languages is 34 KB.
+MAX_CATALOG_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ def domain_covers(domain: str, host: str) -> bool:
 def load_catalog(path: Path | str, offered: tuple[str, ...]) -> Catalog:
     """Read and validate a catalogue; problems are in `Catalog.problems`, never raised."""
     problems: list[Problem] = []
-    source = read_source(path, problems)
+    source = read_source(path, problems, max_bytes=MAX_CATALOG_BYTES)
     if source is None:
         return Catalog((), (), (), str(path), tuple(problems))
     context = Context([source], problems)

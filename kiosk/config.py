@@ -41,6 +41,8 @@ USB_STORAGE_POLICIES = ("read-only", "allowed", "blocked")
 LOCALIZED_KEYS = frozenset({("site", "name"), ("site", "place"), ("help", "phone_hours"), ("help", "on_site"),
                             ("printing", "printer_place")})
 PIN_HASH_FORMAT = r"pbkdf2-sha256\$\d{5,7}\$[0-9a-f]{32}\$[0-9a-f]{64}"
+# A site's configuration is a few KB (the packaged defaults, every key documented, 7 KB).
+MAX_CONFIG_BYTES = 1024 * 1024
 
 
 class Text(dict):
@@ -218,7 +220,7 @@ def load_config(extra: Path | str | None = None, *, system_file: Path = SYSTEM_F
     problems: list[Problem] = []
     sources: list[Source] = []
     for path in config_files(Path(extra) if extra else None, system_file):
-        source = read_source(path, problems)
+        source = read_source(path, problems, max_bytes=MAX_CONFIG_BYTES)
         if source is not None:
             sources.append(source)
     data: dict = {}

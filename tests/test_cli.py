@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -68,6 +69,78 @@ def test_catalog_check(tmp_path):
     result = kiosk("catalog", "check", str(broken))
     assert result.returncode == 2
     assert any(line.endswith("service[1].id: 'kela' is used by another service") for line in result.stdout.splitlines())
+
+
+# What once gave a traceback (RecursionError, ValueError), was accepted, or took gigabytes:
+# file text -> the problem reported, after "FILE" or "FILE:LINE".
+HOSTILE = {
+    "arrays 5,000 deep": ("[site]\nx = " + "[" * 5000 + "]" * 5000 + "\n",
+                          ":2: not read: arrays and tables nest deeper than 16 levels"),
+    "inline tables 2,000 deep": ("[site]\n\nx = " + "{a = " * 2000 + "1" + "}" * 2000 + "\n",
+                                 ":3: not read: arrays and tables nest deeper than 16 levels"),
+    "a 5,000-digit integer": ("[timeouts]\nidle_s = " + "9" * 5000 + "\n",
+                              ":2: not read: a number of 5,000 digits; numbers here have at most 19"),
+    "a dotted key of 5,000 parts": ("[site]\n" + "a." * 5000 + "b = 1\n", ":2: not read: a dotted key of more than 16 parts"),
+    "20 MB": ("# " + "x" * 20 * 2**20 + "\n", ": not read: larger than"),
+}
+
+
+def assert_refused(result: subprocess.CompletedProcess, path: Path, expected: str) -> None:
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert any(line.startswith(f"{path}{expected}") for line in result.stdout.splitlines()), result.stdout[-3000:]
+    assert "1 problem found" in result.stderr
+
+
+@pytest.mark.parametrize("name", [*HOSTILE, "a 2 MB string"])
+def test_check_config_refuses_hostile_files_without_a_traceback(tmp_path, name):
+    path = tmp_path / "kiosk.toml"
+    text, expected = HOSTILE.get(name) or ('[site]\nname = "' + "x" * 2 * 2**20 + '"\n',
+                                           ": not read: larger than 1,048,576 bytes (1 MiB), the limit for this file")
+    path.write_text(text)
+    assert_refused(kiosk("check-config", str(path)), path, expected)
+
+
+@pytest.mark.parametrize("name", [*HOSTILE, "a 2 MB string"])
+def test_catalog_check_refuses_hostile_files_without_a_traceback(tmp_path, name):
+    path = tmp_path / "catalog.toml"
+    text, expected = HOSTILE.get(name) or (
+        '[identification]\ndomains = ["tunnistus.suomi.fi"]\n\n[[service]]\nid = "kela"\nurl = "' + "x" * 2 * 2**20 + '"\n',
+        ":6: service[0].url: a text of 2,097,152 characters; texts have at most 4,096")
+    path.write_text(text)
+    assert_refused(kiosk("catalog", "check", str(path)), path, expected)
+
+
+def test_check_config_names_the_file_that_cannot_be_read(tmp_path):
+    fifo = tmp_path / "kiosk.toml"
+    os.mkfifo(fifo)  # nobody writes into it: reading it would wait for ever
+    assert_refused(kiosk("check-config", str(fifo)), fifo, ": cannot be read: not a regular file")
+
+
+# The peak memory of one command, alone in a fresh interpreter's children.
+PEAK = """
+import resource, subprocess, sys
+result = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+print(result.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def peak_kb(*args: str) -> tuple[int, int]:
+    out = subprocess.run([sys.executable, "-c", PEAK, sys.executable, "-m", "kiosk", *args], capture_output=True,
+                         text=True, timeout=120, cwd=ROOT, check=True).stdout.split()
+    return int(out[0]), int(out[1])
+
+
+def test_a_long_quoted_string_costs_the_check_no_more_than_its_size(tmp_path):
+    """The pattern that skipped strings took ~125 bytes per character: 375 MB for these 3 MB."""
+    text = PACKAGED_CATALOG.read_text()
+    start = text.index('summary = "') + len('summary = "')
+    hostile = tmp_path / "catalog.toml"
+    hostile.write_text(text[:start] + "a" * 3_000_000 + text[text.index('"', start):])
+    code, baseline = peak_kb("catalog", "check", str(PACKAGED_CATALOG))
+    assert code == 0
+    code, peak = peak_kb("catalog", "check", str(hostile))
+    assert code == 2 and peak < baseline + 48 * 1024, (baseline, peak)
 
 
 def test_hash_pin_from_stdin():

@@ -85,6 +85,16 @@ def test_core_problem_makes_the_kiosk_unusable(tmp_path):
     assert [p.key for p in config.core_problems] == ["display.dpi"]
 
 
+def test_a_file_refused_for_its_limits_keeps_the_kiosk_out_of_service(tmp_path):
+    """The whole file is left out, so the problem is the file's, even when the value that
+    broke a limit is in a feature section: the kiosk must not run on the defaults alone."""
+    config = load(tmp_path, '[site]\nkiosk_id = "oodi-7"\n\n[printing]\nprinter_place = "' + "x" * 5000 + '"\n')
+    assert not config.usable
+    assert [str(p) for p in config.core_problems] == [
+        f"{tmp_path / 'site.toml'}:5: printing.printer_place: a text of 5,000 characters; texts have at most 4,096"]
+    assert config.site.kiosk_id != "oodi-7"  # nothing of the refused file was used
+
+
 def test_localized_text_must_cover_every_offered_language(tmp_path):
     config = load(tmp_path, '[site]\nname = { fi = "Kirjasto", en = "Library" }\n')
     assert [(p.key, p.message) for p in config.problems] == [
