@@ -13,10 +13,10 @@ import json
 import re
 
 MAX_DEPTH = 16
-# Strings first (an escaped quote stays inside), then every bracket outside them. Written
-# as an unrolled loop: `(?:[^"\\]|\\.)*` would keep one backtracking point per character.
-_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-_BRACKETS = re.compile(r"[\[\]{}]")
+# The characters that matter for nesting: an escape (a quote after a backslash stays in its
+# string), a quote, a bracket. One linear pass; a regex for whole strings backtracks on an
+# unterminated one and takes quadratic time.
+_TOKENS = re.compile(r'\\.|["\[\]{}]', re.DOTALL)
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
@@ -31,9 +31,13 @@ def _refuse_constant(name: str):
 def depth(text: str) -> int:
     """How deep the arrays and objects of `text` nest (strings do not count)."""
     deepest = level = 0
-    for bracket in _BRACKETS.findall(_STRINGS.sub("", text)):
-        level += 1 if bracket in "[{" else -1
-        deepest = max(deepest, level)
+    in_string = False
+    for token in _TOKENS.findall(text):
+        if token == '"':
+            in_string = not in_string
+        elif not in_string and len(token) == 1:
+            level += 1 if token in "[{" else -1
+            deepest = max(deepest, level)
     return deepest
 
 

@@ -1,10 +1,21 @@
-"""A staff desk process (`kiosk-desk run`) on loopback, for the demo and the benchmarks."""
+"""The staff desk for tests, the demo and the benchmarks: in this process (a DeskLink, the
+board and the web server on loopback) or as a `kiosk-desk run` process; a staff member's
+browser without a browser (cookies kept, the CSRF token read from the page); kiosks on
+the real broker."""
 
 from __future__ import annotations
 
+import http.cookiejar
+import json
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 from testbed.config import free_port
 
@@ -23,3 +34,115 @@ def start_desk(broker, site: str, directory: Path, user: str, password: str) -> 
     process = subprocess.Popen([sys.executable, "-m", "kiosk.desk", "run", "--config", str(config)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return process, f"http://127.0.0.1:{port}"
+
+
+def wait_for(condition, timeout=10.0, kiosks=()):
+    """Until `condition`; the kiosks' resend timer (the app's Clock) runs meanwhile."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "not so in time"
+        for help_ in kiosks:
+            help_.resend_pending()
+        time.sleep(0.05)
+
+
+@contextmanager
+def desk_in_process(broker, directory: Path, site: str = "oodi", users: dict | None = None):
+    """The desk of `site` on `broker`, in this process: .store, .link, .board, .url."""
+    from kiosk.desk.board import DeskApp
+    from kiosk.desk.link import BrokerSettings, DeskLink
+    from kiosk.desk.store import Store
+    from kiosk.desk.web import serve
+
+    store = Store(str(directory / f"desk-{site}.sqlite"))
+    for name, (password, sites) in (users or {}).items():
+        store.add_user(name, password, sites)
+    link = DeskLink(BrokerSettings("127.0.0.1", broker.port, f"desk-{site}", broker.password(f"desk-{site}"), True,
+                                   str(broker.ca_file)), [site], store)
+    board = DeskApp(store, link)
+    link.on_change = board.notify
+    link.start()
+    server = serve(board, "127.0.0.1", 0)
+    try:
+        wait_for(lambda: link.connected)
+        yield SimpleNamespace(store=store, link=link, board=board, url=f"http://127.0.0.1:{server.port}")
+    finally:
+        server.shutdown()
+        link.stop()
+
+
+def kiosk(broker, directory: Path, kiosk_id: str = "oodi-1", site: str = "oodi", password: str | None = None):
+    """A kiosk's help service on the broker, started (the caller stops it)."""
+    from kiosk.devices.fleet import LinkSettings, MqttLink
+    from kiosk.help import Help, Outbox
+
+    link = MqttLink(LinkSettings("127.0.0.1", broker.port, site, kiosk_id, kiosk_id,
+                                 password or broker.password(kiosk_id), True, str(broker.ca_file)))
+    help_ = Help(link, Outbox(directory / f"{kiosk_id}-outbox.sqlite"), kiosk_id, lambda: "Floor 2",
+                 post=lambda work: work())
+    help_.start()
+    return help_
+
+
+def raw_client(broker, user: str, client_id: str = "", on_message=None):
+    """A bare MQTT client logged in as `user` (a kiosk account in an attacker's hands),
+    connected and looping; the caller disconnects it."""
+    import paho.mqtt.client as mqtt
+
+    connected = []
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or f"raw-{user}")
+    client.username_pw_set(user, broker.password(user))
+    client.tls_set(ca_certs=str(broker.ca_file))
+    client.on_connect = lambda *args: connected.append(args[3])
+    if on_message is not None:
+        client.on_message = on_message
+    client.connect("127.0.0.1", broker.port)
+    client.loop_start()
+    wait_for(lambda: connected)
+    assert not connected[0].is_failure, connected[0]
+    return client
+
+
+class StaffBrowser:
+    """A staff member's browser: cookies kept, the CSRF token read from the page."""
+
+    def __init__(self, base: str, timeout: float | None = None) -> None:
+        self.base = base
+        self.timeout = timeout
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.csrf = ""
+
+    def login(self, name: str, password: str) -> int:
+        data = urllib.parse.urlencode({"name": name, "password": password}).encode()
+        try:
+            response = self.opener.open(self.base + "/login", data, timeout=self.timeout)
+        except urllib.error.HTTPError as error:
+            return error.code
+        except (urllib.error.URLError, TimeoutError):
+            return 0  # no answer
+        page = response.read().decode()
+        self.csrf = page.split('<meta name="csrf-token" content="', 1)[1].split('"', 1)[0]
+        return response.status
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        try:
+            response = self.opener.open(self.base + path)
+            return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    def state(self) -> dict:
+        """The board's state, read as strictly as a browser's JSON.parse reads it."""
+        status, body = self.get("/api/state")
+        assert status == 200, status
+        return json.loads(body, parse_constant=lambda name: (_ for _ in ()).throw(ValueError(name)))
+
+    def post(self, path: str, body: dict | bytes, csrf: bool = True) -> int:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data, method="POST",
+                                         headers={"Content-Type": "application/json",
+                                                  **({"X-CSRF-Token": self.csrf} if csrf else {})})
+        try:
+            return self.opener.open(request).status
+        except urllib.error.HTTPError as error:
+            return error.code

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import http.cookiejar
 import json
 import random
 import time
-import urllib.error
-import urllib.request
 import uuid
 
 import pytest
 
-from kiosk.desk.board import DeskApp
-from kiosk.desk.link import BrokerSettings, DeskLink
-from kiosk.desk.store import Store
-from kiosk.desk.web import serve
-from kiosk.devices.fleet import LinkSettings, MqttLink
-from kiosk.help import Help, Outbox
+from testbed.desk import StaffBrowser as Browser
+from testbed.desk import desk_in_process, raw_client, wait_for
+from testbed.desk import kiosk as start_kiosk
 
 SITES = {"oodi": ["oodi-1", "oodi-2"], "kallio": ["kallio-1"]}
 FORGED, LEGIT, OODI = (str(uuid.UUID(int=n)) for n in (1, 2, 3))
@@ -32,71 +26,15 @@ def broker():
     started.remove()
 
 
-def wait_for(condition, timeout=10.0, kiosks=()):
-    """Until `condition`; the kiosks' resend timer (the app's Clock) runs meanwhile."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "not so in time"
-        for help_ in kiosks:
-            help_.resend_pending()
-        time.sleep(0.05)
-
-
 @pytest.fixture
 def desk(broker, tmp_path):
-    store = Store(str(tmp_path / "desk.sqlite"))
-    store.add_user("Aino", "correct horse battery", ["oodi"])
-    store.add_user("Ville", "another long secret", ["kallio"])
-    link = DeskLink(BrokerSettings("127.0.0.1", broker.port, "desk-oodi", "desk-secret", True, str(broker.ca_file)),
-                    ["oodi"], store)
-    app = DeskApp(store, link)
-    link.on_change = app.notify
-    link.start()
-    server = serve(app, "127.0.0.1", 0)
-    wait_for(lambda: link.connected)
-    yield type("Desk", (), {"store": store, "link": link, "url": f"http://127.0.0.1:{server.port}"})
-    server.shutdown()
-    link.stop()
+    with desk_in_process(broker, tmp_path, users={"Aino": ("correct horse battery", ["oodi"]),
+                                                  "Ville": ("another long secret", ["kallio"])}) as started:
+        yield started
 
 
 def kiosk(broker, tmp_path, kiosk_id="oodi-1", password=None):
-    link = MqttLink(LinkSettings("127.0.0.1", broker.port, "oodi", kiosk_id, kiosk_id,
-                                 password or broker.password(kiosk_id), True, str(broker.ca_file)))
-    help_ = Help(link, Outbox(tmp_path / f"{kiosk_id}-outbox.sqlite"), kiosk_id, lambda: "Floor 2",
-                 post=lambda work: work())
-    help_.start()
-    return help_
-
-
-class Browser:
-    """A staff member's browser: cookies kept, the CSRF token read from the page."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        self.csrf = ""
-
-    def login(self, name: str, password: str) -> int:
-        data = f"name={name}&password={password}".encode()
-        try:
-            response = self.opener.open(self.base + "/login", data)
-        except urllib.error.HTTPError as error:
-            return error.code
-        page = response.read().decode()
-        self.csrf = page.split('<meta name="csrf-token" content="', 1)[1].split('"', 1)[0]
-        return response.status
-
-    def state(self) -> dict:
-        return json.loads(self.opener.open(self.base + "/api/state").read())
-
-    def post(self, path: str, body: dict, csrf: bool = True) -> int:
-        request = urllib.request.Request(self.base + path, json.dumps(body).encode(), method="POST",
-                                         headers={"Content-Type": "application/json",
-                                                  **({"X-CSRF-Token": self.csrf} if csrf else {})})
-        try:
-            return self.opener.open(request).status
-        except urllib.error.HTTPError as error:
-            return error.code
+    return start_kiosk(broker, tmp_path, kiosk_id, password=password)
 
 
 def test_help_pressed_reaches_the_desk_and_the_helpers_name_comes_back(broker, desk, tmp_path):
@@ -161,13 +99,7 @@ def test_a_request_in_the_outbox_survives_a_killed_kiosk(broker, desk, tmp_path)
 
 
 def test_a_kiosk_cannot_write_into_another_kiosks_topics(broker, desk, tmp_path):
-    import paho.mqtt.client as mqtt
-
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="intruder")
-    client.username_pw_set("oodi-1", broker.password("oodi-1"))
-    client.tls_set(ca_certs=str(broker.ca_file))
-    client.connect("127.0.0.1", broker.port)
-    client.loop_start()
+    client = raw_client(broker, "oodi-1")
     try:
         forged = {"type": "help", "id": FORGED, "kiosk": "oodi-2", "topic": "other"}
         client.publish("kiosk/oodi/oodi-2/help", json.dumps(forged), qos=1).wait_for_publish(5)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -19,6 +20,25 @@ log = logging.getLogger(__name__)
 KEEP_ALIVE_S = 5
 HEADERS_S = 10.0
 MAX_CONNECTIONS = 1000  # beyond this uvicorn answers 503 at once (the unit allows 8192 files)
+# Out of file descriptors, asyncio (3.11) tries accept() once per backlog entry, each
+# failure logged with its traceback, and again every second: a short backlog keeps that
+# from spinning; the log says it once a minute.
+BACKLOG = 64
+
+
+class OncePerMinute(logging.Filter):
+    def __init__(self) -> None:
+        super().__init__()
+        self._last = -60.0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "out of system resource" not in record.getMessage():
+            return True
+        now = time.monotonic()
+        if now - self._last < 60.0:
+            return False
+        self._last = now
+        return True
 
 
 def bounded_protocol(headers_s: float) -> type[H11Protocol]:
@@ -44,6 +64,9 @@ def bounded_protocol(headers_s: float) -> type[H11Protocol]:
     return BoundedH11Protocol
 
 
+ACCEPT_FAILURES = OncePerMinute()
+
+
 class Server:
     """`app` served on `bind`:`port` (0: any free port) until `shutdown`."""
 
@@ -52,10 +75,11 @@ class Server:
         config = uvicorn.Config(app, host=bind, port=port, http=bounded_protocol(headers_s), ws="none",
                                 lifespan="off", access_log=False, log_level="warning",
                                 timeout_keep_alive=KEEP_ALIVE_S, limit_concurrency=MAX_CONNECTIONS,
-                                timeout_graceful_shutdown=1,
+                                timeout_graceful_shutdown=1, backlog=BACKLOG,
                                 # X-Forwarded-Proto/For only from the site's HTTPS proxy.
                                 proxy_headers=True, forwarded_allow_ips=trusted_proxy)
         self._server = uvicorn.Server(config)
+        logging.getLogger("asyncio").addFilter(ACCEPT_FAILURES)
         self._thread = threading.Thread(target=self._server.run, name="desk-web", daemon=True)
 
     def start(self) -> "Server":
