@@ -377,3 +377,18 @@ def test_idle_connections_cannot_lock_staff_out(broker, tmp_path):
             connection.close()
         desk.terminate()
         desk.wait(10)
+
+
+@pytest.mark.parametrize("text, says", [
+    ('[desk]\nsites = ["oodi/#"]\n', "sites must be a list of site ids"),
+    ("a = " + "[" * 5000 + "]" * 5000 + "\n", "nest deeper than 16"),
+    ('[desk]\nport = ' + "9" * 5000 + "\n", "digits"),
+    ("# " + "x" * 100_000, "larger than"),
+])
+def test_a_hostile_desk_configuration_is_refused_with_its_reason(tmp_path, text, says):
+    config = tmp_path / "desk.toml"
+    config.write_text(text)
+    result = subprocess.run([sys.executable, "-m", "kiosk.desk", "run", "--config", str(config)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and says in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert str(config) in result.stderr

@@ -7,11 +7,11 @@ import logging
 import signal
 import sys
 import threading
-import tomllib
 from pathlib import Path
 
-from kiosk.desk.link import BrokerSettings, DeskLink
+from kiosk.desk.link import BrokerSettings, DeskLink, valid_id
 from kiosk.desk.store import Store
+from kiosk.toml_schema import read_source
 from kiosk.desk.board import DeskApp
 
 log = logging.getLogger(__name__)
@@ -25,11 +25,18 @@ DEFAULTS = {"broker": {"host": "127.0.0.1", "port": 8883, "tls": True, "ca_file"
             "rollup": {"url": "", "name": "", "every_s": 3600}}
 
 
+MAX_CONFIG_BYTES = 64 * 1024
+
+
 def load(path: Path | None) -> dict:
+    """desk.toml over the defaults; SystemExit with the file, line and key of any problem."""
     config = {section: dict(values) for section, values in DEFAULTS.items()}
     if path is not None:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
+        problems: list = []
+        source = read_source(path, problems, max_bytes=MAX_CONFIG_BYTES)
+        if source is None:
+            raise SystemExit("\n".join(str(problem) for problem in problems))
+        data = source.data
         for section, values in data.items():
             if section not in config or not isinstance(values, dict):
                 raise SystemExit(f"{path}: unknown section [{section}] (known: broker, desk, rollup)")
@@ -37,6 +44,10 @@ def load(path: Path | None) -> dict:
             if unknown:
                 raise SystemExit(f"{path}: unknown key(s) in [{section}]: {', '.join(sorted(unknown))}")
             config[section].update(values)
+        sites = config["desk"]["sites"]
+        if not (isinstance(sites, list) and sites and all(valid_id(site) for site in sites)):
+            raise SystemExit(f"{path}: [desk] sites must be a list of site ids (lower-case letters, digits, "
+                             f"'-', '_'), not {sites!r}")
         database = Path(config["desk"]["database"])
         if not database.is_absolute():
             config["desk"]["database"] = str(path.parent / database)
