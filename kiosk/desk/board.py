@@ -26,6 +26,7 @@ class Changes:
 
     def __init__(self) -> None:
         self.version = 0
+        self.closed = False
         self._lock = threading.Lock()
         self._condition = threading.Condition(self._lock)
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Future]] = set()
@@ -37,6 +38,11 @@ class Changes:
             waiters = list(self._waiters)
         for loop, future in waiters:
             loop.call_soon_threadsafe(lambda f=future: f.done() or f.set_result(None))
+
+    def close(self) -> None:
+        """The desk stops: every waiter returns now (pages' event streams end)."""
+        self.closed = True
+        self.bump()
 
     def wait(self, seen: int, timeout_s: float) -> int:
         with self._condition:

@@ -26,11 +26,18 @@ MAX_DAILY_ROWS = 2400  # 24 hours of every counter a kiosk has, and more
 # Site and kiosk ids: what the kiosk's configuration allows, and nothing an MQTT topic,
 # a URL or a page treats as special (no '/', '+', '#', NUL, quotes or non-ASCII).
 ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}", re.ASCII)
-# Per kiosk: every message, and new help requests apart (a resend of a known one is free).
-# A kiosk sends a status every few seconds at most and a help request when a person asks.
-MESSAGES_BURST, MESSAGES_PER_S = 30, 2.0
-REQUESTS_BURST, REQUESTS_PER_S = 3, 1 / 20
 MAX_BUCKETS = 100_000
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Per kiosk: every message, and new help requests apart (a resend of a known one is
+    free). A kiosk sends a status every few seconds at most, and a help request when a
+    person asks: three at once, then one every 20 s, is more than one person needs."""
+    messages_burst: float = 30
+    messages_per_s: float = 2.0
+    requests_burst: float = 3
+    requests_per_s: float = 1 / 20
 STATUS_WORDS = ("kiosk", "version", "session", "screen", "service", "language", "help")
 
 
@@ -94,7 +101,7 @@ def _text(value, longest: int = 200) -> bool:
 
 class DeskLink:
     def __init__(self, settings: BrokerSettings, sites: list[str], store: Store,
-                 on_change: Callable[[str], None] = lambda kind: None) -> None:
+                 on_change: Callable[[str], None] = lambda kind: None, limits: RateLimits = RateLimits()) -> None:
         import paho.mqtt.client as mqtt
 
         self.sites = sites
@@ -102,6 +109,7 @@ class DeskLink:
         self.on_change = on_change
         self.connected = False
         self.disconnects = 0
+        self.limits = limits
         self._buckets: dict[tuple[str, str, str], TokenBucket] = {}
         self._dropped_logged: dict[str, float] = {}
         self._buckets_lock = threading.Lock()
@@ -169,7 +177,7 @@ class DeskLink:
         if len(payload) > MAX_MESSAGE_BYTES:
             log.warning("desk: %d-byte message from %s dropped", len(payload), kiosk)
             return "ignored"
-        if not self._allowed(site, kiosk, "message", MESSAGES_BURST, MESSAGES_PER_S):
+        if not self._allowed(site, kiosk, "message", self.limits.messages_burst, self.limits.messages_per_s):
             return "ignored"
         if leaf == "presence":
             if payload not in (b"online", b"offline"):
@@ -228,7 +236,7 @@ class DeskLink:
             return "ignored"
         data["accessibility"] = accessibility[:10]
         if self.store.request(data["id"]) is None:
-            if not self._allowed(site, kiosk, "help", REQUESTS_BURST, REQUESTS_PER_S):
+            if not self._allowed(site, kiosk, "help", self.limits.requests_burst, self.limits.requests_per_s):
                 return "ignored"  # not seen: a real kiosk sends it again
             if self.store.add_request(site, data):
                 self.on_change("help")

@@ -71,7 +71,8 @@ class Server:
     """`app` served on `bind`:`port` (0: any free port) until `shutdown`."""
 
     def __init__(self, app, bind: str, port: int, headers_s: float = HEADERS_S,
-                 trusted_proxy: str = "127.0.0.1") -> None:
+                 trusted_proxy: str = "127.0.0.1", before_shutdown=lambda: None) -> None:
+        self._before_shutdown = before_shutdown
         config = uvicorn.Config(app, host=bind, port=port, http=bounded_protocol(headers_s), ws="none",
                                 lifespan="off", access_log=False, log_level="warning",
                                 timeout_keep_alive=KEEP_ALIVE_S, limit_concurrency=MAX_CONNECTIONS,
@@ -96,5 +97,6 @@ class Server:
         return self._server.servers[0].sockets[0].getsockname()[1]
 
     def shutdown(self) -> None:
+        self._before_shutdown()  # open responses (event streams) end, so nothing is cut off
         self._server.should_exit = True
         self._thread.join(10)

@@ -148,7 +148,7 @@ def make_app(desk: DeskApp) -> Starlette:
             yield b"retry: 2000\n\n"
             while True:
                 version = await desk.changes.wait_async(seen, EVENTS_EVERY_S)
-                if session_of(request) is None:
+                if desk.changes.closed or session_of(request) is None:
                     return  # logged out, or the password changed: the page goes to the login
                 yield f"data: {version}\n\n".encode() if version != seen else b": still here\n\n"
                 seen = version
@@ -242,7 +242,7 @@ def make_app(desk: DeskApp) -> Starlette:
 
 
 def serve(desk: DeskApp, bind: str, port: int, **bounds) -> Server:
-    return Server(make_app(desk), bind, port, **bounds).start()
+    return Server(make_app(desk), bind, port, before_shutdown=desk.changes.close, **bounds).start()
 
 
 def report_figures(days: list[dict], services: list[dict]) -> dict:
