@@ -146,3 +146,29 @@ class StaffBrowser:
             return self.opener.open(request).status
         except urllib.error.HTTPError as error:
             return error.code
+
+
+@contextmanager
+def board_in_chromium(url: str, directory: Path, name: str, password: str):
+    """A staff member logged in to the desk's board in real Chromium; yields `page(js)`,
+    the value of a script evaluated in the page."""
+    from kiosk.devices.browser import ChromiumBrowser, Geometry
+    from kiosk.devices.processes import SessionProcesses
+
+    browser = ChromiumBrowser(SessionProcesses(directory / "processes"))
+    try:
+        browser.open(url + "/login", directory / "profile", directory / "downloads", Geometry(0, 0, 1000, 700),
+                     lambda *_: None)
+
+        def page(script: str):
+            return browser._call("Runtime.evaluate", {"expression": script, "returnByValue": True})[
+                "result"].get("value")
+
+        wait_for(lambda: page("document.readyState") == "complete" and page("!!document.forms[0]"))
+        page(f"document.querySelector('[name=name]').value = {json.dumps(name)};"
+             f"document.querySelector('[name=password]').value = {json.dumps(password)};"
+             "document.forms[0].submit()")
+        wait_for(lambda: page("location.pathname") == "/" and page("!!document.getElementById('queue')"))
+        yield page
+    finally:
+        browser.close(quick=True)

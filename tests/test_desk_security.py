@@ -18,7 +18,7 @@ import uuid
 import pytest
 
 from testbed.config import free_port
-from testbed.desk import StaffBrowser, desk_in_process, kiosk, raw_client, wait_for
+from testbed.desk import StaffBrowser, board_in_chromium, desk_in_process, kiosk, raw_client, wait_for
 
 SITES = {"oodi": ["oodi-1", "oodi-2"], "kallio": ["kallio-1"]}
 STAFF = {"Aino": ("correct horse battery", ["oodi"])}
@@ -55,9 +55,6 @@ def publish(client, topic: str, payload: bytes, retain: bool = False) -> None:
 def test_a_hostile_request_runs_no_script_in_a_staff_browser(broker, desk, tmp_path, xvfb_display):
     """The audit's attack: an id that closes the onclick string. It is refused; a valid id
     with script in every text field is shown as text, and Accept still works."""
-    from kiosk.devices.browser import ChromiumBrowser, Geometry
-    from kiosk.devices.processes import SessionProcesses
-
     script = "x');window.pwned=1;//<img src=x onerror=\"window.pwned=2\"><script>window.pwned=3</script>"
     attacker = raw_client(broker, "oodi-1")
     good = str(uuid.uuid4())
@@ -68,31 +65,21 @@ def test_a_hostile_request_runs_no_script_in_a_staff_browser(broker, desk, tmp_p
         "state": script, "faults": "jammed"}, "screen": script}).encode())
     wait_for(lambda: desk.store.request(good) is not None)
     assert [q["id"] for q in desk.store.queue(["oodi"])] == [good]
-    browser = ChromiumBrowser(SessionProcesses(tmp_path / "processes"))
     try:
-        browser.open(desk.url + "/login", tmp_path / "profile", tmp_path / "downloads", Geometry(0, 0, 1000, 700),
-                     lambda *_: None)
-        page = lambda js: browser._call("Runtime.evaluate", {"expression": js, "returnByValue": True})[
-            "result"].get("value")
-        wait_for(lambda: page("document.readyState") == "complete" and page("!!document.forms[0]"))
-        page("document.querySelector('[name=name]').value = 'Aino';"
-             "document.querySelector('[name=password]').value = 'correct horse battery';"
-             "document.forms[0].submit()")
-        wait_for(lambda: page("location.pathname") == "/" and good in (page(
-            "document.getElementById('queue').innerHTML") or ""))
-        wait_for(lambda: "oodi-1" in (page("document.getElementById('kiosks').innerText") or ""))
-        queue = page("document.getElementById('queue').innerText")
-        assert "window.pwned=1" in queue and "<script>" in queue  # shown, as text
-        assert page("document.querySelectorAll('#queue img, #queue script, [onclick], [onerror]').length") == 0
-        page(f"document.querySelector('[data-id=\"{good}\"] button.act').click()")
-        wait_for(lambda: desk.store.request(good)["accepted"] is not None)
-        assert page("typeof window.pwned") == "undefined"
-        # No inline script could run even if some were written into the page.
-        page("const s = document.createElement('script'); s.textContent = 'window.pwned = 4';"
-             "document.body.append(s)")
-        assert page("typeof window.pwned") == "undefined"
+        with board_in_chromium(desk.url, tmp_path, "Aino", "correct horse battery") as page:
+            wait_for(lambda: good in (page("document.getElementById('queue').innerHTML") or ""))
+            wait_for(lambda: "oodi-1" in (page("document.getElementById('kiosks').innerText") or ""))
+            queue = page("document.getElementById('queue').innerText")
+            assert "window.pwned=1" in queue and "<script>" in queue  # shown, as text
+            assert page("document.querySelectorAll('#queue img, #queue script, [onclick], [onerror]').length") == 0
+            page(f"document.querySelector('[data-id=\"{good}\"] button.act').click()")
+            wait_for(lambda: desk.store.request(good)["accepted"] is not None)
+            assert page("typeof window.pwned") == "undefined"
+            # No inline script could run even if some were written into the page.
+            page("const s = document.createElement('script'); s.textContent = 'window.pwned = 4';"
+                 "document.body.append(s)")
+            assert page("typeof window.pwned") == "undefined"
     finally:
-        browser.close(quick=True)
         attacker.disconnect()
 
 

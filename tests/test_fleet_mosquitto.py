@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from testbed.desk import StaffBrowser as Browser
-from testbed.desk import desk_in_process, raw_client, wait_for
+from testbed.desk import board_in_chromium, desk_in_process, raw_client, wait_for
 from testbed.desk import kiosk as start_kiosk
 
 SITES = {"oodi": ["oodi-1", "oodi-2"], "kallio": ["kallio-1"]}
@@ -150,33 +150,21 @@ def test_the_desk_drops_malformed_and_hostile_messages(desk):
 @pytest.mark.gui
 def test_the_desk_page_in_chromium_shows_help_and_accept_reaches_the_kiosk(broker, desk, tmp_path, xvfb_display):
     """Kiosk → Mosquitto → desk → the page in a real browser; Accept → the kiosk shows the name."""
-    from kiosk.devices.browser import ChromiumBrowser, Geometry
-    from kiosk.devices.processes import SessionProcesses
-
     help_ = kiosk(broker, tmp_path)
-    browser = ChromiumBrowser(SessionProcesses(tmp_path / "processes"))
     try:
-        browser.open(desk.url + "/login", tmp_path / "profile", tmp_path / "downloads", Geometry(0, 0, 1000, 700),
-                     lambda *_: None)
-        page = lambda js: browser._call("Runtime.evaluate", {"expression": js, "returnByValue": True})[
-            "result"].get("value")
-        wait_for(lambda: page("document.readyState") == "complete" and page("!!document.forms[0]"))
-        page("document.querySelector('[name=name]').value = 'Aino';"
-             "document.querySelector('[name=password]').value = 'correct horse battery';"
-             "document.forms[0].submit()")
-        wait_for(lambda: page("location.pathname") == "/" and "No one is waiting" in (page("document.body.innerText") or ""))
-        wait_for(lambda: help_.connected)
-        request_id = help_.request("filling_form", "omavero", "sv", ["large_text"])
-        # The page is told at once (server-sent events), not on its next poll.
-        wait_for(lambda: request_id in (page("document.getElementById('queue').innerHTML") or ""), 3)
-        text = page("document.getElementById('queue').innerText")
-        assert "oodi-1" in text and "filling_form" in text and "omavero" in text and "large_text" in text
-        page(f"document.querySelector('[data-id=\"{request_id}\"] button.act').click()")
-        wait_for(lambda: help_.state == "accepted")
-        assert help_.helper == "Aino"
-        wait_for(lambda: "Accepted by Aino" in (page("document.getElementById('queue').innerText") or ""))
+        with board_in_chromium(desk.url, tmp_path, "Aino", "correct horse battery") as page:
+            wait_for(lambda: "No one is waiting" in (page("document.body.innerText") or ""))
+            wait_for(lambda: help_.connected)
+            request_id = help_.request("filling_form", "omavero", "sv", ["large_text"])
+            # The page is told at once (server-sent events), not on its next poll.
+            wait_for(lambda: request_id in (page("document.getElementById('queue').innerHTML") or ""), 3)
+            text = page("document.getElementById('queue').innerText")
+            assert "oodi-1" in text and "filling_form" in text and "omavero" in text and "large_text" in text
+            page(f"document.querySelector('[data-id=\"{request_id}\"] button.act').click()")
+            wait_for(lambda: help_.state == "accepted")
+            assert help_.helper == "Aino"
+            wait_for(lambda: "Accepted by Aino" in (page("document.getElementById('queue').innerText") or ""))
     finally:
-        browser.close(quick=True)
         help_.stop()
 
 
