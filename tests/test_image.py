@@ -152,7 +152,7 @@ def test_the_kiosk_is_installed_configured_and_its_secrets_are_its_own(provision
                            capture_output=True, text=True, timeout=120)
     assert check.returncode == 0, check.stdout + check.stderr
     imports = subprocess.run(["chroot", str(root), "/opt/kiosk/venv/bin/python", "-c",
-                              "import cups, pyudev, pyttsx3, paho.mqtt.client, kivy, kiosk.helper"],
+                              "import cups, pyudev, pyttsx3, paho.mqtt.client, kivy, kiosk.root_daemon"],
                              capture_output=True, text=True, timeout=120)
     assert imports.returncode == 0, imports.stderr
     for language in ("fi", "sv", "en"):  # speech mode speaks every offered language

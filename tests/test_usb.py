@@ -10,7 +10,7 @@ import pytest
 from kiosk.background import Immediate
 from kiosk.devices.hotplug import CARD_READER, HEADSET, PRINTER, STORAGE, FakeMonitor, classify
 from kiosk.devices.roothelper import InProcessHelper
-from kiosk.helper import Helper
+from kiosk.root_daemon import RootDaemon
 from kiosk.usb import UsbSticks, list_files
 
 
@@ -33,7 +33,7 @@ def test_udev_devices_are_classified_and_the_rest_ignored(subsystem, devtype, na
 def sticks(tmp_path, policy: str, stick: str | None = None):
     config = tmp_path / "kiosk.toml"
     config.write_text(f'[devices]\nusb_storage = "{policy}"\n')
-    helper = InProcessHelper(Helper(kiosk_user="nobody", config_file=config, media=tmp_path / "media",
+    helper = InProcessHelper(RootDaemon(kiosk_user="nobody", config_file=config, media=tmp_path / "media",
                                     usb_check=lambda device: device == stick))
     service = UsbSticks(helper, policy, Immediate())
     monitor = FakeMonitor()

@@ -1,4 +1,4 @@
-"""The kiosk's side of the root helper (kiosk/helper.py): mount and unmount USB sticks, the
+"""The kiosk's side of the root helper (kiosk/root_daemon.py): mount and unmount USB sticks, the
 root part of the wipe, reboot. One connection per request to /run/kiosk-helper.sock.
 
 Where there is no helper (a laptop, the demo, tests) `InProcessHelper` runs the same code

@@ -10,7 +10,7 @@ import pytest
 
 from kiosk.devices.hotplug import CARD_READER, PRINTER, STORAGE
 from kiosk.devices.roothelper import InProcessHelper
-from kiosk.helper import Helper
+from kiosk.root_daemon import RootDaemon
 
 pytestmark = pytest.mark.gui
 
@@ -22,7 +22,7 @@ def with_sticks(fresh_app, stick, tmp_path):
     config = tmp_path / "kiosk.toml"
     (tmp_path / "home").mkdir()
     (tmp_path / "tmp").mkdir()
-    helper = Helper(kiosk_user="nobody", config_file=config, media=tmp_path / "media",
+    helper = RootDaemon(kiosk_user="nobody", config_file=config, media=tmp_path / "media",
                     usb_check=lambda device: device == stick, home=tmp_path / "home", temp_dirs=(tmp_path / "tmp",))
     saved = app.usb.helper, app.usb.policy, app.usb.writable_here
 

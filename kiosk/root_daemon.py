@@ -1,4 +1,5 @@
-"""The root helper: the only things the kiosk may ask root to do.
+"""The root daemon (the units call it the root helper): the only things the kiosk may ask
+root to do.
 
 The kiosk runs as an unprivileged user. A few things need root: mounting a USB stick (read
 only, or writable where the site allows it), unmounting it, wiping what the kiosk user
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-log = logging.getLogger("kiosk.helper")
+log = logging.getLogger("kiosk.root_daemon")
 
 MEDIA = Path("/media/kiosk")
 SOCKET = "/run/kiosk-helper.sock"
@@ -81,7 +82,7 @@ def run(argv: list[str]) -> str:
 
 
 @dataclass
-class Helper:
+class RootDaemon:
     kiosk_user: str = "kiosk"
     config_file: Path = Path("/etc/kiosk/kiosk.toml")
     media: Path = MEDIA
@@ -239,7 +240,7 @@ def peer_uid(sock: socket.socket) -> int:
     return struct.unpack("3i", creds)[1]
 
 
-def serve_connection(sock: socket.socket, helper: Helper) -> None:
+def serve_connection(sock: socket.socket, helper: RootDaemon) -> None:
     """One request from a connected socket (stdin of kiosk-helper@.service), one answer."""
     uid = peer_uid(sock)
     allowed = {0, pwd.getpwnam(helper.kiosk_user).pw_uid}
@@ -270,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
     sock = socket.socket(fileno=os.dup(0))  # the connection systemd accepted for us
     try:
-        serve_connection(sock, Helper(kiosk_user=args.user, config_file=args.config))
+        serve_connection(sock, RootDaemon(kiosk_user=args.user, config_file=args.config))
     finally:
         sock.close()
     return 0
