@@ -58,7 +58,7 @@ AccessLog {root}/log/access_log
 ErrorLog {root}/log/error_log
 PageLog {root}/log/page_log
 FileDevice Yes
-Printcap
+Printcap {root}/state/printcap
 User {user}
 Group {group}
 SystemGroup root
