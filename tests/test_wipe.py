@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -52,6 +53,58 @@ def test_session_processes_and_their_children_are_stopped(tmp_path):
     assert processes.alive() == []
     assert parent.poll() is not None
     assert (tmp_path / "run" / "session-processes").read_text() == ""
+
+
+# A session process that double-forks a child into a session of its own, as Chromium
+# starts its crash handler: the child is the kiosk's (its subreaper) and in no known group.
+ESCAPE = """
+import os, sys, time
+if os.fork() == 0:
+    if os.fork() == 0:
+        os.setsid()
+        os.write(1, b"%d\\n" % os.getpid())
+        sys.stdin.read()  # until the test closes its end
+        os._exit(0)
+    os._exit(0)
+time.sleep(300)
+"""
+
+
+def escapee(processes: SessionProcesses):
+    parent = processes.spawn([sys.executable, "-c", ESCAPE], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    child = int(parent.stdout.readline())
+    assert os.getpgid(child) not in (parent.pid, os.getpgid(0))
+    return parent, child
+
+
+def state_of(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return "gone"
+
+
+def test_a_session_process_that_left_its_group_is_still_stopped(tmp_path):
+    processes = SessionProcesses(tmp_path / "run" / "session-processes")
+    parent, child = escapee(processes)
+    assert sorted(processes.alive()) == sorted({parent.pid, child})
+    processes.stop_all(grace_s=0.3)
+    assert processes.alive() == [] and state_of(child) == "gone"  # killed, and reaped: no zombie
+
+
+def test_a_session_process_that_left_its_group_is_reaped_when_it_exits(tmp_path):
+    processes = SessionProcesses(tmp_path / "run" / "session-processes")
+    parent, child = escapee(processes)
+    assert child in processes.alive()  # seen while it runs
+    parent.stdin.close()  # the escapee exits and waits, a zombie, for its parent: the kiosk
+    deadline = time.monotonic() + 10
+    while state_of(child) not in ("Z", "gone") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert state_of(child) == "Z"
+    processes.alive()
+    assert state_of(child) == "gone"
+    processes.stop_all(grace_s=0.3)
 
 
 def test_processes_of_a_crashed_kiosk_are_found_from_the_registry(tmp_path):

@@ -3,6 +3,10 @@
 Each is started in a process group of its own, so whatever it spawned dies with it. The
 group ids are also written to a file outside the session directory, so a kiosk that
 crashed still stops them on its next start.
+
+A process may leave its group (setsid: Chromium's crash handler does, after a double fork
+that makes it the kiosk's child). Every session process carries `MARK` in its environment,
+so one that left is still found, and its new group becomes one of the session's.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
+MARK = "KIOSK_SESSION_PROCESS=1"
+
 
 class SessionProcesses:
     def __init__(self, registry_file: Path) -> None:
@@ -23,8 +29,10 @@ class SessionProcesses:
         self._children: dict[int, subprocess.Popen] = {}
         _become_subreaper()
 
-    def spawn(self, argv: list[str], **kwargs) -> subprocess.Popen:
-        process = subprocess.Popen(argv, start_new_session=True, **kwargs)
+    def spawn(self, argv: list[str], env: dict[str, str] | None = None, **kwargs) -> subprocess.Popen:
+        name, value = MARK.split("=")
+        process = subprocess.Popen(argv, start_new_session=True, env={**(os.environ if env is None else env),
+                                                                      name: value}, **kwargs)
         self._children[process.pid] = process
         self._write(self._groups() | {process.pid})
         return process
@@ -46,6 +54,10 @@ class SessionProcesses:
         """Process groups of the session that still have a running process."""
         for child in self._children.values():
             child.poll()  # reap our own children, or they linger as zombies in their group
+        escaped = _escaped(self._groups() | set(self._children))
+        if escaped:
+            log.info("%d session process(es) had left their process group", len(escaped))
+            self._write(self._groups() | escaped)
         _reap_orphans(self._groups() | set(self._children))
         living = []
         for group in sorted(self._groups() | set(self._children)):
@@ -86,12 +98,13 @@ def _become_subreaper() -> None:
         libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 
 
-def _reap_orphans(groups: set[int]) -> None:
-    me = os.getpid()
+def _processes() -> list[tuple[int, str, int, int]]:
+    """(pid, state, parent, group) of every process."""
     try:
         entries = os.listdir("/proc")
     except OSError:
-        return
+        return []
+    found = []
     for entry in entries:
         if not entry.isdigit():
             continue
@@ -100,10 +113,34 @@ def _reap_orphans(groups: set[int]) -> None:
                 fields = stat.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        state, ppid, pgid = fields[0], int(fields[1]), int(fields[2])
-        if state == "Z" and ppid == me and pgid in groups:
+        found.append((int(entry), fields[0], int(fields[1]), int(fields[2])))
+    return found
+
+
+def _escaped(groups: set[int]) -> set[int]:
+    """The groups of living session processes outside `groups`. Only a child of the kiosk
+    or of a session process can be one: the environments of those few are read."""
+    table = _processes()
+    inside = {pid for pid, _state, _parent, group in table if group in groups}
+    parents = inside | {os.getpid()}
+    found = set()
+    for pid, state, parent, group in table:
+        if state != "Z" and group not in groups and parent in parents:
             try:
-                os.waitpid(int(entry), os.WNOHANG)
+                with open(f"/proc/{pid}/environ", "rb") as environ:
+                    if MARK.encode() in environ.read().split(b"\0"):
+                        found.add(group)
+            except OSError:
+                continue
+    return found
+
+
+def _reap_orphans(groups: set[int]) -> None:
+    me = os.getpid()
+    for pid, state, parent, group in _processes():
+        if state == "Z" and parent == me and group in groups:
+            try:
+                os.waitpid(pid, os.WNOHANG)
             except ChildProcessError:
                 pass
 
