@@ -46,7 +46,7 @@ def policy(catalog: Catalog, extra_allowed: list[str] | tuple[str, ...] = ()) ->
         "BrowserAddPersonEnabled": False,
         "DefaultBrowserSettingEnabled": False,
         "TranslateEnabled": False,
-        "MetricsReportingEnabled": False,
+        "MetricsReportingEnabled": False,    # also no crash reports sent (the kiosk makes none: browser.py)
         "SearchSuggestEnabled": False,
         "SpellCheckServiceEnabled": False,
         "BookmarkBarEnabled": False,

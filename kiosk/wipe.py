@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from kiosk.devices import DeviceError
+from kiosk.devices.browser_env import CrashReports
 
 log = logging.getLogger(__name__)
 
@@ -184,13 +185,19 @@ def _ms(t0: float) -> float:
     return round((time.perf_counter() - t0) * 1000, 2)
 
 
-def register_device_steps(wipe: SessionWipe, printer, processes, selections) -> None:
+def register_device_steps(wipe: SessionWipe, printer, processes, selections, crash_reports=None) -> None:
     """The wipe steps and checks of the devices a session can leave something in.
 
     `selections` may be None where there is no X display (the command-line wipe).
+    `crash_reports`: where Chromium keeps crash dumps by default (the kiosk's environment's
+    `CrashReports` if None). The kiosk's browser makes none (kiosk/devices/browser_env.py);
+    a dump there would be a memory image of someone's session that outlived the wipe.
     """
+    crash_reports = crash_reports or CrashReports()
     wipe.register_step("processes", processes.stop_all)
     wipe.register_check("no session processes", lambda: len(processes.alive()))
+    wipe.register_step("browser crash reports", crash_reports.remove)
+    wipe.register_check("no browser crash reports", lambda: len(crash_reports.reports()))
     wipe.register_step("print jobs", printer.purge_jobs)
     wipe.register_check("no session print jobs", lambda: len(printer.pending_jobs()))
     if selections is not None:

@@ -7,7 +7,11 @@ no tabs), a window placed above the kiosk's control strip, and the DevTools prot
 
 What the policy cannot stop, the kiosk does through the protocol: a new window (Ctrl+N,
 a popup) is closed at once, and a popup's address opens in the page's own window if it is
-allowed; downloads go to the session's directory, executables and archives are cancelled.
+allowed; downloads land in the profile and reach the session's documents only once their
+content is known to be no program or archive (kiosk/devices/downloads.py). The window is
+held where the kiosk put it, and Shift+Esc kept from Chromium (browser_window.py). All
+that Chromium writes, crash database and temporary files too, stays in the profile
+directory (browser_env.py), and its crash handler finds nowhere to write and does not run.
 
 Events reach the kiosk through `on_event(kind, value)` on the protocol's reader thread
 (the service hops to the Kivy thread): "navigated" (url), "download" (path),
@@ -20,7 +24,6 @@ import base64
 import fcntl
 import logging
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -32,17 +35,19 @@ from typing import Callable, Protocol
 from urllib.parse import urlsplit
 
 from kiosk.devices import DeviceError
+from kiosk.devices.browser_env import browser_environment
+from kiosk.devices.browser_window import NEUTER_WINDOW_MOVES, WindowWarden
 from kiosk.devices.cdp import CdpError, CdpPipe
+from kiosk.devices.downloads import DownloadGate
 from kiosk.devices.processes import SessionProcesses
 
 log = logging.getLogger(__name__)
 
-REFUSED_DOWNLOADS = (".exe", ".msi", ".bat", ".cmd", ".com", ".scr", ".ps1", ".sh", ".run", ".bin", ".appimage",
-                     ".deb", ".rpm", ".jar", ".apk", ".dmg", ".pkg", ".desktop", ".zip", ".7z", ".rar", ".tar",
-                     ".gz", ".tgz", ".bz2", ".xz", ".iso", ".js", ".vbs", ".py", ".pl")
 START_TIMEOUT_S = 20.0
 # Flags for a closed network and a kiosk: no sign-in, sync, background traffic, first-run
-# pages, crash bubbles or translation offers.
+# pages, crash bubbles or translation offers. Crashpad's handler starts despite
+# --disable-breakpad; --disable-crashpad-for-testing stops it but crashes Chromium 156's
+# network service ("FD ownership violation"): the environment denies it a database instead.
 FLAGS = ("--no-first-run", "--no-default-browser-check", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-default-apps", "--noerrdialogs",
          "--disable-session-crashed-bubble", "--disable-features=Translate,MediaRouter,DownloadBubble",
@@ -99,11 +104,6 @@ def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
-def safe_file_name(name: str) -> str:
-    name = re.sub(r"[^\w .()-]", "_", os.path.basename(name or "")).strip(" .")
-    return name[:120] or "download"
-
-
 KEYS = {"Backspace": (8, "Backspace"), "Enter": (13, "Enter"), "Tab": (9, "Tab")}
 
 
@@ -121,11 +121,11 @@ class ChromiumBrowser:
         self._target = ""
         self._session = ""
         self._on_event: Event = lambda kind, value: None
-        self._downloads_dir = Path()
-        self._downloads: dict[str, str] = {}
+        self._downloads: DownloadGate | None = None
+        self._warden: WindowWarden | None = None
+        self._link_folder: Path | None = None  # see browser_environment
         self._zoom = 1.0
         self._closing = False
-        self._lock = threading.Lock()
 
     @property
     def running(self) -> bool:
@@ -138,9 +138,9 @@ class ChromiumBrowser:
         self.close()
         self._closing = False
         self._on_event = on_event
-        self._downloads_dir = downloads_dir
         profile_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        downloads_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._downloads = DownloadGate(profile_dir / "incoming", downloads_dir, self._cancel_download, on_event)
+        env, self._link_folder = browser_environment(profile_dir / "home")
         child_read, to_browser = os.pipe()
         from_browser, child_write = os.pipe()
         # Above 10, so that moving them to 3 and 4 in the child cannot overwrite one another.
@@ -160,16 +160,20 @@ class ChromiumBrowser:
             # Chromium's sandbox refuses root: only tests and the demo run so, never a terminal.
             log.warning("browser runs WITHOUT its sandbox because the kiosk runs as root")
             argv.insert(1, "--no-sandbox")
+        self._target = self._session = ""  # nothing is refused before the kiosk holds its page
+        # Before the window appears: Shift+Esc is the kiosk's from the first moment.
+        self._warden = WindowWarden(os.environ.get("DISPLAY", ""), self._bounds, self._place)
+        self._warden.start(geometry)
         try:
-            self._process = self.processes.spawn(argv, pass_fds=(3, 4), preexec_fn=descriptors,
+            self._process = self.processes.spawn(argv, env=env, pass_fds=(3, 4), preexec_fn=descriptors,
                                                  stdin=open(os.devnull), stdout=open(os.devnull, "w"),
                                                  stderr=open(profile_dir / "chromium.log", "w"))
         finally:
             os.close(to_read)
             os.close(to_write)
-        self._target = self._session = ""  # nothing is refused before the kiosk holds its page
         self._cdp = CdpPipe(to_browser, from_browser)
         self._cdp.listen(self._on_cdp_event)
+        self._cdp.on_close(self._warden.stop)  # this browser's warden: nothing to hold once it is gone
         self._cdp.on_close(self._on_gone)
         try:
             self._attach()
@@ -192,6 +196,9 @@ class ChromiumBrowser:
                     self._session = cdp.call("Target.attachToTarget",
                                              {"targetId": self._target, "flatten": True})["sessionId"]
                     cdp.call("Page.enable", session_id=self._session)
+                    cdp.call("Page.addScriptToEvaluateOnNewDocument", {"source": NEUTER_WINDOW_MOVES},
+                             session_id=self._session)
+                    cdp.call("Runtime.evaluate", {"expression": NEUTER_WINDOW_MOVES}, session_id=self._session)
                     break
             except CdpError as error:
                 if cdp.closed or not any(m in str(error) for m in ("not found", "No target")):
@@ -199,7 +206,7 @@ class ChromiumBrowser:
             if time.monotonic() > deadline:
                 raise CdpError("no page to attach to after start")
             time.sleep(0.1)
-        cdp.call("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(self._downloads_dir),
+        cdp.call("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(self._downloads.incoming),
                                                  "eventsEnabled": True})
         for extra in pages[1:]:
             self._close_target(extra["targetId"])
@@ -259,13 +266,34 @@ class ChromiumBrowser:
             self._call("Input.dispatchKeyEvent", params)
 
     def set_geometry(self, geometry: Geometry) -> None:
-        window = self._call("Browser.getWindowForTarget", {"targetId": self._target}, page=False)["windowId"]
-        self._call("Browser.setWindowBounds", {"windowId": window, "bounds": {
+        if self._warden is None or not self.running:
+            raise DeviceError("the browser is not open")
+        self._warden.hold(geometry)  # the warden alone moves the window: it cannot fight the kiosk
+
+    def _bounds(self) -> Geometry | str | None:
+        """Where the window is; its state if that is not "normal" (maximised...)."""
+        if not self._target:
+            return None
+        bounds = self._call("Browser.getWindowForTarget", {"targetId": self._target}, page=False,
+                            timeout_s=2.0)["bounds"]
+        if bounds.get("windowState", "normal") != "normal":
+            return bounds["windowState"]
+        return Geometry(bounds["left"], bounds["top"], bounds["width"], bounds["height"])
+
+    def _place(self, geometry: Geometry) -> None:
+        found = self._call("Browser.getWindowForTarget", {"targetId": self._target}, page=False)
+        if found["bounds"].get("windowState", "normal") != "normal":  # such a window takes no bounds
+            self._call("Browser.setWindowBounds", {"windowId": found["windowId"], "bounds": {
+                "windowState": "normal"}}, page=False)
+        self._call("Browser.setWindowBounds", {"windowId": found["windowId"], "bounds": {
             "left": geometry.x, "top": geometry.y, "width": geometry.width, "height": geometry.height}},
             page=False)
 
     def close(self, quick: bool = False) -> None:
         self._closing = True
+        if self._warden is not None:
+            self._warden.stop()
+            self._warden = None
         if not quick and self._cdp is not None and not self._cdp.closed:
             try:
                 self._cdp.call("Browser.close", timeout_s=2.0)
@@ -280,15 +308,19 @@ class ChromiumBrowser:
             except subprocess.TimeoutExpired:
                 _signal(process.pid, signal.SIGKILL)
                 process.wait(timeout=3)
-            if quick:
-                deadline = time.monotonic() + 1.0
-                while self.processes.alive() and time.monotonic() < deadline:
-                    _signal(process.pid, signal.SIGKILL)
-                    time.sleep(0.01)
+            deadline = time.monotonic() + (1.0 if quick else 0.0)
+            # alive() also reaps what is left and finds helpers that left the group.
+            while (groups := self.processes.alive()) and time.monotonic() < deadline:
+                for group in groups:  # the wipe stops every session process next anyway
+                    _signal(group, signal.SIGKILL)
+                time.sleep(0.01)
         if self._cdp is not None:
             self._cdp.close()
             self._cdp = None
-        self._downloads.clear()
+        self._downloads = None
+        if self._link_folder is not None:
+            shutil.rmtree(self._link_folder, ignore_errors=True)
+            self._link_folder = None
 
     # -- what the browser reports (reader thread) ----------------------------------------
 
@@ -306,17 +338,8 @@ class ChromiumBrowser:
             info = params["targetInfo"]
             if info["type"] == "page" and self._session and info["targetId"] != self._target:
                 threading.Thread(target=self._refuse_window, args=(info,), daemon=True).start()
-        elif method == "Browser.downloadWillBegin":
-            name = safe_file_name(params.get("suggestedFilename", ""))
-            if name.lower().endswith(REFUSED_DOWNLOADS):
-                threading.Thread(target=self._refuse_download, args=(params["guid"], name), daemon=True).start()
-            else:
-                self._downloads[params["guid"]] = params.get("suggestedFilename", "")
-        elif method == "Browser.downloadProgress" and params.get("state") == "completed":
-            suggested = self._downloads.pop(params["guid"], None)
-            if suggested is not None:
-                path = Path(params.get("filePath") or self._downloads_dir / suggested)
-                self._on_event("download", path)
+        elif method.startswith("Browser.download") and self._downloads is not None:
+            self._downloads.event(method, params)
 
     def _rezoom(self) -> None:
         try:
@@ -349,16 +372,8 @@ class ChromiumBrowser:
         except CdpError:
             pass
 
-    def _refuse_download(self, guid: str, name: str) -> None:
-        try:
-            if self._cdp is not None:
-                self._cdp.call("Browser.cancelDownload", {"guid": guid})
-        except CdpError:
-            pass
-        leftover = self._downloads_dir / name
-        leftover.unlink(missing_ok=True)
-        log.info("download refused: an executable or archive")
-        self._on_event("refused_download", name)
+    def _cancel_download(self, guid: str) -> None:
+        self._call("Browser.cancelDownload", {"guid": guid}, page=False)
 
 
 class FakeBrowser:
