@@ -238,6 +238,10 @@ def _screenshots(args) -> int:
     app.bind(on_start=lambda *_: tour.start())
     app.run()
     print(f"{len(tour.written)} screenshots in {args.out}/<look>/<language>/<screen>.png")
+    if tour.out_of_service:
+        print("the kiosk is out of service with this configuration (its log above says why): only the "
+              "out-of-service screen was photographed; try --config kiosk/data/demo.toml", file=sys.stderr)
+        return 1
     return 0 if tour.written else 1
 
 

@@ -86,14 +86,20 @@ class ScreenshotTour:
         self.out = out
         self.looks = looks
         self.languages = languages or app.tr.languages
-        if app.out_of_service:
-            screens = ["out_of_service"]
         self.screens = screens or [s for s in SCREENS if s != "out_of_service"]
+        self.out_of_service = False
         self.manifest: dict[str, list[str]] = {}
         self.written: list[Path] = []
         self._steps = self._plan()
 
     def start(self) -> None:
+        """Once the kiosk runs: a kiosk out of service (a broken configuration, or a start-up
+        wipe that failed, e.g. no CUPS to purge) shows only that screen, and so is shot."""
+        if self.app.out_of_service or self.app.session.state == "out_of_service":
+            self.out_of_service = True
+            self.screens = ["out_of_service"]
+            log.warning("the kiosk is out of service with this configuration (see the errors above): "
+                        "only its out-of-service screen is photographed")
         self.app._start_practice()  # the kiosk starts it a second after its first frame
         Clock.schedule_once(self._next, 0.5)
 

@@ -151,6 +151,21 @@ def test_hash_pin_from_stdin():
 
 
 @pytest.mark.gui
+@pytest.mark.gui
+def test_screenshots_with_the_packaged_defaults_say_why_the_kiosk_is_out_of_service(xvfb_display, tmp_path):
+    """No --config: the packaged defaults print through the default CUPS server; with none
+    there the start-up wipe fails and the kiosk is out of service (it fails closed). The
+    tour says so and photographs that screen, instead of a traceback."""
+    env = dict(os.environ, DISPLAY=xvfb_display, XDG_RUNTIME_DIR=str(tmp_path / "run"),
+               XDG_STATE_HOME=str(tmp_path / "state"), CUPS_SERVER=str(tmp_path / "no-cups.sock"))
+    result = subprocess.run([sys.executable, "-m", "kiosk", "screenshots", "--out", str(tmp_path / "shots"),
+                             "--looks", "normal", "--languages", "fi"], capture_output=True, text=True,
+                            timeout=240, env=env, cwd=ROOT)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert "out of service with this configuration" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "shots").rglob("*.png")) == ["out_of_service.png"]
+
+
 def test_screenshots_of_every_screen_language_and_look(kiosk_cli, tmp_path):
     result = kiosk_cli("screenshots", "--config", str(DEMO_FILE), "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr[-3000:]
