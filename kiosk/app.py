@@ -839,9 +839,7 @@ class KioskApp(App):
                 Window.fullscreen = False
             Window.size = (width, strip_height)
             Window.left, Window.top = 0, height - strip_height
-            if self.eservices.open:
-                self.eservices.runner.run(lambda: self.eservices.browser.set_geometry(self._browser_geometry()),
-                                          lambda _r, _e: None)
+            self.eservices.arrange()
         elif self._strip or tuple(Window.size) != (width, height):
             self._strip = False
             Window.size = (width, height)

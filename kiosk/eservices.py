@@ -99,8 +99,19 @@ class EServices(EventDispatcher):
                 self.dispatch("on_gone")
                 return
             self.open = True
+            # The strip may have grown while the browser started (the notice that it is being
+            # reopened shows then): the browser goes where the strip leaves room now.
+            if self.geometry() != geometry:
+                self.arrange()
 
         self.runner.run(work, done)
+
+    def arrange(self) -> None:
+        """The strip changed: an open browser takes the room left above it. One still
+        starting is placed once it is open (see `_start`)."""
+        if self.open:
+            geometry = self.geometry()  # read here, on the Kivy thread, not by the runner
+            self._run(lambda: self.browser.set_geometry(geometry))
 
     def close(self) -> None:
         """Home, or leaving the e-service: the browser goes (its profile stays until the wipe)."""

@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -552,3 +553,29 @@ def test_programs_and_archives_are_refused_by_their_content_before_my_documents_
     assert kiosk.downloads == [documents / "decision.pdf"]
     assert list((kiosk.session_dir / "browser" / "incoming").iterdir()) == []
 
+
+def test_the_reopened_browser_leaves_the_strip_room_for_its_message(site, tmp_path):
+    # The strip grows to show "the browser was reopened" a frame after the notice is set,
+    # while the new browser is starting, as the kiosk's window lays itself out.
+    strip = {"height": 160}
+    kiosk = Kiosk(site, tmp_path, geometry=lambda: Geometry(0, 0, 1280, 800 - strip["height"]))
+
+    def lay_out(_services, notice) -> None:
+        def grown() -> None:
+            strip["height"] = 197 if notice else 160
+            kiosk.services.arrange()
+
+        threading.Timer(0.05, grown).start()
+
+    kiosk.services.bind(notice=lay_out)
+    try:
+        kiosk.open("/second.html")
+        window = browser_windows()[0]
+        xdotool("windowactivate", "--sync", window)
+        xdotool("key", "--window", window, "ctrl+w")
+        xdotool("keyup", "ctrl", "w")
+        kiosk.wait_for(lambda: kiosk.services.notice == "reopened", 5)
+        kiosk.wait_for(lambda: kiosk.services.open and kiosk.browser.running and browser_windows(), 15)
+        kiosk.wait_for(lambda: window_geometry(browser_windows()[0]) == (0, 0, 1280, 603), 10)
+    finally:
+        kiosk.remove()

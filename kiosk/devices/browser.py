@@ -378,7 +378,8 @@ class ChromiumBrowser:
 
 class FakeBrowser:
     """A browser in memory for unit tests and the laptop demo: records what it was asked,
-    and tests make it report navigations, downloads and a crash."""
+    and tests make it report navigations, downloads and a crash. `started` cleared keeps
+    `open()` waiting, as a real browser takes a while to start, until it is set again."""
 
     def __init__(self) -> None:
         self.url = ""
@@ -389,6 +390,8 @@ class FakeBrowser:
         self.text = "Fake page text."
         self.geometry: Geometry | None = None
         self.fail_with = ""
+        self.started = threading.Event()
+        self.started.set()
         self._on_event: Event = lambda kind, value: None
         self._running = False
 
@@ -399,6 +402,7 @@ class FakeBrowser:
     def open(self, url: str, profile_dir: Path, downloads_dir: Path, geometry: Geometry, on_event: Event) -> None:
         if self.fail_with:
             raise DeviceError(self.fail_with)
+        self.started.wait(30)
         profile_dir.mkdir(parents=True, exist_ok=True)
         self._on_event = on_event
         self._running = True

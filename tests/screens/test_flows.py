@@ -78,6 +78,33 @@ def test_catalogue_to_service_guide_to_address(fresh_app):
     assert Window.system_size[1] == 800
 
 
+def test_a_reopened_browser_is_placed_above_the_strip_that_says_so(fresh_app):
+    from kivy.core.window import Window
+
+    app = fresh_app.app
+    start(fresh_app)
+    fresh_app.tap(fresh_app.button("Osaan itse"))
+    fresh_app.tap(fresh_app.button("Verot"))
+    fresh_app.tap(fresh_app.button("OmaVero: verokortti ja veroilmoitus"))
+    fresh_app.tap(fresh_app.button("Avaa palvelu"))
+    fresh_app.tap(fresh_app.ids()["open_button"])
+    fresh_app.wait_until(lambda: app.eservices.open and app.window_settled(), 5)
+    before = Window.system_size[1]
+    browser = app.devices.browser
+    browser.started.clear()  # a real browser takes a second to start again
+    try:
+        browser.crash()  # as Ctrl+W does: it is reopened, and the strip says so meanwhile
+        fresh_app.wait_until(lambda: app.eservices.notice == "reopened" and app.eservices.starting, 5)
+        fresh_app.wait_until(lambda: app.window_settled() and Window.system_size[1] > before, 5)
+    finally:
+        browser.started.set()
+    fresh_app.wait_until(lambda: app.eservices.open, 5)
+    # The browser ends where the strip, grown by its message, begins.
+    fresh_app.wait_until(lambda: app.devices.browser.geometry.height == Window.top, 5)
+    assert app.devices.browser.geometry.height + Window.system_size[1] == 800
+    fresh_app.tap(fresh_app.button("Alkuun"))
+
+
 def test_guided_mode_shows_one_step_per_page(fresh_app):
     start(fresh_app)
     fresh_app.tap(fresh_app.button("Opasta minua vaihe vaiheelta"))
