@@ -240,20 +240,26 @@ def peer_uid(sock: socket.socket) -> int:
     return struct.unpack("3i", creds)[1]
 
 
-def serve_connection(sock: socket.socket, helper: RootDaemon) -> None:
-    """One request from a connected socket (stdin of kiosk-helper@.service), one answer."""
+def serve_connection(sock: socket.socket, helper: RootDaemon, timeout_s: float = 10.0) -> None:
+    """One request from a connected socket (stdin of kiosk-helper@.service), one answer.
+
+    The request is read before anyone is refused: answering and closing first would make
+    a client that is still sending see a broken pipe instead of its refusal."""
     uid = peer_uid(sock)
-    allowed = {0, pwd.getpwnam(helper.kiosk_user).pw_uid}
-    if uid not in allowed:
-        answer = {"ok": False, "error": "not the kiosk user"}
-        log.warning("refused a request from uid %d", uid)
-    else:
-        data = b""
+    sock.settimeout(timeout_s)
+    data = b""
+    try:
         while b"\n" not in data and len(data) < MAX_REQUEST:
             chunk = sock.recv(MAX_REQUEST)
             if not chunk:
                 break
             data += chunk
+    except TimeoutError:
+        pass  # answered as an empty request
+    if uid not in {0, pwd.getpwnam(helper.kiosk_user).pw_uid}:
+        answer = {"ok": False, "error": "not the kiosk user"}
+        log.warning("refused a request from uid %d", uid)
+    else:
         try:
             request = json.loads(data.split(b"\n", 1)[0] or b"null")
         except ValueError:

@@ -40,7 +40,7 @@ class Recorder:
 def test_anything_but_its_few_requests_is_refused(request_, tmp_path):
     recorder = Recorder()
     helper = RootDaemon(kiosk_user="nobody", config_file=policy_file(tmp_path, "allowed"), media=tmp_path / "media",
-                    usb_check=lambda device: True, runner=recorder)
+                        usb_check=lambda device: True, runner=recorder)
     answer = helper.handle(request_)
     assert answer["ok"] is False and answer["error"]
     assert recorder.calls == []
@@ -65,10 +65,10 @@ def test_the_sites_policy_decides_read_only_writable_or_not_at_all(tmp_path):
 
 def test_a_disk_that_is_not_usb_or_a_filesystem_a_stick_does_not_carry_is_refused(tmp_path):
     helper = RootDaemon(kiosk_user="nobody", config_file=policy_file(tmp_path, "allowed"), media=tmp_path / "media",
-                    usb_check=lambda device: False, runner=Recorder())
+                        usb_check=lambda device: False, runner=Recorder())
     assert helper.handle({"op": "mount", "device": "/dev/sda1"})["error"] == "/dev/sda1 is not USB storage"
     helper = RootDaemon(kiosk_user="nobody", config_file=policy_file(tmp_path, "allowed"), media=tmp_path / "media",
-                    usb_check=lambda device: True, runner=Recorder("ext4"))
+                        usb_check=lambda device: True, runner=Recorder("ext4"))
     assert "unsupported filesystem" in helper.handle({"op": "mount", "device": "/dev/sdb1"})["error"]
     assert not is_usb_storage("/dev/loop0")  # a virtual block device is no stick
 
@@ -83,8 +83,8 @@ with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
 
 
 def test_only_the_kiosk_user_and_root_are_answered(tmp_path):
-    helper = RootDaemon(kiosk_user="nobody", config_file=policy_file(tmp_path, "allowed"), media=tmp_path / "media",
-                    runner=Recorder(), reboot_command=["true"])
+    helper = RootDaemon(kiosk_user="nobody", config_file=policy_file(tmp_path, "allowed"),
+                        media=tmp_path / "media", runner=Recorder(), reboot_command=["true"])
     name = f"kiosk-helper-test-{os.getpid()}"  # an abstract socket: any user may connect
     for uid, expected in ((0, {"ok": True}), (pwd.getpwnam("nobody").pw_uid, {"ok": True}),
                           (pwd.getpwnam("daemon").pw_uid, {"ok": False, "error": "not the kiosk user"})):
@@ -111,7 +111,7 @@ def test_the_kiosk_side_says_when_the_helper_is_not_there(tmp_path):
 def test_a_real_stick_is_mounted_read_only_written_only_where_allowed_and_unmounted(stick, tmp_path):
     config = policy_file(tmp_path, "read-only")
     helper = InProcessHelper(RootDaemon(kiosk_user="nobody", config_file=config, media=tmp_path / "media",
-                                    usb_check=lambda device: device == stick))
+                                        usb_check=lambda device: device == stick))
     with pytest.raises(DeviceError, match="read-only here"):
         helper.request("mount", device=stick, write=True)
     mounted = helper.request("mount", device=stick)
@@ -145,7 +145,7 @@ def test_the_wipe_removes_the_kiosk_users_leftovers_and_nothing_else(tmp_path):
     (home / ".Xauthority").write_bytes(b"cookie")
     (temp / "roots.txt").write_bytes(b"not the kiosk's")
     helper = RootDaemon(kiosk_user="nobody", config_file=policy_file(tmp_path, None), media=tmp_path / "media",
-                    home=home, temp_dirs=(temp,), runner=Recorder())
+                        home=home, temp_dirs=(temp,), runner=Recorder())
     answer = helper.handle({"op": "wipe"})
     assert answer == {"ok": True, "unmounted": 0, "removed": 3, "jobs": "purged"}
     assert sorted(p.name for p in home.iterdir()) == [".Xauthority"]

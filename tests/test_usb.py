@@ -34,7 +34,7 @@ def sticks(tmp_path, policy: str, stick: str | None = None):
     config = tmp_path / "kiosk.toml"
     config.write_text(f'[devices]\nusb_storage = "{policy}"\n')
     helper = InProcessHelper(RootDaemon(kiosk_user="nobody", config_file=config, media=tmp_path / "media",
-                                    usb_check=lambda device: device == stick))
+                                        usb_check=lambda device: device == stick))
     service = UsbSticks(helper, policy, Immediate())
     monitor = FakeMonitor()
     monitor.start(service.plugged)

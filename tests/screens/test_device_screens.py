@@ -23,7 +23,7 @@ def with_sticks(fresh_app, stick, tmp_path):
     (tmp_path / "home").mkdir()
     (tmp_path / "tmp").mkdir()
     helper = RootDaemon(kiosk_user="nobody", config_file=config, media=tmp_path / "media",
-                    usb_check=lambda device: device == stick, home=tmp_path / "home", temp_dirs=(tmp_path / "tmp",))
+                        usb_check=lambda device: device == stick, home=tmp_path / "home", temp_dirs=(tmp_path / "tmp",))
     saved = app.usb.helper, app.usb.policy, app.usb.writable_here
 
     def policy(value: str) -> Helper:
