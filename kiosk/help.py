@@ -5,7 +5,7 @@ A request is written to an outbox (SQLite in the state directory) before it is s
 stays there until a desk has seen it: the broker's acknowledgement (QoS 1 PUBACK) is not
 enough, because a broker that restarts without its sessions forgets a message no desk had
 received yet. Until then it is sent again when the link comes back and every
-`RESEND_S`; a broker outage or a kiosk restart loses none, and the desk de-duplicates by
+`resend_s` (RESEND_S); a broker outage or a kiosk restart loses none, and the desk de-duplicates by
 the request's UUID. Nothing in a
 request or a status identifies the person: kiosk, place, service id, language,
 accessibility modes in use, and a topic from a short list.
@@ -118,8 +118,11 @@ class Help(EventDispatcher):
     __events__ = ("on_desk",)
 
     def __init__(self, link: Link | None, outbox: Outbox | None, kiosk_id: str, place: Callable[[], str],
-                 post: Callable[[Callable[[], None]], None], **kwargs) -> None:
+                 post: Callable[[Callable[[], None]], None], resend_s: float = RESEND_S,
+                 clock: Callable[[], float] = time.monotonic, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.resend_s = resend_s
+        self.clock = clock
         self.link = link
         self.outbox = outbox
         self.kiosk_id = kiosk_id
@@ -162,15 +165,15 @@ class Help(EventDispatcher):
         mid = self.link.publish("help", payload, qos=1)
         if mid is not None:
             self._waiting[mid] = request_id
-            self._sent_at[request_id] = time.monotonic()
+            self._sent_at[request_id] = self.clock()
 
     def resend_pending(self) -> None:
         """Requests no desk has seen yet go out again (the app calls this every few seconds)."""
         if not self.available or not self.link.connected:
             return
-        now = time.monotonic()
+        now = self.clock()
         for request_id, payload in self.outbox.pending():
-            if now - self._sent_at.get(request_id, 0.0) >= RESEND_S:
+            if now - self._sent_at.get(request_id, 0.0) >= self.resend_s:
                 self._send(request_id, payload)
 
     def cancel(self) -> None:

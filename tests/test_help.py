@@ -61,15 +61,18 @@ def test_an_outage_queues_the_request_and_the_link_coming_back_sends_it_once(tmp
     assert help_.outbox.pending() == []
 
 
-def test_a_request_no_desk_has_seen_is_sent_again(tmp_path, monkeypatch):
-    import kiosk.help
-
-    help_, link = make(tmp_path)
+def test_a_request_no_desk_has_seen_is_sent_again(tmp_path):
+    now = [100.0]
+    link = FakeLink(up=True)
+    help_ = Help(link, Outbox(tmp_path / "outbox.sqlite"), "oodi-3", lambda: "2nd floor", post=lambda work: work(),
+                 resend_s=10.0, clock=lambda: now[0])
+    help_.start()
     request_id = help_.request("other", "", "fi", [])
     link.acknowledge_all()
+    now[0] += 9.9
     help_.resend_pending()
     assert len([p for p in link.published if p[0] == "help"]) == 1  # not yet: just sent
-    monkeypatch.setattr(kiosk.help, "RESEND_S", 0.0)
+    now[0] += 0.1
     help_.resend_pending()
     assert [p[1]["id"] for p in link.published if p[0] == "help"] == [request_id, request_id]
 
