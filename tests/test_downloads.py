@@ -66,6 +66,26 @@ def test_documents_and_pictures_are_kept(tmp_path):
         assert refused_content(tmp_path / name) == "", name
 
 
+def office_file(path, entries: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in entries.items():
+            archive.writestr(name, content, zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED)
+
+
+def test_office_documents_are_kept_but_not_with_macros_or_programs_inside(tmp_path):
+    """Forms come as .docx or .odt too: their zip is a document, unless it carries code."""
+    docx = {"[Content_Types].xml": b"<Types/>", "_rels/.rels": b"<Relationships/>", "word/document.xml": b"<w/>"}
+    office_file(tmp_path / "hakemus.docx", docx)
+    office_file(tmp_path / "lomake.odt", {"mimetype": b"application/vnd.oasis.opendocument.text",
+                                          "content.xml": b"<office/>", "META-INF/manifest.xml": b"<manifest/>"})
+    office_file(tmp_path / "macro.docm", {**docx, "word/vbaProject.bin": b"\xd0\xcf\x11\xe0"})
+    office_file(tmp_path / "carrier.docx", {**docx, "word/media/setup.exe": b"MZ"})
+    office_file(tmp_path / "fake.odt", {"mimetype": b"application/x-something", "run.sh": b"#!/bin/sh"})
+    assert refused_content(tmp_path / "hakemus.docx") == "" and refused_content(tmp_path / "lomake.odt") == ""
+    for name in ("macro.docm", "carrier.docx", "fake.odt"):
+        assert refused_content(tmp_path / name) == "a zip archive", name
+
+
 def test_names_are_a_first_line_only():
     assert refused_name("backup.tar.zst") and refused_name("SETUP.EXE") and refused_name("run.sh")
     assert not refused_name("update") and not refused_name("decision.pdf")
