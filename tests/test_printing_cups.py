@@ -90,6 +90,21 @@ def test_the_person_cancels_a_held_job_and_cups_forgets_it(kiosk, cupsd):
     assert cupsd.jobs(USER) == []
 
 
+def test_cups_never_hears_the_file_name_which_may_carry_a_persons_name(kiosk, cupsd):
+    import cups
+
+    printing, scheduler = kiosk(cupsd.add_queue("HeldName", held=True))
+    choose(printing, "Maija Meikäläinen päätös.pdf", 2)
+    assert printing.confirm()
+    scheduler.advance(1)
+    assert printing.job_state == "waiting"
+    cups.setServer(cupsd.socket)
+    assert cups.Connection().getJobAttributes(cupsd.jobs(USER)[0])["document-name-supplied"] == "kiosk"
+    printing.cancel()
+    logs = " ".join(p.read_text(errors="replace") for p in (cupsd.root / "log").iterdir())
+    assert "Maija" not in logs and "päätös" not in logs
+
+
 def test_a_stuck_job_is_cancelled_in_cups(kiosk, cupsd):
     printing, scheduler = kiosk(cupsd.add_queue("HeldStuck", held=True), stuck_after_s=10)
     choose(printing, "a.pdf", 1)

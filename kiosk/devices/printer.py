@@ -18,6 +18,8 @@ from typing import Callable, Protocol, TypeVar
 from kiosk.devices import DeviceError
 
 log = logging.getLogger(__name__)
+
+HTTP_CONTINUE = 100  # what cupsWriteRequestData answers while a document is accepted (pycups has no name)
 T = TypeVar("T")
 CALL_TIMEOUT_S = 5.0
 
@@ -117,7 +119,7 @@ class CupsPrinter:
 
             try:
                 return work(self._connect())
-            except (cups.IPPError, RuntimeError) as error:
+            except (cups.IPPError, cups.HTTPError, RuntimeError, OSError) as error:
                 self._connection = None  # reconnect next time (cupsd restarted, socket gone)
                 raise DeviceError(f"CUPS at {self.server or 'the default server'} did not answer: {error}") from None
 
@@ -170,7 +172,33 @@ class CupsPrinter:
         options = {"copies": str(copies), "sides": "two-sided-long-edge" if two_sided else "one-sided"}
         if page_ranges:
             options["page-ranges"] = page_ranges
-        return self._call(lambda c: c.printFile(self._queue(c), str(document), title, options))
+        def send(connection) -> int:
+            # Not printFile: it names the document after the file, and a file name may carry
+            # a person's name into CUPS's logs. The document is called what the job is.
+            # Titles have no whitespace: Debian 12's cupsd (2.4.2-3+deb12u10) loops for ever
+            # on a job attribute with a space in it, writing until it segfaults.
+            import cups
+
+            queue = self._queue(connection)
+            name = "-".join(title.split()) or "kiosk"
+            job = connection.createJob(queue, name, options)
+            try:
+                connection.startDocument(queue, job, name, "application/pdf", 1)
+                with open(document, "rb") as handle:
+                    while chunk := handle.read(64 * 1024):
+                        if connection.writeRequestData(chunk, len(chunk)) != HTTP_CONTINUE:
+                            raise cups.IPPError(cups.IPP_INTERNAL_ERROR, "the document could not be sent")
+                if connection.finishDocument(queue) != cups.IPP_OK:
+                    raise cups.IPPError(cups.IPP_INTERNAL_ERROR, "the document was not accepted")
+            except (cups.IPPError, cups.HTTPError, OSError):
+                try:
+                    connection.cancelJob(job, purge_job=True)
+                except cups.IPPError:
+                    pass
+                raise
+            return job
+
+        return self._call(send)
 
     def job_state(self, job: int) -> str | None:
         def read(connection):
