@@ -4,6 +4,10 @@ Layers, later ones winning key by key: the packaged defaults (`kiosk/data/defaul
 which documents every key and its unit), `/etc/kiosk/kiosk.toml`, then `--config FILE`.
 Problems in a *core* section keep the kiosk on its out-of-service screen; problems in a
 feature section disable only that feature, with the reason shown to staff.
+
+Each section's dataclass declares its keys once, with their types, bounds and units (see
+`kiosk.config_keys`); what spans keys or needs more than a file's value is a small
+function below.
 """
 
 from __future__ import annotations
@@ -12,9 +16,12 @@ import hashlib
 import hmac
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
+from typing import TypeVar, get_type_hints
 
+from kiosk import config_keys
+from kiosk.config_keys import OFFERED, Text, boolean, declared, number, per_language, read_key, read_keys, text, texts
 from kiosk.languages import NATIVE_NAMES, available_languages
 from kiosk.toml_schema import Context, Problem, Source, TableReader, merge, read_source
 
@@ -28,107 +35,120 @@ CORE_SECTIONS = ("site", "languages", "catalog", "timeouts", "session", "display
 # A problem here turns off only that feature.
 FEATURE_SECTIONS = ("devices", "speech", "printing", "browser", "fleet", "help", "staff")
 INPUT_PROVIDERS = ("mouse", "mtdev", "hidinput")
-DEVICE_KINDS = {
-    "printer": ("cups", "fake", "none"),
-    "speaker": ("espeak", "fake", "none"),
-    "browser": ("chromium", "fake"),
-    "fleet": ("mqtt", "fake", "none"),
-    "headset": ("udev", "fake", "none"),
-    "usb": ("udev", "fake", "none"),
-}
 USB_STORAGE_POLICIES = ("read-only", "allowed", "blocked")
-# Texts given per language; a site's file replaces them whole.
-LOCALIZED_KEYS = frozenset({("site", "name"), ("site", "place"), ("help", "phone_hours"), ("help", "on_site"),
-                            ("printing", "printer_place")})
 PIN_HASH_FORMAT = r"pbkdf2-sha256\$\d{5,7}\$[0-9a-f]{32}\$[0-9a-f]{64}"
 # A site's configuration is a few KB (the packaged defaults, every key documented, 7 KB).
 MAX_CONFIG_BYTES = 1024 * 1024
+T = TypeVar("T")
+# Still importable from here: catalog.py reads its texts per language with it too.
+localized = config_keys.localized
 
 
-class Text(dict):
-    """A text in several languages: {"fi": ..., "sv": ..., "en": ...}."""
+def _translated(code: str) -> str | None:
+    have = available_languages()
+    if code not in have:
+        name = NATIVE_NAMES.get(code)
+        return (f"'{code}'" + (f" ({name})" if name else "")
+                + f" has no translation in this version; available: {', '.join(have)}")
+    return None
 
-    def in_(self, language: str) -> str:
-        return self.get(language) or self.get("en") or next(iter(self.values()), "")
 
+def _host_or_port(entry: str) -> str | None:
+    if not re.fullmatch(r"[a-z0-9.-]+(:\d{1,5})?", entry):
+        return f"'{entry}' is not a host or host:port like 'kirjasto.example.fi'"
+    return None
+
+
+# A default after `=` below is the dataclass's, for code that builds one itself (tests);
+# a loaded configuration takes every value from the files, defaults.toml underneath.
 
 @dataclass(frozen=True)
 class SiteConfig:
-    name: Text
-    kiosk_id: str
-    place: Text
+    name: Text = per_language()
+    kiosk_id: str = text(pattern=r"[a-z0-9][a-z0-9-]{0,62}",
+                         hint="lower-case letters, digits and '-', like 'helsinki-oodi-03'")
+    place: Text = per_language(required=False)  # told to on-site staff when someone asks for help
 
 
 @dataclass(frozen=True)
 class LanguagesConfig:
-    offered: tuple[str, ...]
-    default: str
+    offered: tuple[str, ...] = texts(item=_translated)  # in the order shown; repeats are dropped
+    default: str = text(choices=OFFERED)
 
 
 @dataclass(frozen=True)
 class TimeoutsConfig:
-    inactivity_s: int
-    warning_s: int
-    accessible_inactivity_s: int
-    identification_inactivity_s: int = 120
+    inactivity_s: int = number(30, 3600, unit="seconds")
+    # EN 301 549 11.2.2.1: at least 20 s to answer a time-limit warning.
+    warning_s: int = number(20, 300, unit="seconds")
+    accessible_inactivity_s: int = number(30, 7200, unit="seconds")  # with speech or large text
+    identification_inactivity_s: int = number(60, 3600, unit="seconds", default=120)
 
 
 @dataclass(frozen=True)
 class SessionConfig:
-    runtime_dir: Path
-    state_dir: Path
+    # Relative to the file that sets it; empty = systemd's directory, else XDG's (_session).
+    runtime_dir: Path = text(pattern=r"/\S*|\S+", hint="a directory path")
+    state_dir: Path = text(pattern=r"/\S*|\S+", hint="a directory path")
 
 
 @dataclass(frozen=True)
 class SpeechConfig:
-    device: str
-    rate: int
-    volume: float
-    key: str
-    long_press_s: float
+    device: str = text(pattern=r"[A-Za-z0-9_:,.=-]+", hint="an ALSA device name like 'default'")
+    rate: int = number(80, 400, unit="words per minute")
+    volume: float = number(0.0, 1.0, integer=False)  # a fraction of full volume
+    key: str = text(pattern=r"[a-z0-9]{1,12}", hint="a key name like 'f12'")
+    long_press_s: float = number(1.0, 10.0, integer=False, unit="seconds")
 
 
 @dataclass(frozen=True)
 class PrintingConfig:
-    server: str
-    job_user: str
-    queue: str
-    printer_place: Text
-    quota_pages: int
-    price_cents: int
-    max_file_mb: int
-    stuck_after_s: int
-    two_sided: bool
+    server: str = text(pattern=r"/\S+|[A-Za-z0-9.-]+(:\d+)?", hint="a socket path or host[:port]")
+    job_user: str = text(pattern=r"[a-z_][a-z0-9_-]{0,31}", hint="a user name like 'kiosk'")
+    queue: str = text(pattern=r"[A-Za-z0-9_.-]{1,127}", hint="a CUPS queue name like 'Lobby'")
+    printer_place: Text = per_language()
+    quota_pages: int = number(0, 10000, unit="pages")  # per session; 0 = no limit
+    price_cents: int = number(0, 10000, unit="cents")  # per page; 0 = free
+    max_file_mb: int = number(1, 2000, unit="megabytes")
+    stuck_after_s: int = number(10, 3600, unit="seconds")
+    two_sided: bool = boolean()
 
 
 @dataclass(frozen=True)
 class DisplayConfig:
-    fullscreen: bool
-    width: int
-    height: int
-    dpi: float
-    input: str
-    input_device: str
-    show_cursor: bool
-    controls_low: bool
+    fullscreen: bool = boolean()
+    width: int = number(640, 7680, unit="pixels")
+    height: int = number(480, 4320, unit="pixels")
+    dpi: float = number(50, 600, integer=False, unit="dots per inch")
+    input: str = text(choices=INPUT_PROVIDERS)
+    input_device: str = text(pattern=r"/dev/input/\S+", hint="a device path like /dev/input/event3")
+    show_cursor: bool = boolean()
+    controls_low: bool = boolean()
 
 
 @dataclass(frozen=True)
 class DevicesConfig:
-    printer: str
-    speaker: str
-    browser: str
-    fleet: str
-    headset: str
-    usb: str = "none"
-    usb_storage: str = "read-only"
-    root_helper: str = ""
+    """The adapter for each device: a real one, a fake (never chosen silently) or none."""
+
+    printer: str = text(choices=("cups", "fake", "none"))
+    speaker: str = text(choices=("espeak", "fake", "none"))
+    browser: str = text(choices=("chromium", "fake"))
+    fleet: str = text(choices=("mqtt", "fake", "none"))
+    headset: str = text(choices=("udev", "fake", "none"))
+    usb: str = text(choices=("udev", "fake", "none"), default="none")
+    usb_storage: str = text(choices=USB_STORAGE_POLICIES, default="read-only")
+    root_helper: str = text(default="")  # its socket; "" = none
+
+
+# The keys that choose between a real device and a fake, and what each may choose.
+DEVICE_KINDS = {name: key.checks["choices"] for name, key in declared(DevicesConfig).items()
+                if "fake" in (key.checks["choices"] or ())}
 
 
 @dataclass(frozen=True)
 class BrowserConfig:
-    allow: tuple[str, ...]
-    practice_port: int = 0
+    allow: tuple[str, ...] = texts(item=_host_or_port, allow_empty=True)
+    practice_port: int = number(0, 65535, default=0)  # on 127.0.0.1; 0 = no practice mode
 
     @property
     def practice_host(self) -> str:
@@ -137,13 +157,13 @@ class BrowserConfig:
 
 @dataclass(frozen=True)
 class FleetConfig:
-    host: str
-    port: int
-    tls: bool
-    ca_file: str
-    username: str
-    password_file: str
-    site: str
+    host: str = text(pattern=r"[A-Za-z0-9.-]+", hint="a host name like 'desk.kirjasto.example.fi'")
+    port: int = number(1, 65535)
+    tls: bool = boolean()
+    ca_file: str = text(pattern=r"/\S+", hint="an absolute path")
+    username: str = text(pattern=r"[A-Za-z0-9_.-]{1,64}", hint="letters, digits, '.', '_', '-'")
+    password_file: str = text(pattern=r"/\S+", hint="an absolute path")
+    site: str = text(pattern=r"[a-z0-9][a-z0-9-]{0,40}", hint="lower case letters, digits and '-'")
 
     def password(self) -> str:
         if not self.password_file:
@@ -156,21 +176,21 @@ class FleetConfig:
 
 @dataclass(frozen=True)
 class HelpConfig:
-    phone: str
-    phone_hours: Text
-    chat_url: str
-    video_url: str
-    on_site: Text
+    phone: str = text(pattern=r"\+?[0-9 ()-]{3,20}", hint="digits and spaces, like '0295 000'")
+    phone_hours: Text = per_language(required=False)
+    chat_url: str = text(pattern=r"https://\S+", hint="an https:// address")
+    video_url: str = text(pattern=r"https://\S+", hint="an https:// address")
+    on_site: Text = per_language()
 
 
 @dataclass(frozen=True)
 class StaffConfig:
-    pin_hash: str
+    pin_hash: str = text(pattern=PIN_HASH_FORMAT, hint="make one with 'kiosk hash-pin'")
 
 
 @dataclass(frozen=True)
 class StatisticsConfig:
-    keep_days: int = 90
+    keep_days: int = number(1, 3650, unit="days", default=90)
 
 
 @dataclass(frozen=True)
@@ -206,6 +226,14 @@ class Config:
         return not self.core_problems
 
 
+# Each section's dataclass by its name in the file. [catalog] has one key, `file`, read
+# as a path in `_catalog_file`.
+SECTIONS = {name: cls for name, cls in get_type_hints(Config).items() if is_dataclass(cls)}
+# Texts given per language; a site's file replaces them whole.
+LOCALIZED_KEYS = frozenset((section, name) for section, cls in SECTIONS.items()
+                           for name, key in declared(cls).items() if key.getter == "localized")
+
+
 def config_files(extra: Path | None, system_file: Path = SYSTEM_FILE) -> list[Path]:
     files = [DEFAULTS_FILE]
     if system_file.exists():
@@ -233,82 +261,38 @@ def load_config(extra: Path | str | None = None, *, system_file: Path = SYSTEM_F
 
 def _parse(data: dict, context: Context, files: tuple[str, ...]) -> Config:
     root = TableReader(context, data, ())
+    # [languages] first: the other sections' texts must be given in every offered language.
     languages = _languages(root.sub("languages"))
-    site = _site(root.sub("site"), languages.offered)
-    catalog_file = _catalog_file(root.sub("catalog"), context)
-    timeouts = _timeouts(root.sub("timeouts"))
-    session = _session(root.sub("session"), context)
-    display = _display(root.sub("display"))
-    devices = _devices(root.sub("devices"))
-    speech = _speech(root.sub("speech"))
-    printing = _printing(root.sub("printing"), languages.offered)
-    browser = _browser(root.sub("browser"))
-    fleet = _fleet(root.sub("fleet"))
-    help_ = _help(root.sub("help"), languages.offered)
-    staff = _staff(root.sub("staff"))
-    statistics_reader = root.sub("statistics")
-    statistics = StatisticsConfig(statistics_reader.number("keep_days", minimum=1, maximum=3650, unit="days"))
-    statistics_reader.finish()
+    offered = languages.offered
+    sections = {"languages": languages, "site": _section(SiteConfig, root.sub("site"), offered),
+                "catalog_file": _catalog_file(root.sub("catalog"), context),
+                "timeouts": _timeouts(root.sub("timeouts")), "session": _session(root.sub("session"), context)}
+    for name, cls in SECTIONS.items():  # the rest need nothing but their own keys
+        if name not in sections:
+            sections[name] = _section(cls, root.sub(name), offered)
     disabled = {}
     for section in FEATURE_SECTIONS:
         problems = [str(p) for p in context.problems if p.key.split(".")[0] == section]
         if problems:
             disabled[section] = "; ".join(problems)
     root.finish()
-    return Config(site=site, languages=languages, catalog_file=catalog_file, timeouts=timeouts,
-                  session=session, display=display, devices=devices, speech=speech, printing=printing, browser=browser, fleet=fleet,
-                  help=help_,
-                  staff=staff, statistics=statistics, files=files,
-                  problems=tuple(context.problems), disabled=disabled)
+    return Config(**sections, files=files, problems=tuple(context.problems), disabled=disabled)
 
 
-def localized(reader: TableReader, key: str, offered: tuple[str, ...], *, required: bool = True) -> Text:
-    """A text given once for all languages ("...") or per language ({fi = "...", sv = ...})."""
-    reader.known.append(key)
-    value = reader.table.get(key)
-    if value is None:
-        if required:
-            reader.report(None, f"the key '{key}' is missing")
-        return Text()
-    if isinstance(value, str):
-        return Text({lang: value for lang in offered})
-    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-        reader.report(key, "must be text, or a table of texts by language like {fi = \"...\", sv = \"...\"}")
-        return Text()
-    missing = [lang for lang in offered if not value.get(lang, "").strip()]
-    if missing and not required and len(missing) == len(offered):
-        return Text()
-    if missing:
-        reader.report(key, f"has no text for {', '.join(missing)} (every offered language needs one)")
-    return Text(value)
+def _section(cls: type[T], r: TableReader, offered: tuple[str, ...]) -> T:
+    values = read_keys(cls, r, offered)
+    r.finish()
+    return cls(**values)
 
 
 def _languages(r: TableReader) -> LanguagesConfig:
-    have = available_languages()
-
-    def check(code: str) -> str | None:
-        if code not in have:
-            name = NATIVE_NAMES.get(code)
-            return (f"'{code}'" + (f" ({name})" if name else "")
-                    + f" has no translation in this version; available: {', '.join(have)}")
-        return None
-
-    offered = r.strings("offered", item=check)
+    offered = read_key(LanguagesConfig, "offered", r)
     if len(set(offered)) != len(offered):
         r.report("offered", "lists a language twice")
-    offered = tuple(dict.fromkeys(offered)) or tuple(have) or ("en",)
-    default = r.string("default", choices=offered)
+    offered = tuple(dict.fromkeys(offered)) or tuple(available_languages()) or ("en",)
+    default = read_key(LanguagesConfig, "default", r, offered)
     r.finish()
     return LanguagesConfig(offered, default if default in offered else offered[0])
-
-
-def _site(r: TableReader, offered: tuple[str, ...]) -> SiteConfig:
-    name = localized(r, "name", offered)
-    kiosk_id = r.string("kiosk_id", pattern=r"[a-z0-9][a-z0-9-]{0,62}",
-                        hint="lower-case letters, digits and '-', like 'helsinki-oodi-03'")
-    place = localized(r, "place", offered, required=False)
-    r.finish()
-    return SiteConfig(name, kiosk_id, place)
 
 
 def _catalog_file(r: TableReader, context: Context) -> Path:
@@ -326,24 +310,21 @@ def _catalog_file(r: TableReader, context: Context) -> Path:
 
 
 def _timeouts(r: TableReader) -> TimeoutsConfig:
-    inactivity = r.number("inactivity_s", minimum=30, maximum=3600, unit="seconds")
-    # EN 301 549 11.2.2.1: at least 20 s to answer a time-limit warning.
-    warning = r.number("warning_s", minimum=20, maximum=300, unit="seconds")
-    accessible = r.number("accessible_inactivity_s", minimum=30, maximum=7200, unit="seconds")
+    config = TimeoutsConfig(**read_keys(TimeoutsConfig, r))
+    accessible, inactivity = config.accessible_inactivity_s, config.inactivity_s
     if isinstance(accessible, int) and isinstance(inactivity, int) and accessible < inactivity:
         r.report("accessible_inactivity_s", f"{accessible} is shorter than inactivity_s ({inactivity}): "
                  "people using speech or large text need at least as long")
-    identification = r.number("identification_inactivity_s", minimum=60, maximum=3600, unit="seconds")
     r.finish()
-    return TimeoutsConfig(inactivity, warning, accessible, identification)
+    return config
 
 
 def _session(r: TableReader, context: Context) -> SessionConfig:
+    fallbacks = {"runtime_dir": ("RUNTIME_DIRECTORY", _default_runtime_dir),
+                 "state_dir": ("STATE_DIRECTORY", _default_state_dir)}
     paths = {}
-    for key, environment, fallback in (
-            ("runtime_dir", "RUNTIME_DIRECTORY", _default_runtime_dir),
-            ("state_dir", "STATE_DIRECTORY", _default_state_dir)):
-        value = r.string(key, pattern=r"/\S*|\S+", hint="a directory path")
+    for key, value in read_keys(SessionConfig, r).items():
+        environment, fallback = fallbacks[key]
         if value:
             path = Path(value)
             if not path.is_absolute():
@@ -368,102 +349,6 @@ def _default_runtime_dir() -> Path:
 def _default_state_dir() -> Path:
     base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
     return Path(base) / "kiosk"
-
-
-def _speech(r: TableReader) -> SpeechConfig:
-    config = SpeechConfig(
-        device=r.string("device", pattern=r"[A-Za-z0-9_:,.=-]+", hint="an ALSA device name like 'default'"),
-        rate=r.number("rate", minimum=80, maximum=400, unit="words per minute"),
-        volume=r.number("volume", minimum=0.0, maximum=1.0, integer=False),
-        key=r.string("key", pattern=r"[a-z0-9]{1,12}", hint="a key name like 'f12'"),
-        long_press_s=r.number("long_press_s", minimum=1.0, maximum=10.0, integer=False, unit="seconds"),
-    )
-    r.finish()
-    return config
-
-
-def _printing(r: TableReader, offered: tuple[str, ...]) -> PrintingConfig:
-    config = PrintingConfig(
-        server=r.string("server", pattern=r"/\S+|[A-Za-z0-9.-]+(:\d+)?", hint="a socket path or host[:port]"),
-        job_user=r.string("job_user", pattern=r"[a-z_][a-z0-9_-]{0,31}", hint="a user name like 'kiosk'"),
-        queue=r.string("queue", pattern=r"[A-Za-z0-9_.-]{1,127}", hint="a CUPS queue name like 'Lobby'"),
-        printer_place=localized(r, "printer_place", offered),
-        quota_pages=r.number("quota_pages", minimum=0, maximum=10000, unit="pages"),
-        price_cents=r.number("price_cents", minimum=0, maximum=10000, unit="cents"),
-        max_file_mb=r.number("max_file_mb", minimum=1, maximum=2000, unit="megabytes"),
-        stuck_after_s=r.number("stuck_after_s", minimum=10, maximum=3600, unit="seconds"),
-        two_sided=r.boolean("two_sided"),
-    )
-    r.finish()
-    return config
-
-
-def _browser(r: TableReader) -> BrowserConfig:
-    def check(entry: str) -> str | None:
-        if not re.fullmatch(r"[a-z0-9.-]+(:\d{1,5})?", entry):
-            return f"'{entry}' is not a host or host:port like 'kirjasto.example.fi'"
-        return None
-
-    allow = r.strings("allow", item=check, allow_empty=True)
-    practice = r.number("practice_port", minimum=0, maximum=65535)
-    r.finish()
-    return BrowserConfig(allow, practice)
-
-
-def _fleet(r: TableReader) -> FleetConfig:
-    config = FleetConfig(
-        host=r.string("host", pattern=r"[A-Za-z0-9.-]+", hint="a host name like 'desk.kirjasto.example.fi'"),
-        port=r.number("port", minimum=1, maximum=65535),
-        tls=r.boolean("tls"),
-        ca_file=r.string("ca_file", pattern=r"/\S+", hint="an absolute path"),
-        username=r.string("username", pattern=r"[A-Za-z0-9_.-]{1,64}", hint="letters, digits, '.', '_', '-'"),
-        password_file=r.string("password_file", pattern=r"/\S+", hint="an absolute path"),
-        site=r.string("site", pattern=r"[a-z0-9][a-z0-9-]{0,40}", hint="lower case letters, digits and '-'"),
-    )
-    r.finish()
-    return config
-
-
-def _display(r: TableReader) -> DisplayConfig:
-    config = DisplayConfig(
-        fullscreen=r.boolean("fullscreen"),
-        width=r.number("width", minimum=640, maximum=7680, unit="pixels"),
-        height=r.number("height", minimum=480, maximum=4320, unit="pixels"),
-        dpi=r.number("dpi", minimum=50, maximum=600, integer=False, unit="dots per inch"),
-        input=r.string("input", choices=INPUT_PROVIDERS),
-        input_device=r.string("input_device", pattern=r"/dev/input/\S+",
-                              hint="a device path like /dev/input/event3"),
-        show_cursor=r.boolean("show_cursor"),
-        controls_low=r.boolean("controls_low"),
-    )
-    r.finish()
-    return config
-
-
-def _devices(r: TableReader) -> DevicesConfig:
-    values = {name: r.string(name, choices=kinds)
-              for name, kinds in DEVICE_KINDS.items()}
-    values["usb_storage"] = r.string("usb_storage", choices=USB_STORAGE_POLICIES)
-    values["root_helper"] = r.string("root_helper")
-    r.finish()
-    return DevicesConfig(**values)
-
-
-def _help(r: TableReader, offered: tuple[str, ...]) -> HelpConfig:
-    phone = r.string("phone", pattern=r"\+?[0-9 ()-]{3,20}", hint="digits and spaces, like '0295 000'")
-    hours = localized(r, "phone_hours", offered, required=False)
-    chat = r.string("chat_url", pattern=r"https://\S+", hint="an https:// address")
-    video = r.string("video_url", pattern=r"https://\S+", hint="an https:// address")
-    on_site = localized(r, "on_site", offered)
-    r.finish()
-    return HelpConfig(phone, hours, chat, video, on_site)
-
-
-def _staff(r: TableReader) -> StaffConfig:
-    pin_hash = r.string("pin_hash", pattern=PIN_HASH_FORMAT,
-                        hint="make one with 'kiosk hash-pin'")
-    r.finish()
-    return StaffConfig(pin_hash)
 
 
 def hash_pin(pin: str, *, salt: bytes, iterations: int = 200_000) -> str:

@@ -1,8 +1,10 @@
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from kiosk.config import DEFAULTS_FILE, DEMO_FILE, PACKAGED_CATALOG, hash_pin, load_config, pin_matches
+from kiosk.config import DEFAULTS_FILE, DEMO_FILE, PACKAGED_CATALOG, SECTIONS, hash_pin, load_config, pin_matches
+from kiosk.config_keys import declared
 
 NO_SYSTEM = Path("/nonexistent/kiosk.toml")
 
@@ -131,3 +133,53 @@ def test_pin_hash_round_trip_and_validation(tmp_path):
 def test_only_one_known_input_provider(tmp_path, text):
     config = load(tmp_path, text)
     assert [p.key.split(".")[0] for p in config.problems] == ["display"]
+
+
+def test_every_key_is_declared_once_and_documented_in_the_packaged_defaults():
+    """A key declared but not in defaults.toml would be missing on every kiosk; one in
+    defaults.toml but not declared would be an unknown key."""
+    documented = tomllib.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))
+    assert set(documented) == set(SECTIONS) | {"catalog"}  # [catalog] file: a path, in _catalog_file
+    for section, cls in SECTIONS.items():
+        assert list(declared(cls)) == list(documented[section]), section
+
+
+def test_every_declared_key_is_checked_and_named_with_its_file_and_line(tmp_path):
+    wrong = {"string": "12", "localized": "12", "strings": "12", "number": '"many"', "boolean": '"yes"'}
+    lines, expected = [], {}
+    for section, cls in SECTIONS.items():
+        lines.append(f"[{section}]")
+        for name, key in declared(cls).items():
+            lines.append(f"{name} = {wrong[key.getter]}")
+            expected[f"{section}.{name}"] = len(lines)
+    config = load(tmp_path, "\n".join(lines) + "\n")
+    assert {p.key: p.line for p in config.problems} == expected
+    assert {p.file for p in config.problems} == {str(tmp_path / "site.toml")}
+    assert config.timeouts.inactivity_s == 180  # every wrong value fell back to the packaged one
+
+
+def test_an_unknown_key_in_any_section_gets_a_did_you_mean(tmp_path):
+    first = {section: next(iter(declared(cls))) for section, cls in SECTIONS.items()}
+    config = load(tmp_path, "".join(f"[{section}]\n{key[:-1]}x = 1\n" for section, key in first.items()))
+    assert {p.key: (p.line, p.message) for p in config.problems} == {
+        f"{section}.{key[:-1]}x": (2 * n + 2, f"unknown key (did you mean '{key}'?)")
+        for n, (section, key) in enumerate(first.items())}
+
+
+def test_a_key_named_for_its_unit_declares_that_unit():
+    """The unit is what range errors say ("must be between 20 and 300 seconds")."""
+    units = {"_s": "seconds", "_pages": "pages", "_mb": "megabytes", "_cents": "cents", "_days": "days"}
+    checked = 0
+    for cls in SECTIONS.values():
+        for name, key in declared(cls).items():
+            for suffix, unit in units.items():
+                if name.endswith(suffix):
+                    assert key.checks["unit"] == unit, name
+                    checked += 1
+    assert checked, "no key is named for its unit"
+
+
+def test_speech_or_large_text_never_gets_less_time_than_everyone_else(tmp_path):
+    config = load(tmp_path, "[timeouts]\ninactivity_s = 600\naccessible_inactivity_s = 300\n")
+    assert [(p.key, p.line) for p in config.problems] == [("timeouts.accessible_inactivity_s", 3)]
+    assert "shorter than inactivity_s (600)" in config.problems[0].message
