@@ -1,44 +1,24 @@
-"""Composition: the one place that turns configuration into devices, services and screens."""
+"""The kiosk's Kivy application: what KV binds to, and the flows not yet in controllers of
+their own. It receives its services (kiosk/compose.py) and builds none itself."""
 
 from __future__ import annotations
 
 import logging
-import os
 import signal
-import time
-from dataclasses import dataclass
 
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 
-from kiosk.appearance import Appearance
-from kiosk.background import Background
-from kiosk.catalog import Catalog
-from kiosk.config import Config
+from kiosk.compose import Services
+from kiosk.desk_commands import DeskCommands, StatusReporter
 from kiosk.devices import DeviceError
-from kiosk.devices.browser import Browser, ChromiumBrowser, FakeBrowser, Geometry
-from kiosk.devices.fleet import FakeLink, Link, LinkSettings, MqttLink
-from kiosk.devices.headset import FakeHeadsets, Headsets, SystemHeadsets
 from kiosk.devices.heap import release_free_memory
-from kiosk.devices.hotplug import CARD_READER, PRINTER, STORAGE, FakeMonitor, Monitor, Plugged, UdevMonitor
-from kiosk.devices.speaker import EspeakSpeaker, FakeSpeaker, Speaker
-from kiosk.devices.printer import CupsPrinter, FakePrinter, NoPrinter, Printer
-from kiosk.devices.processes import SessionProcesses
-from kiosk.devices.roothelper import RootHelper
-from kiosk.devices.selections import Selections, XSelections
-from kiosk.i18n import Translator
-from kiosk.eservices import EServices
-from kiosk.help import Help, Outbox
-from kiosk.journey import HOME, Journey
-from kiosk.printing import Printing
-from kiosk.session import KivyScheduler, Scheduler, Session
-from kiosk.speech import Speech
-from kiosk.stats import Delivery, Statistics, duration_bucket, wait_bucket
-from kiosk.staff import CORNER_HOLD_S, GESTURE_GAP_S, StaffGate, in_corner, load_settings, save_settings
-from kiosk.staff import IDLE_S as STAFF_IDLE_S
-from kiosk.usb import UsbSticks
-from kiosk.wipe import Receipt, SessionWipe, register_device_steps
+from kiosk.devices.hotplug import CARD_READER, PRINTER, STORAGE, Plugged
+from kiosk.journey import HOME
+from kiosk.session_stats import SessionStatistics
+from kiosk.staff import CORNER_HOLD_S, GESTURE_GAP_S, in_corner, save_settings
+from kiosk.wipe import Receipt
 
 log = logging.getLogger(__name__)
 
@@ -51,95 +31,9 @@ ANNOUNCE_AFTER_S = 0.25
 VOLUME_KEYS = {1073741952: 0.1, 1073741953: -0.1}
 
 
-@dataclass
-class Devices:
-    printer: Printer
-    processes: SessionProcesses
-    selections: Selections | None
-    speaker: Speaker | None = None
-    speaker_problem: str = ""
-    headsets: Headsets | None = None
-    browser: Browser | None = None
-    link: Link | None = None
-    monitor: Monitor | None = None
-    helper: RootHelper | None = None
-
-
-def build_devices(config: Config) -> Devices:
-    """The adapters the configuration names; a fake is never chosen silently."""
-    kind = config.devices.printer
-    if "printing" in config.disabled and kind != "none":
-        log.error("printing disabled: the [printing] section has problems")
-        kind = "none"
-    if kind == "cups":
-        printer: Printer = CupsPrinter(config.printing.server, config.printing.job_user, config.printing.queue)
-    elif kind == "fake":
-        log.warning("printer: FAKE ([devices] printer = \"fake\"): nothing is printed")
-        printer = FakePrinter()
-    else:
-        printer = NoPrinter()
-    display = os.environ.get("DISPLAY", "")
-    headsets = {"udev": SystemHeadsets, "fake": FakeHeadsets}.get(config.devices.headset)
-    processes = SessionProcesses(config.session.runtime_dir / "session-processes")
-    if config.devices.browser == "chromium":
-        browser: Browser = ChromiumBrowser(processes)
-    else:
-        log.warning("browser: FAKE ([devices] browser = \"fake\"): e-services do not really open")
-        browser = FakeBrowser()
-    monitor = {"udev": UdevMonitor, "fake": FakeMonitor}.get(config.devices.usb)
-    helper = RootHelper(config.devices.root_helper) if config.devices.root_helper else None
-    if helper is not None and not helper.available():
-        log.warning("no root helper at %s: memory sticks are not offered", config.devices.root_helper)
-        helper = None
-    return Devices(printer=printer, processes=processes,
-                   selections=XSelections(display) if display else None,
-                   headsets=headsets() if headsets else None, browser=browser, link=build_link(config),
-                   monitor=monitor() if monitor else None, helper=helper)
-
-
-def build_link(config: Config) -> Link | None:
-    """The fleet link the configuration names; None = help by phone, chat and video only."""
-    kind = config.devices.fleet
-    if kind == "fake":
-        log.warning("fleet: FAKE ([devices] fleet = \"fake\"): help requests reach no desk")
-        return FakeLink()
-    if kind != "mqtt" or not config.fleet.host or "fleet" in config.disabled:
-        return None
-    fleet = config.fleet
-    try:
-        return MqttLink(LinkSettings(fleet.host, fleet.port, fleet.site, config.site.kiosk_id, fleet.username,
-                                     fleet.password(), fleet.tls, fleet.ca_file))
-    except (OSError, ValueError) as error:  # a missing or unreadable CA file, a bad certificate
-        log.error("fleet link off: %s ([fleet] ca_file = %r); help is offered by phone, chat and video",
-                  error, fleet.ca_file)
-        return None
-
-
-def build_speaker(config: Config, devices: Devices) -> None:
-    """The speech engine, started only where the kiosk shows screens (it is a process)."""
-    kind = config.devices.speaker
-    if kind == "fake":
-        log.warning("speaker: FAKE ([devices] speaker = \"fake\"): nothing is heard")
-        devices.speaker = FakeSpeaker(config.languages.offered)
-    elif kind == "espeak":
-        try:
-            devices.speaker = EspeakSpeaker(config.session.runtime_dir / "speech", config.speech.device,
-                                            config.speech.rate, config.speech.volume)
-        except DeviceError as error:
-            devices.speaker_problem = str(error)
-    else:
-        devices.speaker_problem = "speech is turned off in the configuration ([devices] speaker)"
-
-
-def build_wipe(config: Config, devices: Devices) -> SessionWipe:
-    wipe = SessionWipe(config.session.runtime_dir, config.session.state_dir)
-    register_device_steps(wipe, devices.printer, devices.processes, devices.selections)
-    return wipe
-
-
 class KioskApp(App):
-    """The citizen-facing kiosk. Takes its configuration, catalogue and (optionally) devices
-    as arguments, so tests and the screenshot tool build it exactly as the terminal does."""
+    """The citizen-facing kiosk. Takes its services as an argument, so tests and the
+    screenshot tool build it exactly as the terminal does (kiosk.compose.build_services)."""
 
     look = ObjectProperty(None)
     tr = ObjectProperty(None)
@@ -162,72 +56,35 @@ class KioskApp(App):
     staff_note = StringProperty("")         # the result of staff's last action (test page, cancel)
     title = "Kiosk"
 
-    def __init__(self, config: Config, catalog: Catalog, devices: Devices | None = None,
-                 scheduler: Scheduler | None = None, **kwargs) -> None:
+    def __init__(self, services: Services, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.kiosk_config = config
-        self.catalog = catalog
-        self.devices = devices or build_devices(config)
-        if self.devices.speaker is None and not self.devices.speaker_problem:
-            build_speaker(config, self.devices)
-        self.speech = Speech(self.devices.speaker, config.speech.volume, self.devices.speaker_problem)
-        self.tr = Translator(list(config.languages.offered), config.languages.default)
-        self.look = Appearance()
-        self.journey = Journey()
+        self.services = services
+        config = self.kiosk_config = services.config
+        self.catalog = services.catalog
+        self.devices = services.devices
+        self.speech, self.tr, self.look, self.journey = services.speech, services.tr, services.look, services.journey
+        self.wipe, self.printing, self.eservices = services.wipe, services.printing, services.eservices
+        self.help, self.usb, self.session = services.help, services.usb, services.session
+        self.stats, self.stats_delivery = services.stats, services.stats_delivery
+        self.staff_gate, self.staff_runner = services.staff_gate, services.staff_runner
         self.language = self.tr.language
-        self.speech.set_language(self.language)
         self.site_name = config.site.name.in_(self.language)
-        self.wipe = build_wipe(config, self.devices)
-        scheduler = scheduler or KivyScheduler()
-        self.printing = Printing(self.devices.printer, config.printing, self.wipe.session_dir,
-                                 Background("printing"), scheduler)
-        self.printing.available = not isinstance(self.devices.printer, NoPrinter)
         self.printing.bind(job_state=self._on_print_job)
-        if self.devices.browser is None:
-            self.devices.browser = FakeBrowser()
-        self.eservices = EServices(self.devices.browser, catalog, self.wipe.session_dir, Background("browser"),
-                                   post=lambda work: Clock.schedule_once(lambda _dt: work(), 0),
-                                   geometry=self._browser_geometry, extra_allowed=config.browser.allow)
-        self.eservices.bind(on_download=lambda *_: self.printing.refresh_documents(), on_gone=self._browser_gone)
-        link = self.devices.link
-        self.help = Help(link, Outbox(config.session.state_dir / "help-outbox.sqlite") if link else None,
-                         config.site.kiosk_id, lambda: config.site.place.in_(config.languages.default),
-                         post=lambda work: Clock.schedule_once(lambda _dt: work(), 0))
-        self.usb = UsbSticks(self.devices.helper, config.devices.usb_storage, Background("usb"))
-        self.stats = Statistics(config.session.state_dir / "statistics.sqlite", config.site.kiosk_id,
-                                config.fleet.site, config.statistics.keep_days)
-        self._session_t0: float | None = None   # when this person's session began (monotonic)
-        self._help_t0: float | None = None
-        self._outcome_pending = False
-        self._help_viewed = False
-        self.stats_delivery = Delivery(self.stats, lambda daily: self.help.available and self.help.link.publish(
-            "stats", daily, qos=1) is not None)
-        self.staff_gate = StaffGate(config.staff.pin_hash)
-        self.staff_runner = Background("staff")
+        self.eservices.bind(on_gone=self._browser_gone)
+        self.counts = SessionStatistics(self.stats, self.session, self.journey, self.help, self.printing, self.tr,
+                                        self._accessibility_in_use)
         self._staff_idle = None
         self._corner = None         # (touch, cancel) of a finger held in a top corner
         self._left_corner_at = -1e9  # when the top-left corner was last held long enough
-        volume = load_settings(config.session.state_dir).get("default_volume")
-        if isinstance(volume, (int, float)) and 0 <= volume <= 1:
-            self.speech.default_volume = float(volume)
-            self.speech.set_volume(float(volume))
-        self.help.bind(on_desk=self._on_desk, state=self._on_help_state,
-                       connected=lambda _h, up: setattr(self.printing, "staff_alerted", up))
-        self._status_trigger = Clock.create_trigger(self._publish_status, 1.0)
-        self._full_window: tuple[int, int] | None = None
-        self._strip = False
-        self._last_strip_height = 160
-        self._idle = None
+        self.help.bind(state=self._on_help_state)
+        self.reporter = StatusReporter(services, self._accessibility_in_use, lambda: self.out_of_service)
+        self._status_trigger = self.reporter.soon
+        self.desk_commands = DeskCommands(services, self._staff_out_of_service_by_desk,
+                                          self._back_in_service_by_desk, self.reporter.soon)
         self._register_ui_wipe()
-        self.session = Session(self.wipe, config.timeouts, scheduler,
-                               needs_more_time=lambda: (self.look.text_scale > 1.0 or self.look.contrast
-                                                        or self.speech.enabled),
-                               logging_in=lambda: self.eservices.identifying)
         self.session.bind(state=self._on_session_state, on_ended=self._on_session_ended)
-        self.journey.bind(level=lambda _j, level: level and self.stats.count("need", level),
-                          screen=self._count_help_viewed)
-        self.problems = list(config.problems) + list(catalog.problems)
-        self.out_of_service = bool(config.core_problems or catalog.problems or not catalog.services)
+        self.problems = list(config.problems) + list(self.catalog.problems)
+        self.out_of_service = bool(config.core_problems or self.catalog.problems or not self.catalog.services)
         self._goodbye_cancel = None
         self.focus = None  # keyboard focus, once the window exists
         self._explored = None  # speech mode: the item the last tap spoke
@@ -240,12 +97,13 @@ class KioskApp(App):
         from kiosk.screens import load_shared
         from kiosk.screens.focus import FocusRing
         from kiosk.screens.root import KioskRoot
+        from kiosk.screens.window_layout import WindowLayout
 
         Window.bind(on_request_close=self._refuse_close, on_touch_down=self._on_touch,
                     on_touch_up=self._on_touch_up, on_key_down=self._on_key)
         self.journey.bind(screen=self._on_screen)
-        self._arrange_trigger = Clock.create_trigger(self._arrange_windows, 0.05)
-        self.journey.bind(screen=self._arrange_trigger)
+        self.layout = WindowLayout(self.journey, self.session, self.eservices, self.kiosk_config.display,
+                                   self.devices.idle, root=lambda: self.root)
         self.look.bind(text_scale=lambda _look, scale: self.eservices.set_zoom(scale))
         for number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(number, self._on_stop_signal)
@@ -267,7 +125,7 @@ class KioskApp(App):
         self._watch_devices()
         self._watch_printer()
         # Nobody practises in the first second: the welcome screen is drawn first.
-        Clock.schedule_once(lambda _dt: self._start_practice(), 1.0)
+        Clock.schedule_once(lambda _dt: self.start_practice(), 1.0)
         self._start_fleet()
         Clock.schedule_interval(self._watch_documents, DOCUMENTS_CHECK_S)
         return root
@@ -280,18 +138,6 @@ class KioskApp(App):
         self.wipe.register_check("clipboard empty", self._clipboard_left)
         self.wipe.register_step("settings", self._reset_settings)
         self.wipe.register_check("settings at defaults", self._settings_changed)
-        self.wipe.register_step("speech", self.speech.reset)
-        self.wipe.register_check("speech off, volume at default",
-                                 lambda: int(self.speech.enabled) + int(self.speech.volume != self.speech.default_volume))
-        self.wipe.register_step("help request", self.help.reset)
-        self.wipe.register_check("help request closed", self.help.left_over)
-        self.wipe.register_step("browser", self.eservices.reset)
-        self.wipe.register_check("browser closed", self.eservices.left_over)
-        self.wipe.register_step("printing", self.printing.reset)
-        self.wipe.register_check("printing forgotten", self.printing.left_over)
-        # Through the root helper: sticks unmounted, the kiosk user's leftovers, every print job.
-        self.wipe.register_step("root helper", lambda: self.usb.helper.request("wipe") if self.usb.helper else None)
-        self.wipe.register_step("memory stick", self.usb.forget)
         self.wipe.register_step("screens", self.journey.reset)
         self.wipe.register_check("screen back at start", self._journey_left)
 
@@ -322,10 +168,11 @@ class KioskApp(App):
 
     def start_session(self) -> None:
         """"Touch to start": the session (if the touch has not started it) and the first choice."""
-        if self._start():
+        if self.begin_session():
             self.journey.go("needs")
 
-    def _start(self) -> bool:
+    def begin_session(self) -> bool:
+        """A session for the person now at the kiosk (if none yet); False if it cannot take one."""
         if self.out_of_service:
             return False
         try:
@@ -343,36 +190,11 @@ class KioskApp(App):
     def answer_goodbye(self, answer: str) -> None:
         """The person's one-tap answer to "Did you get your matter done?" (anonymous)."""
         log.info("session outcome: %s", answer)
-        if self._outcome_pending:
-            self.stats.count("outcome", answer)
-            self._outcome_pending = False
-        self._leave_goodbye()
-
-    def _count_help_viewed(self, _journey, screen: str) -> None:
-        """The help screen seen in a session: its remote help (phone, chat, video) was offered."""
-        if screen == "help" and self._session_t0 is not None and not self._help_viewed:
-            self._help_viewed = True
-            self.stats.count("help", "remote.offered")
-
-    def _count_session_end(self) -> None:
-        """A session's counters, taken before the wipe resets what they read."""
-        if self._session_t0 is None:
-            return
-        self.stats.count("session", "ended")
-        self.stats.count("duration", duration_bucket(time.monotonic() - self._session_t0))
-        self.stats.count("language", self.tr.language)
-        for mode in self._accessibility_in_use():
-            self.stats.count("accessibility", mode)
-        self._session_t0 = None
-        self._help_t0 = None
-        self._help_viewed = False
+        self.counts.answered(answer)
+        self.leave_goodbye()
 
     def _on_session_state(self, _session, state: str) -> None:
-        if state == "active" and self._session_t0 is None:
-            self._session_t0 = time.monotonic()
-            self.stats.count("session", "started")
         if state == "wiping":
-            self._count_session_end()
             self.goodbye_language = self.tr.language
         elif state == "warning":
             self.journey.go("warning")
@@ -389,28 +211,20 @@ class KioskApp(App):
             self.journey.screen = "out_of_service"
 
     def _on_session_ended(self, _session, reason: str, receipt: Receipt) -> None:
-        if reason in ("end", "timeout", "staff"):
-            self.stats.count("end", reason)
-            self.stats.count("wipe", "ok" if receipt.ok else "failed")
         if not receipt.ok:
             return
-        if reason == "timeout":  # nobody there to answer "Did you get your matter done?"
-            self.stats.count("outcome", "no_answer")
-        if reason == "end":
-            self._outcome_pending = True
         if reason in ("end", "timeout"):
             self.journey.go("goodbye")
             self.journey.history = []
-            self._goodbye_cancel = Clock.schedule_once(lambda _dt: self._leave_goodbye(), GOODBYE_S).cancel
+            self._goodbye_cancel = Clock.schedule_once(lambda _dt: self.leave_goodbye(), GOODBYE_S).cancel
         # The session's screens are gone; give their memory back while the kiosk waits (not
         # at start-up, where there were none and the welcome screen is still to be drawn).
         if reason != "startup":
             Clock.schedule_once(lambda _dt: release_free_memory(), 0.2)
 
-    def _leave_goodbye(self) -> None:
-        if self._outcome_pending:
-            self.stats.count("outcome", "no_answer")
-            self._outcome_pending = False
+    def leave_goodbye(self) -> None:
+        """The goodbye is over (its time, or a touch): back to the welcome screen."""
+        self.counts.goodbye_left()
         if self._goodbye_cancel is not None:
             self._goodbye_cancel()
             self._goodbye_cancel = None
@@ -434,7 +248,7 @@ class KioskApp(App):
         if self._on_welcome():
             # Any first touch on the welcome screen starts a session, a language button
             # included: whatever it changes is then erased after this person.
-            self._start()
+            self.begin_session()
             if not corner:  # a corner held is the staff gesture, not a request for speech
                 self._watch_long_press(touch)
             return False
@@ -472,7 +286,7 @@ class KioskApp(App):
             self.session.extend()
             return True
         if self._on_welcome():
-            self._start()
+            self.begin_session()
         self.session.activity()
         if self.kiosk_config.speech.key and key == Keyboard.keycodes.get(self.kiosk_config.speech.key):
             self.set_speech(not self.speech.enabled)
@@ -496,7 +310,7 @@ class KioskApp(App):
         if on and not self.speech.available:
             return
         if on and self._on_welcome():
-            self._start()
+            self.begin_session()
         self.speech.enabled = on
         self._explored = None
         if on:
@@ -534,7 +348,7 @@ class KioskApp(App):
         if event.kind == STORAGE:
             self.usb.plugged(event)
             # The person just put it in: show what it can do (starting a session if need be).
-            if event.added and self._start():
+            if event.added and self.begin_session():
                 self.session.activity()
                 self.journey.go("stick")
         elif event.kind == PRINTER:
@@ -671,7 +485,7 @@ class KioskApp(App):
     def _arm_staff_idle(self) -> None:
         if self._staff_idle is not None:
             self._staff_idle.cancel()
-        self._staff_idle = Clock.schedule_once(lambda _dt: self.leave_staff_mode(), STAFF_IDLE_S)
+        self._staff_idle = Clock.schedule_once(lambda _dt: self.leave_staff_mode(), self.staff_gate.idle_s)
 
     def leave_staff_mode(self) -> None:
         """Leaving (or staff mode left alone): wiped, then the welcome screen (or out of service)."""
@@ -750,9 +564,9 @@ class KioskApp(App):
     def open_service(self) -> None:
         """"Open the service": the browser above, this window a strip below it."""
         service = self.catalog.service(self.journey.service_id)
-        if service is None or not self._start():
+        if service is None or not self.begin_session():
             return
-        self.stats.count("service", service.id)
+        self.counts.service_opened(service.id)
         self.eservices.set_zoom(self.look.text_scale)
         self.eservices.open_service(service)
         self.journey.go("browser")
@@ -760,16 +574,17 @@ class KioskApp(App):
     def open_practice(self) -> None:
         """"Practise first": the pretend bank and application, in the same locked browser."""
         service = self.catalog.service(self.journey.service_id)
-        if service is None or self.practice is None or not self._start():
+        if service is None or self.practice is None or not self.begin_session():
             return
         from dataclasses import replace
 
-        self.stats.count("practice", "used")
+        self.counts.practised()
         self.eservices.set_zoom(self.look.text_scale)
         self.eservices.open_service(replace(service, url=self.practice.url(self.tr.language)))
         self.journey.go("browser")
 
-    def _start_practice(self) -> None:
+    def start_practice(self) -> None:
+        """The practice e-service on loopback (a second after the first frame)."""
         port = self.kiosk_config.browser.practice_port
         if not port or self.out_of_service or self.practice is not None:
             return
@@ -809,82 +624,18 @@ class KioskApp(App):
 
         self.eservices.print_page(saved)
 
-    def _strip_height(self) -> int:
-        """What the strip needs, once it is laid out across the whole width."""
-        screen = self.root.screen("browser") if self.root is not None else None
-        if screen is None or not screen.needed_height or screen.ids.strip.width < (self._full_window or (1, 1))[0]:
-            return self._last_strip_height
-        self._last_strip_height = int(screen.needed_height)
-        return self._last_strip_height
-
-    def _browser_geometry(self) -> Geometry:
-        width, height = self._full_window or (self.kiosk_config.display.width, self.kiosk_config.display.height)
-        return Geometry(0, 0, width, max(200, height - self._strip_height()))
-
-    def _arrange_windows(self, *_args) -> None:
-        """The strip under the browser while the browser screen shows; the whole screen else."""
-        from kivy.core.window import Window
-
-        strip = self.journey.screen == "browser"
-        if self._full_window is None:
-            self._full_window = tuple(Window.system_size)
-        width, height = self._full_window
-        if strip:
-            if not self._strip:
-                self.root.screen("browser").bind(needed_height=self._arrange_trigger)
-                self._watch_browser_activity()
-            self._strip = True
-            strip_height = self._strip_height()
-            if self.kiosk_config.display.fullscreen:
-                Window.fullscreen = False
-            Window.size = (width, strip_height)
-            Window.left, Window.top = 0, height - strip_height
-            self.eservices.arrange()
-        elif self._strip or tuple(Window.size) != (width, height):
-            self._strip = False
-            Window.size = (width, height)
-            Window.left, Window.top = 0, 0
-            if self.kiosk_config.display.fullscreen:
-                Window.fullscreen = "auto"
-            Window.raise_window()
-            # The window system may still deliver the strip's last size: look again.
-            Clock.schedule_once(self._arrange_trigger, 0.3)
-
     def window_settled(self) -> bool:
         """The window has the size its screen wants (the strip's, or the whole screen)."""
-        from kivy.core.window import Window
-
-        if self._full_window is None:
-            return True
-        width, height = self._full_window
-        if self.journey.screen == "browser":
-            return self._strip and tuple(Window.size) == (width, self._strip_height())
-        return not self._strip and tuple(Window.size) == (width, height)
-
-    def _watch_browser_activity(self) -> None:
-        """Touches and keys in the browser keep the session alive (the X server sees them)."""
-        if self._idle is None:
-            from kiosk.devices.idle import XIdle
-
-            self._idle = XIdle(os.environ.get("DISPLAY", ""))
-            Clock.schedule_interval(self._browser_activity, 5)
-
-    def _browser_activity(self, _dt) -> None:
-        if self.journey.screen == "browser" and self.session.state == "active":
-            idle = self._idle.idle_ms()
-            if idle is not None and idle < 5000:
-                self.session.activity()
+        return self.layout.settled()
 
     # -- help from staff and the fleet link ------------------------------------------------
 
     def ask_for_help(self, topic: str) -> None:
         """"Someone here, please": the request goes to the staff desk, followed on screen."""
-        if not self._start() and self.session.state not in ("active", "warning"):
+        if not self.begin_session() and self.session.state not in ("active", "warning"):
             return
         self.help.request(topic, self.journey.service_id, self.tr.language, self._accessibility_in_use())
-        self.stats.count("help", f"on_site.{self.help.topic}")
-        self.stats.count("help_service", self.journey.service_id or "none")
-        self._help_t0 = time.monotonic()
+        self.counts.help_asked(self.help.topic, self.journey.service_id)
 
     def _accessibility_in_use(self) -> list[str]:
         modes = []
@@ -901,51 +652,19 @@ class KioskApp(App):
     def _on_help_state(self, _help, _state) -> None:
         from kiosk.screens.help import request_words
 
-        if self._help_t0 is not None and self.help.state == "accepted":
-            self.stats.count("help_accepted", wait_bucket(time.monotonic() - self._help_t0))
-        elif self._help_t0 is not None and self.help.state == "resolved":
-            self.stats.count("help_resolved", duration_bucket(time.monotonic() - self._help_t0))
-            self._help_t0 = None
-
         if self.help.state and self.speech.enabled:
             self.speech.say(request_words(self.help, self.tr, self.kiosk_config.help.phone))
         self._status_trigger()
 
-    def _on_desk(self, _help, event: dict) -> None:
-        """What the staff desk asks of the kiosk (already checked by the help service)."""
-        kind = event["type"]
-        log.info("desk: %s", kind)
-        busy = self.session.state in ("active", "warning")
-        if kind == "message":
-            if busy:
-                self.journey.go("help")
-                self.speech.say(self.tr._("Message from the staff: {text}").format(text=self.help.message))
-        elif kind == "end_session":
-            if busy:  # the person confirms; an empty kiosk is just wiped
-                self.journey.go("end_session")
-            else:
-                self.session.recover()
-        elif kind == "out_of_service":
-            if busy:
-                self.session.end("staff")
-            self.out_of_service = True
-            self.session.put_out_of_service()
-        elif kind == "back_in_service":
-            if self.out_of_service and not self._broken():
-                self.out_of_service = False
-                self.session.recover()  # wiped and ready for the next person
-                self.journey.reset()
-        elif kind == "stats_ack":
-            self.stats_delivery.acknowledged(event["day"])  # and the next day goes, in order
-        elif kind == "lift_print_limit":
-            if busy:
-                self.printing.lift_quota()
-        elif kind == "reopen_browser":
-            service = self.catalog.service(self.eservices.service_id or self.journey.service_id)
-            if busy and service is not None:
-                self.eservices.open_service(service)
-                self.journey.go("browser")
-        self._status_trigger()
+    def _staff_out_of_service_by_desk(self) -> None:
+        self.out_of_service = True
+        self.session.put_out_of_service()
+
+    def _back_in_service_by_desk(self) -> None:
+        if self.out_of_service and not self._broken():
+            self.out_of_service = False
+            self.session.recover()  # wiped and ready for the next person
+            self.journey.reset()
 
     def _start_fleet(self) -> None:
         self.help.start()
@@ -954,26 +673,7 @@ class KioskApp(App):
         # Old days go an hour after start and hourly after (not before the first frame).
         Clock.schedule_interval(lambda _dt: self.stats.expire(), 3600)
         self.help.bind(connected=lambda _help, up: self.stats_delivery.tick(up))
-        self.session.bind(state=lambda *_: self._status_trigger())
-        self.journey.bind(screen=lambda *_: self._status_trigger(), service_id=lambda *_: self._status_trigger())
-        self.printing.bind(on_printer_status=lambda *_: self._status_trigger())
-        self._status_trigger()
-
-    def status(self) -> dict:
-        """What staff see of this kiosk: no person, only the kiosk's state."""
-        from kiosk import __version__
-
-        printer = self.printing.printer
-        return {"kiosk": self.kiosk_config.site.kiosk_id, "version": __version__,
-                "session": self.session.state, "screen": self.journey.screen,
-                "service": self.journey.service_id, "language": self.tr.language,
-                "accessibility": self._accessibility_in_use(),
-                "printer": {"state": printer.state if printer else "unknown",
-                            "faults": list(printer.faults) if printer else ["unreachable"]},
-                "help": self.help.state, "out_of_service": self.out_of_service}
-
-    def _publish_status(self, _dt=None) -> None:
-        self.help.publish_status(self.status())
+        self.reporter.watch()
 
     # -- printing -------------------------------------------------------------------------
 
@@ -981,8 +681,6 @@ class KioskApp(App):
         """Each change of the job's state is spoken in speech mode (the screen shows it)."""
         from kiosk.screens.print_words import job_text
 
-        if state == "done" and self.printing.job_pages:
-            self.stats.count("pages", "printed", self.printing.job_pages)
         if state and state != "sending" and self.speech.enabled:
             place = self.kiosk_config.printing.printer_place.in_(self.tr.language)
             self.speech.say(job_text(self.printing, self.tr, place))
@@ -1033,6 +731,11 @@ class KioskApp(App):
     def _refuse_close(self, *_args, **_kwargs) -> bool:
         # Alt+F4 and the window manager's close must not reveal a desktop.
         return True
+
+    def run_embedded(self) -> None:
+        """Build and start inside an event loop that is already running (the GUI tests'), as
+        `run` does with a loop of its own."""
+        self._run_prepare()
 
     def open_settings(self, *_args) -> bool:
         # F1 opens Kivy's settings panel by default.

@@ -156,7 +156,7 @@ def wipe(config_file: Path | None, verify: bool) -> int:
     import json
     from dataclasses import asdict
 
-    from kiosk.app import build_devices, build_wipe
+    from kiosk.compose import build_devices, build_wipe
     from kiosk.config import load_config
 
     config = load_config(config_file)
@@ -193,8 +193,9 @@ def build_app(config_file: Path | None):
         cat = Catalog((), (), (), str(loaded.catalog_file),
                       (Problem(str(loaded.catalog_file), None, "", "catalogue file not found"),))
     from kiosk.app import KioskApp
+    from kiosk.compose import build_services
 
-    return KioskApp(loaded, cat)
+    return KioskApp(build_services(loaded, cat))
 
 
 def run(config_file: Path | None) -> int:
@@ -238,10 +239,9 @@ def _screenshots(args) -> int:
     app.bind(on_start=lambda *_: tour.start())
     app.run()
     print(f"{len(tour.written)} screenshots in {args.out}/<look>/<language>/<screen>.png")
-    if tour.out_of_service:
+    if tour.out_of_service:  # what the kiosk shows is what was photographed: not a failure
         print("the kiosk is out of service with this configuration (its log above says why): only the "
               "out-of-service screen was photographed; try --config kiosk/data/demo.toml", file=sys.stderr)
-        return 1
     return 0 if tour.written else 1
 
 

@@ -66,7 +66,7 @@ def stage_printing(app, screen: str) -> None:
         return
     from kiosk.devices.pdf import write_text_pdf
 
-    app._start()  # the documents belong to a session (and go with its wipe)
+    app.begin_session()  # the documents belong to a session (and go with its wipe)
     sample = printing.documents_dir / SAMPLE_DOCUMENT
     if not sample.exists():
         write_text_pdf(sample, [f"Verotodistus / Skatteintyg / Tax certificate {n}" for n in (1, 2, 3)])
@@ -100,7 +100,7 @@ class ScreenshotTour:
             self.screens = ["out_of_service"]
             log.warning("the kiosk is out of service with this configuration (see the errors above): "
                         "only its out-of-service screen is photographed")
-        self.app._start_practice()  # the kiosk starts it a second after its first frame
+        self.app.start_practice()  # the kiosk starts it a second after its first frame
         Clock.schedule_once(self._next, 0.5)
 
     def _plan(self) -> Iterator[Path]:

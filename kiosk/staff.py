@@ -28,9 +28,10 @@ SETTINGS_FILE = "staff-settings.json"
 
 
 class StaffGate:
-    def __init__(self, pin_hash: str, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, pin_hash: str, clock: Callable[[], float] = time.monotonic, idle_s: float = IDLE_S) -> None:
         self.pin_hash = pin_hash
         self.clock = clock
+        self.idle_s = idle_s  # staff mode left alone this long is left (and the kiosk wiped)
         self.failures = 0
         self._locked_until = 0.0
 

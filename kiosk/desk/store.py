@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS requests (id TEXT PRIMARY KEY, site TEXT, kiosk TEXT,
 CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, sites TEXT, hash TEXT, failures INTEGER DEFAULT 0,
                                   locked_until REAL DEFAULT 0);
 -- Failed logins by the name typed, known or not (an unknown name locks like a real one,
--- so the answers do not tell which names exist). Old rows are pruned.
+-- so the answers do not tell which names exist), kept as a hash: what someone typed into
+-- the name field may be their password. Old rows are pruned.
 CREATE TABLE IF NOT EXISTS login_attempts (name TEXT PRIMARY KEY, failures INTEGER NOT NULL,
                                            locked_until REAL NOT NULL, updated REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS stats (site TEXT NOT NULL, kiosk TEXT NOT NULL, day TEXT NOT NULL, hour INTEGER NOT NULL,
@@ -237,22 +238,23 @@ class Store:
         parallel guesses cannot all read the same count; an unknown name is checked against
         a decoy hash, so it takes as long and locks the same way as a real one."""
         now = time.time()
+        typed = hashlib.sha256(name.encode("utf-8", "replace")).hexdigest()
         with self._lock:
             self._db.execute("DELETE FROM login_attempts WHERE updated < ? AND locked_until < ?",
                              (now - LOCKOUT_S, now))
             attempt = self._db.execute("SELECT failures, locked_until FROM login_attempts WHERE name = ?",
-                                       (name,)).fetchone()
+                                       (typed,)).fetchone()
             if attempt and attempt[1] > now:
                 return None, "locked", ""
             failures = (attempt[0] if attempt else 0) + 1
             locked = now + LOCKOUT_S if failures >= LOCKOUT_FAILURES else 0.0
             self._db.execute("INSERT OR REPLACE INTO login_attempts VALUES (?, ?, ?, ?)",
-                             (name, 0 if locked else failures, locked, now))
+                             (typed, 0 if locked else failures, locked, now))
             user = self._db.execute("SELECT sites, hash, stamp FROM users WHERE name = ?", (name,)).fetchone()
         right = password_matches(password, user[1] if user else _decoy_hash())
         if not (right and user):
             return None, "locked" if locked else "wrong", ""
-        self._run("DELETE FROM login_attempts WHERE name = ?", (name,))
+        self._run("DELETE FROM login_attempts WHERE name = ?", (typed,))
         return [s for s in user[0].split(",") if s], "", user[2]
 
 

@@ -126,13 +126,15 @@ def make_app(desk: DeskApp) -> Starlette:
     async def login_post(request: Request) -> Response:
         return await run_in_threadpool(login, request, await body_of(request))  # scrypt: off the event loop
 
-    async def board(request: Request) -> Response:
+    # Endpoints that only read the store are plain functions: Starlette runs them in its
+    # thread pool, so SQLite never blocks the event loop that serves the event streams.
+    def board(request: Request) -> Response:
         session = session_of(request)
         if session is None:
             return RedirectResponse("/login", 303)
         return page("board.html", session=session, resolutions=RESOLUTIONS)
 
-    async def state(request: Request) -> Response:
+    def state(request: Request) -> Response:
         session = session_of(request)
         if session is None:
             return PlainTextResponse("log in first", 401)
@@ -155,14 +157,14 @@ def make_app(desk: DeskApp) -> Starlette:
 
         return StreamingResponse(stream(), media_type="text/event-stream")
 
-    async def report(request: Request) -> Response:
+    def report(request: Request) -> Response:
         session = session_of(request)
         if session is None:
             return RedirectResponse("/login", 303)
         return page("report.html", **report_figures(desk.store.report(session["sites"]),
                                                     desk.store.by_service(session["sites"])))
 
-    async def stats(request: Request) -> Response:
+    def stats(request: Request) -> Response:
         session = session_of(request)
         if session is None:
             return RedirectResponse("/login", 303)
@@ -197,7 +199,8 @@ def make_app(desk: DeskApp) -> Starlette:
             raise HTTPException(404, "no such kiosk or command")
         event = {"type": name}
         if name in ("message", "out_of_service"):
-            event["text"] = str(data.get("text", ""))[:500] or "-"
+            text = data.get("text")
+            event["text"] = (text if isinstance(text, str) else "")[:500] or "-"
         desk.link.event(site, kiosk, event)
         log.info("desk: %s sent %s to %s", session["name"], name, kiosk)
         return JSONResponse({})

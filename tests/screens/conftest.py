@@ -115,9 +115,10 @@ def gui(xvfb_display, cupsd, tmp_path_factory):
     from kivy.base import runTouchApp, stopTouchApp
 
     from kiosk.app import KioskApp
+    from kiosk.compose import build_services
 
-    app = KioskApp(config, catalog)
-    app._run_prepare()
+    app = KioskApp(build_services(config, catalog))
+    app.run_embedded()
     runTouchApp(embedded=True)
     driver = Driver(app)
     driver.frames(10)
@@ -133,7 +134,7 @@ def fresh_app(gui):
     if app.session.state == "ready":
         app.start_session()
     app.end_session()
-    app._leave_goodbye()
+    app.leave_goodbye()
     gui.frames()
     assert app.session.state == "ready" and app.journey.screen == "welcome"
     return gui

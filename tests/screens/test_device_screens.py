@@ -26,7 +26,7 @@ def with_sticks(fresh_app, stick, tmp_path):
                         usb_check=lambda device: device == stick, home=tmp_path / "home", temp_dirs=(tmp_path / "tmp",))
     saved = app.usb.helper, app.usb.policy, app.usb.writable_here
 
-    def policy(value: str) -> Helper:
+    def policy(value: str) -> RootDaemon:
         config.write_text(f'[devices]\nusb_storage = "{value}"\n')
         app.usb.helper, app.usb.policy, app.usb.writable_here = InProcessHelper(helper), value, value == "allowed"
         return helper
@@ -92,7 +92,7 @@ def test_saving_documents_where_allowed_and_the_wipe_takes_the_stick_away(with_s
     plug(gui, STORAGE, "/devices/usb/stick2", stick, "STICK")
     gui.wait_until(lambda: app.usb.state == "ready", 10)
     app.end_session()
-    app._leave_goodbye()
+    app.leave_goodbye()
     gui.frames()
     assert app.usb.state == "none" and app.usb.files == []
     assert helper.mounts() == {}  # the root helper's part of the wipe unmounted it

@@ -236,7 +236,7 @@ def test_screens_are_rebuilt_per_visit_without_leaking(fresh_app):
                 stage(app, name)
                 fresh_app.frames(2)
         app.end_session()
-        app._leave_goodbye()
+        app.leave_goodbye()
         # A dropped screen lives while Kivy still has a layout or canvas update queued for
         # it; let those run out, as they do while the kiosk waits for the next person.
         for _ in range(30):

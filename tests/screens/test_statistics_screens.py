@@ -28,6 +28,7 @@ def counted(fresh_app, tmp_path, monkeypatch):
     stats = Statistics(tmp_path / "statistics.sqlite", app.kiosk_config.site.kiosk_id, "oodi",
                        clock=lambda: now[0])
     monkeypatch.setattr(app, "stats", stats)
+    monkeypatch.setattr(app.counts, "stats", stats)  # the session's counts go to this file
     monkeypatch.setattr(app, "stats_delivery", Delivery(stats, lambda daily: app.help.link.publish(
         "stats", daily, qos=1) is not None))
     yield fresh_app, stats, now
@@ -67,12 +68,13 @@ def test_scripted_sessions_give_exactly_the_expected_counts_at_the_desk_and_noth
     app.end_session()
     gui.frames()
     gui.tap(gui.ids()["answer_yes"])
+    gui.wait_until(lambda: app.journey.screen == "welcome" and "start_button" in gui.ids(), 20)
     # Session 2: in Swedish with large text, then left alone until the kiosk timed out.
     gui.tap(gui.ids()["start_button"])
     gui.tap(gui.button("Svenska"))
     app.look.set_text_scale(2.0)
     app.session.end("timeout")
-    app._leave_goodbye()
+    app.leave_goodbye()
     gui.frames()
 
     # The next day the kiosk delivers the day to the desk (its real code) and gets the ack.

@@ -1,0 +1,214 @@
+"""Composition: the one place that turns configuration into devices and services.
+
+`build_devices` chooses each adapter the configuration names (a fake never silently);
+`build_services` makes the services over them, with the session's wipe and its steps;
+`KioskApp` (kiosk/app.py) receives the result and builds nothing itself."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+
+from kivy.clock import Clock
+
+from kiosk.appearance import Appearance
+from kiosk.background import Background
+from kiosk.catalog import Catalog
+from kiosk.config import Config
+from kiosk.devices import DeviceError
+from kiosk.devices.browser import Browser, ChromiumBrowser, FakeBrowser, Geometry
+from kiosk.devices.fleet import FakeLink, Link, LinkSettings, MqttLink
+from kiosk.devices.headset import FakeHeadsets, Headsets, SystemHeadsets
+from kiosk.devices.hotplug import FakeMonitor, Monitor, UdevMonitor
+from kiosk.devices.idle import XIdle
+from kiosk.devices.printer import CupsPrinter, FakePrinter, NoPrinter, Printer
+from kiosk.devices.processes import SessionProcesses
+from kiosk.devices.roothelper import RootHelper
+from kiosk.devices.selections import Selections, XSelections
+from kiosk.devices.speaker import EspeakSpeaker, FakeSpeaker, Speaker
+from kiosk.eservices import EServices
+from kiosk.help import Help, Outbox
+from kiosk.i18n import Translator
+from kiosk.journey import Journey
+from kiosk.printing import Printing
+from kiosk.session import KivyScheduler, Scheduler, Session
+from kiosk.speech import Speech
+from kiosk.staff import StaffGate, load_settings
+from kiosk.stats import Delivery, Statistics
+from kiosk.usb import UsbSticks
+from kiosk.wipe import SessionWipe, register_device_steps
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Devices:
+    printer: Printer
+    processes: SessionProcesses
+    selections: Selections | None
+    speaker: Speaker | None = None
+    speaker_problem: str = ""
+    headsets: Headsets | None = None
+    browser: Browser | None = None
+    link: Link | None = None
+    monitor: Monitor | None = None
+    helper: RootHelper | None = None
+    idle: XIdle | None = None  # how long X has had no input (the browser's touches count)
+
+
+def build_devices(config: Config) -> Devices:
+    """The adapters the configuration names; a fake is never chosen silently."""
+    kind = config.devices.printer
+    if "printing" in config.disabled and kind != "none":
+        log.error("printing disabled: the [printing] section has problems")
+        kind = "none"
+    if kind == "cups":
+        printer: Printer = CupsPrinter(config.printing.server, config.printing.job_user, config.printing.queue)
+    elif kind == "fake":
+        log.warning("printer: FAKE ([devices] printer = \"fake\"): nothing is printed")
+        printer = FakePrinter()
+    else:
+        printer = NoPrinter()
+    display = os.environ.get("DISPLAY", "")
+    headsets = {"udev": SystemHeadsets, "fake": FakeHeadsets}.get(config.devices.headset)
+    processes = SessionProcesses(config.session.runtime_dir / "session-processes")
+    if config.devices.browser == "chromium":
+        browser: Browser = ChromiumBrowser(processes)
+    else:
+        log.warning("browser: FAKE ([devices] browser = \"fake\"): e-services do not really open")
+        browser = FakeBrowser()
+    monitor = {"udev": UdevMonitor, "fake": FakeMonitor}.get(config.devices.usb)
+    helper = RootHelper(config.devices.root_helper) if config.devices.root_helper else None
+    if helper is not None and not helper.available():
+        log.warning("no root helper at %s: memory sticks are not offered", config.devices.root_helper)
+        helper = None
+    return Devices(printer=printer, processes=processes,
+                   selections=XSelections(display) if display else None,
+                   headsets=headsets() if headsets else None, browser=browser, link=build_link(config),
+                   monitor=monitor() if monitor else None, helper=helper, idle=XIdle(display) if display else None)
+
+
+def build_link(config: Config) -> Link | None:
+    """The fleet link the configuration names; None = help by phone, chat and video only."""
+    kind = config.devices.fleet
+    if kind == "fake":
+        log.warning("fleet: FAKE ([devices] fleet = \"fake\"): help requests reach no desk")
+        return FakeLink()
+    if kind != "mqtt" or not config.fleet.host or "fleet" in config.disabled:
+        return None
+    fleet = config.fleet
+    try:
+        return MqttLink(LinkSettings(fleet.host, fleet.port, fleet.site, config.site.kiosk_id, fleet.username,
+                                     fleet.password(), fleet.tls, fleet.ca_file))
+    except (OSError, ValueError) as error:  # a missing or unreadable CA file, a bad certificate
+        log.error("fleet link off: %s ([fleet] ca_file = %r); help is offered by phone, chat and video",
+                  error, fleet.ca_file)
+        return None
+
+
+def build_speaker(config: Config, devices: Devices) -> None:
+    """The speech engine, started only where the kiosk shows screens (it is a process)."""
+    kind = config.devices.speaker
+    if kind == "fake":
+        log.warning("speaker: FAKE ([devices] speaker = \"fake\"): nothing is heard")
+        devices.speaker = FakeSpeaker(config.languages.offered)
+    elif kind == "espeak":
+        try:
+            devices.speaker = EspeakSpeaker(config.session.runtime_dir / "speech", config.speech.device,
+                                            config.speech.rate, config.speech.volume)
+        except DeviceError as error:
+            devices.speaker_problem = str(error)
+    else:
+        devices.speaker_problem = "speech is turned off in the configuration ([devices] speaker)"
+
+
+def build_wipe(config: Config, devices: Devices) -> SessionWipe:
+    wipe = SessionWipe(config.session.runtime_dir, config.session.state_dir)
+    register_device_steps(wipe, devices.printer, devices.processes, devices.selections)
+    return wipe
+
+
+def on_kivy_thread(work) -> None:
+    """Devices report from their own threads; services act on the Kivy thread."""
+    Clock.schedule_once(lambda _dt: work(), 0)
+
+
+@dataclass
+class Services:
+    """Everything the kiosk's screens and controllers work with, built once per process."""
+    config: Config
+    catalog: Catalog
+    devices: Devices
+    tr: Translator
+    look: Appearance
+    journey: Journey
+    speech: Speech
+    wipe: SessionWipe
+    printing: Printing
+    eservices: EServices
+    help: Help
+    usb: UsbSticks
+    stats: Statistics
+    stats_delivery: Delivery
+    staff_gate: StaffGate
+    session: Session
+    staff_runner: Background = field(default_factory=lambda: Background("staff"))
+
+
+def build_services(config: Config, catalog: Catalog, devices: Devices | None = None,
+                   scheduler: Scheduler | None = None) -> Services:
+    """The services over `devices` (built from `config` when not given), the wipe with
+    every service's step, and the session that runs it."""
+    devices = devices or build_devices(config)
+    if devices.speaker is None and not devices.speaker_problem:
+        build_speaker(config, devices)
+    if devices.browser is None:
+        devices.browser = FakeBrowser()
+    scheduler = scheduler or KivyScheduler()
+    speech = Speech(devices.speaker, config.speech.volume, devices.speaker_problem)
+    volume = load_settings(config.session.state_dir).get("default_volume")
+    if isinstance(volume, (int, float)) and 0 <= volume <= 1:
+        speech.default_volume = float(volume)
+        speech.set_volume(float(volume))
+    tr = Translator(list(config.languages.offered), config.languages.default)
+    speech.set_language(tr.language)
+    look = Appearance()
+    wipe = build_wipe(config, devices)
+    printing = Printing(devices.printer, config.printing, wipe.session_dir, Background("printing"), scheduler)
+    printing.available = not isinstance(devices.printer, NoPrinter)
+    # The window layout gives the browser its place once the window exists (KioskApp).
+    eservices = EServices(devices.browser, catalog, wipe.session_dir, Background("browser"), post=on_kivy_thread,
+                          geometry=lambda: Geometry(0, 0, config.display.width, config.display.height),
+                          extra_allowed=config.browser.allow)
+    eservices.bind(on_download=lambda *_: printing.refresh_documents())
+    link = devices.link
+    help_ = Help(link, Outbox(config.session.state_dir / "help-outbox.sqlite") if link else None,
+                 config.site.kiosk_id, lambda: config.site.place.in_(config.languages.default), post=on_kivy_thread)
+    help_.bind(connected=lambda _h, up: setattr(printing, "staff_alerted", up))
+    stats = Statistics(config.session.state_dir / "statistics.sqlite", config.site.kiosk_id, config.fleet.site,
+                       config.statistics.keep_days)
+    delivery = Delivery(stats, lambda daily: help_.available and help_.link.publish("stats", daily, qos=1)
+                        is not None)
+    usb = UsbSticks(devices.helper, config.devices.usb_storage, Background("usb"))
+    session = Session(wipe, config.timeouts, scheduler,
+                      needs_more_time=lambda: look.text_scale > 1.0 or look.contrast or speech.enabled,
+                      logging_in=lambda: eservices.identifying)
+    # The services' steps, in one table: each puts back what a person changed, and its
+    # check counts what is left (the wipe runs them in this order, after the devices').
+    for step, reset, check, left_over in (
+            ("speech", speech.reset, "speech off, volume at default",
+             lambda: int(speech.enabled) + int(speech.volume != speech.default_volume)),
+            ("help request", help_.reset, "help request closed", help_.left_over),
+            ("browser", eservices.reset, "browser closed", eservices.left_over),
+            ("printing", printing.reset, "printing forgotten", printing.left_over),
+            # Through the root helper: sticks unmounted, the kiosk user's leftovers, every job.
+            ("root helper", lambda: usb.helper.request("wipe") if usb.helper else None, "", None),
+            ("memory stick", usb.forget, "", None)):
+        wipe.register_step(step, reset)
+        if left_over is not None:
+            wipe.register_check(check, left_over)
+    return Services(config=config, catalog=catalog, devices=devices, tr=tr, look=look, journey=Journey(),
+                    speech=speech, wipe=wipe, printing=printing, eservices=eservices, help=help_, usb=usb,
+                    stats=stats, stats_delivery=delivery, staff_gate=StaffGate(config.staff.pin_hash),
+                    session=session)

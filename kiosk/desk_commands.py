@@ -1,0 +1,100 @@
+"""What the staff desk may ask of a kiosk, one small handler each, and what the kiosk
+tells the desk of itself (its status: no person in it, only the kiosk's state).
+
+Events arrive already checked by the help service (kiosk.help: known types, bounded
+fields); a command that does not fit the moment (a message to an empty kiosk, a lifted
+print limit with nobody printing) is dropped here."""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from kivy.clock import Clock
+
+log = logging.getLogger(__name__)
+
+BUSY = ("active", "warning")
+
+
+class DeskCommands:
+    def __init__(self, services, put_out_of_service: Callable[[], None], back_in_service: Callable[[], None],
+                 changed: Callable[[], None]) -> None:
+        """`put_out_of_service`/`back_in_service`: the kiosk's own rules for staff's reason to
+        be out of service; `changed`: the status should go to the desk again."""
+        self.s = services
+        self.put_out_of_service, self.back_in_service, self.changed = put_out_of_service, back_in_service, changed
+        self.handlers: dict[str, Callable[[dict, bool], None]] = {
+            "message": self._message, "end_session": self._end_session, "out_of_service": self._out_of_service,
+            "back_in_service": lambda _event, _busy: self.back_in_service(), "stats_ack": self._stats_ack,
+            "lift_print_limit": self._lift_print_limit, "reopen_browser": self._reopen_browser}
+        services.help.bind(on_desk=self._on_desk)
+
+    def _on_desk(self, _help, event: dict) -> None:
+        log.info("desk: %s", event["type"])
+        handler = self.handlers.get(event["type"])
+        if handler is not None:
+            handler(event, self.s.session.state in BUSY)
+        self.changed()
+
+    def _message(self, _event: dict, busy: bool) -> None:
+        if busy:
+            self.s.journey.go("help")
+            self.s.speech.say(self.s.tr._("Message from the staff: {text}").format(text=self.s.help.message))
+
+    def _end_session(self, _event: dict, busy: bool) -> None:
+        if busy:  # the person confirms; an empty kiosk is just wiped
+            self.s.journey.go("end_session")
+        else:
+            self.s.session.recover()
+
+    def _out_of_service(self, _event: dict, busy: bool) -> None:
+        if busy:
+            self.s.session.end("staff")
+        self.put_out_of_service()
+
+    def _stats_ack(self, event: dict, _busy: bool) -> None:
+        self.s.stats_delivery.acknowledged(event["day"])  # and the next day goes, in order
+
+    def _lift_print_limit(self, _event: dict, busy: bool) -> None:
+        if busy:
+            self.s.printing.lift_quota()
+
+    def _reopen_browser(self, _event: dict, busy: bool) -> None:
+        service = self.s.catalog.service(self.s.eservices.service_id or self.s.journey.service_id)
+        if busy and service is not None:
+            self.s.eservices.open_service(service)
+            self.s.journey.go("browser")
+
+
+class StatusReporter:
+    """The kiosk's retained status on the broker, sent again (at most once a second) when
+    anything in it changes."""
+
+    def __init__(self, services, accessibility: Callable[[], list[str]], out_of_service: Callable[[], bool]) -> None:
+        self.s = services
+        self.accessibility, self.out_of_service = accessibility, out_of_service
+        self.soon = Clock.create_trigger(self.publish, 1.0)
+
+    def watch(self) -> None:
+        s = self.s
+        s.session.bind(state=lambda *_: self.soon())
+        s.journey.bind(screen=lambda *_: self.soon(), service_id=lambda *_: self.soon())
+        s.printing.bind(on_printer_status=lambda *_: self.soon())
+        s.help.bind(state=lambda *_: self.soon())
+        self.soon()
+
+    def status(self) -> dict:
+        from kiosk import __version__
+
+        s = self.s
+        printer = s.printing.printer
+        return {"kiosk": s.config.site.kiosk_id, "version": __version__, "session": s.session.state,
+                "screen": s.journey.screen, "service": s.journey.service_id, "language": s.tr.language,
+                "accessibility": self.accessibility(),
+                "printer": {"state": printer.state if printer else "unknown",
+                            "faults": list(printer.faults) if printer else ["unreachable"]},
+                "help": s.help.state, "out_of_service": self.out_of_service()}
+
+    def publish(self, _dt=None) -> None:
+        self.s.help.publish_status(self.status())
