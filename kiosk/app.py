@@ -65,13 +65,12 @@ class KioskApp(App):
         self.speech, self.tr, self.look, self.journey = services.speech, services.tr, services.look, services.journey
         self.wipe, self.printing, self.eservices = services.wipe, services.printing, services.eservices
         self.help, self.usb, self.session = services.help, services.usb, services.session
-        self.stats, self.stats_delivery = services.stats, services.stats_delivery
         self.staff_gate, self.staff_runner = services.staff_gate, services.staff_runner
         self.language = self.tr.language
         self.site_name = config.site.name.in_(self.language)
         self.printing.bind(job_state=self._on_print_job)
         self.eservices.bind(on_gone=self._browser_gone)
-        self.counts = SessionStatistics(self.stats, self.session, self.journey, self.help, self.printing, self.tr,
+        self.counts = SessionStatistics(services.stats, self.session, self.journey, self.help, self.printing, self.tr,
                                         self._accessibility_in_use)
         self._staff_idle = None
         self._corner = None         # (touch, cancel) of a finger held in a top corner
@@ -90,6 +89,14 @@ class KioskApp(App):
         self._explored = None  # speech mode: the item the last tap spoke
         self._announce_pending = False
         self._long_press = None
+
+    @property
+    def stats(self):
+        return self.services.stats
+
+    @property
+    def stats_delivery(self):
+        return self.services.stats_delivery
 
     def build(self):
         from kivy.core.window import Window

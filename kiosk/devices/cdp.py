@@ -71,7 +71,8 @@ class CdpPipe:
             raise CdpError(f"{method}: no answer within {timeout_s:g} s")
         reply = box[0]
         if "error" in reply:
-            raise CdpError(f"{method}: {reply['error'].get('message', reply['error'])}")
+            error = reply["error"]
+            raise CdpError(f"{method}: {error.get('message', error) if isinstance(error, dict) else error}")
         return reply.get("result", {})
 
     def _read(self) -> None:
@@ -98,6 +99,9 @@ class CdpPipe:
             message = json.loads(raw)
         except ValueError:
             log.warning("browser sent something that is not JSON: dropped")
+            return
+        if not isinstance(message, dict):  # a bare number or list would kill this reader
+            log.warning("browser sent JSON that is no message: dropped")
             return
         if "id" in message:
             waiting = self._pending.pop(message["id"], None)

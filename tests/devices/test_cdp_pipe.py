@@ -210,9 +210,6 @@ def test_a_reply_written_in_pieces_and_an_event_sharing_its_write_are_both_under
     assert events.wait(DEADLINE_S)
 
 
-@pytest.mark.xfail(strict=True, reason="cdp._dispatch assumes every message is an object: valid JSON that "
-                                       "is not one raises in the reader thread, which then closes the pipe")
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 @pytest.mark.parametrize("message", [b"42\0", b"[1, 2]\0", b'"text"\0'], ids=["number", "array", "string"])
 def test_json_that_is_not_an_object_is_dropped_and_reading_goes_on(browser_with, message):
     def not_an_object_first(browser, request):

@@ -27,9 +27,9 @@ def counted(fresh_app, tmp_path, monkeypatch):
     now = [datetime.now().timestamp()]
     stats = Statistics(tmp_path / "statistics.sqlite", app.kiosk_config.site.kiosk_id, "oodi",
                        clock=lambda: now[0])
-    monkeypatch.setattr(app, "stats", stats)
+    monkeypatch.setattr(app.services, "stats", stats)
     monkeypatch.setattr(app.counts, "stats", stats)  # the session's counts go to this file
-    monkeypatch.setattr(app, "stats_delivery", Delivery(stats, lambda daily: app.help.link.publish(
+    monkeypatch.setattr(app.services, "stats_delivery", Delivery(stats, lambda daily: app.help.link.publish(
         "stats", daily, qos=1) is not None))
     yield fresh_app, stats, now
     stats.close()
