@@ -10,6 +10,7 @@ blank every staff member's board. Deep nesting makes the reader raise `Recursion
 from __future__ import annotations
 
 import json
+import math
 import re
 
 MAX_DEPTH = 16
@@ -26,6 +27,13 @@ class WireError(ValueError):
 
 def _refuse_constant(name: str):
     raise WireError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 reads as infinity, which JSON cannot write back
+        raise WireError(f"{text[:20]} is out of range")
+    return value
 
 
 def depth(text: str) -> int:
@@ -53,7 +61,7 @@ def decode(data: bytes | str, max_bytes: int, max_depth: int = MAX_DEPTH) -> obj
     if depth(text) > max_depth:
         raise WireError(f"nested deeper than {max_depth}")
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
     except WireError:
         raise
     except ValueError as error:  # JSONDecodeError, and Python's limit on integer digits

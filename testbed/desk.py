@@ -47,8 +47,9 @@ def wait_for(condition, timeout=10.0, kiosks=()):
 
 
 @contextmanager
-def desk_in_process(broker, directory: Path, site: str = "oodi", users: dict | None = None):
-    """The desk of `site` on `broker`, in this process: .store, .link, .board, .url."""
+def desk_in_process(broker, directory: Path, site: str = "oodi", users: dict | None = None, **bounds):
+    """The desk of `site` on `broker`, in this process: .store, .link, .board, .url.
+    `bounds`: the web server's (headers_s)."""
     from kiosk.desk.board import DeskApp
     from kiosk.desk.link import BrokerSettings, DeskLink
     from kiosk.desk.store import Store
@@ -62,7 +63,7 @@ def desk_in_process(broker, directory: Path, site: str = "oodi", users: dict | N
     board = DeskApp(store, link)
     link.on_change = board.notify
     link.start()
-    server = serve(board, "127.0.0.1", 0)
+    server = serve(board, "127.0.0.1", 0, **bounds)
     try:
         wait_for(lambda: link.connected)
         yield SimpleNamespace(store=store, link=link, board=board, url=f"http://127.0.0.1:{server.port}")

@@ -289,6 +289,55 @@ def test_request_bodies_are_bounded_whatever_the_headers_say(desk):
     assert StaffBrowser(desk.url).login("Aino", "correct horse battery") == 200
 
 
+def test_a_body_that_never_arrives_does_not_hold_a_connection(broker, tmp_path):
+    """Headers in time, then silence (or a chunked body that never ends): closed at the
+    headers deadline like a request that never began, while a page's event stream stays."""
+    with desk_in_process(broker, tmp_path, users=STAFF, headers_s=1.0) as desk:
+        staff = StaffBrowser(desk.url)
+        assert staff.login("Aino", "correct horse battery") == 200
+        port = int(desk.url.rsplit(":", 1)[1])
+        events = staff.opener.open(desk.url + "/api/events", timeout=30)
+        assert events.readline() == b"retry: 2000\n"
+        for started in (b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nname=",
+                        b"POST /login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nname=\r\n"):
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as slow:
+                slow.sendall(started)
+                assert slow.recv(100) == b""  # closed by the desk, not answered, within the timeout
+        desk.board.notify("help")  # the stream, older than the deadline, is still there
+        while (line := events.readline()) == b"\n":
+            pass
+        assert line.startswith(b"data: ")
+        events.close()
+        assert staff.get("/api/state")[0] == 200
+
+
+def test_one_login_cannot_open_every_event_stream(broker, desk):
+    from kiosk.desk.web import MAX_STREAMS_PER_SESSION
+
+    staff = StaffBrowser(desk.url)
+    assert staff.login("Aino", "correct horse battery") == 200
+    streams = [staff.opener.open(desk.url + "/api/events", timeout=30) for _ in range(MAX_STREAMS_PER_SESSION)]
+    assert all(stream.readline() == b"retry: 2000\n" for stream in streams)
+    assert staff.get("/api/events")[0] == 429
+    for stream in streams:
+        stream.close()
+
+
+def test_cancels_of_requests_that_are_not_open_tell_no_page(desk):
+    changes = []
+    desk.link.on_change = lambda kind: kind != "kiosks" and changes.append(kind)  # kiosks' statuses aside
+    request_id = str(uuid.uuid4())
+    assert desk.link.handle("kiosk/oodi/oodi-1/help", help_message(request_id)) == "help"
+    changes.clear()
+    for _ in range(20):
+        desk.link.handle("kiosk/oodi/oodi-1/help", json.dumps({"type": "cancel", "id": str(uuid.uuid4())}).encode())
+    assert changes == []
+    desk.link.handle("kiosk/oodi/oodi-2/help", json.dumps({"type": "cancel", "id": request_id}).encode())
+    assert changes == []  # another kiosk's
+    desk.link.handle("kiosk/oodi/oodi-1/help", json.dumps({"type": "cancel", "id": request_id}).encode())
+    assert changes == ["queue"]
+
+
 def test_a_session_ends_when_the_password_or_sites_change(broker, desk, tmp_path):
     staff, other = StaffBrowser(desk.url), StaffBrowser(desk.url)
     assert staff.login("Aino", "correct horse battery") == 200

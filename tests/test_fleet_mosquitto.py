@@ -185,11 +185,13 @@ def test_staff_lift_the_print_limit_of_a_kiosk_in_their_site(broker, desk, tmp_p
 
 
 def test_a_kiosk_offline_for_three_days_delivers_its_days_once_in_order_and_staff_see_them(broker, desk, tmp_path):
-    from datetime import datetime
+    from datetime import date, datetime, timedelta
 
     from kiosk.stats import Delivery, Statistics
 
-    now = [datetime.fromisoformat("2026-11-02 09:30").timestamp()]
+    # Recent days: the desk takes no day older than its kiosks keep.
+    d0, d1, d2 = ((date.today() - timedelta(days=10 - n)).isoformat() for n in range(3))
+    now = [datetime.fromisoformat(f"{d0} 09:30").timestamp()]
     statistics = Statistics(tmp_path / "statistics.sqlite", "oodi-2", "oodi", clock=lambda: now[0])
     help_ = kiosk(broker, tmp_path, "oodi-2")
     delivery = Delivery(statistics, lambda daily: help_.link.publish("stats", daily, qos=1) is not None,
@@ -210,16 +212,16 @@ def test_a_kiosk_offline_for_three_days_delivers_its_days_once_in_order_and_staf
             statistics.count("outcome", "yes" if day else "no")
             now[0] += 86400
             delivery.tick(help_.connected)
-        assert statistics.pending_days() == ["2026-11-02", "2026-11-03", "2026-11-04"]
+        assert statistics.pending_days() == [d0, d1, d2]
         broker.start_again()
         deadline = time.monotonic() + 60
         while statistics.pending_days():
             assert time.monotonic() < deadline, f"still pending: {statistics.pending_days()}"
             delivery.tick(help_.connected)  # the app's clock does this every 15 s
             time.sleep(0.1)
-        assert stored == ["2026-11-02", "2026-11-03", "2026-11-04"]  # once each, in order
+        assert stored == [d0, d1, d2]  # once each, in order
         figures = desk.store.statistics(["oodi"])
-        assert figures["per_day"] == {"2026-11-02": 1, "2026-11-03": 2, "2026-11-04": 3}
+        assert figures["per_day"] == {d0: 1, d1: 2, d2: 3}
         assert figures["totals"]["outcome"] == {"no": 1, "yes": 2} and figures["kiosks"] == 1
         assert figures["services"] == [{"service": "kela", "opened": 3, "help": 0, "help_rate": 0.0}]
         staff = Browser(desk.url)
@@ -227,7 +229,7 @@ def test_a_kiosk_offline_for_three_days_delivers_its_days_once_in_order_and_staf
         page = staff.opener.open(desk.url + "/stats?days=3650").read().decode()
         assert "<strong>6</strong> sessions on <strong>1</strong> kiosks" in page and "Got it done" in page
         csv_text = staff.opener.open(desk.url + "/stats.csv?days=3650").read().decode()
-        assert "2026-11-04,oodi,session,started,3" in csv_text.splitlines()
+        assert f"{d2},oodi,session,started,3" in csv_text.splitlines()
         other = Browser(desk.url)
         other.login("Ville", "another long secret")  # kallio only: none of oodi's figures
         assert "<strong>0</strong> sessions" in other.opener.open(desk.url + "/stats?site=oodi").read().decode()
@@ -236,10 +238,15 @@ def test_a_kiosk_offline_for_three_days_delivers_its_days_once_in_order_and_staf
         statistics.close()
 
 
-def test_the_desk_refuses_statistics_outside_the_vocabulary(desk):
-    good = {"type": "daily", "kiosk": "oodi-1", "day": "2026-11-02", "counts": [[9, "session", "started", 2]]}
+def test_the_desk_refuses_statistics_outside_the_vocabulary_or_the_days_kiosks_keep(desk):
+    from datetime import date, timedelta
+
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    good = {"type": "daily", "kiosk": "oodi-1", "day": yesterday, "counts": [[9, "session", "started", 2]]}
     assert desk.link.handle("kiosk/oodi/oodi-1/stats", json.dumps(good).encode()) == "stats"
-    for bad in ({**good, "kiosk": "oodi-2"}, {**good, "day": "2026-13-01"},
+    long_ago, ahead = (date.today() - timedelta(days=200)).isoformat(), (date.today() + timedelta(days=30)).isoformat()
+    for bad in ({**good, "kiosk": "oodi-2"}, {**good, "day": "2026-13-01"}, {**good, "day": "0001-01-01"},
+                {**good, "day": long_ago}, {**good, "day": ahead},
                 {**good, "counts": [[9, "service", "https://www.kela.fi/", 1]]},
                 {**good, "counts": [[9, "language", "Maija Meikäläinen", 1]]},
                 {**good, "counts": [[24, "session", "started", 1]]}, {**good, "counts": [[9, "session", "started", -5]]},

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 SESSION_S = 12 * 3600
 BOARD_EVERY_S = 2.0
 MAX_SESSIONS = 10_000
+SESSIONS_PER_USER = 20  # one account logging in again and again pushes out only its own
 
 
 class Changes:
@@ -113,6 +114,9 @@ class DeskApp:
         with self._lock:
             for old in [t for t, s in self.sessions.items() if s["expires"] < now]:
                 del self.sessions[old]
+            own = [t for t, s in self.sessions.items() if s["name"] == name]
+            if len(own) >= SESSIONS_PER_USER:
+                del self.sessions[min(own, key=lambda t: self.sessions[t]["expires"])]
             if len(self.sessions) >= MAX_SESSIONS:
                 del self.sessions[min(self.sessions, key=lambda t: self.sessions[t]["expires"])]
             self.sessions[token] = {"name": name, "sites": sites, "csrf": secrets.token_urlsafe(24),

@@ -83,10 +83,16 @@ def main(argv: list[str] | None = None) -> int:
     store = Store(config["desk"]["database"])
     if args.command == "add-user":
         password = sys.stdin.readline().rstrip("\n")
-        if len(password) < 10:
-            print("a staff password needs at least 10 characters", file=sys.stderr)
+        sites = [s.strip() for s in args.sites.split(",") if s.strip()]
+        # The login page reads at most 60 characters of a name and 200 of a password.
+        problem = ("a staff password needs 10 to 200 characters" if not 10 <= len(password) <= 200 else
+                   "a staff name needs 1 to 60 characters" if not 1 <= len(args.name) <= 60 else
+                   f"not site ids: {', '.join(s for s in sites if not valid_id(s))}"
+                   if not sites or not all(valid_id(s) for s in sites) else "")
+        if problem:
+            print(problem, file=sys.stderr)
             return 1
-        store.add_user(args.name, password, [s.strip() for s in args.sites.split(",") if s.strip()])
+        store.add_user(args.name, password, sites)
         print(f"user {args.name} can now log in")
         return 0
     if args.command == "rollup":

@@ -10,6 +10,7 @@ import ssl
 import threading
 import time
 import uuid
+from datetime import date, timedelta
 from dataclasses import dataclass
 from typing import Callable
 
@@ -27,6 +28,8 @@ MAX_DAILY_ROWS = 2400  # 24 hours of every counter a kiosk has, and more
 # a URL or a page treats as special (no '/', '+', '#', NUL, quotes or non-ASCII).
 ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}", re.ASCII)
 MAX_BUCKETS = 100_000
+KEEP_DAYS = 100  # kiosks keep their days 90 at most ([statistics] keep_days)
+MAX_QUEUED = 100  # events waiting for the broker to come back; more are refused at once
 
 
 @dataclass(frozen=True)
@@ -38,11 +41,24 @@ class RateLimits:
     messages_per_s: float = 2.0
     requests_burst: float = 3
     requests_per_s: float = 1 / 20
+    # A kiosk delivers each finished day once (again, after an outage). A delivery replaces
+    # that kiosk's day, and days older than KEEP_DAYS are refused, so what one kiosk can
+    # store is bounded; this bounds the work.
+    stats_burst: float = 10
+    stats_per_s: float = 1 / 10
 STATUS_WORDS = ("kiosk", "version", "session", "screen", "service", "language", "help")
 
 
 def valid_id(value) -> bool:
     return isinstance(value, str) and ID.fullmatch(value) is not None
+
+
+def recent_day(value) -> bool:
+    """A day a kiosk may still deliver: it keeps at most 90 (a clock a day ahead is allowed)."""
+    if not valid_day(value):
+        return False
+    today = date.today()
+    return today - timedelta(days=KEEP_DAYS) <= date.fromisoformat(value) <= today + timedelta(days=1)
 
 
 def valid_request_id(value) -> bool:
@@ -120,6 +136,9 @@ class DeskLink:
         if settings.tls:
             self._client.tls_set(ca_certs=settings.ca_file or None, cert_reqs=ssl.CERT_REQUIRED)
         self._client.reconnect_delay_set(1, 30)
+        # paho queues without limit while disconnected and sends it all on reconnect: an old
+        # "end session" would then reach the next person. The web answers 503 meanwhile.
+        self._client.max_queued_messages_set(MAX_QUEUED)
         self._client.on_connect = self._connected
         self._client.on_disconnect = self._disconnected
         self._client.on_message = self._message
@@ -206,9 +225,11 @@ class DeskLink:
         """A kiosk's daily aggregate: checked against the kiosk's own vocabulary, stored
         (replacing an earlier delivery of that day) and acknowledged."""
         counts = data.get("counts")
-        if data.get("type") != "daily" or data.get("kiosk") != kiosk or not valid_day(data.get("day")) \
+        if data.get("type") != "daily" or data.get("kiosk") != kiosk or not recent_day(data.get("day")) \
                 or not isinstance(counts, list) or len(counts) > MAX_DAILY_ROWS:
             return "ignored"
+        if not self._allowed(site, kiosk, "stats", self.limits.stats_burst, self.limits.stats_per_s):
+            return "ignored"  # not acknowledged: the kiosk sends the day again later
         rows = []
         for row in counts:
             if not (isinstance(row, list) and len(row) == 4 and isinstance(row[0], int) and 0 <= row[0] <= 23
@@ -225,8 +246,8 @@ class DeskLink:
         if not valid_request_id(data.get("id")):
             return "ignored"
         if kind == "cancel":
-            self.store.cancel(data["id"], kiosk)
-            self.on_change("queue")
+            if self.store.cancel(site, data["id"], kiosk):  # pages are told only of a real change
+                self.on_change("queue")
             return "cancel"
         if kind != "help" or data.get("kiosk") != kiosk:
             return "ignored"  # a kiosk speaks only for itself

@@ -28,7 +28,7 @@ def roll_up(store, sites: list[str], url: str, desk: str, since: str = "0000-00-
     from sqlalchemy import MetaData, create_engine
 
     rows = [{"desk": desk, "day": date.fromisoformat(day), "site": site, "counter": counter, "value": value, "n": n}
-            for day, site, counter, value, n in store.statistics_rows(sites) if day >= since]
+            for day, site, counter, value, n in store.statistics_rows(sites, since)]
     engine = create_engine(url)
     metadata = MetaData()
     target = table(metadata)

@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 
+import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -48,8 +49,9 @@ def bounded_protocol(headers_s: float) -> type[H11Protocol]:
             self._deadline = self.loop.call_later(headers_s, self._too_slow)
 
         def _too_slow(self) -> None:
-            # A request still being answered (a page's event stream) is not idle.
-            if self.cycle is None or self.cycle.response_complete:
+            # A request still being answered (a page's event stream) is not idle; one whose
+            # body has not all arrived by now is (a body that never ends holds a slot).
+            if self.cycle is None or self.cycle.response_complete or self.conn.their_state is h11.SEND_BODY:
                 self.transport.close()
 
         def on_response_complete(self) -> None:

@@ -121,9 +121,12 @@ class Store:
                 (now, site, request["kiosk"], OPEN_REQUESTS_PER_KIOSK))
             return True
 
-    def cancel(self, request_id: str, kiosk: str) -> None:
-        self._run("UPDATE requests SET cancelled = ? WHERE id = ? AND kiosk = ? AND resolved IS NULL",
-                  (time.time(), request_id, kiosk))
+    def cancel(self, site: str, request_id: str, kiosk: str) -> bool:
+        """The kiosk called its request off; False if it had no such open request."""
+        with self._lock:
+            return self._db.execute("UPDATE requests SET cancelled = ? WHERE id = ? AND site = ? AND kiosk = ? "
+                                    "AND resolved IS NULL AND cancelled IS NULL",
+                                    (time.time(), request_id, site, kiosk)).rowcount == 1
 
     def accept(self, request_id: str, helper: str) -> dict | None:
         self._run("UPDATE requests SET accepted = ?, helper = ? WHERE id = ? AND accepted IS NULL",
@@ -212,11 +215,13 @@ class Store:
                 "kiosks": self._run(f"SELECT COUNT(DISTINCT kiosk) FROM stats WHERE {where} AND counter = 'session' "
                                     "AND value = 'started'", args)[0][0]}
 
-    def statistics_rows(self, sites: list[str]) -> list[tuple]:
+    def statistics_rows(self, sites: list[str], first_day: str = "0000-00-00",
+                        last_day: str = "9999-99-99") -> list[tuple]:
         """The same aggregates as rows (day, site, counter, value, n) for CSV: kiosks summed."""
         marks = ",".join("?" * len(sites))
         return self._run(f"SELECT day, site, counter, value, SUM(n) FROM stats WHERE site IN ({marks}) "
-                         "GROUP BY day, site, counter, value ORDER BY day, site, counter, value", tuple(sites))
+                         "AND day BETWEEN ? AND ? GROUP BY day, site, counter, value "
+                         "ORDER BY day, site, counter, value", (*sites, first_day, last_day))
 
     # -- staff -------------------------------------------------------------------------------
 

@@ -14,13 +14,13 @@ import secrets
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import anyio
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, \
     Response, StreamingResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -40,6 +40,9 @@ COOKIE = "desk_session"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 EVENTS_EVERY_S = 15.0
+LOGIN_THREADS = 2
+MAX_LOGINS_WAITING = 20
+MAX_STREAMS_PER_SESSION = 4
 
 pages = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
 
@@ -82,14 +85,20 @@ async def body_of(request: Request) -> bytes:
     if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
         raise HTTPException(413 if declared.isdigit() else 400)
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            raise HTTPException(413)
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY:
+                raise HTTPException(413)
+    except ClientDisconnect:  # gone mid-body: nothing to answer, nothing worth a traceback
+        raise HTTPException(400) from None
     return bytes(body)
 
 
 def make_app(desk: DeskApp) -> Starlette:
+    logins = anyio.CapacityLimiter(LOGIN_THREADS)
+    streams: dict[str, int] = {}  # open event streams per session token (one event loop: no lock)
+
     def session_of(request: Request) -> dict | None:
         return desk.session(request.cookies.get(COOKIE))
 
@@ -124,7 +133,12 @@ def make_app(desk: DeskApp) -> Starlette:
         return response
 
     async def login_post(request: Request) -> Response:
-        return await run_in_threadpool(login, request, await body_of(request))  # scrypt: off the event loop
+        # scrypt is slow and takes 16 MiB: logins get two threads of their own, so a flood of
+        # guesses (any name, so no lockout) waits for them and not for the board's threads.
+        body = await body_of(request)
+        if logins.statistics().tasks_waiting >= MAX_LOGINS_WAITING:
+            raise HTTPException(503, "too many logins at once: try again in a moment")
+        return await anyio.to_thread.run_sync(login, request, body, limiter=logins)
 
     # Endpoints that only read the store are plain functions: Starlette runs them in its
     # thread pool, so SQLite never blocks the event loop that serves the event streams.
@@ -142,18 +156,27 @@ def make_app(desk: DeskApp) -> Starlette:
 
     async def events(request: Request) -> Response:
         """Server-sent events: one line whenever something changed (pages then refresh)."""
+        token = request.cookies.get(COOKIE)
         if session_of(request) is None:
             return PlainTextResponse("log in first", 401)
+        if streams.get(token, 0) >= MAX_STREAMS_PER_SESSION:  # a few tabs; not the desk's every slot
+            return PlainTextResponse("too many open pages for this login", 429)
+        streams[token] = streams.get(token, 0) + 1
 
         async def stream():
-            seen = desk.version
-            yield b"retry: 2000\n\n"
-            while True:
-                version = await desk.changes.wait_async(seen, EVENTS_EVERY_S)
-                if desk.changes.closed or session_of(request) is None:
-                    return  # logged out, or the password changed: the page goes to the login
-                yield f"data: {version}\n\n".encode() if version != seen else b": still here\n\n"
-                seen = version
+            try:
+                seen = desk.version
+                yield b"retry: 2000\n\n"
+                while True:
+                    version = await desk.changes.wait_async(seen, EVENTS_EVERY_S)
+                    if desk.changes.closed or session_of(request) is None:
+                        return  # logged out, or the password changed: the page goes to the login
+                    yield f"data: {version}\n\n".encode() if version != seen else b": still here\n\n"
+                    seen = version
+            finally:
+                streams[token] -= 1
+                if not streams[token]:
+                    del streams[token]
 
         return StreamingResponse(stream(), media_type="text/event-stream")
 
@@ -177,7 +200,7 @@ def make_app(desk: DeskApp) -> Starlette:
             days = 30
         first, last = period(days)
         if request.url.path == "/stats.csv":
-            rows = [row for row in desk.store.statistics_rows(sites) if first <= row[0] <= last]
+            rows = desk.store.statistics_rows(sites, first, last)
             return Response(stats_csv(rows), media_type="text/csv; charset=utf-8", headers={
                 "Content-Disposition": f"attachment; filename=kiosk-statistics-{chosen}.csv"})
         return HTMLResponse(stats_page(desk.store.statistics(sites, first, last), list(session["sites"]), chosen,
@@ -197,6 +220,8 @@ def make_app(desk: DeskApp) -> Starlette:
         if site not in session["sites"] or name not in COMMANDS or desk.link is None \
                 or not desk.store.known_kiosk(site, kiosk):
             raise HTTPException(404, "no such kiosk or command")
+        if not desk.link.connected:  # sent later, an "end session" could reach the next person
+            raise HTTPException(503, "no connection to the kiosks now: try again in a moment")
         event = {"type": name}
         if name in ("message", "out_of_service"):
             text = data.get("text")
@@ -213,8 +238,7 @@ def make_app(desk: DeskApp) -> Starlette:
         if not desk.allowed(session, request_id) or desk.link is None:
             raise HTTPException(404, "no such request")
         if request.url.path == "/api/accept":
-            helper = data.get("helper") if isinstance(data.get("helper"), str) else ""
-            answer = desk.link.accept(request_id, (helper or session["name"])[:60])
+            answer = desk.link.accept(request_id, session["name"][:60])  # who is logged in, not who is said
         else:
             resolution, service = data.get("resolution"), data.get("service")
             answer = desk.link.resolve(request_id, resolution if resolution in RESOLUTIONS else "other",
