@@ -81,7 +81,10 @@ class Kiosk:
                                                       "awaitPromise": True})["result"].get("value")
 
     def tap(self, element: str) -> None:
-        """A real click (a user gesture, as a finger's) in the middle of an element."""
+        """A real click (a user gesture, as a finger's) in the middle of an element, once the
+        page that has it has loaded (a click on a page still loading can land on nothing)."""
+        self.wait_for(lambda: self.evaluate(f"document.readyState === 'complete' && "
+                                            f"!!document.getElementById('{element}')"), 20)
         box = self.evaluate(f"(() => {{ const e = document.getElementById('{element}');"
                             " e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect();"
                             " return [r.x + r.width / 2, r.y + r.height / 2]; })()")
@@ -439,7 +442,7 @@ def test_practice_mode_rehearses_a_login_and_an_application_marked_practice_thro
         kiosk.tap("continue")
         kiosk.wait_for(lambda: "Hakemus harjoitusetuudesta" in kiosk.browser.page_text(), 10)
         kiosk.tap("send")
-        kiosk.wait_for(lambda: "Mitään ei lähetetty" in kiosk.browser.page_text(), 10)
+        kiosk.wait_for(lambda: "Mitään ei lähetetty" in kiosk.browser.page_text(), 20)
         assert "HARJOITUS" in kiosk.browser.page_text()
     finally:
         practice.stop()

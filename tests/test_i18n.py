@@ -44,7 +44,9 @@ def locale_dir(tmp_path):
 
 
 @pytest.fixture
-def rules():
+def rules(xvfb_display):
+    """KV rules on real widgets. A widget makes Kivy open its window, so these tests run
+    after the screens' (tests/ sorts them first), whose app opens it at the kiosk's size."""
     Builder.load_string(KV, filename="test_i18n_rules.kv")
     yield
     Builder.unload_file("test_i18n_rules.kv")
@@ -58,6 +60,7 @@ def test_strings_come_in_the_current_language_and_untranslated_ones_as_written(l
     assert tr._("Step {n} of {total}").format(n=2, total=5) == "Steg 2 av 5"  # placeholders survive
 
 
+@pytest.mark.gui
 def test_switching_language_rewrites_the_rules_bound_to_it(locale_dir, rules):
     tr = Translator(["fi", "sv", "en"], "en", locale_dir)
     widget = TranslatedForTest(tr=tr)
@@ -79,6 +82,7 @@ def test_listeners_hear_of_each_real_switch_only(locale_dir):
     assert heard == [("en", "Touch to start"), ("sv", "Tryck för att börja")]
 
 
+@pytest.mark.gui
 def test_a_language_not_offered_is_refused_and_nothing_changes(locale_dir, rules):
     tr = Translator(["fi", "en"], "fi", locale_dir)
     widget = TranslatedForTest(tr=tr)
@@ -115,6 +119,7 @@ def test_the_languages_are_kept_as_offered_and_not_shared_with_the_caller(locale
     assert tr.languages == ["sv", "fi", "en"]
 
 
+@pytest.mark.gui
 def test_a_discarded_widget_is_not_kept_alive_and_its_rules_are_forgotten(locale_dir, rules):
     tr = Translator(["fi", "en"], "en", locale_dir)
     kept = TranslatedForTest(tr=tr)
