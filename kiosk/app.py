@@ -661,7 +661,6 @@ class KioskApp(App):
 
         if self.help.state and self.speech.enabled:
             self.speech.say(request_words(self.help, self.tr, self.kiosk_config.help.phone))
-        self._status_trigger()
 
     def _staff_out_of_service_by_desk(self) -> None:
         self.out_of_service = True

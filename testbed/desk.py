@@ -20,19 +20,23 @@ from types import SimpleNamespace
 from testbed.config import free_port
 
 
-def start_desk(broker, site: str, directory: Path, user: str, password: str) -> tuple[subprocess.Popen, str]:
-    """The desk of `site` on `broker` with one staff login; returns the process and its address."""
+def start_desk(broker, site: str, directory: Path, user: str, password: str, desk_lines: str = "",
+               log: Path | None = None, **popen) -> tuple[subprocess.Popen, str]:
+    """The desk of `site` on `broker` with one staff login, as its unit runs it; returns
+    the process and its address. `desk_lines`: more of [desk]; `log`: its stderr there;
+    `popen`: for the process (e.g. a preexec_fn setting its limits)."""
     (directory / "desk-password").write_text(broker.password(f"desk-{site}"))
     port = free_port()
     config = directory / "desk.toml"
     config.write_text(
         f'[broker]\nhost = "127.0.0.1"\nport = {broker.port}\nca_file = "{broker.ca_file}"\n'
         f'username = "desk-{site}"\npassword_file = "{directory / "desk-password"}"\n'
-        f'[desk]\nsites = ["{site}"]\nport = {port}\ndatabase = "{directory / "desk.sqlite"}"\n')
+        f'[desk]\nsites = ["{site}"]\nport = {port}\ndatabase = "{directory / "desk.sqlite"}"\n{desk_lines}')
     subprocess.run([sys.executable, "-m", "kiosk.desk", "add-user", user, "--sites", site, "--config", str(config)],
                    input=password + "\n", text=True, check=True, capture_output=True)
     process = subprocess.Popen([sys.executable, "-m", "kiosk.desk", "run", "--config", str(config)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL,
+                               stderr=open(log, "w") if log is not None else subprocess.DEVNULL, **popen)
     return process, f"http://127.0.0.1:{port}"
 
 

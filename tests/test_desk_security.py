@@ -18,8 +18,8 @@ import uuid
 
 import pytest
 
-from testbed.config import free_port
-from testbed.desk import StaffBrowser, board_in_chromium, desk_in_process, kiosk, raw_client, wait_for
+from testbed.desk import (StaffBrowser, board_in_chromium, desk_in_process, kiosk, raw_client, start_desk,
+                          wait_for)
 
 SITES = {"oodi": ["oodi-1", "oodi-2"], "kallio": ["kallio-1"]}
 STAFF = {"Aino": ("correct horse battery", ["oodi"])}
@@ -377,19 +377,10 @@ def test_the_session_cookie_is_secure_behind_the_https_proxy(desk):
 def test_idle_connections_cannot_lock_staff_out(broker, tmp_path):
     """The desk as its unit runs it, with 64 file descriptors: 80 silent connections are
     closed after the headers deadline, and staff get in; the desk does not spin meanwhile."""
-    (tmp_path / "desk-password").write_text(broker.password("desk-oodi"))
-    port = free_port()
-    config = tmp_path / "desk.toml"
-    config.write_text(
-        f'[broker]\nhost = "127.0.0.1"\nport = {broker.port}\nca_file = "{broker.ca_file}"\n'
-        f'username = "desk-oodi"\npassword_file = "{tmp_path / "desk-password"}"\n'
-        f'[desk]\nsites = ["oodi"]\nport = {port}\ndatabase = "{tmp_path / "desk.sqlite"}"\nheaders_s = 2.0\n')
-    subprocess.run([sys.executable, "-m", "kiosk.desk", "add-user", "Aino", "--sites", "oodi", "--config",
-                    str(config)], input="correct horse battery\n", text=True, check=True, capture_output=True)
-    desk = subprocess.Popen([sys.executable, "-m", "kiosk.desk", "run", "--config", str(config)],
-                            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)),
-                            stdout=subprocess.DEVNULL, stderr=open(tmp_path / "desk.log", "w"))
-    url = f"http://127.0.0.1:{port}"
+    desk, url = start_desk(broker, "oodi", tmp_path, "Aino", "correct horse battery", "headers_s = 2.0\n",
+                           log=tmp_path / "desk.log",
+                           preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)))
+    port = int(url.rsplit(":", 1)[1])
     idle = []
     try:
         wait_for(lambda: post_form(url, {"name": "x", "password": "y"})[0] == 401 if desk.poll() is None

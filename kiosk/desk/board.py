@@ -23,19 +23,17 @@ SESSIONS_PER_USER = 20  # one account logging in again and again pushes out only
 
 
 class Changes:
-    """A version number, and waiting for it to change from any thread or event loop."""
+    """A version number that any thread may bump, and waiting in an event loop for it to change."""
 
     def __init__(self) -> None:
         self.version = 0
         self.closed = False
         self._lock = threading.Lock()
-        self._condition = threading.Condition(self._lock)
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Future]] = set()
 
     def bump(self) -> None:
         with self._lock:
             self.version += 1
-            self._condition.notify_all()
             waiters = list(self._waiters)
         for loop, future in waiters:
             loop.call_soon_threadsafe(lambda f=future: f.done() or f.set_result(None))
@@ -44,11 +42,6 @@ class Changes:
         """The desk stops: every waiter returns now (pages' event streams end)."""
         self.closed = True
         self.bump()
-
-    def wait(self, seen: int, timeout_s: float) -> int:
-        with self._condition:
-            self._condition.wait_for(lambda: self.version != seen, timeout=timeout_s)
-            return self.version
 
     async def wait_async(self, seen: int, timeout_s: float) -> int:
         loop = asyncio.get_running_loop()
@@ -98,9 +91,6 @@ class DeskApp:
         with self._lock:
             self._board_timer = None
         self.changes.bump()
-
-    def wait_change(self, seen: int, timeout_s: float) -> int:
-        return self.changes.wait(seen, timeout_s)
 
     # -- sessions ---------------------------------------------------------------------------
 

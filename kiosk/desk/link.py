@@ -46,6 +46,12 @@ class RateLimits:
     # store is bounded; this bounds the work.
     stats_burst: float = 10
     stats_per_s: float = 1 / 10
+
+    def of(self, kind: str) -> tuple[float, float]:
+        """(burst, per second) of "messages", "requests" or "stats"."""
+        return getattr(self, f"{kind}_burst"), getattr(self, f"{kind}_per_s")
+
+
 STATUS_WORDS = ("kiosk", "version", "session", "screen", "service", "language", "help")
 
 
@@ -165,18 +171,23 @@ class DeskLink:
         self.connected = False
         self.disconnects += 1
 
-    def _allowed(self, site: str, kiosk: str, kind: str, burst: float, per_s: float) -> bool:
-        """Rate limit per kiosk: a flooding account is dropped (logged once a minute)."""
+    def _allowed(self, site: str, kiosk: str, kind: str) -> bool:
+        """Rate limit per kiosk and kind of message (`RateLimits`): a flooding account is
+        dropped, and that is logged once a minute."""
         with self._buckets_lock:
             if len(self._buckets) > MAX_BUCKETS:
                 self._buckets.clear()
-            bucket = self._buckets.setdefault((site, kiosk, kind), TokenBucket(burst, per_s))
+                self._dropped_logged.clear()
+            key = (site, kiosk, kind)
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                bucket = self._buckets[key] = TokenBucket(*self.limits.of(kind))
             if bucket.take():
                 return True
             now = time.monotonic()
             if now - self._dropped_logged.get(kiosk, -60.0) >= 60.0:
                 self._dropped_logged[kiosk] = now
-                log.warning("desk: %s of %s sends too fast: dropping its %s messages for now", kind, kiosk, kind)
+                log.warning("desk: %s sends %s too fast: dropped for now", kiosk, kind)
             return False
 
     def _message(self, _client, _userdata, message) -> None:
@@ -196,7 +207,7 @@ class DeskLink:
         if len(payload) > MAX_MESSAGE_BYTES:
             log.warning("desk: %d-byte message from %s dropped", len(payload), kiosk)
             return "ignored"
-        if not self._allowed(site, kiosk, "message", self.limits.messages_burst, self.limits.messages_per_s):
+        if not self._allowed(site, kiosk, "messages"):
             return "ignored"
         if leaf == "presence":
             if payload not in (b"online", b"offline"):
@@ -228,7 +239,7 @@ class DeskLink:
         if data.get("type") != "daily" or data.get("kiosk") != kiosk or not recent_day(data.get("day")) \
                 or not isinstance(counts, list) or len(counts) > MAX_DAILY_ROWS:
             return "ignored"
-        if not self._allowed(site, kiosk, "stats", self.limits.stats_burst, self.limits.stats_per_s):
+        if not self._allowed(site, kiosk, "stats"):
             return "ignored"  # not acknowledged: the kiosk sends the day again later
         rows = []
         for row in counts:
@@ -257,7 +268,7 @@ class DeskLink:
             return "ignored"
         data["accessibility"] = accessibility[:10]
         if self.store.request(data["id"]) is None:
-            if not self._allowed(site, kiosk, "help", self.limits.requests_burst, self.limits.requests_per_s):
+            if not self._allowed(site, kiosk, "requests"):
                 return "ignored"  # not seen: a real kiosk sends it again
             if self.store.add_request(site, data):
                 self.on_change("help")

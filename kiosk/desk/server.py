@@ -2,9 +2,10 @@
 server on a library's network needs.
 
 uvicorn closes a connection that idles between requests (`timeout_keep_alive`), but not
-one that never sends a whole request: a few dozen silent sockets would hold every file
-descriptor the desk has and lock staff out. `BoundedH11Protocol` gives every request its
-headers deadline; nothing in uvicorn or Starlette does (hence written here)."""
+one that never sends a whole request, headers or body: a few dozen silent sockets would
+hold every file descriptor the desk has and lock staff out. `BoundedH11Protocol` gives
+every request a deadline to arrive in; nothing in uvicorn or Starlette does (hence
+written here)."""
 
 from __future__ import annotations
 
@@ -87,11 +88,10 @@ class Server:
 
     def start(self) -> "Server":
         self._thread.start()
-        started = threading.Event()
-        while not self._server.started:
+        while not self._server.started:  # uvicorn offers a flag to poll, no event to wait on
             if not self._thread.is_alive():
                 raise OSError("the desk's web server did not start (is the port in use?)")
-            started.wait(0.02)
+            time.sleep(0.02)
         return self
 
     @property

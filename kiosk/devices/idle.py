@@ -20,7 +20,16 @@ class _Info(ctypes.Structure):
 
 
 class XIdle:
+    """Built with the other devices at start; connects to X only when first asked (the
+    kiosk asks once a browser is open), so start-up opens no second X connection."""
+
     def __init__(self, display: str) -> None:
+        self._name = display
+        self._opened = False
+        self._display = self._info = None
+
+    def _open(self) -> None:
+        self._opened = True
         self._x11 = load_library("libX11.so.6", "X11")
         self._xss = load_library("libXss.so.1", "Xss")
         self._display = None
@@ -32,11 +41,13 @@ class XIdle:
         self._x11.XDefaultRootWindow.restype = ctypes.c_ulong
         self._xss.XScreenSaverAllocInfo.restype = ctypes.POINTER(_Info)
         self._xss.XScreenSaverQueryInfo.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.POINTER(_Info)]
-        self._display = self._x11.XOpenDisplay(display.encode())
+        self._display = self._x11.XOpenDisplay(self._name.encode())
         self._info = self._xss.XScreenSaverAllocInfo() if self._display else None
 
     def idle_ms(self) -> int | None:
         """Milliseconds since the last input anywhere on the display; None if unknown."""
+        if not self._opened:
+            self._open()
         if not self._display or not self._info:
             return None
         root = self._x11.XDefaultRootWindow(self._display)
