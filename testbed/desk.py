@@ -166,7 +166,7 @@ def board_in_chromium(url: str, directory: Path, name: str, password: str):
                      lambda *_: None)
 
         def page(script: str):
-            return browser._call("Runtime.evaluate", {"expression": script, "returnByValue": True})[
+            return browser.call("Runtime.evaluate", {"expression": script, "returnByValue": True})[
                 "result"].get("value")
 
         wait_for(lambda: page("document.readyState") == "complete" and page("!!document.forms[0]"))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import threading
 from pathlib import Path
 from typing import Callable
 
@@ -112,8 +111,9 @@ def free_name(folder: Path, name: str) -> Path:
 
 class DownloadGate:
     """A browser's downloads, from Chromium's folder (`incoming`, in its profile) to My
-    documents (`documents`). `event()` takes the protocol's Browser.download* events on its
-    reader thread; `report(kind, value)` says "download" (the path in My documents) or
+    documents (`documents`). `event()` takes the protocol's Browser.download* events, in
+    order, on a thread that may make protocol calls (the browser guard's worker, see
+    browser_guard.py); `report(kind, value)` says "download" (the path in My documents) or
     "refused_download" (the file name); `cancel(guid)` stops one (a protocol call)."""
 
     def __init__(self, incoming: Path, documents: Path, cancel: Callable[[str], None],
@@ -129,8 +129,8 @@ class DownloadGate:
     def event(self, method: str, params: dict) -> None:
         if method == "Browser.downloadWillBegin":
             name = safe_file_name(params.get("suggestedFilename", ""))
-            if refused_name(name):  # a protocol call waits for the reader thread: not on it
-                threading.Thread(target=self._refuse, args=(params["guid"], name), daemon=True).start()
+            if refused_name(name):
+                self._refuse(params["guid"], name)
             else:
                 self._names[params["guid"]] = name
         elif method == "Browser.downloadProgress" and params.get("state") == "completed":
@@ -140,7 +140,7 @@ class DownloadGate:
 
     def _receive(self, path: Path, name: str) -> None:
         """Into My documents if it is no program or archive, else deleted. Its first 37 KB are
-        read on the reader thread: well under a millisecond on the session's tmpfs."""
+        read on the guard's worker: well under a millisecond on the session's tmpfs."""
         kind = refused_content(path)
         if kind:
             path.unlink(missing_ok=True)
