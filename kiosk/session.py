@@ -57,6 +57,7 @@ class Session(EventDispatcher):
         self.needs_more_time = needs_more_time
         self.logging_in = logging_in
         self._cancel: Callable[[], None] | None = None
+        self._idle_s = 0.0  # since the last activity, as told to tick()
 
     @property
     def inactivity_s(self) -> int:
@@ -72,6 +73,7 @@ class Session(EventDispatcher):
             return self.state in ("active", "warning")
         self.wipe.prepare()
         self.extensions = 0
+        self._idle_s = 0.0
         self.state = "active"
         self._arm()
         return True
@@ -79,6 +81,7 @@ class Session(EventDispatcher):
     def activity(self) -> None:
         """A touch, a key, browser activity: the person is there."""
         if self.state == "active":
+            self._idle_s = 0.0
             self._arm()
         elif self.state == "warning":
             self.extend()
@@ -87,7 +90,30 @@ class Session(EventDispatcher):
         if self.state != "warning":
             return
         self.extensions += 1
+        self._idle_s = 0.0
         self.state = "active"
+        self._arm()
+
+    def tick(self, elapsed_s: float) -> None:
+        """`elapsed_s` more seconds went by with nobody touching anything.
+
+        The session's own timer (on its scheduler) reports each delay it waited here, so
+        whoever knows of time passing unnoticed may report it too. Active: once the
+        inactivity wait is used up, warn, always with the whole countdown (time past the
+        wait is not taken from the person's time to answer). Warning: count down; at zero
+        the session ends ("timeout")."""
+        if self.state == "active":
+            self._idle_s += elapsed_s
+            if self._idle_s >= self.inactivity_s:
+                self.remaining = self.timeouts.warning_s
+                self.state = "warning"
+        elif self.state == "warning":
+            self.remaining = max(0, self.remaining - elapsed_s)
+            if self.remaining <= 0:
+                self.end("timeout")
+                return
+        else:
+            return
         self._arm()
 
     def end(self, reason: str) -> Receipt | None:
@@ -127,28 +153,18 @@ class Session(EventDispatcher):
         pass
 
     def _arm(self) -> None:
+        """The timer for what comes next: the end of the inactivity wait, or the countdown's
+        next second."""
         self._disarm()
-        self._cancel = self.scheduler.call_later(self.inactivity_s, self._idle)
+        if self.state == "active":
+            delay = max(0.0, self.inactivity_s - self._idle_s)
+        elif self.state == "warning":
+            delay = min(1, self.remaining)
+        else:
+            return
+        self._cancel = self.scheduler.call_later(delay, lambda: self.tick(delay))
 
     def _disarm(self) -> None:
         if self._cancel is not None:
             self._cancel()
             self._cancel = None
-
-    def _idle(self) -> None:
-        self._cancel = None
-        if self.state != "active":
-            return
-        self.remaining = self.timeouts.warning_s
-        self.state = "warning"
-        self._cancel = self.scheduler.call_later(1, self._tick)
-
-    def _tick(self) -> None:
-        self._cancel = None
-        if self.state != "warning":
-            return
-        self.remaining -= 1
-        if self.remaining <= 0:
-            self.end("timeout")
-        else:
-            self._cancel = self.scheduler.call_later(1, self._tick)

@@ -27,9 +27,8 @@ def test_a_language_choice_on_the_welcome_screen_starts_a_session(fresh_app):
     fresh_app.tap(fresh_app.button("Svenska"))
     assert app.session.state == "active" and app.journey.screen == "welcome"
     # Walking away now still ends in a wipe: the next person gets Finnish again.
-    app.session._idle()
-    app.session.remaining = 1
-    app.session._tick()
+    app.session.tick(app.session.inactivity_s)  # as if nobody touched anything for the whole wait
+    app.session.tick(app.session.remaining)  # and through the countdown
     assert app.session.state == "ready" and app.tr.language == "fi"
 
 
@@ -37,7 +36,7 @@ def test_warning_takes_the_tap_that_extends(fresh_app):
     app = fresh_app.app
     start(fresh_app)
     fresh_app.tap(fresh_app.button("Osaan itse"))
-    app.session._idle()  # as the inactivity timer would
+    app.session.tick(app.session.inactivity_s)  # as the inactivity timer would
     fresh_app.frames()
     assert app.session.state == "warning" and app.journey.screen == "warning"
     assert "Oletko vielä siellä?" in fresh_app.texts()

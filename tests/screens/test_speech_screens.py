@@ -174,7 +174,7 @@ def test_enter_chooses_the_focused_item_and_focus_is_spoken(speaking):
 
 def test_the_warning_is_spoken(speaking):
     app, speaker = speaking.app, speaking.app.devices.speaker
-    app.session._idle()
+    app.session.tick(app.session.inactivity_s)
     speaking.wait(0.4)
     assert "Oletko vielä siellä?" in speaker.spoken[-1][1] and "30 sekunnin" in speaker.spoken[-1][1]
     app.session.extend()
