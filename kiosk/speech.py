@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Callable
 
 from kivy.event import EventDispatcher
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
 from kiosk.devices import DeviceError
 from kiosk.devices.speaker import NEAREST_SPOKEN, Speaker
+from kiosk.session import KivyScheduler, Scheduler
 
 log = logging.getLogger(__name__)
 
 # Long texts (a page read aloud) go to the engine a few sentences at a time, so Stop and a
 # new touch never wait behind a whole page.
 CHUNK_CHARS = 400
+POLL_S = 0.1  # how often a reading looks whether the engine has finished its chunk
 
 
 class Speech(EventDispatcher):
@@ -35,9 +38,12 @@ class Speech(EventDispatcher):
     headset = BooleanProperty(False)       # private output: masked input may be read out
 
     def __init__(self, speaker: Speaker | None, default_volume: float, unavailable_reason: str = "",
-                 **kwargs) -> None:
+                 scheduler: Scheduler | None = None, **kwargs) -> None:
+        """`scheduler` times a long reading's next chunk (Kivy's clock unless given)."""
         super().__init__(**kwargs)
         self.speaker = speaker
+        self.scheduler = scheduler or KivyScheduler()
+        self._cancel_reading: Callable[[], None] | None = None
         self.default_volume = default_volume
         self.volume = default_volume
         self._voices: dict[str, str] = {}
@@ -84,18 +90,23 @@ class Speech(EventDispatcher):
         self.last = chunks[0]
         started = self._speak(chunks[0])
         self._chunks = chunks[1:]
-        if started and self._chunks:
-            from kivy.clock import Clock
-
-            self._reader = Clock.schedule_interval(self._continue, 0.1)
+        if started:
+            self._read_on()
         return started
 
-    def _continue(self, _dt) -> bool:
-        if not self._chunks:
-            return False
-        if not self.speaker.busy():
+    def _read_on(self) -> None:
+        """Every POLL_S while chunks remain: the next one once the engine is quiet."""
+        if self._cancel_reading is not None:
+            self._cancel_reading()
+            self._cancel_reading = None
+        if self._chunks:
+            self._cancel_reading = self.scheduler.call_later(POLL_S, self._poll)
+
+    def _poll(self) -> None:
+        self._cancel_reading = None
+        if self._chunks and not self.speaker.busy():
             self.next_chunk()
-        return bool(self._chunks)
+        self._read_on()
 
     def next_chunk(self) -> bool:
         if not self._chunks:

@@ -9,6 +9,7 @@ import pytest
 from kiosk.devices import DeviceError
 from kiosk.devices.speaker import EspeakSpeaker, FakeSpeaker
 from kiosk.speech import Speech, chunk
+from testbed.fakes import FakeScheduler
 
 
 def test_nothing_is_said_unless_speech_mode_is_on():
@@ -45,18 +46,20 @@ def test_long_texts_go_in_sentence_chunks_and_stop_drops_the_rest():
     text = " ".join(f"Lause numero {n} on tässä." for n in range(60))
     pieces = chunk(text, limit=120)
     assert all(len(p) <= 120 for p in pieces) and " ".join(pieces) == text
-    speaker = FakeSpeaker()
-    speech = Speech(speaker, 0.8)
+    speaker, clock = FakeSpeaker(), FakeScheduler()
+    speech = Speech(speaker, 0.8, scheduler=clock)
     speech.set_language("fi")
     speech.enabled = True
     assert speech.say_long(text)
-    assert speech._continue(0)  # the engine is idle: the next chunk follows, more remain
-    assert [t for _, t in speaker.spoken] == pieces_of(text)[:2]
+    clock.advance(0.1)  # the engine is idle: the next chunk follows, more remain
+    assert [t for _, t in speaker.spoken] == pieces_of(text)[:2] and clock.pending
     speech.stop()
-    assert not speech.next_chunk() and not speech._continue(0) and len(speaker.spoken) == 2
+    clock.advance(1)
+    assert not speech.next_chunk() and len(speaker.spoken) == 2 and not clock.pending
     speech.say_long(text)
     speech.say("Painike, Apua")  # a touch: the reading gives way
-    assert not speech._continue(0)
+    clock.advance(1)
+    assert speaker.spoken[-1] == ("fi", "Painike, Apua") and len(speaker.spoken) == 4 and not clock.pending
 
 
 def pieces_of(text):
