@@ -139,6 +139,36 @@ class CupsServer:
     def reject(self, name: str) -> None:
         self._run("cupsreject", "-h", self.socket, name)
 
+    def set_reasons(self, name: str, *reasons: str) -> None:
+        """Give queue `name` these printer-state-reasons ("media-empty-error"), as a printer's
+        backend reports a fault; none at all: "none". One CUPS-Add-Modify-Printer request
+        (which makes the queue if there is none): no CUPS command sets them but ipptool, and
+        its package (cups-ipp-utils) is not among those the tests install."""
+        import http.client
+        import socket
+        import struct
+
+        def attribute(tag: int, name: str, value: str) -> bytes:
+            return struct.pack(">BH", tag, len(name)) + name.encode() + struct.pack(">H", len(value)) + value.encode()
+
+        uri = f"ipp://localhost/printers/{name}"
+        body = struct.pack(">BBHI", 2, 0, 0x4003, 1) + b"\x01" + attribute(0x47, "attributes-charset", "utf-8") \
+            + attribute(0x48, "attributes-natural-language", "en") + attribute(0x45, "printer-uri", uri) + b"\x04" \
+            + attribute(0x44, "printer-state-reasons", reasons[0]) \
+            + b"".join(attribute(0x44, "", reason) for reason in reasons[1:]) + b"\x03"
+        connection = http.client.HTTPConnection("localhost", timeout=30)
+        connection.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        connection.sock.settimeout(30)
+        connection.sock.connect(self.socket)
+        try:
+            connection.request("POST", "/admin/", body, {"Content-Type": "application/ipp"})
+            answer = connection.getresponse().read()
+        finally:
+            connection.close()
+        status = struct.unpack(">H", answer[2:4])[0] if len(answer) >= 4 else -1
+        if not 0 <= status <= 0xFF:  # 0x0000-0x00FF: successful
+            raise RuntimeError(f"cupsd refused printer-state-reasons {reasons} for {name}: IPP status {status:#06x}")
+
     def _run(self, *argv: str) -> str:
         result = subprocess.run(argv, capture_output=True, text=True, timeout=30)
         if result.returncode != 0:

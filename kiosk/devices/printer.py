@@ -234,7 +234,9 @@ class FakePrinter:
 
     A job is printing when first asked about and done the time after, as a quick printer
     would be; `hold = True` keeps jobs queued (as a held CUPS job). Set `faults` to
-    simulate a printer out of paper and the like, `fail_with` to simulate CUPS not answering.
+    simulate a printer out of paper and the like ("not_accepting": a rejecting queue, which
+    refuses new jobs), `fail_with` to simulate CUPS not answering. Its contract with
+    CupsPrinter: tests/devices/test_contract_printer.py.
     """
 
     def __init__(self, hold: bool = False) -> None:
@@ -252,6 +254,8 @@ class FakePrinter:
                two_sided: bool = False) -> int:
         if self.fail_with:
             raise DeviceError(self.fail_with)
+        if "not_accepting" in self.faults:  # as CUPS refuses a job on a rejecting queue
+            raise DeviceError("the printer Fake is not accepting jobs")
         self.submitted.append((str(document), title, copies, page_ranges))
         return self.hold_job()
 
