@@ -231,7 +231,9 @@ class EspeakSpeaker(VoiceSettings):
 
 
 class FakeSpeaker(VoiceSettings):
-    """Records what it was asked to say; voices for the languages given."""
+    """Records what it was asked to say; voices for the languages given. It says everything
+    at once (never busy), and refuses what the engine refuses. Its contract with
+    EspeakSpeaker: tests/devices/test_contract_speaker.py."""
 
     def __init__(self, languages=("fi", "sv", "en")) -> None:
         self._voices = {code: f"fake/{code}" for code in languages}
@@ -245,6 +247,8 @@ class FakeSpeaker(VoiceSettings):
         return dict(self._voices)
 
     def speak(self, text: str, language: str) -> None:
+        if len(text) > MAX_UTTERANCE_CHARS:
+            raise DeviceError(f"an utterance of {len(text)} characters is too long; send it in chunks")
         if language not in self._voices:
             raise DeviceError(f"no voice for language '{language}'")
         self.spoken.append((language, text))
