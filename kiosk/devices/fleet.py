@@ -147,7 +147,8 @@ def _wire_text(leaf: str, payload: dict | str) -> str | None:
 
 class FakeLink:
     """A link in memory for unit tests and the laptop demo: records what was published;
-    tests deliver events, acknowledgements and outages."""
+    tests deliver events, acknowledgements and outages. Its contract with MqttLink:
+    tests/devices/test_contract_fleet.py."""
 
     def __init__(self, up: bool = True) -> None:
         self.connected = False
@@ -183,7 +184,10 @@ class FakeLink:
     def deliver(self, payload: bytes | str | dict) -> None:
         if isinstance(payload, dict):
             payload = json.dumps(payload)
-        self._callbacks[1](payload.encode() if isinstance(payload, str) else payload)
+        data = payload.encode() if isinstance(payload, str) else payload
+        if len(data) > MAX_EVENT_BYTES:  # dropped, as MqttLink drops it
+            return
+        self._callbacks[1](data)
 
     def stop(self) -> None:
         self.connected = False
