@@ -128,19 +128,28 @@ class SystemHeadsets:
 
 
 class FakeHeadsets:
-    """For the demo and tests: `plug()` and `unplug()` as if a person did."""
+    """For the demo and tests: `plug()` and `unplug()` as if a person did; a headset plugged
+    before `start` is reported by it, as SystemHeadsets reports one that is there. Its
+    contract with SystemHeadsets: tests/devices/test_contract_hotplug.py."""
 
     def __init__(self) -> None:
         self._on_change: OnChange | None = None
+        self.plugged = ""  # the ALSA device of the headset plugged in, "" = none
 
     def start(self, on_change: OnChange) -> None:
         self._on_change = on_change
+        if self.plugged:
+            on_change(True, self.plugged)
 
     def plug(self, device: str = "plughw:CARD=Headset") -> None:
-        self._on_change(True, device)
+        self.plugged = device
+        if self._on_change:
+            self._on_change(True, device)
 
     def unplug(self) -> None:
-        self._on_change(False, "default")
+        self.plugged = ""
+        if self._on_change:
+            self._on_change(False, "default")
 
     def stop(self) -> None:
         self._on_change = None

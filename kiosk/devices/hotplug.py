@@ -132,7 +132,9 @@ class UdevMonitor:
 
 
 class FakeMonitor:
-    """For tests and the demo: `plug()` and `unplug()` as if a person did."""
+    """For tests and the demo: `plug()` and `unplug()` as if a person did; what was plugged
+    before `start` is reported by it, as UdevMonitor reports what is there. Its contract
+    with UdevMonitor: tests/devices/test_contract_hotplug.py."""
 
     def __init__(self) -> None:
         self._on_plugged: OnPlugged | None = None
@@ -140,6 +142,8 @@ class FakeMonitor:
 
     def start(self, on_plugged: OnPlugged) -> None:
         self._on_plugged = on_plugged
+        for event in list(self.present.values()):
+            on_plugged(event)
 
     def plug(self, kind: str, key: str, node: str = "", label: str = "") -> Plugged:
         event = Plugged(kind, True, key, node, label)
