@@ -29,6 +29,19 @@ def render_acl(sites: dict[str, list[str]]) -> str:
                            desks=[{"user": f"desk-{site}", "sites": [site]} for site in sites])
 
 
+def make_certificates(root: Path) -> None:
+    """In `root`: a certificate authority made for the run (ca.pem, ca.key) and a server
+    certificate it signed for 127.0.0.1 and localhost (server.pem, server.key), valid two days."""
+    run = lambda *argv: subprocess.run(argv, cwd=root, check=True, capture_output=True)
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Kiosk test CA",
+        "-keyout", "ca.key", "-out", "ca.pem")
+    run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key",
+        "-out", "server.csr")
+    (root / "san.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-days", "2", "-extfile", "san.ext", "-out", "server.pem")
+
+
 class Broker:
     def __init__(self, sites: dict[str, list[str]], extra_acl: str = "") -> None:
         """`sites`: site -> its kiosk ids. Every kiosk's password is its id + "-secret",
@@ -43,21 +56,11 @@ class Broker:
     def password(self, user: str) -> str:
         return "desk-secret" if user.startswith("desk-") else f"{user}-secret"
 
-    def _certificates(self) -> None:
-        run = lambda *argv: subprocess.run(argv, cwd=self.root, check=True, capture_output=True)
-        run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Kiosk test CA",
-            "-keyout", "ca.key", "-out", "ca.pem")
-        run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key",
-            "-out", "server.csr")
-        (self.root / "san.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
-        run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-            "-days", "2", "-extfile", "san.ext", "-out", "server.pem")
-
     def start(self) -> "Broker":
         mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         if not Path(mosquitto).exists():
             raise RuntimeError("mosquitto is not installed (Debian package 'mosquitto'; 'make test' installs it)")
-        self._certificates()
+        make_certificates(self.root)
         passwords = self.root / "passwords"
         users = [kiosk for kiosks in self.sites.values() for kiosk in kiosks] + [f"desk-{s}" for s in self.sites]
         users += [line.split()[1] for line in self.extra_acl.splitlines() if line.startswith("user ")]

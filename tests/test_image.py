@@ -199,10 +199,10 @@ def desk_server(tmp_path_factory):
     """A desk server provisioned by the playbook into its own debootstrapped root, twice,
     with a real TLS certificate for its broker."""
     from testbed.config import free_port
-    from testbed.mosquitto import Broker
+    from testbed.mosquitto import make_certificates
 
-    certificates = Broker({})
-    certificates._certificates()
+    certificates = tmp_path_factory.mktemp("certificates")
+    make_certificates(certificates)
     broker_port, desk_port = free_port(), free_port()
     inventory = tmp_path_factory.mktemp("desk") / "inventory.yml"
     inventory.write_text(f"""\
@@ -219,9 +219,9 @@ all:
           desk_sites: [testsite]
           desk_port: {desk_port}
           desk_broker_port: {broker_port}
-          desk_tls_cert: {certificates.root / "server.pem"}
-          desk_tls_key: {certificates.root / "server.key"}
-          desk_tls_ca: {certificates.root / "ca.pem"}
+          desk_tls_cert: {certificates / "server.pem"}
+          desk_tls_key: {certificates / "server.key"}
+          desk_tls_ca: {certificates / "ca.pem"}
           broker_passwords: {{ test-01: "kiosk-secret", desk-testsite: "desk-secret" }}
 """)
     runs = []
@@ -232,7 +232,6 @@ all:
         assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
         runs.append(result.stdout)
     yield DESK_ROOT, runs, certificates, broker_port, desk_port
-    certificates.remove()
 
 
 def test_the_desk_server_is_provisioned_idempotently_and_serves_kiosks_over_tls(desk_server):
@@ -268,8 +267,8 @@ def test_the_desk_server_is_provisioned_idempotently_and_serves_kiosks_over_tls(
                                           stderr=subprocess.STDOUT, text=True))
         # A kiosk with its password and the site's CA, over TLS, as provisioning configured it.
         link = MqttLink(LinkSettings("127.0.0.1", broker_port, "testsite", "test-01", "test-01", "kiosk-secret", True,
-                                     str(certificates.root / "ca.pem")))
-        help_ = Help(link, Outbox(Path(certificates.root) / "outbox.sqlite"), "test-01", lambda: "Aula",
+                                     str(certificates / "ca.pem")))
+        help_ = Help(link, Outbox(certificates / "outbox.sqlite"), "test-01", lambda: "Aula",
                      post=lambda work: work())
         help_.start()
         deadline = time.monotonic() + 60
