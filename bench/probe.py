@@ -53,7 +53,7 @@ def main(subject: str, metric: str) -> int:
             app.stop()
             return
         if subject == "kiosk":
-            app.start_session()
+            app.flow.start_session()
         Clock.schedule_once(lambda _dt: tour(list_screens()), 0)
 
     def list_screens() -> list[str]:
@@ -71,8 +71,8 @@ def main(subject: str, metric: str) -> int:
             Clock.schedule_once(lambda _dt: tour(remaining[1:]), 0.05)
             return
         if subject == "kiosk":
-            app.end_session()  # the wipe, then the goodbye screen
-            app.answer_goodbye("yes")  # and back to welcome, the way a person leaves
+            app.flow.end_session()  # the wipe, then the goodbye screen
+            app.flow.answer_goodbye("yes")  # and back to welcome, the way a person leaves
         # Idle for a moment, as a kiosk waits for the next person.
         Clock.schedule_once(report, 0.5)
 

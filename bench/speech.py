@@ -66,13 +66,13 @@ def probe(config_file: str) -> None:
     result = {"tap_to_audio_s": [], "espeak_alone_s": [], "stop_s": [], "kill_group_s": []}
 
     def run(_dt) -> None:
-        app.start_session()
-        app.set_speech(True)
+        app.flow.start_session()
+        app.speech_nav.set_speech(True)
         speaker.wait_idle(10)
         for _ in range(RUNS):
             button = app.root.ids.manager.current_screen.ids.level_self
             result["espeak_alone_s"].append(espeak_alone_s(describe(button, app.tr), workdir))
-            app._explored = None
+            app.speech_nav._explored = None
             playing.clear()
             x, y = button.to_window(*button.center)
             touch = UnitTestTouch(x, y)

@@ -66,8 +66,8 @@ def wipe_in_kiosk(config_file: str, cups_socket: str) -> None:
             app.stop()
             return
         baselines.append(rm_rf_seconds(scratch))
-        app._leave_goodbye()
-        app.start_session()
+        app.flow.leave_goodbye()
+        app.flow.start_session()
         fill(app.wipe.session_dir)
         cups.hold_job(app.kiosk_config.printing.job_user)
         os.sync()
@@ -78,7 +78,7 @@ def wipe_in_kiosk(config_file: str, cups_socket: str) -> None:
             wipes.append(time.perf_counter() - started)
             Clock.schedule_once(run_once, 0.1)
 
-        app.end_session()
+        app.flow.end_session()
         assert app.session.state == "ready"
         Window.bind(on_flip=drawn)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from kivy.clock import Clock
 
@@ -153,7 +153,6 @@ class Services:
     stats_delivery: Delivery
     staff_gate: StaffGate
     session: Session
-    staff_runner: Background = field(default_factory=lambda: Background("staff"))
 
 
 def build_services(config: Config, catalog: Catalog, devices: Devices | None = None,

@@ -14,19 +14,15 @@ from kivy.clock import Clock
 
 log = logging.getLogger(__name__)
 
-BUSY = ("active", "warning")
-
 
 class DeskCommands:
-    def __init__(self, services, put_out_of_service: Callable[[], None], back_in_service: Callable[[], None],
-                 changed: Callable[[], None]) -> None:
-        """`put_out_of_service`/`back_in_service`: the kiosk's own rules for staff's reason to
-        be out of service; `changed`: the status should go to the desk again."""
-        self.s = services
-        self.put_out_of_service, self.back_in_service, self.changed = put_out_of_service, back_in_service, changed
+    def __init__(self, services, flow, changed: Callable[[], None]) -> None:
+        """`flow`: the session flow (kiosk.session_flow), which keeps the reasons to be out of
+        service; `changed`: the status should go to the desk again."""
+        self.s, self.flow, self.changed = services, flow, changed
         self.handlers: dict[str, Callable[[dict, bool], None]] = {
             "message": self._message, "end_session": self._end_session, "out_of_service": self._out_of_service,
-            "back_in_service": lambda _event, _busy: self.back_in_service(), "stats_ack": self._stats_ack,
+            "back_in_service": lambda _event, _busy: flow.lift("desk", "staff", "wipe"), "stats_ack": self._stats_ack,
             "lift_print_limit": self._lift_print_limit, "reopen_browser": self._reopen_browser}
         services.help.bind(on_desk=self._on_desk)
 
@@ -34,7 +30,7 @@ class DeskCommands:
         log.info("desk: %s", event["type"])
         handler = self.handlers.get(event["type"])
         if handler is not None:
-            handler(event, self.s.session.state in BUSY)
+            handler(event, self.flow.busy())
         self.changed()
 
     def _message(self, _event: dict, busy: bool) -> None:
@@ -48,10 +44,8 @@ class DeskCommands:
         else:
             self.s.session.recover()
 
-    def _out_of_service(self, _event: dict, busy: bool) -> None:
-        if busy:
-            self.s.session.end("staff")
-        self.put_out_of_service()
+    def _out_of_service(self, _event: dict, _busy: bool) -> None:
+        self.flow.put_out("desk")  # a person's session is ended (and wiped) first
 
     def _stats_ack(self, event: dict, _busy: bool) -> None:
         self.s.stats_delivery.acknowledged(event["day"])  # and the next day goes, in order
@@ -71,9 +65,8 @@ class StatusReporter:
     """The kiosk's retained status on the broker, sent again (at most once a second) when
     anything in it changes."""
 
-    def __init__(self, services, accessibility: Callable[[], list[str]], out_of_service: Callable[[], bool]) -> None:
-        self.s = services
-        self.accessibility, self.out_of_service = accessibility, out_of_service
+    def __init__(self, services, flow, accessibility: Callable[[], list[str]]) -> None:
+        self.s, self.flow, self.accessibility = services, flow, accessibility
         self.soon = Clock.create_trigger(self.publish, 1.0)
 
     def watch(self) -> None:
@@ -82,6 +75,7 @@ class StatusReporter:
         s.journey.bind(screen=lambda *_: self.soon(), service_id=lambda *_: self.soon())
         s.printing.bind(on_printer_status=lambda *_: self.soon())
         s.help.bind(state=lambda *_: self.soon())
+        self.flow.bind(out_of_service=lambda *_: self.soon())
         self.soon()
 
     def status(self) -> dict:
@@ -94,7 +88,7 @@ class StatusReporter:
                 "accessibility": self.accessibility(),
                 "printer": {"state": printer.state if printer else "unknown",
                             "faults": list(printer.faults) if printer else ["unreachable"]},
-                "help": s.help.state, "out_of_service": self.out_of_service()}
+                "help": s.help.state, "out_of_service": self.flow.out_of_service}
 
     def publish(self, _dt=None) -> None:
         self.s.help.publish_status(self.status())

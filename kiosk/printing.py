@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -29,8 +28,9 @@ from kivy.properties import (AliasProperty, BooleanProperty, ListProperty, Numer
 from kiosk.background import Runner
 from kiosk.config import PrintingConfig
 from kiosk.devices import DeviceError
-from kiosk.devices.pdf import DocumentError, inspect, previews
+from kiosk.devices.pdf import DocumentError, inspect, previews, write_text_pdf
 from kiosk.devices.printer import BLOCKING, Printer, PrinterStatus
+from kiosk.documents import Document, list_documents
 from kiosk.session import Scheduler
 
 log = logging.getLogger(__name__)
@@ -43,21 +43,6 @@ JOB_TITLE = "kiosk"  # never the file name: it may carry a person's name
 JOB_STATES = ("", "sending", "waiting", "printing", "done", "failed", "cancelled")
 # The order in which a printer's faults are explained (the first one found is told).
 FAULT_ORDER = ("offline", "jammed", "out_of_paper", "door_open", "toner_empty", "paused", "not_accepting")
-KINDS = {".pdf": "PDF", ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".txt": "TXT"}
-
-
-@dataclass(frozen=True)
-class Document:
-    path: Path
-    name: str
-    kind: str           # "PDF", "PNG", ...; the suffix in capitals for others
-    size_bytes: int
-    pages: int = 0      # 0 = not known (yet)
-    problem: str = ""   # a DocumentError kind when it cannot be printed
-
-    @property
-    def printable(self) -> bool:
-        return self.kind == "PDF" and not self.problem
 
 
 class Printing(EventDispatcher):
@@ -163,24 +148,7 @@ class Printing(EventDispatcher):
 
     def refresh_documents(self) -> None:
         """The session's files, newest first; page counts of new PDFs are read in the background."""
-        found: list[Document] = []
-        new: list[Document] = []
-        try:
-            entries = sorted(os.scandir(self.documents_dir), key=lambda e: e.stat().st_mtime, reverse=True)
-        except OSError:
-            entries = []
-        for entry in entries:
-            if not entry.is_file(follow_symlinks=False) or entry.name.endswith((".crdownload", ".part")):
-                continue
-            path = Path(entry.path)
-            size = entry.stat().st_size
-            known = self._known.get(path)
-            if known is None or known.size_bytes != size:
-                suffix = path.suffix.lower()
-                known = Document(path, path.name, KINDS.get(suffix, suffix.lstrip(".").upper()), size)
-                if known.kind == "PDF":
-                    new.append(known)
-            found.append(known)
+        found, new = list_documents(self.documents_dir, self._known)
         self._known = {d.path: d for d in found}
         self.documents = found
         for document in new:
@@ -322,6 +290,26 @@ class Printing(EventDispatcher):
 
     def on_printer_status(self, status: PrinterStatus | None, fault: str) -> None:
         pass
+
+    def test_page(self, page: Path, text: str, done: Callable[[str], None]) -> None:
+        """Staff's test page (`text` on it), written to `page` and sent; `done(problem)`."""
+        def work() -> int:
+            page.parent.mkdir(parents=True, exist_ok=True)
+            write_text_pdf(page, [text])
+            try:
+                return self.device.submit(page, "kiosk test page")
+            finally:
+                page.unlink(missing_ok=True)  # CUPS has its own copy once the job is accepted
+
+        def sent(_job, error) -> None:
+            done(str(error) if error else "")
+            self.refresh_printer()
+
+        self.runner.run(work, sent)
+
+    def cancel_all(self, done: Callable[[int, str], None]) -> None:
+        """Staff's "cancel every job" on the printer; `done(count, problem)`."""
+        self.runner.run(self.device.purge_jobs, lambda count, error: done(count or 0, str(error) if error else ""))
 
     # -- the job -------------------------------------------------------------------------------
 

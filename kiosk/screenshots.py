@@ -36,7 +36,7 @@ def stage(app, screen: str) -> None:
         journey.service_id = service.id
     journey.history = [] if screen in ("welcome", "out_of_service", "goodbye") else ["welcome", "needs"]
     app.session.remaining = app.kiosk_config.timeouts.warning_s
-    app.goodbye_language = app.tr.language
+    app.flow.goodbye_language = app.tr.language
     stage_printing(app, screen)
     stage_stick(app, screen)
     journey.screen = screen
@@ -66,7 +66,7 @@ def stage_printing(app, screen: str) -> None:
         return
     from kiosk.devices.pdf import write_text_pdf
 
-    app.begin_session()  # the documents belong to a session (and go with its wipe)
+    app.flow.begin_session()  # the documents belong to a session (and go with its wipe)
     sample = printing.documents_dir / SAMPLE_DOCUMENT
     if not sample.exists():
         write_text_pdf(sample, [f"Verotodistus / Skatteintyg / Tax certificate {n}" for n in (1, 2, 3)])
@@ -95,12 +95,12 @@ class ScreenshotTour:
     def start(self) -> None:
         """Once the kiosk runs: a kiosk out of service (a broken configuration, or a start-up
         wipe that failed, e.g. no CUPS to purge) shows only that screen, and so is shot."""
-        if self.app.out_of_service or self.app.session.state == "out_of_service":
+        if self.app.flow.out_of_service or self.app.session.state == "out_of_service":
             self.out_of_service = True
             self.screens = ["out_of_service"]
             log.warning("the kiosk is out of service with this configuration (see the errors above): "
                         "only its out-of-service screen is photographed")
-        self.app.start_practice()  # the kiosk starts it a second after its first frame
+        self.app.errands.start_practice()  # the kiosk starts it a second after its first frame
         Clock.schedule_once(self._next, 0.5)
 
     def _plan(self) -> Iterator[Path]:

@@ -1,6 +1,6 @@
-from kivy.app import App
 from kivy.properties import BooleanProperty, NumericProperty
 
+from kiosk.screens.facade import kiosk
 from kiosk.screens.widgets import KioskScreen
 
 # The on-screen keyboard: Finnish letters, digits and what addresses and e-mail need.
@@ -44,10 +44,10 @@ class BrowserScreen(KioskScreen):
         self.type(key.text)
 
     def type(self, text: str) -> None:
-        App.get_running_app().eservices.type_text(text)
+        kiosk().eservices.type_text(text)
 
     def notice_text(self, *_bound) -> str:
-        app = App.get_running_app()
+        app = kiosk()
         services, tr = app.eservices, app.tr
         if services.notice == "download_refused":
             return tr._("Programs and archives cannot be downloaded here: {name} was not saved.").format(

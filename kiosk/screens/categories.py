@@ -1,5 +1,5 @@
-from kivy.app import App
 
+from kiosk.screens.facade import kiosk
 from kiosk.screens.widgets import CardButton, KioskScreen
 
 
@@ -7,7 +7,7 @@ class CategoriesScreen(KioskScreen):
     """The catalogue's categories, as large choices."""
 
     def refresh(self) -> None:
-        app = App.get_running_app()
+        app = kiosk()
         language = app.tr.language
         grid = self.ids.grid
         grid.clear_widgets()

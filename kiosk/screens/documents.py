@@ -1,7 +1,7 @@
-from kivy.app import App
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
+from kiosk.screens.facade import kiosk, max_file_mb
 from kiosk.screens.print_words import REASON_TEXTS, size_text
 from kiosk.screens.widgets import KioskScreen
 
@@ -22,19 +22,19 @@ class DocumentsScreen(KioskScreen):
     count = NumericProperty(0)
 
     def on_pre_enter(self, *args) -> None:
-        app = App.get_running_app()
+        app = kiosk()
         app.printing.bind(documents=self._show)
         app.printing.refresh_documents()
         super().on_pre_enter(*args)
 
     def on_leave(self, *_args) -> None:
-        App.get_running_app().printing.unbind(documents=self._show)
+        kiosk().printing.unbind(documents=self._show)
 
     def refresh(self) -> None:
         self._show()
 
     def _show(self, *_args) -> None:
-        app = App.get_running_app()
+        app = kiosk()
         tr, language = app.tr, app.tr.language
         grid = self.ids.grid
         grid.clear_widgets()
@@ -48,15 +48,15 @@ class DocumentsScreen(KioskScreen):
             if document.kind and document.kind != "PDF":
                 problem = REASON_TEXTS["not_pdf"]
             row = DocumentRow(document=document, details=" · ".join(parts),
-                              problem=tr._(problem).format(mb=app.kiosk_config.printing.max_file_mb, left=0)
+                              problem=tr._(problem).format(mb=max_file_mb(), left=0)
                               if problem else "",
                               printable=document.printable and app.printing.available)
             grid.add_widget(row)
 
     def print_document(self, row: DocumentRow) -> None:
-        app = App.get_running_app()
+        app = kiosk()
         app.printing.choose(row.document)
         app.journey.go("print")
 
     def delete_document(self, row: DocumentRow) -> None:
-        App.get_running_app().printing.delete(row.document)
+        kiosk().printing.delete(row.document)

@@ -1,6 +1,6 @@
-from kivy.app import App
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 
+from kiosk.screens.facade import kiosk
 from kiosk.screens.widgets import KioskScreen
 
 
@@ -19,7 +19,7 @@ class GuideScreen(KioskScreen):
     page = NumericProperty(0)
 
     def refresh(self) -> None:
-        app = App.get_running_app()
+        app = kiosk()
         service = app.catalog.service(app.journey.service_id)
         if service is None:
             return
@@ -34,7 +34,7 @@ class GuideScreen(KioskScreen):
         self.page = min(app.journey.step, len(self.steps))
 
     def turn(self, delta: int) -> None:
-        app = App.get_running_app()
+        app = kiosk()
         app.journey.step = max(0, min(len(self.steps), self.page + delta))
         self.page = app.journey.step
         self.ids.scroll.scroll_y = 1

@@ -1,7 +1,7 @@
-from kivy.app import App
 from kivy.properties import StringProperty
 
 from kiosk.i18n import N_
+from kiosk.screens.facade import kiosk
 from kiosk.screens.widgets import KioskScreen
 
 
@@ -39,16 +39,16 @@ class HelpScreen(KioskScreen):
     remote help that works when nobody is on site."""
 
     def topic_label(self, topic: str, *_bound) -> str:
-        return App.get_running_app().tr._(TOPIC_LABELS[topic])
+        return kiosk().tr._(TOPIC_LABELS[topic])
 
     def words(self, *_bound) -> str:
-        app = App.get_running_app()
-        return request_words(app.help, app.tr, app.kiosk_config.help.phone)
+        app = kiosk()
+        return request_words(app.help, app.tr, app.contact.phone)
 
     service_line = StringProperty("")
 
     def refresh(self) -> None:
-        app = App.get_running_app()
+        app = kiosk()
         service = app.catalog.service(app.journey.service_id)
         if service is not None and service.helpline:
             self.service_line = app.tr._("{service}: phone {number}").format(

@@ -1,5 +1,5 @@
-from kivy.app import App
 
+from kiosk.screens.facade import kiosk
 from kiosk.screens.widgets import KioskScreen, TextBlock
 
 
@@ -8,7 +8,7 @@ class NondigitalScreen(KioskScreen):
     and how someone else may act for them (Suomi.fi mandates)."""
 
     def refresh(self) -> None:
-        app = App.get_running_app()
+        app = kiosk()
         language = app.tr.language
         box = self.ids.services
         box.clear_widgets()

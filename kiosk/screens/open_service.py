@@ -1,6 +1,6 @@
-from kivy.app import App
 from kivy.properties import StringProperty
 
+from kiosk.screens.facade import kiosk
 from kiosk.screens.widgets import KioskScreen
 
 
@@ -12,7 +12,7 @@ class OpenServiceScreen(KioskScreen):
     address = StringProperty("")
 
     def refresh(self) -> None:
-        app = App.get_running_app()
+        app = kiosk()
         service = app.catalog.service(app.journey.service_id)
         if service is None:
             return

@@ -1,6 +1,6 @@
-from kivy.app import App
 
 from kiosk.i18n import N_
+from kiosk.screens.facade import kiosk, kiosk_id
 from kiosk.screens.widgets import KioskLabel, KioskScreen
 
 
@@ -13,7 +13,7 @@ class OutOfServiceScreen(KioskScreen):
     session_controls = False
 
     def refresh(self) -> None:
-        app = App.get_running_app()
+        app = kiosk()
         box = self.ids.messages
         box.clear_widgets()
         for language in app.tr.languages:
@@ -21,6 +21,6 @@ class OutOfServiceScreen(KioskScreen):
                                       text=app.tr.gettext_for(language, N_("This terminal is out of service"))))
             box.add_widget(KioskLabel(halign="center", text=app.tr.gettext_for(
                 language, N_("Please use another terminal, or ask the staff for help."))))
-            if app.staff_message:  # one of the staff screen's messages, in each language
-                box.add_widget(KioskLabel(halign="center", text=app.tr.gettext_for(language, app.staff_message)))
-        box.add_widget(KioskLabel(style="muted", halign="center", text=f"{app.kiosk_config.site.kiosk_id}"))
+            if app.flow.staff_message:  # one of the staff screen's messages, in each language
+                box.add_widget(KioskLabel(halign="center", text=app.tr.gettext_for(language, app.flow.staff_message)))
+        box.add_widget(KioskLabel(style="muted", halign="center", text=f"{kiosk_id()}"))

@@ -1,6 +1,6 @@
-from kivy.app import App
 from kivy.properties import StringProperty
 
+from kiosk.screens.facade import kiosk, printer_place
 from kiosk.screens.print_words import price_text, reason_text
 from kiosk.screens.widgets import KioskScreen
 
@@ -12,11 +12,11 @@ class PrintScreen(KioskScreen):
     place = StringProperty("")
 
     def refresh(self) -> None:
-        app = App.get_running_app()
-        self.place = app.kiosk_config.printing.printer_place.in_(app.tr.language)
+        app = kiosk()
+        self.place = printer_place(app.tr.language)
 
     def reason_words(self, reason: str, *_bound) -> str:
-        app = App.get_running_app()
+        app = kiosk()
         if reason in ("", "preparing", "no_document"):
             return ""
         if reason == "busy":
@@ -24,7 +24,7 @@ class PrintScreen(KioskScreen):
         return reason_text(reason, app.tr, app.printing)
 
     def summary_lines(self, *_bound) -> list[str]:
-        app = App.get_running_app()
+        app = kiosk()
         printing, tr = app.printing, app.tr
         if printing.document is None or printing.preparing or printing.problem:
             return []
@@ -41,6 +41,6 @@ class PrintScreen(KioskScreen):
         return lines
 
     def print_now(self) -> None:
-        app = App.get_running_app()
+        app = kiosk()
         if app.printing.confirm():
             app.journey.go("print_status")

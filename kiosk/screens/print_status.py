@@ -1,6 +1,6 @@
-from kivy.app import App
 from kivy.properties import StringProperty
 
+from kiosk.screens.facade import kiosk, printer_place
 from kiosk.screens.print_words import job_text
 from kiosk.screens.widgets import KioskScreen
 
@@ -12,16 +12,16 @@ class PrintStatusScreen(KioskScreen):
     place = StringProperty("")
 
     def refresh(self) -> None:
-        app = App.get_running_app()
-        self.place = app.kiosk_config.printing.printer_place.in_(app.tr.language)
+        app = kiosk()
+        self.place = printer_place(app.tr.language)
 
     def words(self, *_bound) -> str:
-        app = App.get_running_app()
+        app = kiosk()
         return job_text(app.printing, app.tr, self.place)
 
     def leave(self) -> None:
         """To the documents, without stepping back through the finished job's screens."""
-        app = App.get_running_app()
+        app = kiosk()
         journey = app.journey
         app.printing.clear_job()
         while journey.history and journey.history[-1] in ("print", "print_status"):

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from kivy.app import App
 from kivy.properties import BooleanProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition
 
 from kiosk.languages import NATIVE_NAMES
 from kiosk.screens import create_screen
+from kiosk.screens.facade import controls_low, kiosk
 from kiosk.screens.widgets import BarButton
 
 # Screens where Back and Home make no sense.
@@ -40,7 +40,7 @@ class KioskRoot(BoxLayout):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.app = App.get_running_app()
+        self.app = kiosk()
         # No sliding: a calm screen change that a person with low vision does not lose.
         self.ids.manager.transition = NoTransition()
         self._language_buttons: dict[str, BarButton] = {}
@@ -50,7 +50,7 @@ class KioskRoot(BoxLayout):
             self._language_buttons[code] = button
             self.ids.languages.add_widget(button)
         self.app.tr.on_language(self._on_language)
-        if self.app.kiosk_config.display.controls_low:
+        if controls_low():
             # Back and Home move down beside the other controls, within a seated reach.
             top_bar = self.ids.top_bar
             self.remove_widget(top_bar)

@@ -1,6 +1,6 @@
-from kivy.app import App
 from kivy.properties import StringProperty
 
+from kiosk.screens.facade import kiosk
 from kiosk.screens.widgets import CardButton, KioskScreen
 
 
@@ -10,7 +10,7 @@ class ServicesScreen(KioskScreen):
     heading = StringProperty("")
 
     def refresh(self) -> None:
-        app = App.get_running_app()
+        app = kiosk()
         language = app.tr.language
         category = app.catalog.category(app.journey.category_id)
         self.heading = category.title.in_(language) if category else ""

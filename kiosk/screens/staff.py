@@ -1,10 +1,10 @@
 from pathlib import Path
 
-from kivy.app import App
 from kivy.properties import StringProperty
 
 from kiosk.i18n import N_
 from kiosk.languages import NATIVE_NAMES
+from kiosk.screens.facade import kiosk, kiosk_id
 from kiosk.screens.widgets import KioskButton, KioskScreen
 
 # What staff may show on the out-of-service screen (translated there in every language).
@@ -32,13 +32,13 @@ class StaffScreen(KioskScreen):
     receipts = StringProperty("")
 
     def on_pre_enter(self, *args) -> None:
-        App.get_running_app().staff_note = ""
+        kiosk().staff.note = ""
         super().on_pre_enter(*args)
 
     def refresh(self) -> None:
         from kiosk import __version__
 
-        app = App.get_running_app()
+        app = kiosk()
         tr = app.tr
         printer = app.printing.printer
         if not app.printing.available:
@@ -48,14 +48,14 @@ class StaffScreen(KioskScreen):
         else:
             printer_text = tr._("ready") if printer is not None else tr._("not read yet")
         self.facts = "\n".join((
-            tr._("Kiosk: {id}").format(id=app.kiosk_config.site.kiosk_id),
+            tr._("Kiosk: {id}").format(id=kiosk_id()),
             tr._("Version: {version}").format(version=__version__),
             tr._("Network: {state}").format(state=tr._("connected") if network_up() else tr._("not connected")),
             tr._("Staff desk: {state}").format(state=tr._("connected") if app.help.connected else tr._("not connected")),
             tr._("Printer: {state}").format(state=printer_text),
             tr._("Speech volume at the start of a session: {percent} %").format(
                 percent=int(round(app.speech.default_volume * 100))),
-            tr._("In service") if not app.out_of_service else tr._("Out of service"),
+            tr._("In service") if not app.flow.out_of_service else tr._("Out of service"),
         ))
         lines = []
         for receipt in reversed(app.wipe.receipts()[-5:]):
@@ -83,9 +83,9 @@ class StaffScreen(KioskScreen):
         self.out_of_service(button.message)
 
     def out_of_service(self, message: str) -> None:
-        App.get_running_app().staff_out_of_service(message)
+        kiosk().staff.out_of_service(message)
         self.refresh()
 
     def volume(self, delta: float) -> None:
-        App.get_running_app().staff_default_volume(delta)
+        kiosk().staff.default_volume(delta)
         self.refresh()

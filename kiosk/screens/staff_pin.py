@@ -1,6 +1,6 @@
-from kivy.app import App
 from kivy.properties import StringProperty
 
+from kiosk.screens.facade import kiosk
 from kiosk.screens.widgets import KioskScreen
 
 
@@ -24,8 +24,8 @@ class StaffPinScreen(KioskScreen):
 
     def submit(self) -> None:
         pin, self.digits = self.digits, ""
-        App.get_running_app().enter_staff_pin(pin)
+        kiosk().staff.enter_pin(pin)
 
     def cancel(self) -> None:
         self.digits = ""
-        App.get_running_app().close_staff_pin()
+        kiosk().staff.close_pin()

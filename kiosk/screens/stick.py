@@ -1,7 +1,7 @@
-from kivy.app import App
 from kivy.properties import NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
+from kiosk.screens.facade import kiosk
 from kiosk.screens.print_words import size_text
 from kiosk.screens.widgets import KioskScreen
 
@@ -19,18 +19,18 @@ class StickScreen(KioskScreen):
     count = NumericProperty(0)
 
     def on_pre_enter(self, *args) -> None:
-        App.get_running_app().usb.bind(files=self._show)
+        kiosk().usb.bind(files=self._show)
         self._show()
         super().on_pre_enter(*args)
 
     def on_leave(self, *_args) -> None:
-        App.get_running_app().usb.unbind(files=self._show)
+        kiosk().usb.unbind(files=self._show)
 
     def refresh(self) -> None:
         self._show()
 
     def _show(self, *_args) -> None:
-        app = App.get_running_app()
+        app = kiosk()
         grid = self.ids.grid
         grid.clear_widgets()
         self.count = len(app.usb.files)
@@ -38,7 +38,7 @@ class StickScreen(KioskScreen):
             grid.add_widget(StickFileRow(file=file, details=f"{file.kind} · {size_text(file.size_bytes, app.tr.language)}"))
 
     def print_file(self, row: StickFileRow) -> None:
-        App.get_running_app().print_from_stick(row.file)
+        kiosk().errands.print_from_stick(row.file)
 
     def save_documents(self) -> None:
-        App.get_running_app().save_to_stick()
+        kiosk().errands.save_to_stick()

@@ -132,9 +132,9 @@ def fresh_app(gui):
     """The kiosk as the next person finds it: the previous session ended and wiped."""
     app = gui.app
     if app.session.state == "ready":
-        app.start_session()
-    app.end_session()
-    app.leave_goodbye()
+        app.flow.start_session()
+    app.flow.end_session()
+    app.flow.leave_goodbye()
     gui.frames()
     assert app.session.state == "ready" and app.journey.screen == "welcome"
     return gui

@@ -91,8 +91,8 @@ def test_saving_documents_where_allowed_and_the_wipe_takes_the_stick_away(with_s
     # The person walks away with the stick still in: the wipe forgets it.
     plug(gui, STORAGE, "/devices/usb/stick2", stick, "STICK")
     gui.wait_until(lambda: app.usb.state == "ready", 10)
-    app.end_session()
-    app.leave_goodbye()
+    app.flow.end_session()
+    app.flow.leave_goodbye()
     gui.frames()
     assert app.usb.state == "none" and app.usb.files == []
     assert helper.mounts() == {}  # the root helper's part of the wipe unmounted it

@@ -230,13 +230,13 @@ def test_screens_are_rebuilt_per_visit_without_leaking(fresh_app):
         return names
 
     def visit_all() -> tuple[int, list[str]]:
-        app.start_session()
+        app.flow.start_session()
         for name in SCREENS:
             if name != "out_of_service":
                 stage(app, name)
                 fresh_app.frames(2)
-        app.end_session()
-        app.leave_goodbye()
+        app.flow.end_session()
+        app.flow.leave_goodbye()
         # A dropped screen lives while Kivy still has a layout or canvas update queued for
         # it; let those run out, as they do while the kiosk waits for the next person.
         for _ in range(30):
@@ -265,7 +265,7 @@ def test_read_aloud_and_print_this_page_from_the_strip(fresh_app):
     # Read aloud turns speech on for the person who asked, and reads the page.
     fresh_app.wait_until(lambda: app.devices.speaker.spoken
                          and app.devices.speaker.spoken[-1][1] == "Asumistuki. Hae asumistukea verkossa.", 5)
-    app.set_speech(False)
+    app.speech_nav.set_speech(False)
     fresh_app.tap(fresh_app.button("Tulosta tämä sivu"))
     fresh_app.wait_until(lambda: app.journey.screen == "print", 5)
     fresh_app.wait_until(lambda: not app.printing.preparing, 10)

@@ -76,7 +76,7 @@ def test_controls_low_puts_every_control_in_the_lower_part(fresh_app):
     app.kiosk_config = replace(normal, display=replace(normal.display, controls_low=True))
     try:
         root = KioskRoot(size=(1280, 800))
-        app.start_session()
+        app.flow.start_session()
         app.journey.go("help")
         for _ in range(3):  # bars size themselves from their buttons, then the root places them
             for bar in (root.ids.top_bar, root.ids.bottom_bar):

@@ -101,7 +101,7 @@ def test_the_jobs_progress_is_spoken_in_speech_mode(fresh_app):
     gui.tap(gui.button("Tulosta"))
     gui.wait_until(lambda: not app.printing.preparing, 10)
     gui.frames()
-    app.set_speech(True)
+    app.speech_nav.set_speech(True)
     try:
         speaker = app.devices.speaker
         button = gui.button("Tulosta 1 sivua")
@@ -113,4 +113,4 @@ def test_the_jobs_progress_is_spoken_in_speech_mode(fresh_app):
         gui.wait_until(lambda: "Tulosteesi on valmis." in speaker.spoken[-1][1], 5)
         assert speaker.spoken[-1] == ("fi", "Tulosteesi on valmis. Nouda se täältä: Tulostin palvelutiskin vieressä")
     finally:
-        app.set_speech(False)
+        app.speech_nav.set_speech(False)

@@ -98,8 +98,12 @@ def test_failing_wipe_keeps_the_kiosk_out_of_service(fresh_app):
         assert app.journey.screen == "out_of_service"
         assert "Tämä pääte on pois käytöstä" in fresh_app.texts()
         assert fresh_app.bar("help_button").disabled  # nothing to press: not a desktop either
+        assert app.flow.reasons == ["wipe"] and app.flow.out_of_service
     finally:
         app.devices.printer.server = real
         app.devices.printer._connection = None
-        app.session.state = "ready"
-        app.journey.reset()
+    # Staff (or the desk) lift it: wiped once more, this time cleanly, and ready.
+    app.flow.lift("wipe")
+    fresh_app.frames()
+    assert app.session.state == "ready" and app.journey.screen == "welcome" and not app.flow.out_of_service
+    assert app.wipe.receipts()[-1]["ok"]

@@ -17,10 +17,10 @@ def speaking(fresh_app):
     app = fresh_app.app
     speaker = app.devices.speaker
     fresh_app.tap(fresh_app.ids()["start_button"])
-    app.set_speech(True)
+    app.speech_nav.set_speech(True)
     speaker.spoken.clear()
     yield fresh_app
-    app.set_speech(False)
+    app.speech_nav.set_speech(False)
 
 
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])
@@ -78,7 +78,7 @@ def test_long_press_on_the_welcome_screen_turns_speech_on_without_pressing_start
     fresh_app.frames()
     assert app.journey.screen == "welcome"  # the long press did not start anything else
     assert "Puhe on päällä" in app.devices.speaker.spoken[-1][1]
-    app.set_speech(False)
+    app.speech_nav.set_speech(False)
 
 
 def test_the_speech_key_toggles_speech(fresh_app):
@@ -103,7 +103,7 @@ def test_speech_language_follows_the_screen_language(speaking):
 def test_the_wipe_turns_speech_off_and_restores_the_volume(speaking):
     app = speaking.app
     default = app.speech.default_volume
-    app.change_volume(0.1)
+    app.speech_nav.change_volume(0.1)
     assert app.speech.volume == pytest.approx(default + 0.1)
     receipt = app.session.end("end")
     assert receipt.ok and not app.speech.enabled and app.speech.volume == default
@@ -120,7 +120,7 @@ def test_speech_unavailable_is_shown_and_nothing_breaks(fresh_app):
         texts = fresh_app.texts()
         assert "Puhe ei ole käytettävissä tällä päätteellä." in texts
         assert "Puhe päälle" not in texts
-        app.set_speech(True)
+        app.speech_nav.set_speech(True)
         assert not app.speech.enabled
     finally:
         app.speech.available = True
@@ -144,7 +144,7 @@ def test_keyboard_focus_visits_everything_in_order_and_is_never_trapped(fresh_ap
     from kiosk.screenshots import stage
 
     app = fresh_app.app
-    app.start_session()
+    app.flow.start_session()
     stage(app, name)
     fresh_app.frames()
     expected = reading_order(touchables(app.root))
@@ -211,7 +211,7 @@ def test_plugging_a_headset_turns_speech_on_and_speaks_into_it(fresh_app):
     headsets.unplug()
     fresh_app.frames()
     assert not app.speech.headset and speaker.device == app.kiosk_config.speech.device
-    app.set_speech(False)
+    app.speech_nav.set_speech(False)
 
 
 def test_volume_keys_change_the_volume_and_say_it(speaking):

@@ -14,14 +14,14 @@ pytestmark = pytest.mark.gui
 @pytest.fixture
 def staff(fresh_app, monkeypatch):
     app = fresh_app.app
-    monkeypatch.setattr(app, "staff_gate", StaffGate(app.kiosk_config.staff.pin_hash))
+    monkeypatch.setattr(app.staff, "gate", StaffGate(app.kiosk_config.staff.pin_hash))
     yield fresh_app
-    if app.staff_mode:
-        app.staff_out_of_service("")
-        app.leave_staff_mode()
+    if app.staff.active:
+        app.staff.out_of_service("")
+        app.staff.leave()
     elif app.journey.screen == "staff_pin":
-        app.close_staff_pin()
-    app.staff_out_of_service("")
+        app.staff.close_pin()
+    app.staff.out_of_service("")
     if app.session.state == "out_of_service":
         app.session.state = "ready"
         app.journey.reset()
@@ -60,18 +60,18 @@ def test_the_corners_held_in_turn_open_the_pin_pad_and_a_wrong_pin_is_refused(st
     assert app.journey.screen == "staff_pin" and "Väärä PIN-koodi. Yritä uudelleen." in gui.texts()
     assert "9999" not in " ".join(gui.texts())
     gui.tap(gui.button("Peruuta"))
-    assert app.journey.screen != "staff_pin" and not app.staff_mode
+    assert app.journey.screen != "staff_pin" and not app.staff.active
 
 
 def test_five_wrong_pins_lock_the_pad(staff):
     gui, app = staff, staff.app
-    app.open_staff_pin()
+    app.staff.open_pin()
     gui.frames()
     for _ in range(5):
         type_pin(gui, "0000")
     assert "Liian monta väärää PIN-koodia. Yritä uudelleen viiden minuutin kuluttua." in gui.texts()
     type_pin(gui, "1234")  # the right PIN waits too
-    assert not app.staff_mode and app.journey.screen == "staff_pin"
+    assert not app.staff.active and app.journey.screen == "staff_pin"
 
 
 def test_staff_mode_shows_the_kiosk_prints_a_test_page_tests_speech_and_wipes_on_leaving(staff, cupsd):
@@ -85,7 +85,7 @@ def test_staff_mode_shows_the_kiosk_prints_a_test_page_tests_speech_and_wipes_on
     gui.frames()
     assert app.journey.screen == "staff_pin"
     type_pin(gui, "1234")
-    assert app.staff_mode and app.journey.screen == "staff"
+    assert app.staff.active and app.journey.screen == "staff"
     # ...and staff taking over the terminal wiped it.
     assert app.session.state == "ready" and not (app.printing.documents_dir / "henkilökohtainen.pdf").exists()
     assert app.wipe.receipts()[-1]["reason"] == "staff"
@@ -95,8 +95,8 @@ def test_staff_mode_shows_the_kiosk_prints_a_test_page_tests_speech_and_wipes_on
     assert "Kioski: demo-01" in facts and "Versio: " in facts and "Tulostin: " in facts
     assert "staff" in gui.ids()["receipts"].text and "pyyhitty" in gui.ids()["receipts"].text
     gui.tap(gui.button("Tulosta testisivu"))
-    gui.wait_until(lambda: app.staff_note, 20)
-    assert app.staff_note == "Testisivu lähetettiin tulostimelle."
+    gui.wait_until(lambda: app.staff.note, 20)
+    assert app.staff.note == "Testisivu lähetettiin tulostimelle."
     spoken_before = len(app.speech.speaker.spoken)
     for name in ("Suomi", "Svenska", "English"):
         gui.tap(gui.button(name))
@@ -108,12 +108,12 @@ def test_staff_mode_shows_the_kiosk_prints_a_test_page_tests_speech_and_wipes_on
     gui.tap(gui.button("Hiljaisempi alussa"))
     assert app.speech.default_volume == pytest.approx(volume)
     gui.tap(gui.button("Poistu henkilökunnan tilasta"))
-    assert not app.staff_mode and app.journey.screen == "welcome" and app.session.state == "ready"
+    assert not app.staff.active and app.journey.screen == "welcome" and app.session.state == "ready"
 
 
 def test_out_of_service_with_a_message_in_every_language_and_back(staff):
     gui, app = staff, staff.app
-    app.open_staff_pin()
+    app.staff.open_pin()
     gui.frames()
     type_pin(gui, "1234")
     gui.tap(gui.button("Tulostinta korjataan."))
@@ -122,22 +122,22 @@ def test_out_of_service_with_a_message_in_every_language_and_back(staff):
     texts = gui.texts()
     for text in ("Tulostinta korjataan.", "Skrivaren repareras.", "The printer is being repaired."):
         assert text in texts
-    app.open_staff_pin()  # the gesture works on the out-of-service screen too
+    app.staff.open_pin()  # the gesture works on the out-of-service screen too
     gui.frames()
     type_pin(gui, "1234")
     gui.tap(gui.button("Takaisin käyttöön"))
     gui.tap(gui.button("Poistu henkilökunnan tilasta"))
-    assert app.journey.screen == "welcome" and app.session.state == "ready" and not app.out_of_service
+    assert app.journey.screen == "welcome" and app.session.state == "ready" and not app.flow.out_of_service
 
 
 def test_staff_mode_left_alone_wipes_and_returns_to_the_welcome_screen(staff, monkeypatch):
     gui, app = staff, staff.app
-    monkeypatch.setattr(app, "staff_gate", StaffGate(app.kiosk_config.staff.pin_hash, idle_s=0.5))
-    app.open_staff_pin()
+    monkeypatch.setattr(app.staff, "gate", StaffGate(app.kiosk_config.staff.pin_hash, idle_s=0.5))
+    app.staff.open_pin()
     gui.frames()
     type_pin(gui, "1234")
-    assert app.staff_mode
+    assert app.staff.active
     receipts = len(app.wipe.receipts())
     gui.wait(1.0)
-    assert not app.staff_mode and app.journey.screen == "welcome"
+    assert not app.staff.active and app.journey.screen == "welcome"
     assert len(app.wipe.receipts()) == receipts + 1

@@ -45,7 +45,7 @@ def test_scripted_sessions_give_exactly_the_expected_counts_at_the_desk_and_noth
     gui.tap(gui.button("Opasta minua vaihe vaiheelta"))
     gui.tap(gui.button("Raha ja etuudet"))
     gui.tap(gui.button("Kela: tuet ja hakemukset"))
-    app.open_service()
+    app.errands.open_service()
     gui.frames()
     app.eservices.type_text("131052-308T Maija Meikäläinen maija@example.fi Mannerheimintie 5")
     app.devices.browser.navigate("https://www.kela.fi/asiointi?hetu=131052-308T")
@@ -65,7 +65,7 @@ def test_scripted_sessions_give_exactly_the_expected_counts_at_the_desk_and_noth
     request = next(p for p in reversed(link.published) if p[0] == "help")[1]
     link.deliver({"type": "help_accepted", "id": request["id"], "helper": "Aino"})
     gui.frames()
-    app.end_session()
+    app.flow.end_session()
     gui.frames()
     gui.tap(gui.ids()["answer_yes"])
     gui.wait_until(lambda: app.journey.screen == "welcome" and "start_button" in gui.ids(), 20)
@@ -74,7 +74,7 @@ def test_scripted_sessions_give_exactly_the_expected_counts_at_the_desk_and_noth
     gui.tap(gui.button("Svenska"))
     app.look.set_text_scale(2.0)
     app.session.end("timeout")
-    app.leave_goodbye()
+    app.flow.leave_goodbye()
     gui.frames()
 
     # The next day the kiosk delivers the day to the desk (its real code) and gets the ack.
@@ -82,7 +82,7 @@ def test_scripted_sessions_give_exactly_the_expected_counts_at_the_desk_and_noth
     store = Store(str(tmp_path / "desk.sqlite"))
     desk = DeskLink(BrokerSettings("127.0.0.1", 1, "desk-oodi", "x", False, ""), ["oodi"], store)
     desk.event = lambda site, kiosk, event: link.deliver(event)
-    app.stats_delivery.tick(True)
+    app.services.stats_delivery.tick(True)
     daily = next(p for p in reversed(link.published) if p[0] == "stats")[1]
     assert desk.handle(f"kiosk/oodi/{daily['kiosk']}/stats", json.dumps(daily).encode()) == "stats"
     gui.frames()

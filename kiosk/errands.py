@@ -1,0 +1,111 @@
+"""What a person asks for that crosses services: an e-service or its practice opened in the
+locked browser (this window a strip below it), a page of it printed, a PDF from a memory
+stick printed, the documents saved to the stick, someone from the staff asked for."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
+
+from kivy.event import EventDispatcher
+from kivy.properties import ObjectProperty
+
+log = logging.getLogger(__name__)
+
+
+class Errands(EventDispatcher):
+    practice = ObjectProperty(None, allownone=True)  # the practice e-service, once it serves
+
+    def __init__(self, services, flow, counts, modes: Callable[[], list[str]], text_scale: Callable[[], float],
+                 **kwargs) -> None:
+        """`counts`: the session statistics; `modes`: the accessibility modes in use;
+        `text_scale`: the person's text size, which the browser's zoom follows."""
+        super().__init__(**kwargs)
+        self.s, self.flow, self.counts, self.modes, self.text_scale = services, flow, counts, modes, text_scale
+        services.eservices.bind(on_gone=self._browser_gone)
+
+    # -- e-services -------------------------------------------------------------------------
+
+    def open_service(self) -> None:
+        """"Open the service": the browser above, this window a strip below it."""
+        service = self.s.catalog.service(self.s.journey.service_id)
+        if service is None or not self.flow.begin_session():
+            return
+        self.counts.service_opened(service.id)
+        self._open(service)
+
+    def open_practice(self) -> None:
+        """"Practise first": the pretend bank and application, in the same locked browser."""
+        service = self.s.catalog.service(self.s.journey.service_id)
+        if service is None or self.practice is None or not self.flow.begin_session():
+            return
+        self.counts.practised()
+        self._open(replace(service, url=self.practice.url(self.s.tr.language)))
+
+    def _open(self, service) -> None:
+        self.s.eservices.set_zoom(self.text_scale())
+        self.s.eservices.open_service(service)
+        self.s.journey.go("browser")
+
+    def start_practice(self) -> None:
+        """The practice e-service on loopback (a second after the first frame)."""
+        port = self.s.config.browser.practice_port
+        if not port or self.flow.out_of_service or self.practice is not None:
+            return
+        from kiosk.practice import PracticeService
+
+        try:
+            self.practice = PracticeService(port).start()
+        except OSError as error:
+            log.error("practice mode is off: cannot serve it on 127.0.0.1:%d (%s)", port, error)
+            return
+        self.s.eservices.allowed += (self.practice.host,)
+
+    def stop(self) -> None:
+        if self.practice is not None:
+            self.practice.stop()
+
+    def leave_service(self) -> None:
+        """Home from the strip: the browser closes, the person is back at the start."""
+        self.s.eservices.close()
+        self.s.journey.home()
+
+    def _browser_gone(self, *_args) -> None:
+        """The browser could not open, or closed twice: say sorry where the service was chosen."""
+        if self.s.journey.screen == "browser":
+            self.s.journey.screen = "open_service"
+
+    # -- documents ----------------------------------------------------------------------------
+
+    def print_page(self) -> None:
+        """The page in the browser, saved as a PDF of the session, on the print screen."""
+        self.s.eservices.print_page(self._to_print)
+
+    def print_from_stick(self, file) -> None:
+        """A PDF from the stick: copied into the session's documents, then the print screen."""
+        self.s.usb.copy_for_printing(file, self.s.printing.documents_dir, self._to_print)
+
+    def _to_print(self, path: Path | None) -> None:
+        if path is None:
+            return
+        printing = self.s.printing
+        printing.refresh_documents()
+        document = next((d for d in printing.documents if d.path == path), None)
+        if document is not None:
+            printing.choose(document)
+            self.s.journey.go("print")
+
+    def save_to_stick(self) -> None:
+        self.s.usb.save_documents([d.path for d in self.s.printing.documents])
+
+    # -- help ------------------------------------------------------------------------------------
+
+    def ask_for_help(self, topic: str) -> None:
+        """"Someone here, please": the request goes to the staff desk, followed on screen."""
+        if not self.flow.begin_session() and not self.flow.busy():
+            return
+        help_, service_id = self.s.help, self.s.journey.service_id
+        help_.request(topic, service_id, self.s.tr.language, self.modes())
+        self.counts.help_asked(help_.topic, service_id)

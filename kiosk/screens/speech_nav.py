@@ -1,0 +1,120 @@
+"""Speech navigation: speech mode on and off, explore by touch (the first tap on an item
+says it, a second chooses it), each new screen announced once it is laid out, the focus
+ring's moves spoken, the volume, and what the services report while speech is on (the
+timeout warning, help's progress, a print job's state, a headset plugged in)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from kivy.clock import Clock
+
+log = logging.getLogger(__name__)
+
+ANNOUNCE_AFTER_S = 0.25
+
+
+class SpeechNavigation:
+    def __init__(self, services, flow, root: Callable[[], object]) -> None:
+        """`flow`: the session flow (speech turned on at the welcome screen starts a session);
+        `root`: the kiosk's root widget once it exists."""
+        self.s, self.flow, self.root = services, flow, root
+        self.speech, self.tr = services.speech, services.tr
+        self._explored = None  # the item the last tap spoke
+        self._announce_pending = False
+        services.journey.bind(screen=self._on_screen)
+        services.help.bind(state=self._on_help_state)
+        services.printing.bind(job_state=self._on_print_job)
+
+    def set_speech(self, on: bool) -> None:
+        if on and not self.speech.available:
+            return
+        if on and self.flow.waiting():
+            self.flow.begin_session()
+        self.speech.enabled = on
+        self._explored = None
+        if on:
+            self.speech.say(self.tr._("Speech is on. Touch an item to hear it, touch it again to choose it."))
+        else:
+            self.speech.stop()
+
+    def change_volume(self, delta: float) -> None:
+        if self.speech.set_volume(self.speech.volume + delta):
+            self.speech.say(self.tr._("Volume {percent} percent").format(percent=int(round(self.speech.volume * 100))))
+
+    def read_page_aloud(self) -> None:
+        if not self.speech.available:
+            return
+        if not self.speech.enabled:
+            self.set_speech(True)
+        self.s.eservices.page_text(lambda text: self.speech.say_long(text))
+
+    def headset(self, plugged: bool, device: str) -> None:
+        """A headset plugged in: speech mode on, spoken into it (EN 301 549 5.1.3.2, 5.2)."""
+        log.info("headset %s", "plugged in" if plugged else "unplugged")
+        self.speech.use_output(device if plugged else self.s.config.speech.device, headset=plugged)
+        if plugged and self.speech.available and not self.flow.out_of_service:
+            self.set_speech(True)
+
+    def explore(self, touch) -> bool:
+        """A touch in speech mode: True when it only said what is under the finger."""
+        from kiosk.screens.spoken import describe
+        from kiosk.screens.walk import touchables
+
+        self.speech.stop()  # any new touch silences what was being said
+        self._announce_pending = False
+        under = [w for w in touchables(self.root()) if w.collide_point(*w.to_widget(*touch.pos))]
+        if not under:
+            return False
+        target = under[-1]
+        if getattr(target, "speech_direct", False) or target is self._explored:
+            self._explored = None
+            return False  # goes through: the release activates it
+        self._explored = target
+        self.speech.say(describe(target, self.tr, headset=self.speech.headset))
+        return True
+
+    def focused(self, widget) -> None:
+        """The keyboard's focus moved to `widget`: say it."""
+        from kiosk.screens.spoken import describe
+
+        self.speech.stop()
+        self.speech.say(describe(widget, self.tr, headset=self.speech.headset))
+
+    def _on_screen(self, *_args) -> None:
+        self._explored = None
+        self._announce_pending = True
+        # Announced once the new screen is laid out (its choices are counted as seen).
+        Clock.schedule_once(self._announce_screen, ANNOUNCE_AFTER_S)
+
+    def _announce_screen(self, _dt) -> None:
+        from kiosk.screens.spoken import announce
+
+        root = self.root()
+        # Not over an item the person has already touched on the new screen.
+        if self._announce_pending and self.speech.enabled and root is not None:
+            screen = root.ids.manager.current_screen
+            self.speech.say(self._warning() if screen.name == "warning" else announce(screen, self.tr))
+        self._announce_pending = False
+
+    def _warning(self) -> str:
+        return " ".join((
+            self.tr._("Are you still there?"),
+            self.tr._("Your session ends in {seconds} seconds, and everything you did here is erased.").format(
+                seconds=int(self.s.session.remaining)),
+            self.tr._("Touch anywhere on the screen to continue.")))
+
+    def _on_help_state(self, help_, _state) -> None:
+        from kiosk.screens.help import request_words
+
+        if help_.state and self.speech.enabled:
+            self.speech.say(request_words(help_, self.tr, self.s.config.help.phone))
+
+    def _on_print_job(self, printing, state: str) -> None:
+        """Each change of the job's state is spoken in speech mode (the screen shows it)."""
+        from kiosk.screens.print_words import job_text
+
+        if state and state != "sending" and self.speech.enabled:
+            place = self.s.config.printing.printer_place.in_(self.tr.language)
+            self.speech.say(job_text(printing, self.tr, place))
