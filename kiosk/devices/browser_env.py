@@ -8,7 +8,7 @@ $HOME/.pki. The browser gets an environment whose every such directory is under 
 directory in the session, which the wipe deletes.
 
 Crash dumps are not made at all. Crashpad's handler starts despite --disable-breakpad, and
-the one switch that stops it breaks Chromium 156 (see FLAGS in browser.py); but it starts
+the one switch that stops it breaks Chromium 156 (see FLAGS in browser_chromium.py); but it starts
 only if it has a database: where Chromium looks for one ($BREAKPAD_DUMP_LOCATION if that
 is a directory, else the configuration home's), the environment has a plain file. The wipe
 still checks the default database of the kiosk's own environment (`CrashReports`), where

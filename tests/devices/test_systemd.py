@@ -12,7 +12,7 @@ import pytest
 
 from kiosk.devices.systemd import Systemd
 
-UNITS = Path(__file__).resolve().parent.parent / "systemd"
+UNITS = Path(__file__).resolve().parents[2] / "systemd"
 
 
 def test_ready_watchdog_and_status_reach_the_notify_socket(tmp_path):
@@ -110,7 +110,7 @@ def kiosk_under_notify(display: str, tmp_path: Path, *argv: str) -> tuple[socket
     env = dict(os.environ, DISPLAY=display, XDG_RUNTIME_DIR=str(tmp_path / "run"),
                XDG_STATE_HOME=str(tmp_path / "state"), NOTIFY_SOCKET=str(path), WATCHDOG_USEC="3000000")
     process = subprocess.Popen([sys.executable, *argv], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parent.parent)
+                               stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[2])
     return server, process
 
 

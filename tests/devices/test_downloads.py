@@ -12,7 +12,7 @@ import pytest
 
 from kiosk.devices.downloads import DownloadGate, free_name, refused_content, refused_name
 
-SITE_FILES = Path(__file__).resolve().parent.parent / "testbed" / "site" / "files"
+SITE_FILES = Path(__file__).resolve().parents[2] / "testbed" / "site" / "files"
 
 
 def made(tmp_path: Path, name: str, command: str) -> Path:
