@@ -225,6 +225,10 @@ class CupsPrinter:
 
         return self._call(read)
 
+    def use_server(self, server: str) -> None:
+        """Talk to CUPS at `server` from the next call on (connected to afresh)."""
+        self.server, self._connection = server, None
+
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
 

@@ -88,8 +88,8 @@ def test_canaries_everywhere_are_gone_after_the_wipe(fresh_app, cupsd):
 def test_failing_wipe_keeps_the_kiosk_out_of_service(fresh_app):
     app = fresh_app.app
     start(fresh_app)
-    app.devices.printer.server, real = "/nonexistent/cups.sock", app.devices.printer.server
-    app.devices.printer._connection = None
+    real = app.devices.printer.server
+    app.devices.printer.use_server("/nonexistent/cups.sock")
     try:
         receipt = app.session.end("end")
         fresh_app.frames()
@@ -100,8 +100,7 @@ def test_failing_wipe_keeps_the_kiosk_out_of_service(fresh_app):
         assert fresh_app.bar("help_button").disabled  # nothing to press: not a desktop either
         assert app.flow.reasons == ["wipe"] and app.flow.out_of_service
     finally:
-        app.devices.printer.server = real
-        app.devices.printer._connection = None
+        app.devices.printer.use_server(real)
     # Staff (or the desk) lift it: wiped once more, this time cleanly, and ready.
     app.flow.lift("wipe")
     fresh_app.frames()
