@@ -54,7 +54,8 @@ class KioskApp(App):
         self.site_name = s.config.site.name.in_(self.language)
         self.counts = SessionStatistics(s.stats, s.session, s.journey, s.help, s.printing, s.tr,
                                         self.accessibility_in_use)
-        self.flow = SessionFlow(s, self.counts, staff_active=lambda: self.staff.active)
+        self.flow = SessionFlow(s, self.counts, staff_active=lambda: self.staff.active,
+                                switch_language=self.switch_language)
         self.reporter = StatusReporter(s, self.flow, self.accessibility_in_use)
         self.staff = StaffMode(s, self.flow, self.reporter.soon, stop=self.stop)
         self.desk_commands = DeskCommands(s, self.flow, self.reporter.soon)

@@ -14,6 +14,7 @@ the screen while it is open and hands back through `staff_left`.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Callable
 
 from kivy.clock import Clock
@@ -33,16 +34,34 @@ GOODBYE_S = 20
 TRIM_AFTER_S = 0.3
 
 
+@dataclass(frozen=True)
+class Presentation:
+    """How a person had the kiosk shown and spoken (nothing about who they are)."""
+    language: str
+    text_scale: float
+    contrast: bool
+    speech: bool
+    volume: float
+
+    @classmethod
+    def of(cls, s) -> Presentation:
+        return cls(s.tr.language, s.look.text_scale, s.look.contrast, s.speech.enabled, s.speech.volume)
+
+
 class SessionFlow(EventDispatcher):
     reasons = ListProperty([])              # why the kiosk is out of service (in REASONS order)
     out_of_service = BooleanProperty(False)
     staff_message = StringProperty("")      # out of service by staff: the message (an English msgid)
     goodbye_language = StringProperty("")   # the goodbye speaks the language the person used
 
-    def __init__(self, services, counts, staff_active: Callable[[], bool] = lambda: False, **kwargs) -> None:
-        """`counts`: the session statistics; `staff_active`: whether staff mode holds the screen."""
+    def __init__(self, services, counts, staff_active: Callable[[], bool] = lambda: False,
+                 switch_language: Callable[[str], None] | None = None, **kwargs) -> None:
+        """`counts`: the session statistics; `staff_active`: whether staff mode holds the screen;
+        `switch_language`: the app's (the whole window's language)."""
         super().__init__(**kwargs)
         self.s, self.counts, self.staff_active = services, counts, staff_active
+        self.switch_language = switch_language or services.tr.switch
+        self._presented: Presentation | None = None  # how the person had the kiosk, for the goodbye
         self.problems = list(services.config.problems) + list(services.catalog.problems)
         self._goodbye_cancel: Callable[[], None] | None = None
         services.session.bind(state=self._on_state, on_ended=self._on_ended)
@@ -151,16 +170,36 @@ class SessionFlow(EventDispatcher):
         if self._goodbye_cancel is not None:
             self._goodbye_cancel()
             self._goodbye_cancel = None
+        if self._presented is not None:
+            self._restyle(None)
         if self.s.journey.screen == "goodbye":
             self.s.journey.reset()
             # Back to the welcome screen: the last screens and their textures are dropped
             # over the next frames; then their memory goes back to the system too.
             Clock.schedule_once(lambda _dt: release_free_memory(), TRIM_AFTER_S)
 
+    def _restyle(self, presented: Presentation | None) -> None:
+        """The goodbye as the person had the kiosk (their language, text size, contrast,
+        speech and volume), wiped already; back to the defaults (None) when it closes."""
+        s = self.s
+        if presented is None:
+            self._presented = None
+            s.look.reset()
+            s.speech.reset()
+            self.switch_language(s.config.languages.default)
+            return
+        self.switch_language(presented.language)
+        s.look.set_text_scale(presented.text_scale)
+        s.look.contrast = presented.contrast
+        if presented.speech and s.speech.available:
+            s.speech.enabled = True
+            s.speech.set_volume(presented.volume)
+
     def _on_state(self, _session, state: str) -> None:
         journey = self.s.journey
         if state == "wiping":
             self.goodbye_language = self.s.tr.language
+            self._presented = Presentation.of(self.s)
         elif state == "warning":
             journey.go("warning")
         elif state == "active" and journey.screen == "warning":
@@ -178,6 +217,7 @@ class SessionFlow(EventDispatcher):
                 self.reasons = [r for r in REASONS if r in self.reasons or r == "wipe"]
             return
         if reason in ("end", "timeout"):
+            self._restyle(self._presented)
             self.s.journey.go("goodbye")
             self.s.journey.history = []
             self._goodbye_cancel = Clock.schedule_once(lambda _dt: self.leave_goodbye(), GOODBYE_S).cancel

@@ -4,8 +4,9 @@ from kiosk.screens.widgets import KioskScreen
 class GoodbyeScreen(KioskScreen):
     """After every session: everything was erased, and did you get your matter done?
 
-    Shown after the wipe has put the language back to the default, so it is written in the
-    language the person used (`app.flow.goodbye_language`), which nothing else keeps."""
+    Shown after the wipe, as the person had the kiosk: in their language
+    (`app.flow.goodbye_language`), text size and contrast, spoken if they used speech; the
+    session flow puts the defaults back when it closes."""
 
     chrome = False
     session_controls = False

@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
+from kivy.animation import Animation
 from kivy.properties import (BooleanProperty, ColorProperty, ListProperty, ObjectProperty, OptionProperty,
                              StringProperty)
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
+from kivy.uix.scrollview import ScrollView
 
 BUTTON_KINDS = ("secondary", "primary", "help", "danger", "selected", "bar")
+
+
+def release_rendered_surfaces() -> bool:
+    """Text labels keep only their texture, not also the picture it was made from.
+
+    Kivy's SDL2 text provider renders a label into an SDL surface, copies its pixels into
+    the label's texture and then keeps the surface as long as the label lives: a second
+    copy of every text on screen (as much memory as the textures themselves). Nothing
+    reads it after rendering (each rendering makes a new one), so it is let go at once.
+    True if the SDL2 provider is the one in use (the others keep nothing)."""
+    from kivy.core.text import Label as CoreLabel
+
+    render_end = getattr(CoreLabel, "_render_end", None)
+    if CoreLabel.__name__ != "LabelSDL2" or render_end is None or getattr(render_end, "releases", False):
+        return False
+
+    def _render_end(self):
+        try:
+            return render_end(self)
+        finally:
+            self._surface = None
+
+    _render_end.releases = True
+    CoreLabel._render_end = _render_end
+    return True
+
+
+release_rendered_surfaces()
 
 
 class Hideable:
@@ -94,6 +124,22 @@ class KioskScreen(Screen):
 
     chrome = BooleanProperty(True)
     session_controls = BooleanProperty(True)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        # Bound, not a default handler: screens with an on_leave of their own still stop.
+        self.fbind("on_leave", self._stop_animations)
+
+    def _stop_animations(self, *_args) -> None:
+        """A screen left is dropped (KioskRoot), but a running Animation holds its widgets,
+        and so all their textures, until it ends: Kivy's ScrollView fades its bar by one
+        half a second after each move. The left screen's go now, and no new one starts."""
+        for widget in self.walk(restrict=True):
+            Animation.cancel_all(widget)
+            if isinstance(widget, ScrollView):
+                fade = getattr(widget, "_bind_inactive_bar_color_ev", None)  # Kivy 2.3's trigger
+                if fade is not None:
+                    fade.cancel()
 
     def on_pre_enter(self, *_args) -> None:
         self.refresh()

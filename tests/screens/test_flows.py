@@ -187,15 +187,18 @@ def test_end_session_asks_first_and_then_resets_everything(fresh_app):
     fresh_app.tap(fresh_app.bar("end_button"))
     fresh_app.tap(fresh_app.button("Ja, avsluta och radera allt"))
     app = fresh_app.app
-    # Wiped: settings are the next person's defaults, the goodbye speaks the person's language.
-    assert app.session.state == "ready"
-    assert app.tr.language == "fi" and not app.look.contrast and app.look.text_scale == 1.0
+    # Wiped (its checks found the settings at their defaults), then the goodbye is shown
+    # as the person had the kiosk: their language, text size and contrast.
+    assert app.session.state == "ready" and app.wipe.receipts()[-1]["ok"]
     assert app.journey.history == [] and app.journey.service_id == ""
     assert app.journey.screen == "goodbye"
+    assert app.tr.language == "sv" and app.look.contrast and app.look.text_scale == 2.0
     texts = fresh_app.texts()
     assert "Tack. Allt du gjorde här har raderats." in texts and "Fick du ditt ärende uträttat?" in texts
     fresh_app.tap(fresh_app.button("Delvis"))
+    # The next person finds the defaults.
     assert app.journey.screen == "welcome"
+    assert app.tr.language == "fi" and not app.look.contrast and app.look.text_scale == 1.0
     assert "Kosketa aloittaaksesi" in fresh_app.texts()
 
 

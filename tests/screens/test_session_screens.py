@@ -29,7 +29,9 @@ def test_a_language_choice_on_the_welcome_screen_starts_a_session(fresh_app):
     # Walking away now still ends in a wipe: the next person gets Finnish again.
     app.session.tick(app.session.inactivity_s)  # as if nobody touched anything for the whole wait
     app.session.tick(app.session.remaining)  # and through the countdown
-    assert app.session.state == "ready" and app.tr.language == "fi"
+    assert app.session.state == "ready" and app.journey.screen == "goodbye" and app.tr.language == "sv"
+    app.flow.leave_goodbye()  # its 20 s are over
+    assert app.tr.language == "fi"
 
 
 def test_warning_takes_the_tap_that_extends(fresh_app):
@@ -74,6 +76,7 @@ def test_canaries_everywhere_are_gone_after_the_wipe(fresh_app, cupsd):
     assert Clipboard.paste() == "" and app.devices.selections.owned() == []
     assert subprocess.run(["xsel", "--primary", "--output"], capture_output=True, timeout=5).stdout == b""
     assert sleeper.poll() is not None
+    app.flow.leave_goodbye()  # shown as the person had it; then the next person's defaults
     assert app.tr.language == "fi" and app.look.text_scale == 1.0
     assert {c.name for c in receipt.checks if c.ok} >= {
         "session directory gone", "no session processes", "no session print jobs", "x selections empty",

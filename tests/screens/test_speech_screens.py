@@ -106,7 +106,9 @@ def test_the_wipe_turns_speech_off_and_restores_the_volume(speaking):
     app.speech_nav.change_volume(0.1)
     assert app.speech.volume == pytest.approx(default + 0.1)
     receipt = app.session.end("end")
-    assert receipt.ok and not app.speech.enabled and app.speech.volume == default
+    assert receipt.ok and {c.name for c in receipt.checks if c.ok} >= {"speech off, volume at default"}
+    app.flow.leave_goodbye()  # the goodbye kept the person's speech and volume until it closed
+    assert not app.speech.enabled and app.speech.volume == default
 
 
 def test_speech_unavailable_is_shown_and_nothing_breaks(fresh_app):
@@ -170,6 +172,17 @@ def test_enter_chooses_the_focused_item_and_focus_is_spoken(speaking):
     Window.dispatch("on_key_down", 13, 0, None, [])  # Enter
     speaking.frames()
     assert app.journey.screen == "categories"
+
+
+def test_the_goodbye_is_spoken_in_the_persons_language_and_speech_ends_with_it(speaking):
+    app, speaker = speaking.app, speaking.app.devices.speaker
+    app.switch_language("en")
+    app.session.end("end")
+    speaking.wait_until(lambda: speaker.spoken and "Thank you." in speaker.spoken[-1][1], 15)
+    assert app.journey.screen == "goodbye" and app.speech.enabled
+    assert speaker.spoken[-1][0] == "en"
+    app.flow.leave_goodbye()
+    assert not app.speech.enabled and app.tr.language == "fi" and app.journey.screen == "welcome"
 
 
 def test_the_warning_is_spoken(speaking):
