@@ -89,7 +89,7 @@ class KioskApp(App):
             log.warning("%s disabled: %s", feature, reason)
         self.flow.start()  # before the first frame: whatever a crash or power cut left is wiped
         root = KioskRoot()
-        self.focus = FocusRing(root, self.look)
+        self.focus = self.speech_nav.focus = FocusRing(root, self.look)
         self.input = InputRouter(self.services, self.flow, self.staff, self.speech_nav, self.focus)
         self.input.attach(Window)
         self.watch.start()

@@ -49,6 +49,11 @@ class FocusRing:
         self.draw()
         return self.focused
 
+    def focus(self, widget) -> None:
+        """Focus on `widget` (speech mode's explore by touch focuses what it said)."""
+        self.focused = widget
+        self.draw()
+
     def activate(self) -> bool:
         if self.focused is None or self.focused not in self.items():
             return False

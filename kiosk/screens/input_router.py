@@ -11,8 +11,19 @@ from kivy.clock import Clock
 
 from kiosk.staff import CORNER_HOLD_S, GESTURE_GAP_S, in_corner
 
+SWIPE_PX = 80  # a finger moved this far sideways (and mostly sideways) is a swipe
 # The keyboard's or keypad's volume keys (SDL key codes), spoken as they change the volume.
 VOLUME_KEYS = {1073741952: 0.1, 1073741953: -0.1}
+
+
+def release_grabs(touch) -> None:
+    """Whatever `touch` pressed lets go of it, unpressed (the gesture was for the kiosk)."""
+    for reference in list(touch.grab_list):
+        widget = reference()
+        if widget is not None:
+            touch.ungrab(widget)
+            if hasattr(widget, "state"):
+                widget.state = "normal"
 
 
 class InputRouter:
@@ -48,6 +59,11 @@ class InputRouter:
             return True
         session.activity()
         if self.s.speech.enabled:
+            # The TalkBack convention beside tap-then-tap: a double tap anywhere chooses
+            # the item last spoken, a swipe moves to the next or previous one (touch_up).
+            if touch.is_double_tap and self.focus.focused is not None and \
+                    not self.focus.focused.collide_point(*self.focus.focused.to_widget(*touch.pos)):
+                return self.nav.activate()
             return self.nav.explore(touch)
         return False
 
@@ -57,6 +73,12 @@ class InputRouter:
             if held is not None and held[0] is touch:
                 held[1]()
                 setattr(self, name, None)
+        if self.s.speech.enabled and not self.staff.active:
+            dx, dy = touch.x - touch.ox, touch.y - touch.oy
+            if abs(dx) >= SWIPE_PX and abs(dx) > 2 * abs(dy):
+                release_grabs(touch)  # a swipe that began on a button must not press it
+                self.nav.step(1 if dx > 0 else -1)
+                return True
         return False
 
     def key_down(self, _window, key, _scancode=None, _codepoint=None, modifiers=()) -> bool:
@@ -117,13 +139,7 @@ class InputRouter:
 
         def fire(_dt) -> None:
             self._long_press = None
-            # The finger that asked for speech must not also press "Touch to start".
-            for reference in list(touch.grab_list):
-                widget = reference()
-                if widget is not None:
-                    touch.ungrab(widget)
-                    if hasattr(widget, "state"):
-                        widget.state = "normal"
+            release_grabs(touch)  # the finger that asked for speech must not also press "Touch to start"
             self.nav.set_speech(True)
 
         self._long_press = (touch, Clock.schedule_once(fire, self.s.config.speech.long_press_s).cancel)

@@ -22,8 +22,10 @@ class SpeechNavigation:
         self.s, self.flow, self.root = services, flow, root
         self.speech, self.tr = services.speech, services.tr
         self._explored = None  # the item the last tap spoke
+        self.focus = None      # the focus ring, once the window exists: the item spoken is focused
         self._announce_pending = False
-        services.journey.bind(screen=self._on_screen)
+        # A new screen, or a new page of the step-by-step guide, is read once laid out.
+        services.journey.bind(screen=self._on_screen, step=self._on_screen)
         services.help.bind(state=self._on_help_state)
         services.printing.bind(job_state=self._on_print_job)
 
@@ -72,8 +74,31 @@ class SpeechNavigation:
             self._explored = None
             return False  # goes through: the release activates it
         self._explored = target
+        if self.focus is not None:
+            self.focus.focus(target)  # a swipe goes on from here, a double tap chooses it
         self.speech.say(describe(target, self.tr, headset=self.speech.headset))
         return True
+
+    def step(self, direction: int) -> None:
+        """A swipe right (1) or left (-1): the next or previous item, spoken."""
+        focused = self.focus.move(direction) if self.focus is not None else None
+        if focused is not None:
+            self._explored = focused
+            self.focused(focused)
+
+    def activate(self) -> bool:
+        """A double tap anywhere: the item last spoken is chosen."""
+        self._explored = None
+        return self.focus is not None and self.focus.activate()
+
+    def repeat(self) -> None:
+        """Repeat: the whole screen read again."""
+        from kiosk.screens.spoken import announce
+
+        root = self.root()
+        if root is not None and self.speech.enabled:
+            self.speech.stop()
+            self.speech.say(announce(root.ids.manager.current_screen, self.tr))
 
     def focused(self, widget) -> None:
         """The keyboard's focus moved to `widget`: say it."""

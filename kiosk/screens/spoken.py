@@ -42,12 +42,31 @@ def describe(widget, tr, headset: bool = False) -> str:
     return ", ".join(p for p in parts if p)
 
 
+def sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text if not text or text[-1] in ".?!:" else text + "."
+
+
+def screen_texts(screen) -> list[str]:
+    """The screen's own words in reading order: every visible text that is not part of
+    something to press (its title first, as it is drawn first)."""
+    inside = set()
+    for widget in touchables(screen):
+        inside.update(widget.walk(restrict=True))
+    return [w.text for w in visible_widgets(screen)
+            if isinstance(w, Label) and w not in inside and w.text.strip() and not getattr(w, "speech_skip", False)]
+
+
 def announce(screen, tr) -> str:
-    """What is said when a screen opens: its title and how many choices it offers."""
+    """What is said when a screen opens (and again on Repeat): its title, what it says
+    (steps, lists, summaries, phone numbers), and then its choices by name."""
     title = next((w.text for w in visible_widgets(screen)
                   if isinstance(w, Label) and getattr(w, "style", "") in TITLE_STYLES and w.text), "")
-    count = len(touchables(screen))
+    texts = [t for t in screen_texts(screen) if t != title]
+    names = [getattr(w, "speech_label", "") or getattr(w, "title", "") or getattr(w, "text", "")
+             for w in touchables(screen)]
+    count = len(names)
     choices = tr._("{count} choices").format(count=count) if count != 1 else tr._("1 choice")
-    if not title:
-        return choices
-    return f"{title} {choices}" if title[-1] in ".?!:" else f"{title}. {choices}"
+    if names:
+        choices = f"{choices}: {', '.join(n for n in names if n)}"
+    return " ".join(sentence(t) for t in [title, *texts, choices] if t)

@@ -69,6 +69,37 @@ class Driver:
         touch.touch_up()
         self.frames()
 
+    def _title_point(self) -> tuple[float, float]:
+        """Somewhere on the screen that is not a button: its title."""
+        from kiosk.screens.spoken import TITLE_STYLES
+        from kiosk.screens.walk import visible_widgets
+
+        title = next(w for w in visible_widgets(self.screen()) if getattr(w, "style", "") in TITLE_STYLES)
+        return title.to_window(*title.center)
+
+    def swipe(self, direction: int) -> None:
+        """A finger drawn sideways across the screen's title: right (1) or left (-1)."""
+        from kivy.tests.common import UnitTestTouch
+
+        x, y = self._title_point()
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.frames(1)
+        touch.touch_move(x + direction * 200, y + 5)
+        touch.touch_up()
+        self.frames()
+
+    def double_tap(self) -> None:
+        """Two quick taps on the screen's title (Kivy marks the second a double tap)."""
+        from kivy.tests.common import UnitTestTouch
+
+        x, y = self._title_point()
+        touch = UnitTestTouch(x, y)
+        touch.is_double_tap = True
+        touch.touch_down()
+        touch.touch_up()
+        self.frames()
+
     @property
     def root(self):
         return self.app.root

@@ -18,6 +18,7 @@ def speaking(fresh_app):
     speaker = app.devices.speaker
     fresh_app.tap(fresh_app.ids()["start_button"])
     app.speech_nav.set_speech(True)
+    fresh_app.frames()  # the bar shows speech's own buttons
     speaker.spoken.clear()
     yield fresh_app
     app.speech_nav.set_speech(False)
@@ -49,10 +50,15 @@ def test_explore_by_touch_first_tap_speaks_second_chooses(speaking):
     speaking.tap(card)
     assert app.journey.screen == "needs"  # not chosen yet
     assert speaker.spoken[-1] == ("fi", "painike, Osaan itse. Siirry suoraan verkkopalveluihin., 1/4")
+    before = len(speaker.spoken)
     speaking.tap(card)
     assert app.journey.screen == "categories"
-    speaking.wait(0.5)
-    assert speaker.spoken[-1] == ("fi", "Mitä haluat tehdä? 9 vaihtoehtoa")  # the new screen announced
+    # The new screen is read (a few sentences at a time): its title, then its choices by name.
+    speaking.wait_until(lambda: app.catalog.categories[-1].title.in_("fi") in heard_since(speaking, before), 10)
+    said = heard_since(speaking, before)
+    assert said.startswith("Mitä haluat tehdä? Valitse aihe. 9 vaihtoehtoa: Raha ja etuudet, Verot, ")
+    for category in app.catalog.categories:
+        assert category.title.in_("fi") in said
 
 
 def test_a_new_touch_stops_speech_and_stop_and_repeat_act_at_once(speaking):
@@ -60,9 +66,8 @@ def test_a_new_touch_stops_speech_and_stop_and_repeat_act_at_once(speaking):
     stops = speaker.stops
     speaking.tap(speaking.button("Opasta minua vaihe vaiheelta"))
     assert speaker.stops == stops + 1
-    said = speaker.spoken[-1]
-    speaking.tap(speaking.bar("repeat_button"))  # one tap, no explore step
-    assert speaker.spoken[-1] == said and len(speaker.spoken) >= 2
+    speaking.tap(speaking.bar("repeat_button"))  # one tap, no explore step: the screen again
+    assert speaker.spoken[-1][1].startswith("Miten voimme auttaa?") and len(speaker.spoken) >= 2
     before = speaker.stops
     speaking.tap(speaking.bar("stop_speech_button"))
     assert speaker.stops > before
@@ -237,3 +242,71 @@ def test_volume_keys_change_the_volume_and_say_it(speaking):
     assert speaker.spoken[-1] == ("fi", f"Äänenvoimakkuus {int(round((start - 0.1) * 100))} prosenttia")
     Window.dispatch("on_key_down", 1073741952, 0, None, [])  # volume up
     assert app.speech.volume == pytest.approx(start)
+
+
+def heard_since(gui, index: int) -> str:
+    """Everything said since the transcript had `index` utterances, as one text."""
+    return " ".join(text for _language, text in gui.app.devices.speaker.spoken[index:])
+
+
+def swipe_until(gui, part: str, limit: int = 40) -> None:
+    """Swipes right until `part` is said (a person going through the screen by ear)."""
+    speaker = gui.app.devices.speaker
+    for _ in range(limit):
+        gui.swipe(1)
+        if speaker.spoken and part in speaker.spoken[-1][1]:
+            return
+    raise AssertionError(f"'{part}' never said; last: {speaker.spoken[-3:]}")
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_guide_by_ear_alone_with_swipes_and_double_taps(speaking, language):
+    """A blind person: the step-by-step guide to Kela, heard step by step, driven only by
+    swipes and double taps, up to the service opened in the browser."""
+    app, speaker = speaking.app, speaking.app.devices.speaker
+    app.switch_language(language)
+    tr = app.tr
+    service = app.catalog.service("kela")
+    texts = service.in_(language)
+    category = app.catalog.category(service.category)
+    speaking.frames()
+    swipe_until(speaking, tr._("Guide me step by step"))
+    speaking.double_tap()
+    assert app.journey.screen == "categories" and app.journey.guided
+    swipe_until(speaking, category.title.in_(language))
+    speaking.double_tap()
+    assert app.journey.screen == "services"
+    swipe_until(speaking, texts.title)
+    before = len(speaker.spoken)
+    speaking.double_tap()
+    assert app.journey.screen == "guide"
+    # What you need, read on arrival; then each step as its page opens.
+    speaking.wait_until(lambda: all(need in heard_since(speaking, before) for need in texts.needs), 10)
+    for step in texts.steps:
+        swipe_until(speaking, tr._("Next"))
+        before = len(speaker.spoken)
+        speaking.double_tap()
+        speaking.wait_until(lambda: step in heard_since(speaking, before), 10)
+    swipe_until(speaking, tr._("Open the service"))
+    speaking.double_tap()
+    assert app.journey.screen == "open_service"  # what happens next, then the same button
+    swipe_until(speaking, tr._("Open the service"))
+    speaking.double_tap()
+    assert app.journey.screen == "browser"
+    app.errands.leave_service()
+
+
+def test_repeat_reads_the_whole_screen_and_the_bar_changes_the_volume(speaking):
+    app, speaker = speaking.app, speaking.app.devices.speaker
+    before = len(speaker.spoken)
+    speaking.tap(speaking.bar("repeat_button"))
+    speaking.wait_until(lambda: "Osaan itse" in heard_since(speaking, before), 10)
+    said = heard_since(speaking, before)
+    assert said.startswith("Miten voimme auttaa?") and "4 vaihtoehtoa: " in said
+    volume = app.speech.volume
+    speaking.tap(speaking.bar("louder_button"))
+    assert app.speech.volume == pytest.approx(min(1.0, volume + 0.1))
+    speaking.tap(speaking.bar("quieter_button"))
+    speaking.tap(speaking.bar("quieter_button"))
+    assert app.speech.volume == pytest.approx(max(0.1, min(1.0, volume + 0.1) - 0.2))
+    assert speaker.spoken[-1][1].startswith("Äänenvoimakkuus ")
