@@ -9,7 +9,6 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
-from kivy.uix.scrollview import ScrollView
 
 BUTTON_KINDS = ("secondary", "primary", "help", "danger", "selected", "bar")
 
@@ -127,19 +126,21 @@ class KioskScreen(Screen):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        # Bound, not a default handler: screens with an on_leave of their own still stop.
-        self.fbind("on_leave", self._stop_animations)
+        self.fbind("manager", self._on_manager)
 
-    def _stop_animations(self, *_args) -> None:
-        """A screen left is dropped (KioskRoot), but a running Animation holds its widgets,
-        and so all their textures, until it ends: Kivy's ScrollView fades its bar by one
-        half a second after each move. The left screen's go now, and no new one starts."""
+    def _on_manager(self, _screen, manager) -> None:
+        if manager is None:  # dropped once left (KioskRoot); the kept welcome screen never is
+            self._stop_animations()
+
+    def _stop_animations(self) -> None:
+        """A running Animation holds its widgets, and so all their textures, until it ends:
+        Kivy's ScrollView fades its bar by one, half a second after each move, so a dropped
+        screen lingered about a second. Its animations end now, and no new one starts."""
         for widget in self.walk(restrict=True):
             Animation.cancel_all(widget)
-            if isinstance(widget, ScrollView):
-                fade = getattr(widget, "_bind_inactive_bar_color_ev", None)  # Kivy 2.3's trigger
-                if fade is not None:
-                    fade.cancel()
+            fade = getattr(widget, "_bind_inactive_bar_color_ev", None)  # a ScrollView's (Kivy 2.3)
+            if fade is not None:
+                fade.cancel()
 
     def on_pre_enter(self, *_args) -> None:
         self.refresh()
