@@ -17,7 +17,7 @@ from kiosk.background import Background
 from kiosk.catalog import Catalog
 from kiosk.config import Config
 from kiosk.devices import DeviceError
-from kiosk.devices.browser import Browser, ChromiumBrowser, FakeBrowser, Geometry
+from kiosk.devices.browser import Browser, FakeBrowser, Geometry
 from kiosk.devices.fleet import FakeLink, Link, LinkSettings, MqttLink
 from kiosk.devices.headset import FakeHeadsets, Headsets, SystemHeadsets
 from kiosk.devices.hotplug import FakeMonitor, Monitor, UdevMonitor
@@ -74,6 +74,10 @@ def build_devices(config: Config) -> Devices:
     headsets = {"udev": SystemHeadsets, "fake": FakeHeadsets}.get(config.devices.headset)
     processes = SessionProcesses(config.session.runtime_dir / "session-processes")
     if config.devices.browser == "chromium":
+        # Only here: Chromium's module brings its guard, window warden and protocol
+        # modules, which a kiosk with the fake browser never uses.
+        from kiosk.devices.browser import ChromiumBrowser
+
         browser: Browser = ChromiumBrowser(processes)
     else:
         log.warning("browser: FAKE ([devices] browser = \"fake\"): e-services do not really open")

@@ -19,7 +19,6 @@ import json
 import logging
 import sqlite3
 import time
-import uuid
 from pathlib import Path
 from typing import Callable
 
@@ -148,6 +147,8 @@ class Help(EventDispatcher):
 
     def request(self, topic: str, service: str, language: str, accessibility: list[str]) -> str:
         """Someone here, please: returns the request's id."""
+        import uuid  # here, not at start-up: it brings `platform` and more, for one call per request
+
         if topic not in TOPICS:
             topic = "other"
         request_id = str(uuid.uuid4())
