@@ -54,11 +54,12 @@ class SessionProcesses:
         """Process groups of the session that still have a running process."""
         for child in self._children.values():
             child.poll()  # reap our own children, or they linger as zombies in their group
-        escaped = _escaped(self._groups() | set(self._children))
+        table = _processes()  # one look through /proc for both questions: it is most of the cost
+        escaped = _escaped(self._groups() | set(self._children), table)
         if escaped:
             log.info("%d session process(es) had left their process group", len(escaped))
             self._write(self._groups() | escaped)
-        _reap_orphans(self._groups() | set(self._children))
+        _reap_orphans(self._groups() | set(self._children), table)
         living = []
         for group in sorted(self._groups() | set(self._children)):
             try:
@@ -73,6 +74,7 @@ class SessionProcesses:
     def stop_all(self, grace_s: float = 1.0) -> None:
         """SIGTERM every group, then SIGKILL what is left after `grace_s`."""
         groups = self.alive()
+        signalled = bool(groups)
         for group in groups:
             _signal_group(group, signal.SIGTERM)
         deadline = time.monotonic() + grace_s
@@ -83,7 +85,8 @@ class SessionProcesses:
             _signal_group(group, signal.SIGKILL)
         if groups:
             time.sleep(0.05)
-        if not self.alive():
+        # Nothing was alive, nothing was signalled: no need to look through /proc again.
+        if not signalled or not self.alive():
             self._children.clear()
             self._write(set())
 
@@ -117,10 +120,10 @@ def _processes() -> list[tuple[int, str, int, int]]:
     return found
 
 
-def _escaped(groups: set[int]) -> set[int]:
-    """The groups of living session processes outside `groups`. Only a child of the kiosk
-    or of a session process can be one: the environments of those few are read."""
-    table = _processes()
+def _escaped(groups: set[int], table: list[tuple[int, str, int, int]]) -> set[int]:
+    """The groups of living session processes outside `groups` (`table`: _processes()).
+    Only a child of the kiosk or of a session process can be one: the environments of
+    those few are read."""
     inside = {pid for pid, _state, _parent, group in table if group in groups}
     parents = inside | {os.getpid()}
     found = set()
@@ -135,9 +138,9 @@ def _escaped(groups: set[int]) -> set[int]:
     return found
 
 
-def _reap_orphans(groups: set[int]) -> None:
+def _reap_orphans(groups: set[int], table: list[tuple[int, str, int, int]]) -> None:
     me = os.getpid()
-    for pid, state, parent, group in _processes():
+    for pid, state, parent, group in table:
         if state == "Z" and parent == me and group in groups:
             try:
                 os.waitpid(pid, os.WNOHANG)
