@@ -82,7 +82,7 @@ def probe(config_file: str) -> None:
             said = speaker.last_id  # the tap's utterance
             deadline = time.monotonic() + 10
             while said not in playing and time.monotonic() < deadline:
-                speaker._busy()  # reads the engine's reports
+                speaker.busy()  # reads the engine's reports: on_event records "playing"
                 time.sleep(0.001)
             result["tap_to_audio_s"].append(playing[said] - tapped)
             speaker.wait_idle(10)

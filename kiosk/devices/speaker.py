@@ -56,7 +56,8 @@ class Speaker(Protocol):
         """Speak to another ALSA device from now on (a headset plugged or unplugged)."""
 
     def busy(self) -> bool:
-        """Whether something is still being said."""
+        """Whether something is still being said. Polling it is how playback is followed:
+        the engine's reports (`on_event`) are read here, on the caller's thread."""
 
 
 def has_sound_card(cards: Path = Path("/proc/asound/cards")) -> bool:
@@ -190,20 +191,24 @@ class EspeakSpeaker(VoiceSettings):
             self._current.wait_ready(START_TIMEOUT_S)
 
     def busy(self) -> bool:
+        """Whether the current utterance is still being said. Reads the engine's reports
+        first, so `on_event` ("playing", "done") is called from here, on the caller's
+        thread: kiosk.speech polls this between the chunks of a long text, and anyone
+        waiting for a report (a test, a benchmark) polls it too."""
         with self._lock:
             return self._busy()
 
     def wait_idle(self, timeout: float) -> bool:
         """For tests and benchmarks: until the current utterance has been played."""
         deadline = time.monotonic() + timeout
-        while self._busy():
+        while self.busy():
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.01)
         return True
 
     def _busy(self) -> bool:
-        """Whether the current worker still has something to say (reads its reports)."""
+        """busy() for callers that hold the lock already."""
         while True:
             try:
                 event = self._current.events.get_nowait()
