@@ -7,7 +7,8 @@ allowlist together with the identification providers' domains.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,6 +19,11 @@ ID_PATTERN = r"[a-z][a-z0-9_-]{0,40}"
 ID_HINT = "lower-case letters, digits, '-' and '_', starting with a letter"
 # The packaged catalogue of 11 services in three languages is 34 KB.
 MAX_CATALOG_BYTES = 4 * 1024 * 1024
+# [spoken.<language>]: how a written text is said where espeak-ng would misread it
+# (kiosk/spoken_text.py). Every utterance is matched against them: few and short.
+MAX_SPOKEN_FORMS = 100  # per language
+MAX_WRITTEN_CHARS = 80
+MAX_SPOKEN_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,8 @@ class Catalog:
     identification_domains: tuple[str, ...]
     file: str
     problems: tuple[Problem, ...] = ()
+    # Per language, written text -> what speech says instead ([spoken.fi] in the file).
+    spoken: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def services_in(self, category_id: str) -> list[Service]:
         return [s for s in self.services if s.category == category_id]
@@ -131,8 +139,9 @@ def load_catalog(path: Path | str, offered: tuple[str, ...]) -> Catalog:
     for index, category in enumerate(categories):
         if not any(s.category == category.id for s in services):
             context.report(("category", index), f"category '{category.id}' has no services")
+    spoken = _spoken_forms(root.sub("spoken"))
     root.finish()
-    return Catalog(tuple(categories), tuple(services), id_domains, source.file, tuple(problems))
+    return Catalog(tuple(categories), tuple(services), id_domains, source.file, tuple(problems), spoken)
 
 
 def _service(r: TableReader, offered: tuple[str, ...], id_domains: tuple[str, ...]) -> Service:
@@ -186,11 +195,52 @@ def _service(r: TableReader, offered: tuple[str, ...], id_domains: tuple[str, ..
     return Service(service_id, category, url, domains, strong, helpline, texts)
 
 
+def _spoken_forms(r: TableReader) -> dict[str, dict[str, str]]:
+    """[spoken.<language>] tables of "written" = "spoken"; any language code may have one
+    (a catalogue may serve kiosks that offer other languages)."""
+    forms: dict[str, dict[str, str]] = {}
+    for language in list(r.table):
+        if not re.fullmatch(r"[a-z]{2,3}", language):
+            r.known.append(language)
+            r.report(language, "is not a language code like fi, sv or en")
+            continue
+        t = r.sub(language)
+        written_forms = list(t.table)
+        if len(written_forms) > MAX_SPOKEN_FORMS:
+            r.report(language, f"{len(written_forms)} spoken forms; at most {MAX_SPOKEN_FORMS}")
+            t.known.extend(written_forms[MAX_SPOKEN_FORMS:])
+        good: dict[str, str] = {}
+        for written in written_forms[:MAX_SPOKEN_FORMS]:
+            spoken = t.string(written, allow_empty=False)
+            problem = _spoken_problem(written, spoken)
+            if problem:
+                t.report(written, problem)
+            elif spoken:
+                good[written] = spoken
+        t.finish()
+        forms[language] = good
+    return forms
+
+
+def _spoken_problem(written: str, spoken: str) -> str | None:
+    if not written.strip():
+        return "the written text must not be empty"
+    if len(written) > MAX_WRITTEN_CHARS:
+        return f"a written text of {len(written)} characters; at most {MAX_WRITTEN_CHARS}"
+    if len(spoken) > MAX_SPOKEN_CHARS:
+        return f"a spoken form of {len(spoken)} characters; at most {MAX_SPOKEN_CHARS}"
+    if any(ord(c) < 32 for c in written + spoken):
+        return "must be on one line, without control characters"
+    return None
+
+
 def _non_blank(text: str) -> str | None:
     return "must not be empty" if not text.strip() else None
 
 
 def summary(catalog: Catalog) -> str:
+    forms = sum(len(table) for table in catalog.spoken.values())
     return (f"{len(catalog.services)} services in {len(catalog.categories)} categories, "
             f"{len(catalog.allowed_domains())} allowed domains "
-            f"({len(catalog.identification_domains)} for identification)")
+            f"({len(catalog.identification_domains)} for identification)"
+            + (f", {forms} spoken form{'s' if forms != 1 else ''}" if forms else ""))

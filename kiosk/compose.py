@@ -169,7 +169,7 @@ def build_services(config: Config, catalog: Catalog, devices: Devices | None = N
     if devices.browser is None:
         devices.browser = FakeBrowser()
     scheduler = scheduler or KivyScheduler()
-    speech = Speech(devices.speaker, config.speech.volume, devices.speaker_problem)
+    speech = Speech(devices.speaker, config.speech.volume, devices.speaker_problem, spoken_forms=catalog.spoken)
     volume = load_settings(config.session.state_dir).get("default_volume")
     if isinstance(volume, (int, float)) and 0 <= volume <= 1:
         speech.default_volume = float(volume)

@@ -4,20 +4,24 @@ The screens decide what a widget is called (kiosk/screens/spoken.py); this servi
 whether and how it is said: only in speech mode, always in the screen's language (or the
 nearest language that has a voice, which the accessibility screen then says visibly),
 every new utterance interrupting the last, and never a crash when there is no audio.
+What reaches the engine is the spoken form of the text (kiosk/spoken_text.py: phone
+numbers digit by digit, times, amounts, abbreviations); `last`, what Repeat says again,
+stays the written text.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import Callable
+from typing import Callable, Mapping
 
 from kivy.event import EventDispatcher
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
 from kiosk.devices import DeviceError
-from kiosk.devices.speaker import NEAREST_SPOKEN, Speaker
+from kiosk.devices.speaker import MAX_UTTERANCE_CHARS, NEAREST_SPOKEN, Speaker
 from kiosk.session import KivyScheduler, Scheduler
+from kiosk.spoken_text import SpokenForms, normalise
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +42,13 @@ class Speech(EventDispatcher):
     headset = BooleanProperty(False)       # private output: masked input may be read out
 
     def __init__(self, speaker: Speaker | None, default_volume: float, unavailable_reason: str = "",
-                 scheduler: Scheduler | None = None, **kwargs) -> None:
-        """`scheduler` times a long reading's next chunk (Kivy's clock unless given)."""
+                 scheduler: Scheduler | None = None,
+                 spoken_forms: Mapping[str, Mapping[str, str]] | None = None, **kwargs) -> None:
+        """`scheduler` times a long reading's next chunk (Kivy's clock unless given);
+        `spoken_forms` are the catalogue's own, per language (`Catalog.spoken`)."""
         super().__init__(**kwargs)
         self.speaker = speaker
+        self.spoken_forms = {language: SpokenForms(forms) for language, forms in (spoken_forms or {}).items()}
         self.scheduler = scheduler or KivyScheduler()
         self._cancel_reading: Callable[[], None] | None = None
         self.default_volume = default_volume
@@ -157,11 +164,18 @@ class Speech(EventDispatcher):
         finally:
             self.set_language(previous)
 
+    def spoken(self, text: str) -> str:
+        """What the engine is given for `text`, written in the screen's language. Should the
+        spoken form outgrow what the engine takes at once, the written text is said."""
+        said = normalise(text, self.language, self.spoken_forms.get(self.language))
+        return said if len(said) <= MAX_UTTERANCE_CHARS else text
+
     def _speak(self, text: str) -> bool:
+        """Every utterance goes to the engine here, in its spoken form."""
         if not self.available or not self.voice_language:
             return False
         try:
-            self.speaker.speak(text, self.voice_language)
+            self.speaker.speak(self.spoken(text), self.voice_language)
             return True
         except DeviceError as error:
             log.error("speech failed: %s", error)

@@ -112,3 +112,31 @@ def test_unreadable_file_is_a_problem_not_a_crash(tmp_path):
     catalog = check(tmp_path, "[[service]\n")
     assert len(catalog.problems) == 1 and "not valid TOML" in catalog.problems[0].message
     assert catalog.services == ()
+
+
+def test_spoken_forms_are_read_per_language_and_bounded(tmp_path):
+    from kiosk.catalog import MAX_SPOKEN_CHARS, MAX_SPOKEN_FORMS, MAX_WRITTEN_CHARS
+
+    good = '\n[spoken.fi]\n"0295 000" = "Kansalaisneuvonta"\nOmaKela = "Oma Kela"\n[spoken.se]\nKela = "Kela"\n'
+    catalog = check(tmp_path, SERVICE + service() + good)
+    assert catalog.problems == ()
+    assert catalog.spoken == {"fi": {"0295 000": "Kansalaisneuvonta", "OmaKela": "Oma Kela"}, "se": {"Kela": "Kela"}}
+
+    many = "".join(f'w{n} = "s"\n' for n in range(MAX_SPOKEN_FORMS + 1))
+    text = (SERVICE + service() + "\n[spoken]\nfinnish = {}\n[spoken.fi]\n" + '"  " = "x"\n'
+            + f'"{"w" * (MAX_WRITTEN_CHARS + 1)}" = "x"\n' + f'long = "{"s" * (MAX_SPOKEN_CHARS + 1)}"\n'
+            + 'number = 5\nempty = ""\nline = "one\\ntwo"\nok = "fine"\n[spoken.sv]\n' + many)
+    catalog = check(tmp_path, text)
+    lines = text.splitlines()
+    found = {p.key: (p.message, lines[p.line - 1]) for p in catalog.problems}
+    assert found["spoken.finnish"][0] == "is not a language code like fi, sv or en"
+    assert found["spoken.fi.  "][0] == "the written text must not be empty"
+    assert found["spoken.fi." + "w" * (MAX_WRITTEN_CHARS + 1)][0].startswith("a written text of 81 characters")
+    assert found["spoken.fi.long"] == (f"a spoken form of 201 characters; at most {MAX_SPOKEN_CHARS}",
+                                       lines[text.count("\n", 0, text.index("long ="))])
+    assert found["spoken.fi.number"][0] == "must be text, not a number"
+    assert found["spoken.fi.empty"][0] == "must not be empty"
+    assert found["spoken.fi.line"][0] == "must be on one line, without control characters"
+    assert found["spoken.sv"][0] == f"{MAX_SPOKEN_FORMS + 1} spoken forms; at most {MAX_SPOKEN_FORMS}"
+    assert catalog.spoken["fi"] == {"ok": "fine"} and len(catalog.spoken["sv"]) == MAX_SPOKEN_FORMS
+    assert len(catalog.problems) == 8
