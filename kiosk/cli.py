@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-import getpass
 import logging
 import os
 import sys
@@ -14,7 +12,9 @@ from kiosk import __version__
 EXIT_INVALID = 2
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser():
+    import argparse  # not for build_app: the kiosk's first frame waits for nothing it does not use
+
     parser = argparse.ArgumentParser(prog="kiosk", description="Public self-service terminal.")
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
     commands = parser.add_subparsers(dest="command")
@@ -138,6 +138,8 @@ def hash_pin() -> int:
     from kiosk.config import hash_pin as make_hash
 
     if sys.stdin.isatty():
+        import getpass
+
         pin = getpass.getpass("Staff PIN: ")
         if getpass.getpass("Again: ") != pin:
             print("the PINs differ", file=sys.stderr)

@@ -21,7 +21,6 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kiosk.devices import DeviceError
 from kiosk.devices.speaker import MAX_UTTERANCE_CHARS, NEAREST_SPOKEN, Speaker
 from kiosk.session import KivyScheduler, Scheduler
-from kiosk.spoken_text import SpokenForms, normalise
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +47,8 @@ class Speech(EventDispatcher):
         `spoken_forms` are the catalogue's own, per language (`Catalog.spoken`)."""
         super().__init__(**kwargs)
         self.speaker = speaker
-        self.spoken_forms = {language: SpokenForms(forms) for language, forms in (spoken_forms or {}).items()}
+        self._written_forms = {language: dict(forms) for language, forms in (spoken_forms or {}).items()}
+        self._spoken_forms = None
         self.scheduler = scheduler or KivyScheduler()
         self._cancel_reading: Callable[[], None] | None = None
         self.default_volume = default_volume
@@ -164,9 +164,21 @@ class Speech(EventDispatcher):
         finally:
             self.set_language(previous)
 
+    @property
+    def spoken_forms(self) -> dict:
+        """The catalogue's spoken forms per language (kiosk.spoken_text.SpokenForms). Built,
+        with the normaliser's patterns, at the first utterance: not before the first frame."""
+        if self._spoken_forms is None:
+            from kiosk.spoken_text import SpokenForms
+
+            self._spoken_forms = {language: SpokenForms(forms) for language, forms in self._written_forms.items()}
+        return self._spoken_forms
+
     def spoken(self, text: str) -> str:
         """What the engine is given for `text`, written in the screen's language. Should the
         spoken form outgrow what the engine takes at once, the written text is said."""
+        from kiosk.spoken_text import normalise
+
         said = normalise(text, self.language, self.spoken_forms.get(self.language))
         return said if len(said) <= MAX_UTTERANCE_CHARS else text
 
