@@ -55,8 +55,6 @@ class BrowserGuard:
 
     def event(self, method: str, params: dict, _session: str | None = None) -> None:
         """A protocol event (a CdpPipe listener): what the guard acts on is queued."""
-        if method.startswith(("Browser.", "Target.")):
-            log.warning("TMP guard %x got %s %s page=%r", id(self), method, str(params)[:200], self._page())
         if method.startswith("Browser.download"):
             self._queue.put((method, params, ""))
         elif method in ("Target.targetCreated", "Target.targetInfoChanged", "Target.targetDestroyed"):
@@ -95,7 +93,6 @@ class BrowserGuard:
                 log.exception("browser guard")
 
     def _handle(self, what, params: dict | None, page: str) -> None:
-        log.warning("TMP guard %x handles %s", id(self), what)
         if callable(what):
             try:
                 what()

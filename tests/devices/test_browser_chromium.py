@@ -68,7 +68,7 @@ class Kiosk:
         self.services.open_service(service)
         assert self.services.open, self.services.notice
         self.wait_for(lambda: self.services.url == self.site.url(path), 15)
-        self.wait_for(lambda: self.evaluate("document.readyState") == "complete", 10)
+        self.wait_for(self.takes_input, 10)
 
     def wait_for(self, condition, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
@@ -76,15 +76,24 @@ class Kiosk:
             assert time.monotonic() < deadline, "not so in time"
             time.sleep(0.05)
 
+    def takes_input(self, element: str = "") -> bool:
+        """The page has loaded and been painted (and has `element`). Chromium drops a click,
+        a key or typed text that reaches a document before its first paint, as a person
+        cannot have meant what they could not see: the protocol call or the X event
+        succeeds and the page never sees it. Loaded is not painted, least of all on a busy
+        machine, so what a test does as a person would waits for the paint."""
+        return bool(self.evaluate("document.readyState === 'complete'"
+                                  " && performance.getEntriesByName('first-contentful-paint').length > 0"
+                                  + (f" && !!document.getElementById('{element}')" if element else "")))
+
     def evaluate(self, expression: str):
         return self.browser.call("Runtime.evaluate", {"expression": expression, "returnByValue": True,
                                                      "awaitPromise": True})["result"].get("value")
 
     def tap(self, element: str) -> None:
         """A real click (a user gesture, as a finger's) in the middle of an element, once the
-        page that has it has loaded (a click on a page still loading can land on nothing)."""
-        self.wait_for(lambda: self.evaluate(f"document.readyState === 'complete' && "
-                                            f"!!document.getElementById('{element}')"), 20)
+        page that has it takes input (see `takes_input`)."""
+        self.wait_for(lambda: self.takes_input(element), 20)
         box = self.evaluate(f"(() => {{ const e = document.getElementById('{element}');"
                             " e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect();"
                             " return [r.x + r.width / 2, r.y + r.height / 2]; })()")
@@ -93,7 +102,9 @@ class Kiosk:
                                                            "button": "left", "clickCount": 1})
 
     def x_tap(self, element: str) -> None:
-        """A real tap through the X server in the middle of an element (under Chromium's own title bar)."""
+        """A real tap through the X server in the middle of an element (under Chromium's own
+        title bar), once the page that has it takes input (see `takes_input`)."""
+        self.wait_for(lambda: self.takes_input(element), 20)
         x, y = self.evaluate(f"(() => {{ const r = document.getElementById('{element}').getBoundingClientRect();"
                              " return [screenX + r.x + r.width / 2,"
                              " screenY + outerHeight - innerHeight + r.y + r.height / 2]; })()")
@@ -451,6 +462,7 @@ def test_practice_mode_rehearses_a_login_and_an_application_marked_practice_thro
         for element in ("bank",):
             kiosk.tap(element)
         kiosk.wait_for(lambda: "Kirjaudu Harjoituspankkiin" in kiosk.browser.page_text(), 20)
+        kiosk.wait_for(kiosk.takes_input, 10)
         kiosk.evaluate("document.querySelector('[name=user]').focus()")
         kiosk.services.type_text("harjoitus")
         kiosk.wait_for(lambda: kiosk.evaluate("document.querySelector('[name=user]').value") == "harjoitus", 10)
