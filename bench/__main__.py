@@ -13,7 +13,7 @@ from bench.browser import browser_open, browser_wipe
 from bench.common import compared
 from bench.fleet import desk_fanin, help_latency
 from bench.printing import preview, print_
-from bench.speech import speech, speech_stop
+from bench.speech import speech, speech_screen, speech_stop
 from bench.stats import stats_rollup
 from bench.wipe import soak, wipe
 from kiosk.devices.xvfb import VirtualDisplay
@@ -60,7 +60,7 @@ def memory(display: str) -> dict:
 
 
 BENCHMARKS = {"startup": startup, "memory": memory, "wipe": wipe, "soak": soak, "speech": speech,
-              "speech_stop": speech_stop, "print": print_, "preview": preview,
+              "speech_stop": speech_stop, "speech_screen": speech_screen, "print": print_, "preview": preview,
               "browser_open": browser_open, "browser_wipe": browser_wipe, "help_latency": help_latency,
               "desk_fanin": desk_fanin, "stats_rollup": stats_rollup}
 

@@ -90,6 +90,7 @@ class KioskApp(App):
         self.flow.start()  # before the first frame: whatever a crash or power cut left is wiped
         root = KioskRoot()
         self.focus = self.speech_nav.focus = FocusRing(root, self.look)
+        self.speech_nav.attach(root)
         self.input = InputRouter(self.services, self.flow, self.staff, self.speech_nav, self.focus)
         self.input.attach(Window)
         self.watch.start()

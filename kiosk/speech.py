@@ -101,6 +101,15 @@ class Speech(EventDispatcher):
             self._read_on()
         return started
 
+    def then(self, text: str) -> bool:
+        """`text` after what is being said now, a few sentences at a time (a screen's words
+        after its title); Stop or any new utterance drops it too."""
+        if not self.enabled or not text.strip():
+            return False
+        self._chunks += chunk(text)
+        self._read_on()
+        return True
+
     def _read_on(self) -> None:
         """Every POLL_S while chunks remain: the next one once the engine is quiet."""
         if self._cancel_reading is not None:

@@ -190,6 +190,11 @@ class EspeakSpeaker(VoiceSettings):
             self._spare = _Worker(self.workdir, device)
             self._current.wait_ready(START_TIMEOUT_S)
 
+    @property
+    def worker_pid(self) -> int:
+        """The process (and process group) of the engine speaking now; Stop replaces it."""
+        return self._current.process.pid
+
     def busy(self) -> bool:
         """Whether the current utterance is still being said. Reads the engine's reports
         first, so `on_event` ("playing", "done") is called from here, on the caller's

@@ -34,9 +34,14 @@ class Bar(BoxLayout):
 
 
 class KioskRoot(BoxLayout):
+    """The bars and the screen manager. `on_shown(screen)` fires when a screen has been
+    shown, built with its content (speech navigation reads it from there)."""
+
     chrome_hidden = BooleanProperty(False)
     top_hidden = BooleanProperty(True)
     session_controls = BooleanProperty(False)
+
+    __events__ = ("on_shown",)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -74,6 +79,10 @@ class KioskRoot(BoxLayout):
         self.top_hidden = name in NO_TOP_BAR
         self.session_controls = screen.session_controls
         self.ids.manager.current = name
+        self.dispatch("on_shown", screen)
+
+    def on_shown(self, screen) -> None:
+        pass
 
     def _drop(self, screen) -> None:
         """Screens are built on entering and dropped once left: their text textures are the

@@ -12,7 +12,11 @@ from kivy.clock import Clock
 
 log = logging.getLogger(__name__)
 
-ANNOUNCE_AFTER_S = 0.25
+# A new screen's title is said as soon as the screen is shown (KioskRoot's on_shown), a
+# guide's new page in Kivy's passes before the next frame (timeout -1, as layouts are); the
+# rest once it is laid out and drawn (its lists have their sizes then), queued behind the title.
+TITLE_AFTER_PASSES = 2
+REST_AFTER_FRAMES = 2
 
 
 class SpeechNavigation:
@@ -24,8 +28,9 @@ class SpeechNavigation:
         self._explored = None  # the item the last tap spoke
         self.focus = None      # the focus ring, once the window exists: the item spoken is focused
         self._announce_pending = False
+        self._generation = 0  # of screen changes: a reading of an earlier screen is dropped
         # A new screen, or a new page of the step-by-step guide, is read once laid out.
-        services.journey.bind(screen=self._on_screen, step=self._on_screen)
+        services.journey.bind(screen=self._on_screen, step=self._on_page)
         services.help.bind(state=self._on_help_state)
         services.printing.bind(job_state=self._on_print_job)
 
@@ -107,20 +112,63 @@ class SpeechNavigation:
         self.speech.stop()
         self.speech.say(describe(widget, self.tr, headset=self.speech.headset))
 
+    def attach(self, root) -> None:
+        """The root tells when a new screen is shown, built with its content: its title is
+        said at once, before the screen is even drawn."""
+        root.bind(on_shown=lambda _root, _screen: self._read(now=True))
+
     def _on_screen(self, *_args) -> None:
         self._explored = None
+        if self.root() is None:  # no window yet: nothing tells when the screen is shown
+            self._read(now=False)
+
+    def _on_page(self, *_args) -> None:
+        """A new page of the step-by-step guide: read like a new screen."""
+        self._explored = None
+        self._read(now=False)
+
+    def _read(self, now: bool) -> None:
+        # Not after a fixed delay, which a blind person would wait through on every screen.
         self._announce_pending = True
-        # Announced once the new screen is laid out (its choices are counted as seen).
-        Clock.schedule_once(self._announce_screen, ANNOUNCE_AFTER_S)
+        self._generation += 1
+        generation = self._generation  # a later screen change makes this reading stale
+        if now:
+            self._say_title()
+        else:
+            self._later(TITLE_AFTER_PASSES, -1, lambda: generation == self._generation and self._say_title())
 
-    def _announce_screen(self, _dt) -> None:
-        from kiosk.screens.spoken import announce
+    def _later(self, times: int, timeout: float, then: Callable[[], None]) -> None:
+        if times == 0:
+            then()
+        else:
+            Clock.schedule_once(lambda _dt: self._later(times - 1, timeout, then), timeout)
 
+    def _current_screen(self):
         root = self.root()
-        # Not over an item the person has already touched on the new screen.
-        if self._announce_pending and self.speech.enabled and root is not None:
-            screen = root.ids.manager.current_screen
-            self.speech.say(self._warning() if screen.name == "warning" else announce(screen, self.tr))
+        if not self._announce_pending or not self.speech.enabled or root is None:
+            return None  # silent, or over an item the person has already touched on the new screen
+        return root.ids.manager.current_screen
+
+    def _say_title(self) -> None:
+        from kiosk.screens.spoken import sentence, title_of
+
+        screen = self._current_screen()
+        if screen is None:
+            return
+        if screen.name == "warning":
+            self.speech.say(self._warning())
+            self._announce_pending = False
+            return
+        self.speech.say(sentence(title_of(screen)))
+        generation = self._generation
+        self._later(REST_AFTER_FRAMES, 0, lambda: generation == self._generation and self._say_rest())
+
+    def _say_rest(self) -> None:
+        from kiosk.screens.spoken import announce_rest
+
+        screen = self._current_screen()
+        if screen is not None:
+            self.speech.then(announce_rest(screen, self.tr))
         self._announce_pending = False
 
     def _warning(self) -> str:

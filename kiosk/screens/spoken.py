@@ -57,11 +57,29 @@ def screen_texts(screen) -> list[str]:
             if isinstance(w, Label) and w not in inside and w.text.strip() and not getattr(w, "speech_skip", False)]
 
 
+def title_of(screen) -> str:
+    """The screen's title; found by what is shown, not by size, so it is known as soon as the
+    screen is built (before its labels have textures and so their heights)."""
+    def shown(widget):
+        if widget.opacity == 0:
+            return
+        yield widget
+        for child in reversed(widget.children):
+            yield from shown(child)
+
+    return next((w.text for w in shown(screen)
+                 if isinstance(w, Label) and getattr(w, "style", "") in TITLE_STYLES and w.text), "")
+
+
 def announce(screen, tr) -> str:
     """What is said when a screen opens (and again on Repeat): its title, what it says
     (steps, lists, summaries, phone numbers), and then its choices by name."""
-    title = next((w.text for w in visible_widgets(screen)
-                  if isinstance(w, Label) and getattr(w, "style", "") in TITLE_STYLES and w.text), "")
+    return " ".join(t for t in (sentence(title_of(screen)), announce_rest(screen, tr)) if t)
+
+
+def announce_rest(screen, tr) -> str:
+    """All of `announce` after the title: said once the screen is laid out."""
+    title = title_of(screen)
     texts = [t for t in screen_texts(screen) if t != title]
     names = [getattr(w, "speech_label", "") or getattr(w, "title", "") or getattr(w, "text", "")
              for w in touchables(screen)]
@@ -69,4 +87,4 @@ def announce(screen, tr) -> str:
     choices = tr._("{count} choices").format(count=count) if count != 1 else tr._("1 choice")
     if names:
         choices = f"{choices}: {', '.join(n for n in names if n)}"
-    return " ".join(sentence(t) for t in [title, *texts, choices] if t)
+    return " ".join(sentence(t) for t in [*texts, choices] if t)
