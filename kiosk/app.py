@@ -159,19 +159,16 @@ class KioskApp(App):
     def on_start(self) -> None:
         """The first frame is on screen: systemd may count the kiosk as started, and from
         now on the main loop proves it is alive (a hung loop gets the kiosk restarted)."""
-        from kiosk.devices.systemd import Systemd
-
-        self.systemd = Systemd()
-        if not self.systemd.enabled:
+        systemd = self.devices.systemd
+        if not systemd.enabled:
             return
-        Clock.schedule_once(lambda _dt: self.systemd.ready(self.flow.status_line()), 0)
-        if self.systemd.watchdog_s:
-            Clock.schedule_interval(lambda _dt: self.systemd.alive(), self.systemd.watchdog_s / 3)
-        self.session.bind(state=lambda *_: self.systemd.status(self.flow.status_line()))
+        Clock.schedule_once(lambda _dt: systemd.ready(self.flow.status_line()), 0)
+        if systemd.watchdog_s:
+            Clock.schedule_interval(lambda _dt: systemd.alive(), systemd.watchdog_s / 3)
+        self.session.bind(state=lambda *_: systemd.status(self.flow.status_line()))
 
     def on_stop(self) -> None:
-        if getattr(self, "systemd", None) is not None:
-            self.systemd.stopping()
+        self.devices.systemd.stopping()
         self.errands.stop()
         self.help.stop()
 

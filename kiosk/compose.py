@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
 from kivy.clock import Clock
 
@@ -22,11 +24,13 @@ from kiosk.devices.fleet import FakeLink, Link, LinkSettings, MqttLink
 from kiosk.devices.headset import FakeHeadsets, Headsets, SystemHeadsets
 from kiosk.devices.hotplug import FakeMonitor, Monitor, UdevMonitor
 from kiosk.devices.idle import XIdle
+from kiosk.devices.pdf import write_text_pdf
 from kiosk.devices.printer import CupsPrinter, FakePrinter, NoPrinter, Printer
 from kiosk.devices.processes import SessionProcesses
 from kiosk.devices.roothelper import RootHelper
 from kiosk.devices.selections import Selections, XSelections
 from kiosk.devices.speaker import EspeakSpeaker, FakeSpeaker, Speaker
+from kiosk.devices.systemd import Systemd
 from kiosk.eservices import EServices
 from kiosk.help import Help, Outbox
 from kiosk.i18n import Translator
@@ -38,6 +42,9 @@ from kiosk.staff import StaffGate, load_settings
 from kiosk.stats import Delivery, Statistics
 from kiosk.usb import UsbSticks
 from kiosk.wipe import SessionWipe, register_device_steps
+
+if TYPE_CHECKING:
+    from kiosk.practice import PracticeService
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +62,10 @@ class Devices:
     monitor: Monitor | None = None
     helper: RootHelper | None = None
     idle: XIdle | None = None  # how long X has had no input (the browser's touches count)
+    systemd: Systemd = field(default_factory=Systemd)  # READY, status and the watchdog
+    # The practice e-service on loopback: made (its port bound) a second after the first frame.
+    practice: Callable[[], PracticeService] | None = None
+    write_pdf: Callable[[Path, list[str]], Path] = write_text_pdf  # staff's test page
 
 
 def build_devices(config: Config) -> Devices:
@@ -90,7 +101,20 @@ def build_devices(config: Config) -> Devices:
     return Devices(printer=printer, processes=processes,
                    selections=XSelections(display) if display else None,
                    headsets=headsets() if headsets else None, browser=browser, link=build_link(config),
-                   monitor=monitor() if monitor else None, helper=helper, idle=XIdle(display) if display else None)
+                   monitor=monitor() if monitor else None, helper=helper, idle=XIdle(display) if display else None,
+                   practice=practice_server(config.browser.practice_port))
+
+
+def practice_server(port: int) -> Callable[[], PracticeService] | None:
+    """The practice e-service's maker (None where [browser] practice_port is 0)."""
+    if not port:
+        return None
+
+    def make() -> PracticeService:
+        from kiosk.practice import PracticeService  # http.server: not before the first frame
+
+        return PracticeService(port)
+    return make
 
 
 def build_link(config: Config) -> Link | None:
@@ -178,7 +202,8 @@ def build_services(config: Config, catalog: Catalog, devices: Devices | None = N
     speech.set_language(tr.language)
     look = Appearance()
     wipe = build_wipe(config, devices)
-    printing = Printing(devices.printer, config.printing, wipe.session_dir, Background("printing"), scheduler)
+    printing = Printing(devices.printer, config.printing, wipe.session_dir, Background("printing"), scheduler,
+                        write_pdf=devices.write_pdf)
     printing.available = not isinstance(devices.printer, NoPrinter)
     # The window layout gives the browser its place once the window exists (KioskApp).
     eservices = EServices(devices.browser, catalog, wipe.session_dir, Background("browser"), post=on_kivy_thread,

@@ -51,14 +51,13 @@ class Errands(EventDispatcher):
 
     def start_practice(self) -> None:
         """The practice e-service on loopback (a second after the first frame)."""
-        port = self.s.config.browser.practice_port
-        if not port or self.flow.out_of_service or self.practice is not None:
+        make = self.s.devices.practice
+        if make is None or self.flow.out_of_service or self.practice is not None:
             return
-        from kiosk.practice import PracticeService
-
         try:
-            self.practice = PracticeService(port).start()
+            self.practice = make().start()
         except OSError as error:
+            port = self.s.config.browser.practice_port
             log.error("practice mode is off: cannot serve it on 127.0.0.1:%d (%s)", port, error)
             return
         self.s.eservices.allowed += (self.practice.host,)

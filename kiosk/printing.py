@@ -74,7 +74,8 @@ class Printing(EventDispatcher):
     __events__ = ("on_printer_status",)
 
     def __init__(self, printer: Printer, config: PrintingConfig, session_dir: Path, runner: Runner,
-                 scheduler: Scheduler, clock: Callable[[], float] = time.monotonic, **kwargs) -> None:
+                 scheduler: Scheduler, clock: Callable[[], float] = time.monotonic,
+                 write_pdf: Callable[[Path, list[str]], Path] = write_text_pdf, **kwargs) -> None:
         super().__init__(**kwargs)
         self.device = printer
         self.config = config
@@ -82,6 +83,7 @@ class Printing(EventDispatcher):
         self.runner = runner
         self.scheduler = scheduler
         self.clock = clock
+        self.write_pdf = write_pdf  # staff's test page
         self.quota = config.quota_pages
         self._generation = 0
         self._job = 0
@@ -295,7 +297,7 @@ class Printing(EventDispatcher):
         """Staff's test page (`text` on it), written to `page` and sent; `done(problem)`."""
         def work() -> int:
             page.parent.mkdir(parents=True, exist_ok=True)
-            write_text_pdf(page, [text])
+            self.write_pdf(page, [text])
             try:
                 return self.device.submit(page, "kiosk test page")
             finally:
