@@ -10,7 +10,7 @@ import pytest
 
 from kiosk.devices.cdp import CdpError, CdpPipe
 
-DEADLINE_S = 5.0
+DEADLINE_S = 30.0  # a safety net: each wait ends as soon as its event comes, loaded or not
 
 
 class FakeBrowser:
