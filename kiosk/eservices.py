@@ -192,8 +192,19 @@ class EServices(EventDispatcher):
         self._run(self.browser.page_text, done)
 
     def read_page(self, done: Callable[[list[PageItem]], None]) -> None:
-        """The page's items (headings, links, buttons, form fields), to `done` on the Kivy thread."""
-        self._run(self.browser.page_items, done)
+        """The page's items (headings, links, buttons, form fields), to `done` on the Kivy
+        thread; none while the browser cannot be read (starting, gone), so that speech mode
+        still goes through the strip."""
+        browser = self.browser
+
+        def work() -> list[PageItem]:
+            try:
+                return browser.page_items()
+            except DeviceError as error:
+                log.info("the page cannot be read: %s", error)
+                return []
+
+        self._run(work, done)
 
     def activate(self, item: PageItem, done: Callable[[Outcome], None]) -> None:
         """Press, follow, tick or choose `item`, or put the focus in it for typing if it takes
@@ -202,13 +213,13 @@ class EServices(EventDispatcher):
         browser = self.browser
 
         def work() -> Outcome:
-            before = browser.page_alerts()
             try:
+                before = browser.page_alerts()
                 (browser.focus_item if item.takes_text else browser.activate_item)(item)
+                return Outcome(tuple(browser.page_items()), tuple(news(before, browser.page_alerts(), item)))
             except DeviceError as error:
                 log.info("page item not reached: %s", error)
-                return Outcome(tuple(browser.page_items()), failed=True)
-            return Outcome(tuple(browser.page_items()), tuple(news(before, browser.page_alerts(), item)))
+                return Outcome(failed=True)
 
         self._run(work, done)
 

@@ -1,13 +1,14 @@
 """The page by ear (kiosk/devices/page_reader.py) on accessibility trees in the shape
 Chromium's Accessibility.getFullAXTree returns them (nodes listed breadth first, each with
 its parent and children by id), recorded from testbed/site/form-by-ear.html and made
-hostile; no browser."""
+hostile; no browser. Then the e-services service over the fake browser's form."""
 
 from __future__ import annotations
 
 import pytest
 
 from kiosk.devices import DeviceError
+from kiosk.devices.browser import FakeBrowser, Geometry
 from kiosk.devices.page_reader import (
     MAX_ITEMS, MAX_NAME_CHARS, PageItem, activate, alerts, alerts_of, focus, items_of, news, read_items)
 
@@ -271,3 +272,51 @@ def test_an_item_gone_from_the_page_or_a_refusing_page_is_a_device_error():
     with pytest.raises(DeviceError, match="refused"):
         activate(call, PageItem(41, "button", "Send"))
     assert call.asked[-1][0] == "Runtime.releaseObjectGroup"  # released all the same
+
+
+# -- the e-services service over the fake browser's form -----------------------------------
+
+
+class Unreadable(FakeBrowser):
+    """A browser still starting, or gone: every page call fails."""
+
+    def page_items(self):
+        raise DeviceError("the browser is not open")
+
+    page_alerts = activate_item = focus_item = page_items
+
+
+def eservices(browser, tmp_path):
+    from kiosk.background import Immediate
+    from kiosk.eservices import EServices
+    from testbed.chromium import CATALOG
+
+    return EServices(browser, CATALOG, tmp_path, Immediate(), post=lambda work: work(),
+                     geometry=lambda: Geometry(0, 0, 800, 600))
+
+
+def test_the_service_reads_activates_and_focuses_and_says_what_the_page_announced(tmp_path):
+    browser = FakeBrowser()
+    services = eservices(browser, tmp_path)
+    read, outcomes = [], []
+    services.read_page(read.append)
+    heading, link, field, box, send = read[0]
+    assert (field.role, field.takes_text, box.checked) == ("textbox", True, "false")
+    services.activate(send, outcomes.append)
+    assert outcomes[-1].alerts == ("Anna rekisterinumero.",) and outcomes[-1].item(field.node).invalid
+    services.activate(field, outcomes.append)  # a text field: focused, not pressed
+    assert browser.page.focused == field.node and browser.page.activated == ["Lähetä hakemus"]
+    for char in "ab-12":
+        services.type_text(char)
+    services.activate(box, outcomes.append)
+    assert outcomes[-1].item(box.node).checked == "true" and outcomes[-1].alerts == ()  # the error is not new
+    services.activate(send, outcomes.append)
+    assert outcomes[-1].alerts == ("Hakemus vastaanotettu: AB-12, asut alueella.",)
+
+
+def test_an_unreadable_page_gives_no_items_and_a_failed_activation(tmp_path):
+    services = eservices(Unreadable(), tmp_path)
+    read, outcomes = [], []
+    services.read_page(read.append)
+    services.activate(PageItem(41, "button", "Send"), outcomes.append)
+    assert read == [[]] and outcomes[0].failed and outcomes[0].items == ()
