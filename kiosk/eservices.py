@@ -19,6 +19,7 @@ from kiosk.background import Runner
 from kiosk.catalog import Catalog, Service, domain_covers
 from kiosk.devices import DeviceError
 from kiosk.devices.browser import Browser, Geometry, host_of
+from kiosk.devices.page_reader import Outcome, PageItem, news
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +190,38 @@ class EServices(EventDispatcher):
 
     def page_text(self, done: Callable[[str], None]) -> None:
         self._run(self.browser.page_text, done)
+
+    def read_page(self, done: Callable[[list[PageItem]], None]) -> None:
+        """The page's items (headings, links, buttons, form fields), to `done` on the Kivy
+        thread; none while the browser cannot be read (starting, gone), so that speech mode
+        still goes through the strip."""
+        browser = self.browser
+
+        def work() -> list[PageItem]:
+            try:
+                return browser.page_items()
+            except DeviceError as error:
+                log.info("the page cannot be read: %s", error)
+                return []
+
+        self._run(work, done)
+
+    def activate(self, item: PageItem, done: Callable[[Outcome], None]) -> None:
+        """Press, follow, tick or choose `item`, or put the focus in it for typing if it takes
+        text; `done(outcome)` on the Kivy thread: the page's items after it, and what the
+        page announced (what it did not before; all of it after a press)."""
+        browser = self.browser
+
+        def work() -> Outcome:
+            try:
+                before = browser.page_alerts()
+                (browser.focus_item if item.takes_text else browser.activate_item)(item)
+                return Outcome(tuple(browser.page_items()), tuple(news(before, browser.page_alerts(), item)))
+            except DeviceError as error:
+                log.info("page item not reached: %s", error)
+                return Outcome(failed=True)
+
+        self._run(work, done)
 
     def print_page(self, done: Callable[[Path], None]) -> None:
         """The page as a PDF among the session's documents, for the printing service."""

@@ -1,8 +1,9 @@
 """The browser the e-services run in: what the kiosk asks of one, and one in memory.
 
 `Browser` is the interface; `ChromiumBrowser` (browser_chromium.py) the real one, with its
-guard against new windows and downloads (browser_guard.py); `FakeBrowser` the one for unit
-tests and the laptop demo. `ChromiumBrowser` and its `FLAGS` are importable from here too.
+guard against new windows and downloads (browser_guard.py) and its page read by ear from
+the accessibility tree (page_reader.py); `FakeBrowser` the one for unit tests and the
+laptop demo, with a small form (`FakePage`) to go through by ear. `ChromiumBrowser` and its `FLAGS` are importable from here too.
 
 Events reach the kiosk through `on_event(kind, value)` on one of the browser's own threads
 (the service hops to the Kivy thread): "navigated" (url), "popup" (url, to open in the
@@ -19,6 +20,7 @@ from typing import Callable, Protocol
 from urllib.parse import urlsplit
 
 from kiosk.devices import DeviceError
+from kiosk.devices.page_reader import PageItem
 
 Event = Callable[[str, object], None]
 
@@ -50,6 +52,21 @@ class Browser(Protocol):
     def press_key(self, key: str) -> None:
         """"Backspace", "Enter" or "Tab"."""
 
+    def page_items(self) -> list[PageItem]:
+        """The page's headings, links, buttons and form fields in document order, once it has
+        loaded."""
+
+    def activate_item(self, item: PageItem) -> str:
+        """Press, follow, tick or choose `item`, and give the page a moment to answer:
+        "clicked", "chosen" or "disabled". Raises DeviceError if it is no longer there."""
+
+    def focus_item(self, item: PageItem) -> str:
+        """The keyboard's focus in `item` (a text field), so that typing goes there."""
+
+    def page_alerts(self) -> list[str]:
+        """What the page announces now: its live regions' and alerts' texts, and its fields
+        marked invalid with their error messages."""
+
     def set_geometry(self, geometry: Geometry) -> None: ...
 
     def close(self, quick: bool = False) -> None:
@@ -61,6 +78,65 @@ class Browser(Protocol):
 
 def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
+
+
+class FakePage:
+    """A small e-service form in memory, as the page reader sees one: a heading, a link, a
+    labelled text field (a registration number of the form ABC-123, required), a check box
+    and a send button. Sending it with the field empty or wrong shows an error (an alert,
+    the field marked invalid); sending it right shows what was received."""
+
+    HEADING, LINK, FIELD, BOX, SEND = 1, 2, 3, 4, 5
+
+    def __init__(self) -> None:
+        self.plate = ""
+        self.resident = False
+        self.focused = 0
+        self.error = ""
+        self.received = ""
+        self.activated: list[str] = []  # the names of the items pressed, ticked or followed
+
+    def items(self) -> list[PageItem]:
+        return [PageItem(self.HEADING, "heading", "Hae pysäköintitunnusta", level=1),
+                PageItem(self.LINK, "link", "Lue ohjeet"),
+                PageItem(self.FIELD, "textbox", "Rekisterinumero", value=self.plate, required=True,
+                         invalid=bool(self.error), editable=True, description=self.error),
+                PageItem(self.BOX, "checkbox", "Asun alueella", checked="true" if self.resident else "false"),
+                PageItem(self.SEND, "button", "Lähetä hakemus")]
+
+    def alerts(self) -> list[str]:
+        return [text for text in (self.error, self.received) if text]
+
+    def activate(self, item: PageItem) -> str:
+        self.activated.append(item.name)
+        if item.node == self.BOX:
+            self.resident = not self.resident
+        elif item.node == self.SEND:
+            self.send()
+        return "clicked"
+
+    def focus(self, item: PageItem) -> str:
+        self.focused = item.node
+        return "focused"
+
+    def type(self, text: str) -> None:
+        if self.focused == self.FIELD:
+            self.plate += text
+
+    def key(self, key: str) -> None:
+        if self.focused == self.FIELD and key == "Backspace":
+            self.plate = self.plate[:-1]
+        elif self.focused == self.FIELD and key == "Enter":
+            self.send()
+
+    def send(self) -> None:
+        import re
+
+        plate = self.plate.strip()
+        self.error = "Anna rekisterinumero." if not plate else "" if re.fullmatch(
+            r"[A-Za-zÅÄÖåäö]{1,3}-[0-9]{1,3}", plate) else "Rekisterinumero on muotoa ABC-123."
+        self.received = "" if self.error else f"Hakemus vastaanotettu: {plate.upper()}" + (
+            ", asut alueella." if self.resident else ".")
 
 
 class FakeBrowser:
@@ -75,6 +151,7 @@ class FakeBrowser:
         self.keys: list[str] = []
         self.zoom = 1.0
         self.text = "Fake page text."
+        self.page = FakePage()
         self.geometry: Geometry | None = None
         self.fail_with = ""
         self.started = threading.Event()
@@ -95,6 +172,7 @@ class FakeBrowser:
         self._running = True
         self.geometry = geometry
         self.opened.append(url)
+        self.page = FakePage()
         self.navigate(url)
 
     def navigate(self, url: str) -> None:
@@ -117,9 +195,23 @@ class FakeBrowser:
 
     def type_text(self, text: str) -> None:
         self.typed.append(text)
+        self.page.type(text)
 
     def press_key(self, key: str) -> None:
         self.keys.append(key)
+        self.page.key(key)
+
+    def page_items(self) -> list[PageItem]:
+        return self.page.items()
+
+    def activate_item(self, item: PageItem) -> str:
+        return self.page.activate(item)
+
+    def focus_item(self, item: PageItem) -> str:
+        return self.page.focus(item)
+
+    def page_alerts(self) -> list[str]:
+        return self.page.alerts()
 
     def set_geometry(self, geometry: Geometry) -> None:
         self.geometry = geometry

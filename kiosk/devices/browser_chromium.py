@@ -25,13 +25,14 @@ import subprocess
 import time
 from pathlib import Path
 
-from kiosk.devices import DeviceError
+from kiosk.devices import DeviceError, page_reader
 from kiosk.devices.browser import Event, Geometry
 from kiosk.devices.browser_env import browser_environment
 from kiosk.devices.browser_guard import BrowserGuard
 from kiosk.devices.browser_window import NEUTER_WINDOW_MOVES, WindowWarden
 from kiosk.devices.cdp import CdpError, CdpPipe
 from kiosk.devices.downloads import DownloadGate
+from kiosk.devices.page_reader import PageItem
 from kiosk.devices.processes import SessionProcesses
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,11 @@ def _signal(group: int, number: int) -> None:
         os.killpg(group, number)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+# After a press, the page's scripts run and its live regions change before it is read again.
+SETTLE_S = 0.25
+LOAD_WAIT_S = 5.0  # a page still loading is read once it has loaded, or after this long
 
 
 KEYS = {"Backspace": (8, "Backspace"), "Enter": (13, "Enter"), "Tab": (9, "Tab")}
@@ -221,6 +227,26 @@ class ChromiumBrowser:
             if key == "Enter" and kind == "rawKeyDown":
                 params["text"] = "\r"
             self.call("Input.dispatchKeyEvent", params)
+
+    # -- the page by ear (page_reader.py) ------------------------------------------------------
+
+    def page_items(self) -> list[PageItem]:
+        deadline = time.monotonic() + LOAD_WAIT_S
+        while time.monotonic() < deadline and self.call("Runtime.evaluate", {
+                "expression": "document.readyState", "returnByValue": True})["result"].get("value") != "complete":
+            time.sleep(0.05)
+        return page_reader.read_items(self.call)
+
+    def activate_item(self, item: PageItem) -> str:
+        done = page_reader.activate(self.call, item)
+        time.sleep(SETTLE_S)
+        return done
+
+    def focus_item(self, item: PageItem) -> str:
+        return page_reader.focus(self.call, item)
+
+    def page_alerts(self) -> list[str]:
+        return page_reader.alerts(self.call)
 
     def set_geometry(self, geometry: Geometry) -> None:
         if self._warden is None or not self.running:

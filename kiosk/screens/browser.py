@@ -44,7 +44,9 @@ class BrowserScreen(KioskScreen):
         self.type(key.text)
 
     def type(self, text: str) -> None:
-        kiosk().eservices.type_text(text)
+        app = kiosk()
+        app.eservices.type_text(text)
+        app.speech_nav.typed(text)
 
     def notice_text(self, *_bound) -> str:
         app = kiosk()

@@ -61,8 +61,7 @@ class InputRouter:
         if self.s.speech.enabled:
             # The TalkBack convention beside tap-then-tap: a double tap anywhere chooses
             # the item last spoken, a swipe moves to the next or previous one (touch_up).
-            if touch.is_double_tap and self.focus.focused is not None and \
-                    not self.focus.focused.collide_point(*self.focus.focused.to_widget(*touch.pos)):
+            if touch.is_double_tap and self.nav.takes_double_tap(touch):
                 return self.nav.activate()
             return self.nav.explore(touch)
         return False

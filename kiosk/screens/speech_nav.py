@@ -1,7 +1,9 @@
 """Speech navigation: speech mode on and off, explore by touch (the first tap on an item
 says it, a second chooses it), each new screen announced once it is laid out, the focus
 ring's moves spoken, the volume, and what the services report while speech is on (the
-timeout warning, help's progress, a print job's state, a headset plugged in)."""
+timeout warning, help's progress, a print job's state, a headset plugged in). On the
+browser strip, swipes and double taps go through the e-service's page first: that part is
+PageNavigation's (page_nav.py)."""
 
 from __future__ import annotations
 
@@ -29,6 +31,9 @@ class SpeechNavigation:
         self.focus = None      # the focus ring, once the window exists: the item spoken is focused
         self._announce_pending = False
         self._generation = 0  # of screen changes: a reading of an earlier screen is dropped
+        from kiosk.screens.page_nav import PageNavigation
+
+        self.page = PageNavigation(services, root, focus=lambda: self.focus, on_strip=self._landed)
         # A new screen, or a new page of the step-by-step guide, is read once laid out.
         services.journey.bind(screen=self._on_screen, step=self._on_page)
         services.help.bind(state=self._on_help_state)
@@ -41,6 +46,7 @@ class SpeechNavigation:
             self.flow.begin_session()
         self.speech.enabled = on
         self._explored = None
+        self.page.reset()
         if on:
             self.speech.say(self.tr._("Speech is on. Touch an item to hear it, touch it again to choose it."))
         else:
@@ -67,14 +73,14 @@ class SpeechNavigation:
     def explore(self, touch) -> bool:
         """A touch in speech mode: True when it only said what is under the finger."""
         from kiosk.screens.spoken import describe
-        from kiosk.screens.walk import touchables
 
         self.speech.stop()  # any new touch silences what was being said
         self._announce_pending = False
-        under = [w for w in touchables(self.root()) if w.collide_point(*w.to_widget(*touch.pos))]
-        if not under:
+        target = self._under(touch)
+        if target is None:
             return False
-        target = under[-1]
+        if not getattr(target, "speech_direct", False):  # a key typed leaves the place in the page
+            self.page.leave()
         if getattr(target, "speech_direct", False) or target is self._explored:
             self._explored = None
             return False  # goes through: the release activates it
@@ -84,17 +90,51 @@ class SpeechNavigation:
         self.speech.say(describe(target, self.tr, headset=self.speech.headset))
         return True
 
+    def _under(self, touch):
+        """The touchable under the finger, if any."""
+        from kiosk.screens.walk import touchables
+
+        under = [w for w in touchables(self.root()) if w.collide_point(*w.to_widget(*touch.pos))]
+        return under[-1] if under else None
+
     def step(self, direction: int) -> None:
-        """A swipe right (1) or left (-1): the next or previous item, spoken."""
+        """A swipe right (1) or left (-1): the next or previous item, spoken (on the browser
+        strip the page's items come first)."""
+        if self.page.active():
+            self.page.step(direction)
+            return
         focused = self.focus.move(direction) if self.focus is not None else None
         if focused is not None:
-            self._explored = focused
-            self.focused(focused)
+            self._landed(focused)
+
+    def _landed(self, widget) -> None:
+        self._explored = widget
+        self.focused(widget)
+
+    def takes_double_tap(self, touch) -> bool:
+        """A double tap chooses the item last spoken: anywhere while it is one of the page's,
+        anywhere but on the item itself (a tap there goes through to it) while it is a widget;
+        never on a button that acts at the first touch (a letter typed twice, Louder twice)."""
+        under = self._under(touch)
+        if under is not None and getattr(under, "speech_direct", False):
+            return False
+        if self.page.active() and self.page.current is not None:
+            return True
+        focused = self.focus.focused if self.focus is not None else None
+        return focused is not None and not focused.collide_point(*focused.to_widget(*touch.pos))
 
     def activate(self) -> bool:
         """A double tap anywhere: the item last spoken is chosen."""
         self._explored = None
+        if self.page.active() and self.page.current is not None:
+            return self.page.activate()
         return self.focus is not None and self.focus.activate()
+
+    def typed(self, text: str) -> None:
+        """A key of the strip's keyboard typed `text`: said, as a person cannot see it appear."""
+        if self.speech.enabled:
+            self.speech.stop()
+            self.speech.say(self.tr._("Space") if text == " " else text)
 
     def repeat(self) -> None:
         """Repeat: the whole screen read again."""
@@ -109,6 +149,7 @@ class SpeechNavigation:
         """The keyboard's focus moved to `widget`: say it."""
         from kiosk.screens.spoken import describe
 
+        self.page.leave()
         self.speech.stop()
         self.speech.say(describe(widget, self.tr, headset=self.speech.headset))
 

@@ -70,12 +70,23 @@ class Driver:
         self.frames()
 
     def _title_point(self) -> tuple[float, float]:
-        """Somewhere on the screen that is not a button: its title."""
-        from kiosk.screens.spoken import TITLE_STYLES
-        from kiosk.screens.walk import visible_widgets
+        """Somewhere on the screen that is not a button: its title, or on the browser strip
+        (which has none) the first point from the top that no button covers."""
+        from kivy.core.window import Window
 
-        title = next(w for w in visible_widgets(self.screen()) if getattr(w, "style", "") in TITLE_STYLES)
-        return title.to_window(*title.center)
+        from kiosk.screens.spoken import TITLE_STYLES
+        from kiosk.screens.walk import touchables, visible_widgets
+        from kiosk.staff import CORNER_PX
+
+        title = next((w for w in visible_widgets(self.screen()) if getattr(w, "style", "") in TITLE_STYLES), None)
+        if title is not None:
+            return title.to_window(*title.center)
+        buttons = touchables(self.app.root)
+        for y in range(int(Window.height) - 2, 0, -4):
+            for x in range(CORNER_PX + 8, int(Window.width) - CORNER_PX - 208, 16):  # room to swipe right
+                if not any(b.collide_point(*b.to_widget(x, y)) for b in buttons):
+                    return x, y
+        raise AssertionError(f"no free point on screen {self.app.journey.screen}")
 
     def swipe(self, direction: int) -> None:
         """A finger drawn sideways across the screen's title: right (1) or left (-1)."""

@@ -316,3 +316,71 @@ def test_repeat_reads_the_whole_screen_and_the_bar_changes_the_volume(speaking):
     speaking.tap(speaking.bar("quieter_button"))
     assert app.speech.volume == pytest.approx(max(0.1, min(1.0, volume + 0.1) - 0.2))
     assert speaker.spoken[-1][1].startswith("Äänenvoimakkuus ")
+
+
+def test_an_e_service_form_by_ear_with_swipes_double_taps_and_the_strips_keyboard(speaking):
+    """A blind person inside the e-service (the fake browser's small form): swipes go
+    through the page's items and on to the strip, double taps press, tick and focus, the
+    strip's keyboard types into the field, and the page's error is heard and put right."""
+    app, speaker = speaking.app, speaking.app.devices.speaker
+    app.journey.choose_level("self")
+    app.journey.choose_category("money")
+    app.journey.choose_service("kela")
+    app.errands.open_service()
+    speaking.wait_until(lambda: app.journey.screen == "browser" and app.eservices.open and app.window_settled(), 10)
+    page = app.devices.browser.page
+
+    def said(text: str) -> str:
+        return normalise(text, "fi", app.speech.spoken_forms.get("fi"))
+
+    def hear(act, *parts: str) -> str:
+        """Do `act`; what is said after it, once every part has been."""
+        before = len(speaker.spoken)
+        act()
+        speaking.wait_until(lambda: all(said(p) in heard_since(speaking, before) for p in parts), 10)
+        return heard_since(speaking, before)
+
+    hear(lambda: None, "Sivulla on 5 kohdetta. Pyyhkäise oikealle käydäksesi ne läpi.")
+    assert hear(lambda: speaking.swipe(1), "otsikko") == said("otsikko, taso 1, Hae pysäköintitunnusta")
+    assert hear(lambda: speaking.swipe(1), "linkki") == said("linkki, Lue ohjeet")
+    assert hear(lambda: speaking.swipe(1), "tekstikenttä") == said("tekstikenttä, Rekisterinumero, pakollinen")
+    # A double tap on the field: the focus in it, the strip's keyboard open.
+    assert hear(speaking.double_tap, "Kirjoita") == said(
+        "tekstikenttä, Rekisterinumero, pakollinen. "
+        "Kirjoita sivun alla olevalla näppäimistöllä ja pyyhkäise sitten eteenpäin.")
+    assert speaking.screen().keyboard and page.focused == page.FIELD
+    for key in "abc123":  # a number the service will not take: no dash
+        assert hear(lambda: speaking.tap(speaking.button(key)), key).endswith(said(key))
+    speaking.wait_until(lambda: page.plate == "abc123", 5)  # typed on the browser's runner
+    assert hear(lambda: speaking.swipe(1), "valintaruutu") == said("valintaruutu, Asun alueella, ei valittu")
+    assert hear(speaking.double_tap, "valittu") == said("valintaruutu, Asun alueella, valittu.")
+    assert hear(lambda: speaking.swipe(1), "painike") == said("painike, Lähetä hakemus")
+    assert hear(speaking.double_tap, "muotoa") == said("painike, Lähetä hakemus. Rekisterinumero on muotoa ABC-123.")
+    # Back to the field: its mistake is told with it; put right with Erase and the keys.
+    hear(lambda: speaking.swipe(-1), "valintaruutu")
+    assert hear(lambda: speaking.swipe(-1), "tekstikenttä") == said(
+        "tekstikenttä, Rekisterinumero, abc123, pakollinen, virheellinen syöte, Rekisterinumero on muotoa ABC-123.")
+    hear(speaking.double_tap, "Kirjoita")
+    for _ in range(3):
+        speaking.tap(speaking.button("Poista merkki"))
+    for key in "-123":
+        speaking.tap(speaking.button(key))
+    speaking.wait_until(lambda: page.plate == "abc-123", 5)
+    hear(lambda: speaking.swipe(1), "valintaruutu, Asun alueella, valittu")
+    hear(lambda: speaking.swipe(1), "painike, Lähetä hakemus")
+    assert hear(speaking.double_tap, "vastaanotettu") == said(
+        "painike, Lähetä hakemus. Hakemus vastaanotettu: ABC-123, asut alueella.")
+    assert page.received and page.activated == ["Asun alueella", "Lähetä hakemus", "Lähetä hakemus"]
+    # Past the page's last item: the strip's own buttons (the keyboard's keys first), and back.
+    first = hear(lambda: speaking.swipe(1), "painike")
+    assert first.startswith(said("painike, 1,")) and app.focus.focused is not None
+    assert hear(lambda: speaking.swipe(-1), "Lähetä") == said("painike, Lähetä hakemus")
+    assert app.focus.focused is None  # the place is in the page, not on the strip
+    for _ in range(4):
+        speaking.swipe(-1)
+    assert speaker.spoken[-1][1] == said("otsikko, taso 1, Hae pysäköintitunnusta")
+    # Before the page's first item, the strip's last: End session, chosen with a double tap.
+    assert hear(lambda: speaking.swipe(-1), "Lopeta istunto").startswith(said("painike, Lopeta istunto"))
+    speaking.double_tap()
+    assert app.journey.screen == "end_session"
+    assert app.devices.browser.typed == list("abc123-123")
