@@ -195,8 +195,8 @@ def test_the_goodbye_is_spoken_in_the_persons_language_and_speech_ends_with_it(s
 def test_the_warning_is_spoken(speaking):
     app, speaker = speaking.app, speaking.app.devices.speaker
     app.session.tick(app.session.inactivity_s)
-    speaking.wait(0.4)
-    assert "Oletko vielä siellä?" in speaker.spoken[-1][1] and "30 sekunnin" in speaker.spoken[-1][1]
+    speaking.wait_until(lambda: speaker.spoken and "Oletko vielä siellä?" in speaker.spoken[-1][1], 10)
+    assert "30 sekunnin" in speaker.spoken[-1][1]
     app.session.extend()
 
 
