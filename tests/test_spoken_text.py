@@ -11,7 +11,8 @@ import pytest
 
 from kiosk.devices.speaker import MAX_UTTERANCE_CHARS, FakeSpeaker
 from kiosk.speech import Speech
-from kiosk.spoken_text import FI_NUMBERS, ELATIVE, ILLATIVE, MAX_INPUT_CHARS, SpokenForms, fi_number, normalise
+from kiosk.number_words import ELATIVE, FI_NUMBERS, ILLATIVE, fi_number
+from kiosk.spoken_text import MAX_INPUT_CHARS, SpokenForms, normalise
 
 KANSALAISNEUVONTA = {"fi": "nolla kaksi yhdeksän viisi, nolla nolla nolla",
                      "sv": "noll två nio fem, noll noll noll",
