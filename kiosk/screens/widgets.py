@@ -252,7 +252,9 @@ class ScreenScroll(BoxLayout):
         # Decided on the whole height, not on the view (which this row makes smaller): no
         # flicker between "fits" and "does not fit".
         self.overflow = content is not None and content.height > self.height + 1
+        self.view.do_scroll_y = self.overflow
         if not self.overflow:
+            self.view.scroll_y = 1  # what fits stands at the top
             self.below = self.above = 0
             self.at_end = False
             return
@@ -270,7 +272,14 @@ class ScreenScroll(BoxLayout):
 
 
 class KioskScrollView(ScrollView):
-    """The scrolling part of a ScreenScroll."""
+    """The scrolling part of a ScreenScroll: it scrolls only when its content does not fit
+    (a touch on content that fits is a touch, never the start of a bounce)."""
+
+    def scroll_to(self, widget, padding=10, animate=True):
+        # Kivy's scroll_to puts content that fits at the bottom of the view (scroll_y 0).
+        if self.children and self.children[0].height <= self.height:
+            return
+        super().scroll_to(widget, padding, animate)
 
 
 class MoreBelow(BoxLayout):
