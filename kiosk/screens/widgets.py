@@ -10,6 +10,7 @@ from kivy.properties import (BooleanProperty, ColorProperty, ListProperty, Numer
                              OptionProperty, StringProperty, VariableListProperty)
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.layout import Layout
 from kivy.uix.screenmanager import Screen
@@ -159,6 +160,31 @@ class CardButton(Hideable, ButtonBehavior, BoxLayout):
     compact = BooleanProperty(False)
     bg = ColorProperty((1, 1, 1, 1))
     fg = ColorProperty((0, 0, 0, 1))
+    natural_height = NumericProperty(0)  # what its own texts need
+    row_height = NumericProperty(0)      # its row's tallest card's (CardGrid)
+
+
+class CardGrid(GridLayout):
+    """Cards in columns, each as tall as the tallest of its row: a grid, not a staircase."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._even_soon = Clock.create_trigger(self._even, 0)
+        self.fbind("cols", self._even_soon)
+
+    def add_widget(self, widget, *args, **kwargs):
+        super().add_widget(widget, *args, **kwargs)
+        widget.fbind("natural_height", self._even_soon)
+        self._even_soon()
+
+    def _even(self, *_args) -> None:
+        cards = list(reversed(self.children))
+        cols = self.cols or 1
+        for start in range(0, len(cards), cols):
+            row = cards[start:start + cols]
+            tallest = max(getattr(card, "natural_height", card.height) for card in row)
+            for card in row:
+                card.row_height = tallest
 
 
 class Panel(BoxLayout):
