@@ -54,7 +54,8 @@ class BrowserScreen(KioskScreen):
         return row.width - row.padding[0] - row.padding[2] - fixed - row.spacing * (len(row.children) - 1)
 
     def _fit_tools(self, *_args) -> None:
-        """Which tools stand in the row: all if they fit, else by priority beside "More"."""
+        """Which tools stand in the row: all if they fit, else the first by priority that fit
+        beside "More" (never a later one in a gap: the row stays predictable)."""
         ids = self.ids
         shown = [name for name in TOOL_PRIORITY if not self._tools[name].hidden]
         gap = ids.tools.spacing
@@ -67,9 +68,10 @@ class BrowserScreen(KioskScreen):
         if width(shown) > room:
             more = max(ids.more_button.fixed_width, ids.more_button.texture_size[0])
             in_row = []
-            for name in shown:
-                if width(in_row + [name]) <= room - more:
-                    in_row.append(name)
+            for name in shown:  # in order, the first that does not fit and all after it wait
+                if width(in_row + [name]) > room - more:
+                    break
+                in_row.append(name)
         self.overflowing = len(in_row) < len(shown)
         if not self.overflowing:
             self.more_open = False
