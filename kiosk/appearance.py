@@ -3,22 +3,47 @@
 The normal look is calm and legible (dark text on a warm white, a deep blue for actions);
 the high-contrast look is yellow and white on black. Text size scales every "sp" size
 live through Kivy's `Metrics.fontscale`, so layouts reflow instead of being rebuilt.
+
+Large text is designed, not only scaled: `font(role, scale)` is the type scale the screens
+use. Running text grows the whole way (24 px at 100 %, 48 px at 200 %); headings, which are
+large already, grow less so that a screen's question and its answers still fit together;
+the bars' few, always-the-same words stop at 150 % (33 px, a capital H of 6.2 mm at
+96 dpi, EN 301 549's 0.7 degrees at 500 mm) so that each bar stays one row.
 """
 
 from __future__ import annotations
 
 from kivy.event import EventDispatcher
-from kivy.metrics import Metrics
+from kivy.metrics import Metrics, dp
 from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
 from kivy.utils import get_color_from_hex
 
 TEXT_SCALES = (1.0, 1.5, 2.0)
 
+# role -> its size in px at 96 dpi at each of TEXT_SCALES
+TYPE_SCALE = {
+    "body": (24, 36, 48),
+    "small": (22, 33, 44),      # a card's one-line explanation
+    "heading": (28, 40, 52),
+    "step": (32, 44, 56),
+    "title": (38, 48, 60),
+    "hero": (64, 80, 96),
+    "action": (28, 40, 52),     # the one thing a screen is for (Open the service, Print)
+    "start": (44, 60, 72),      # Touch to start
+    "bar": (22, 33, 33),        # the bars' buttons
+    "key": (32, 44, 52),        # a number pad's keys
+    "stepper": (36, 40, 44),    # a stepper's − and +
+    "keyboard": (26, 33, 36),   # the browser's on-screen keyboard
+}
+
 # name -> (normal, high contrast); each a "#rrggbb"
 PALETTE = {
     "background": ("#f6f5f1", "#000000"),
     "surface": ("#ffffff", "#000000"),
-    "bar": ("#e6eaf0", "#000000"),
+    # Information (a list, what you need): flat, never drawn like a button.
+    "panel": ("#eceae4", "#000000"),
+    # The bars have their own colour in both looks, so a person sees where the screen ends.
+    "bar": ("#e6eaf0", "#1a2a5c"),
     "text": ("#1b1f24", "#ffffff"),
     "muted": ("#434b55", "#ffff00"),
     "border": ("#8c96a3", "#ffff00"),
@@ -28,15 +53,17 @@ PALETTE = {
     "help_text": ("#ffffff", "#000000"),
     "danger": ("#8e1b1b", "#ffffff"),
     "danger_text": ("#ffffff", "#000000"),
-    "selected": ("#d7e6f5", "#ffff00"),
-    "selected_text": ("#1b1f24", "#000000"),
+    # Selected is outlined (a check mark and a double border), primary is filled: in high
+    # contrast they were the same yellow.
+    "selected": ("#d7e6f5", "#000000"),
+    "selected_text": ("#1b1f24", "#ffff00"),
     "focus": ("#e07b00", "#00ffff"),
 }
 
 # Which foreground is read on which background: the pairs whose contrast must hold.
 TEXT_PAIRS = (
     ("text", "background"), ("text", "surface"), ("text", "bar"), ("muted", "background"),
-    ("muted", "surface"), ("primary_text", "primary"), ("help_text", "help"),
+    ("muted", "surface"), ("text", "panel"), ("muted", "panel"), ("muted", "bar"), ("primary_text", "primary"), ("help_text", "help"),
     ("danger_text", "danger"), ("selected_text", "selected"), ("primary", "surface"),
 )
 
@@ -50,6 +77,7 @@ class Appearance(EventDispatcher):
 
     background = ColorProperty()
     surface = ColorProperty()
+    panel = ColorProperty()
     bar = ColorProperty()
     text = ColorProperty()
     muted = ColorProperty()
@@ -84,6 +112,14 @@ class Appearance(EventDispatcher):
         """The one-tap control: 100 % → 150 % → 200 % → 100 %."""
         index = TEXT_SCALES.index(self.text_scale) if self.text_scale in TEXT_SCALES else -1
         self.text_scale = TEXT_SCALES[(index + 1) % len(TEXT_SCALES)]
+
+    def font(self, role: str, scale: float | None = None) -> float:
+        """The size of `role` text at `scale` (KV passes `app.look.text_scale`, so a rule
+        using it follows the text size)."""
+        sizes = TYPE_SCALE[role]
+        scale = self.text_scale if scale is None else scale
+        index = TEXT_SCALES.index(scale) if scale in TEXT_SCALES else 0
+        return dp(sizes[index])
 
     def reset(self) -> None:
         self.contrast = False

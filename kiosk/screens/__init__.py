@@ -20,6 +20,7 @@ SCREENS = {
     "browser": ("kiosk.screens.browser", "BrowserScreen"),
     "help": ("kiosk.screens.help", "HelpScreen"),
     "accessibility": ("kiosk.screens.accessibility", "AccessibilityScreen"),
+    "language": ("kiosk.screens.language", "LanguageScreen"),
     "nondigital": ("kiosk.screens.nondigital", "NondigitalScreen"),
     "documents": ("kiosk.screens.documents", "DocumentsScreen"),
     "print": ("kiosk.screens.print", "PrintScreen"),

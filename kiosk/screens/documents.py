@@ -1,12 +1,11 @@
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
-from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.screens.facade import kiosk, max_file_mb
 from kiosk.screens.print_words import REASON_TEXTS, size_text
-from kiosk.screens.widgets import KioskScreen
+from kiosk.screens.widgets import KioskScreen, Panel
 
 
-class DocumentRow(BoxLayout):
+class DocumentRow(Panel):
     """One of the person's files: its name, what it is, Print and Delete (with a question first)."""
 
     document = ObjectProperty(None)

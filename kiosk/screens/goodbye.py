@@ -10,3 +10,4 @@ class GoodbyeScreen(KioskScreen):
 
     chrome = False
     session_controls = False
+    essentials = ("answer_yes", "answer_partly", "answer_no")

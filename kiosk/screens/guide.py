@@ -17,6 +17,7 @@ class GuideScreen(KioskScreen):
     strong_identification = BooleanProperty(False)
     guided = BooleanProperty(False)
     page = NumericProperty(0)
+    essentials = ("previous_button", "next_button", "open_button")
 
     def refresh(self) -> None:
         app = kiosk()
@@ -37,4 +38,4 @@ class GuideScreen(KioskScreen):
         app = kiosk()
         app.journey.step = max(0, min(len(self.steps), self.page + delta))
         self.page = app.journey.step
-        self.ids.scroll.scroll_y = 1
+        self.ids.scroll.scroll_to_top()

@@ -10,6 +10,7 @@ class OpenServiceScreen(KioskScreen):
 
     heading = StringProperty("")
     address = StringProperty("")
+    essentials = ("open_button",)
 
     def refresh(self) -> None:
         app = kiosk()

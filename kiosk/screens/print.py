@@ -10,6 +10,7 @@ class PrintScreen(KioskScreen):
     would stop it, in plain words. Nothing is sent until the person taps Print."""
 
     place = StringProperty("")
+    essentials = ("print_button", "copies", "first_page", "last_page")
 
     def refresh(self) -> None:
         app = kiosk()

@@ -10,6 +10,7 @@ class PrintStatusScreen(KioskScreen):
     collect it), or why it failed; spoken in speech mode by the app."""
 
     place = StringProperty("")
+    essentials = ("cancel_print", "done_button")
 
     def refresh(self) -> None:
         app = kiosk()

@@ -73,7 +73,8 @@ def title_of(screen) -> str:
 
 def announce(screen, tr) -> str:
     """What is said when a screen opens (and again on Repeat): its title, what it says
-    (steps, lists, summaries, phone numbers), and then its choices by name."""
+    (steps, lists, summaries, phone numbers), and then its choices by name (all of them,
+    in sight or not: a scroll button is not one)."""
     return " ".join(t for t in (sentence(title_of(screen)), announce_rest(screen, tr)) if t)
 
 
@@ -82,7 +83,7 @@ def announce_rest(screen, tr) -> str:
     title = title_of(screen)
     texts = [t for t in screen_texts(screen) if t != title]
     names = [getattr(w, "speech_label", "") or getattr(w, "title", "") or getattr(w, "text", "")
-             for w in touchables(screen)]
+             for w in touchables(screen) if not getattr(w, "speech_skip", False)]
     count = len(names)
     choices = tr._("{count} choices").format(count=count) if count != 1 else tr._("1 choice")
     if names:

@@ -30,6 +30,7 @@ class StaffScreen(KioskScreen):
     session_controls = False
     facts = StringProperty("")
     receipts = StringProperty("")
+    essentials = ("leave_staff",)
 
     def on_pre_enter(self, *args) -> None:
         kiosk().staff.note = ""

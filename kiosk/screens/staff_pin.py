@@ -10,6 +10,7 @@ class StaffPinScreen(KioskScreen):
     chrome = False
     session_controls = False
     digits = StringProperty("")
+    essentials = tuple(f"key_{digit}" for digit in "0123456789") + ("pin_ok", "pin_erase", "pin_cancel")
 
     def on_pre_enter(self, *args) -> None:
         self.digits = ""

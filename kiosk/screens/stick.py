@@ -1,12 +1,11 @@
 from kivy.properties import NumericProperty, ObjectProperty, StringProperty
-from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.screens.facade import kiosk
 from kiosk.screens.print_words import size_text
-from kiosk.screens.widgets import KioskScreen
+from kiosk.screens.widgets import KioskScreen, Panel
 
 
-class StickFileRow(BoxLayout):
+class StickFileRow(Panel):
     """A PDF or picture on the stick, with Print."""
 
     file = ObjectProperty(None)

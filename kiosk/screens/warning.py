@@ -6,3 +6,4 @@ class WarningScreen(KioskScreen):
     anywhere continues it (the app takes that tap, so it presses nothing else)."""
 
     session_controls = False
+    essentials = ("still_here",)

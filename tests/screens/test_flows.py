@@ -203,15 +203,20 @@ def test_end_session_asks_first_and_then_resets_everything(fresh_app):
 
 
 def test_text_size_scales_text_live(fresh_app):
-    from kivy.metrics import Metrics
+    """The same widgets grow in place: running text doubles at 200 %, a title by the type
+    scale (less, so that a question and its answers still fit together)."""
+    from kivy.metrics import Metrics, dp
 
     start(fresh_app)
-    title = next(w for w in fresh_app.screen().walk() if getattr(w, "text", "") == "Miten voimme auttaa?")
-    before = title.font_size
+    fresh_app.tap(fresh_app.button("Osaan itse"))
+    title = next(w for w in fresh_app.screen().walk() if getattr(w, "text", "") == "Mitä haluat tehdä?")
+    body = next(w for w in fresh_app.screen().walk() if getattr(w, "text", "") == "Valitse aihe.")
+    before = title.font_size, body.font_size
     fresh_app.app.look.set_text_scale(2.0)
     fresh_app.frames()
     assert Metrics.fontscale == 2.0
-    assert title.font_size == pytest.approx(before * 2)
+    assert body.font_size == pytest.approx(before[1] * 2)
+    assert title.font_size == pytest.approx(dp(60)) and title.font_size > before[0]
 
 
 def test_screens_are_rebuilt_per_visit_without_leaking(fresh_app):

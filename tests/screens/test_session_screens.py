@@ -67,6 +67,7 @@ def test_canaries_everywhere_are_gone_after_the_wipe(fresh_app, cupsd):
     sleeper = app.devices.processes.spawn(["sleep", "300"])
     fresh_app.tap(fresh_app.bar("accessibility_button"))
     fresh_app.tap(fresh_app.button("Suurin teksti"))
+    fresh_app.tap(fresh_app.button("Suomi · Svenska · English"))  # at large text, one chooser
     fresh_app.tap(fresh_app.button("English"))
 
     receipt = app.session.end("end")
