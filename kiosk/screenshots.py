@@ -147,6 +147,10 @@ class ScreenshotTour:
         (self.out / "manifest.json").write_text(json.dumps(self.manifest, ensure_ascii=False, indent=1),
                                                 encoding="utf-8")
         log.info("wrote %d screenshots to %s", len(self.written), self.out)
-        if self.app.wipe.has_leftovers():  # the sample document
+        # The sample document and the staged session go as any session's do: ended first, so
+        # that nothing refills what the wipe empties (a screen change during it lists files).
+        if self.app.session.state in ("active", "warning"):
+            self.app.session.end("staff")
+        elif self.app.wipe.has_leftovers():
             self.app.wipe.run("screenshots")
         self.app.stop()
