@@ -167,6 +167,44 @@ def test_keyboard_focus_visits_everything_in_order_and_is_never_trapped(fresh_ap
     assert app.focus.focused is expected[-1]
 
 
+def test_the_focus_scrolls_what_it_reaches_into_sight_at_large_text(fresh_app):
+    """At 200 % the topics do not fit: Tab through them and each one focused is scrolled
+    into sight, the ring drawn round it inside the view (not over the bars), in an order
+    that does not change as the view scrolls."""
+    from kivy.core.window import Window
+    from kivy.metrics import dp
+    from kivy.uix.scrollview import ScrollView
+
+    from kiosk.screens.focus import reading_order
+
+    app = fresh_app.app
+    app.flow.start_session()
+    app.look.set_text_scale(2.0)
+    try:
+        app.journey.choose_level("self")
+        fresh_app.frames(6)
+        cards = list(reversed(fresh_app.ids()["grid"].children))
+        view = next(w for w in fresh_app.screen().walk(restrict=True) if isinstance(w, ScrollView))
+        order = reading_order(touchables(app.root))
+        assert view.viewport_size[1] > view.height and cards[-1] in order
+        vx, vy = view.to_window(view.x, view.y)
+        reached = []
+        for _ in range(len(order)):
+            Window.dispatch("on_key_down", 9, 0, None, [])  # Tab
+            fresh_app.frames(2)
+            focused = app.focus.focused
+            if focused in cards:
+                x, y = focused.to_window(focused.x, focused.y)
+                assert vy - 1 <= y and y + focused.height <= vy + view.height + 1, focused.title
+                ring = app.focus._line.rectangle
+                assert ring[1] >= vy - dp(8) and ring[1] + ring[3] <= vy + view.height + dp(8)
+                reached.append(focused)
+        assert reached == cards
+        assert reading_order(touchables(app.root)) == order  # scrolled to the end, the same order
+    finally:
+        app.look.reset()
+
+
 def test_enter_chooses_the_focused_item_and_focus_is_spoken(speaking):
     from kivy.core.window import Window
 
