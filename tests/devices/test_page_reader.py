@@ -271,6 +271,29 @@ def test_a_set_is_counted_whole_beyond_the_items_read_and_one_too_big_to_count_a
     assert {i.set_size for i in items_of(years(MAX_SET_SIZE + 1))} == {0}
 
 
+def test_the_frames_from_other_sites_the_kiosk_keeps_are_its_pages_and_bounded():
+    from kiosk.devices.browser_chromium import MAX_FRAME_SESSIONS, ChromiumBrowser
+
+    browser = ChromiumBrowser(processes=None, executable="/bin/false")
+    browser._session = "PAGE"
+
+    def attached(frame: str, session: str, parent: str, kind: str = "iframe") -> None:
+        browser._on_cdp_event("Target.attachedToTarget", {"sessionId": session, "targetInfo": {
+            "targetId": frame, "type": kind}}, parent)
+
+    attached("MAP", "S1", "PAGE")
+    attached("INNER", "S2", "S1")  # a frame from a third site inside the map
+    attached("ELSE", "S3", "OTHER")  # under a session that is not the kiosk's page
+    attached("WORKER", "S4", "PAGE", kind="worker")
+    assert browser.in_frame("MAP") is not None and browser.in_frame("INNER") is not None
+    assert browser.in_frame("ELSE") is None and browser.in_frame("WORKER") is None
+    for n in range(10_000):
+        attached(f"AD{n}", f"A{n}", "PAGE")
+    assert len(browser._frames) == MAX_FRAME_SESSIONS
+    browser._on_cdp_event("Target.detachedFromTarget", {"sessionId": "S1"}, "PAGE")
+    assert browser.in_frame("MAP") is None and browser.in_frame("") == browser.call
+
+
 class Framed:
     """A page of frames as Chromium answers for it: `frames` frame id -> its tree, `owners`
     the backend id of an iframe element -> the frame id in it, `apart` the frames from other
