@@ -223,6 +223,19 @@ class EServices(EventDispatcher):
 
         self._run(work, done)
 
+    def show(self, item: PageItem | None) -> None:
+        """`item` scrolled into sight and marked for a sighted helper (None: unmarked); a page
+        that changed under it is no matter, the next move reads it again."""
+        browser = self.browser
+
+        def work() -> None:
+            try:
+                browser.show_item(item)
+            except DeviceError as error:
+                log.info("page item not shown: %s", error)
+
+        self._run(work)
+
     def print_page(self, done: Callable[[Path], None]) -> None:
         """The page as a PDF among the session's documents, for the printing service."""
         folder = self.session_dir / "downloads"

@@ -63,6 +63,10 @@ class Browser(Protocol):
     def focus_item(self, item: PageItem) -> str:
         """The keyboard's focus in `item` (a text field), so that typing goes there."""
 
+    def show_item(self, item: PageItem | None) -> None:
+        """`item` scrolled into sight and marked, so that a sighted helper beside the person
+        sees what was said; None: no mark. Raises DeviceError if it is no longer there."""
+
     def page_alerts(self) -> list[str]:
         """What the page announces now: its live regions' and alerts' texts, and its fields
         marked invalid with their error messages."""
@@ -149,6 +153,7 @@ class FakeBrowser:
         self.opened: list[str] = []
         self.typed: list[str] = []
         self.keys: list[str] = []
+        self.shown: list[PageItem | None] = []  # what show_item was asked, in order
         self.zoom = 1.0
         self.text = "Fake page text."
         self.page = FakePage()
@@ -209,6 +214,9 @@ class FakeBrowser:
 
     def focus_item(self, item: PageItem) -> str:
         return self.page.focus(item)
+
+    def show_item(self, item: PageItem | None) -> None:
+        self.shown.append(item)
 
     def page_alerts(self) -> list[str]:
         return self.page.alerts()

@@ -22,6 +22,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -62,6 +63,9 @@ LOAD_WAIT_S = 5.0  # a page still loading is read once it has loaded, or after t
 
 
 KEYS = {"Backspace": (8, "Backspace"), "Enter": (13, "Enter"), "Tab": (9, "Tab")}
+# Frames from other sites run in processes of their own, each reached in its own session;
+# a page cannot make the kiosk keep more of them than this (the rest are said to be unread).
+MAX_FRAME_SESSIONS = 64
 
 
 class ChromiumBrowser:
@@ -83,6 +87,11 @@ class ChromiumBrowser:
         self._link_folder: Path | None = None  # see browser_environment
         self._zoom = 1.0
         self._closing = False
+        # Out-of-process frames (iframes from other sites): frame id -> session, kept by the
+        # protocol's reader thread, read by the runner's.
+        self._frames: dict[str, str] = {}
+        self._frames_lock = threading.Lock()
+        self._marked: str | None = None  # the frame whose overlay marks an item ("": the page's)
 
     @property
     def running(self) -> bool:
@@ -118,6 +127,9 @@ class ChromiumBrowser:
             log.warning("browser runs WITHOUT its sandbox because the kiosk runs as root")
             argv.insert(1, "--no-sandbox")
         self._target = self._session = ""  # nothing is refused before the kiosk holds its page
+        with self._frames_lock:
+            self._frames.clear()
+        self._marked = None
         # Before the window appears: Shift+Esc is the kiosk's from the first moment.
         self._warden = WindowWarden(os.environ.get("DISPLAY", ""), self._bounds, self._place)
         self._warden.start(geometry)
@@ -156,6 +168,9 @@ class ChromiumBrowser:
                     self._session = cdp.call("Target.attachToTarget",
                                              {"targetId": self._target, "flatten": True})["sessionId"]
                     cdp.call("Page.enable", session_id=self._session)
+                    # Frames from other sites are attached as they come, to be read by ear.
+                    cdp.call("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": False,
+                                                      "flatten": True}, session_id=self._session)
                     cdp.call("Page.addScriptToEvaluateOnNewDocument", {"source": NEUTER_WINDOW_MOVES},
                              session_id=self._session)
                     cdp.call("Runtime.evaluate", {"expression": NEUTER_WINDOW_MOVES}, session_id=self._session)
@@ -181,12 +196,35 @@ class ChromiumBrowser:
         """One DevTools protocol call, in the kiosk's page (`page`) or to the browser itself; its
         result. What every method here is made of, and how the tests and the testbed evaluate
         script in the page or drive it as a person would. Raises DeviceError."""
+        return self._send(method, params, self._session if page else None, timeout_s)
+
+    def _send(self, method: str, params: dict | None, session: str | None, timeout_s: float = 10.0) -> dict:
         if self._cdp is None:
             raise DeviceError("the browser is not open")
         try:
-            return self._cdp.call(method, params, self._session if page else None, timeout_s=timeout_s)
+            return self._cdp.call(method, params, session, timeout_s=timeout_s)
         except CdpError as error:
             raise DeviceError(str(error)) from None
+
+    def in_frame(self, frame: str):
+        """A `call` in the session of the out-of-process frame `frame` (its frame id), or None
+        if there is no such frame attached; "" is the page's own process (`call`)."""
+        if not frame:
+            return self.call
+        with self._frames_lock:
+            session = self._frames.get(frame)
+        if session is None:
+            return None
+
+        def call(method: str, params: dict | None = None, timeout_s: float = 10.0) -> dict:
+            return self._send(method, params, session, timeout_s)
+        return call
+
+    def _item_call(self, item: PageItem):
+        call = self.in_frame(item.frame)
+        if call is None:
+            raise DeviceError("that item is no longer on the page")  # its frame went away
+        return call
 
     def navigate(self, url: str) -> None:
         self.call("Page.navigate", {"url": url})
@@ -235,18 +273,41 @@ class ChromiumBrowser:
         while time.monotonic() < deadline and self.call("Runtime.evaluate", {
                 "expression": "document.readyState", "returnByValue": True})["result"].get("value") != "complete":
             time.sleep(0.05)
-        return page_reader.read_items(self.call)
+        return page_reader.read_items(self.call, self._frame_sessions)
 
     def activate_item(self, item: PageItem) -> str:
-        done = page_reader.activate(self.call, item)
+        done = page_reader.activate(self._item_call(item), item)
         time.sleep(SETTLE_S)
         return done
 
     def focus_item(self, item: PageItem) -> str:
-        return page_reader.focus(self.call, item)
+        # Typing then goes on through the page's session: Chromium hands it to the focused
+        # field, in whichever frame that is.
+        return page_reader.focus(self._item_call(item), item)
+
+    def show_item(self, item: PageItem | None) -> None:
+        if self._marked is not None and (item is None or self._marked != item.frame):
+            call = self.in_frame(self._marked)  # the mark leaves the frame it was in
+            try:
+                if call is not None:
+                    page_reader.unmark(call)
+            except DeviceError:
+                pass  # that frame, or its mark, is gone
+            self._marked = None
+        if item is None:
+            return
+        call = self._item_call(item)
+        # Each time: cheap when they already are, and a session may have been replaced.
+        call("DOM.enable")
+        call("Overlay.enable")
+        page_reader.show(call, item)
+        self._marked = item.frame
 
     def page_alerts(self) -> list[str]:
-        return page_reader.alerts(self.call)
+        return page_reader.alerts(self.call, self._frame_sessions)
+
+    def _frame_sessions(self, frame: str):
+        return self.in_frame(frame) if frame else None
 
     def set_geometry(self, geometry: Geometry) -> None:
         if self._warden is None or not self.running:
@@ -319,6 +380,29 @@ class ChromiumBrowser:
             self._on_event("navigated", params["frame"].get("url", ""))
             if self._zoom != 1.0 and self._guard is not None:  # a new document has the page's zoom
                 self._guard.later(self._apply_zoom)
+        elif method == "Target.attachedToTarget":
+            self._frame_attached(params, session)
+        elif method == "Target.detachedFromTarget":
+            gone = params.get("sessionId")
+            with self._frames_lock:
+                for frame in [f for f, s in self._frames.items() if s == gone]:
+                    del self._frames[frame]
+
+    def _frame_attached(self, params: dict, parent: str | None) -> None:
+        """A frame from another site attached under the page (or under such a frame): kept to
+        be read, and its own frames from other sites attached in turn (by the guard's worker,
+        as this reader thread cannot wait for an answer)."""
+        info, child = params.get("targetInfo") or {}, params.get("sessionId")
+        if info.get("type") != "iframe" or not isinstance(child, str) or not isinstance(info.get("targetId"), str):
+            return
+        with self._frames_lock:
+            ours = parent == self._session or parent in self._frames.values()
+            if not ours or len(self._frames) >= MAX_FRAME_SESSIONS:
+                return
+            self._frames[info["targetId"]] = child
+        if self._guard is not None:
+            self._guard.later(lambda: self._send("Target.setAutoAttach", {
+                "autoAttach": True, "waitForDebuggerOnStart": False, "flatten": True}, child))
 
     def _close_target(self, target: str) -> None:
         try:

@@ -1,74 +1,34 @@
 """The e-service's page by ear: its headings, links, buttons and form fields read from
-Chromium's accessibility tree over the DevTools protocol, each one activated or focused for
-typing, and what the page announces (live regions, role=alert, fields marked invalid).
+Chromium's accessibility tree over the DevTools protocol, frames and all (each document
+read by page_tree.py), each one shown to a sighted helper, activated or focused for typing,
+and what the page announces (live regions, role=alert, fields marked invalid).
 
 Everything here takes `call(method, params) -> dict`, one DevTools call in the kiosk's page
-(`ChromiumBrowser.call`), so it runs and is tested without a browser. A page is hostile
-input: the tree may be huge, deep, malformed or full of long names, so the walk is
-iterative and bounded (`MAX_NODES`, `MAX_ITEMS`, `MAX_NAME_CHARS`) and every field is
-checked before it is used. No Kivy here.
+(`ChromiumBrowser.call`), and for a frame that Chromium runs in a process of its own (an
+out-of-process iframe, from another site) `sessions(frame_id)`, a call in that frame's
+session; so it runs and is tested without a browser. A page is hostile input, frames too:
+they are read only so far (`MAX_FRAMES`, `MAX_FRAME_DEPTH`, `FRAMES_BUDGET_S`, and
+`MAX_NODES` for all the page's documents together), and a frame that is not read is said
+to be so, not passed over in silence. No Kivy here.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 from kiosk.devices import DeviceError
+from kiosk.devices.page_tree import MAX_NODES, Document, PageItem, Tree, alerts_in, items_in
 
 Call = Callable[..., dict]
+Sessions = Callable[[str], "Call | None"]
 
-MAX_NODES = 50_000     # of the tree walked; the rest of a bigger page is not read
-MAX_ITEMS = 500        # items offered to swipe through
-MAX_NAME_CHARS = 300   # a name, value or message is cut here
-MAX_ALERTS = 20
+MAX_FRAMES = 16        # frames read in one page, at any depth; the others are said to be unread
+MAX_FRAME_DEPTH = 3    # frames in frames in frames; deeper ones are said to be unread
+FRAMES_BUDGET_S = 3.0  # for reading all of a page's frames: a frame that stalls stalls no more
+FRAME_CALL_S = 2.0     # one call in a frame
 GROUP = "kiosk-page-reader"  # the remote objects resolved here, released after each use
-
-# The accessibility roles a person goes through, by what the kiosk calls them.
-ROLES = {
-    "heading": "heading", "link": "link", "button": "button", "textbox": "textbox",
-    "searchbox": "textbox", "spinbutton": "textbox", "combobox": "combobox", "listbox": "listbox",
-    "option": "option", "checkbox": "checkbox", "switch": "checkbox", "menuitemcheckbox": "checkbox",
-    "radio": "radio", "menuitemradio": "radio", "menuitem": "button", "tab": "button",
-}
-TYPED_ROLES = ("textbox",)  # focused for typing; an editable combobox too
-LIVE = ("polite", "assertive")
-ALERT_ROLES = ("alert", "alertdialog")
-# Where a hidden subtree starts: none of it is read, whatever its nodes say of themselves.
-HIDING = ("ariaHiddenElement", "ariaHiddenSubtree", "inertElement", "inertSubtree")
-MASK = "•"  # Chromium's value of a password field: bullets, never the text
-
-
-@dataclass(frozen=True)
-class PageItem:
-    """One thing on the page a person can go to. `node`: its backend DOM node id (what
-    activation resolves); `checked`: "true", "false", "mixed" or "" (not checkable);
-    `selected`, `expanded`, `pressed`: None where the item has no such state;
-    `description`: its error message when invalid, else its description; `position` of
-    `set_size` among the options of its list (0 where not in one)."""
-
-    node: int
-    role: str
-    name: str = ""
-    value: str = ""
-    level: int = 0
-    checked: str = ""
-    selected: bool | None = None
-    expanded: bool | None = None
-    pressed: bool | None = None
-    required: bool = False
-    invalid: bool = False
-    disabled: bool = False
-    editable: bool = False
-    protected: bool = False
-    description: str = ""
-    position: int = 0
-    set_size: int = 0
-
-    @property
-    def takes_text(self) -> bool:
-        """A double tap focuses it for the on-screen keyboard instead of pressing it."""
-        return self.role in TYPED_ROLES or (self.role == "combobox" and self.editable)
 
 
 @dataclass(frozen=True)
@@ -79,64 +39,84 @@ class Outcome:
     alerts: tuple[str, ...] = ()
     failed: bool = False  # the item could not be reached (the page changed under it)
 
-    def item(self, node: int) -> PageItem | None:
-        return next((item for item in self.items if item.node == node), None)
+    def item(self, node: int, frame: str = "") -> PageItem | None:
+        return next((item for item in self.items if item.key == (frame, node)), None)
 
 
-# -- reading the tree ------------------------------------------------------------------------
+# -- reading the page, frame by frame -----------------------------------------------------
 
 
-def full_tree(call: Call) -> list[dict]:
+def no_sessions(_frame: str) -> Call | None:
+    return None
+
+
+class _Budget:
+    """What is left for the rest of a page's reading: nodes, frames and time."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self.nodes = MAX_NODES
+        self.frames = MAX_FRAMES
+        self.deadline = clock() + FRAMES_BUDGET_S
+
+    def seconds(self) -> float:
+        return self.deadline - self.clock()
+
+    def tree(self, nodes) -> Tree:
+        """One document's tree, of the nodes left."""
+        tree = Tree(nodes, self.nodes)
+        self.nodes -= len(tree.nodes)
+        return tree
+
+
+def read_document(call: Call, sessions: Sessions = no_sessions,
+                  clock: Callable[[], float] = time.monotonic) -> Document:
+    """The page's tree with its frames' trees where they are shown: a frame of the page's
+    own process read by its frame id, one in a process of its own in its session. Raises
+    DeviceError (from `call`) only when the page itself cannot be read."""
     nodes = call("Accessibility.getFullAXTree").get("nodes")
-    return nodes if isinstance(nodes, list) else []
+    budget = _Budget(clock)  # the frames' time starts once the page itself is read
+    document = Document(budget.tree(nodes))
+    _read_frames(document, call, sessions, budget, 1)
+    return document
 
 
-def read_items(call: Call) -> list[PageItem]:
-    """The page's items in document order (at most MAX_ITEMS)."""
-    return items_of(full_tree(call))
+def _read_frames(document: Document, call: Call, sessions: Sessions, budget: _Budget, depth: int) -> None:
+    """The frames shown in `document`, in document order, as far as the budget goes (the
+    recursion is at most MAX_FRAME_DEPTH deep)."""
+    for owner in document.tree.frame_owners():
+        if depth > MAX_FRAME_DEPTH or budget.frames <= 0 or budget.nodes <= 0 or budget.seconds() <= 0:
+            return  # the rest are not in `inner`: said to be unread
+        budget.frames -= 1
+        document.inner[owner] = None
+        try:
+            timeout = max(0.1, min(FRAME_CALL_S, budget.seconds()))
+            described = call("DOM.describeNode", {"backendNodeId": owner}, timeout_s=timeout).get("node")
+            frame_id = described.get("frameId") if isinstance(described, dict) else None
+            if not isinstance(frame_id, str) or not frame_id:
+                continue
+            inner_call = sessions(frame_id)
+            if inner_call is not None:  # out of process: its own session, its own node ids
+                found, frame = inner_call("Accessibility.getFullAXTree", {}, timeout_s=timeout), frame_id
+            else:
+                inner_call, frame = call, document.frame
+                found = call("Accessibility.getFullAXTree", {"frameId": frame_id}, timeout_s=timeout)
+        except DeviceError:
+            continue  # gone, refused or stalled: said to be unread
+        inner = Document(budget.tree(found.get("nodes") if isinstance(found, dict) else None), frame)
+        document.inner[owner] = inner
+        _read_frames(inner, inner_call, sessions, budget, depth + 1)
 
 
-def alerts(call: Call) -> list[str]:
+def read_items(call: Call, sessions: Sessions = no_sessions) -> list[PageItem]:
+    """The page's items in document order, frames' where the frames are (at most MAX_ITEMS)."""
+    return items_in(read_document(call, sessions))
+
+
+def alerts(call: Call, sessions: Sessions = no_sessions) -> list[str]:
     """What the page announces now: the text of its live regions and alerts, then each field
     marked invalid by its name with its error message (unless an alert already says it)."""
-    return alerts_of(full_tree(call))
-
-
-def items_of(nodes: list) -> list[PageItem]:
-    tree = _Tree(nodes)
-    items: list[PageItem] = []
-    for node in tree.walk():
-        if len(items) >= MAX_ITEMS:
-            break
-        item = tree.item(node)
-        if item is not None:
-            items.append(item)
-    return _positioned(items, tree)
-
-
-def alerts_of(nodes: list) -> list[str]:
-    tree = _Tree(nodes)
-    said: list[str] = []
-    fields: list[PageItem] = []
-    inside: set[str] = set()  # nodes within a live region: read with it, not again
-    for node in tree.walk(ignored=True):
-        node_id, parent = _text(node.get("nodeId")), _text(node.get("parentId"))
-        if parent in inside:
-            inside.add(node_id)
-            continue
-        if node.get("ignored") is True:
-            continue
-        properties = _properties(node)
-        if properties.get("live") in LIVE or _role(node) in ALERT_ROLES:
-            inside.add(node_id)
-            text = tree.text(node)
-            if text and text not in said:
-                said.append(text)
-        elif _invalid(properties) and (item := tree.item(node)) is not None:
-            fields.append(item)
-    said += [f"{f.name}: {f.description}" if f.description else f.name for f in fields
-             if not (f.description and f.description in said)]
-    return [text for text in said if text][:MAX_ALERTS]
+    return alerts_in(read_document(call, sessions))
 
 
 def news(before: list[str], after: list[str], item: PageItem) -> list[str]:
@@ -146,174 +126,6 @@ def news(before: list[str], after: list[str], item: PageItem) -> list[str]:
     if item.role in ("button", "link"):
         return list(after)
     return [text for text in after if text not in before]
-
-
-def cut(text: str, limit: int = MAX_NAME_CHARS) -> str:
-    """`text` on one line, at most `limit` characters (what is cut off ends in "…")."""
-    text = " ".join(text[:8 * limit].split())  # a megabyte of spaces is not split whole
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
-
-
-class _Tree:
-    """The flat node list Chromium sends, indexed; walked from its roots in child order."""
-
-    def __init__(self, nodes: list) -> None:
-        self.nodes: dict[str, dict] = {}
-        self.by_backend: dict[int, dict] = {}
-        order: list[dict] = []
-        for node in nodes[:MAX_NODES] if isinstance(nodes, list) else ():
-            if not isinstance(node, dict) or not _text(node.get("nodeId")):
-                continue
-            node_id = _text(node["nodeId"])
-            if node_id in self.nodes:
-                continue
-            self.nodes[node_id] = node
-            order.append(node)
-            backend = node.get("backendDOMNodeId")
-            if isinstance(backend, int) and not isinstance(backend, bool):
-                self.by_backend.setdefault(backend, node)
-        self.roots = [n for n in order if _text(n.get("parentId")) not in self.nodes]
-
-    def children(self, node: dict) -> list[dict]:
-        ids = node.get("childIds")
-        if not isinstance(ids, list):
-            return []
-        return [self.nodes[i] for i in ids if isinstance(i, str) and i in self.nodes]
-
-    def walk(self, ignored: bool = False) -> Iterator[dict]:
-        """Every shown node once, depth first in document order, without recursion. An
-        ignored node is passed over (yielded only if `ignored`) but its children are not (a
-        label around a check box); a hidden subtree (aria-hidden, inert) is left out whole."""
-        seen: set[str] = set()
-        stack = list(reversed(self.roots))
-        while stack and len(seen) < MAX_NODES:
-            node = stack.pop()
-            node_id = _text(node.get("nodeId"))
-            if node_id in seen:
-                continue
-            seen.add(node_id)
-            if node.get("ignored") is True and _hidden(node):
-                continue
-            if ignored or node.get("ignored") is not True:
-                yield node
-            stack.extend(reversed(self.children(node)))
-
-    def text(self, node: dict) -> str:
-        """The words shown inside `node` (its static texts), bounded."""
-        parts: list[str] = []
-        length = 0
-        stack = [node]
-        seen: set[str] = set()
-        while stack and length < MAX_NAME_CHARS and len(seen) < MAX_NODES:
-            current = stack.pop()
-            node_id = _text(current.get("nodeId"))
-            if node_id in seen or (current.get("ignored") is True and _hidden(current)):
-                continue
-            seen.add(node_id)
-            if current.get("ignored") is not True and _role(current) == "StaticText":
-                word = _field(current, "name")
-                parts.append(word)
-                length += len(word) + 1
-            stack.extend(reversed(self.children(current)))
-        return cut(" ".join(parts))
-
-    def item(self, node: dict) -> PageItem | None:
-        role = ROLES.get(_role(node))
-        backend = node.get("backendDOMNodeId")
-        if role is None or not isinstance(backend, int) or isinstance(backend, bool):
-            return None
-        p = _properties(node)
-        value = _field(node, "value")
-        protected = bool(value) and set(value) == {MASK}
-        invalid = _invalid(p)
-        description = self._error(p) if invalid else ""
-        level = p.get("level")
-        return PageItem(
-            node=backend, role=role, name=_field(node, "name"), value="" if protected else value,
-            level=level if isinstance(level, int) and not isinstance(level, bool) and 0 < level < 10 else 0,
-            checked=p["checked"] if p.get("checked") in ("true", "false", "mixed") else "",
-            selected=_flag(p, "selected"), expanded=_flag(p, "expanded"),
-            pressed=None if p.get("pressed") in (None, "") else p.get("pressed") in ("true", "mixed", True),
-            required=p.get("required") is True, invalid=invalid, disabled=p.get("disabled") is True,
-            editable=p.get("editable") not in (None, "", False) and p.get("readonly") is not True,
-            protected=protected, description=description or _field(node, "description"))
-
-    def _error(self, properties: dict) -> str:
-        """The text of the element aria-errormessage points to, if it says anything."""
-        related = properties.get("errormessage@nodes") or []
-        texts = [self.text(self.by_backend[b]) for b in related if b in self.by_backend]
-        return cut(" ".join(t for t in texts if t))
-
-
-def _positioned(items: list[PageItem], tree: _Tree) -> list[PageItem]:
-    """Each option told its place in its list ("2 of 3")."""
-    from dataclasses import replace
-
-    parents: dict[int, str] = {}
-    for backend, node in tree.by_backend.items():
-        parents[backend] = _text(node.get("parentId"))
-    groups: dict[str, list[int]] = {}
-    for index, item in enumerate(items):
-        if item.role == "option":
-            groups.setdefault(parents.get(item.node, ""), []).append(index)
-    for indexes in groups.values():
-        for place, index in enumerate(indexes, start=1):
-            items[index] = replace(items[index], position=place, set_size=len(indexes))
-    return items
-
-
-def _text(value) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _role(node: dict) -> str:
-    role = node.get("role")
-    return _text(role.get("value")) if isinstance(role, dict) else ""
-
-
-def _field(node: dict, key: str) -> str:
-    """A node's name, value or description as text, cut to MAX_NAME_CHARS."""
-    field = node.get(key)
-    value = field.get("value") if isinstance(field, dict) else None
-    if isinstance(value, bool) or value is None:
-        return ""
-    if isinstance(value, (int, float)):
-        value = f"{value:g}"
-    return cut(value) if isinstance(value, str) else ""
-
-
-def _properties(node: dict) -> dict:
-    """name -> value of the node's properties; "NAME@nodes": the backend ids it refers to."""
-    found: dict = {}
-    properties = node.get("properties")
-    for entry in properties[:64] if isinstance(properties, list) else ():
-        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-            continue
-        value = entry.get("value")
-        if not isinstance(value, dict):
-            continue
-        found[entry["name"]] = value.get("value")
-        related = value.get("relatedNodes")
-        if isinstance(related, list):
-            found[entry["name"] + "@nodes"] = [r["backendDOMNodeId"] for r in related[:16] if isinstance(r, dict)
-                                               and isinstance(r.get("backendDOMNodeId"), int)]
-    return found
-
-
-def _flag(properties: dict, name: str) -> bool | None:
-    value = properties.get(name)
-    if value in (None, ""):
-        return None
-    return value in (True, "true")
-
-
-def _invalid(properties: dict) -> bool:
-    return properties.get("invalid") not in (None, "false", False, "")
-
-
-def _hidden(node: dict) -> bool:
-    reasons = node.get("ignoredReasons")
-    return isinstance(reasons, list) and any(isinstance(r, dict) and r.get("name") in HIDING for r in reasons)
 
 
 # -- acting on an item -------------------------------------------------------------------
@@ -350,6 +162,25 @@ FOCUS = """function () {
   }
   return document.activeElement === this ? "focused" : "not focused";
 }"""
+
+
+# How the item last said is marked for a sighted helper beside the person: Chromium's own
+# overlay (drawn over the page, nothing added to it), the item's box tinted and ringed.
+MARK = {"showInfo": False, "showStyles": False, "showRulers": False, "showExtensionLines": False,
+        "contentColor": {"r": 255, "g": 214, "b": 0, "a": 0.3}, "paddingColor": {"r": 255, "g": 214, "b": 0, "a": 0.3},
+        "borderColor": {"r": 230, "g": 81, "b": 0, "a": 0.9}, "marginColor": {"r": 0, "g": 0, "b": 0, "a": 0}}
+
+
+def show(call: Call, item: PageItem) -> None:
+    """Scroll `item` into sight (the frames around it too) and mark it. The overlay needs the
+    DOM and Overlay domains enabled in `call`'s session (`ChromiumBrowser.show_item`).
+    Raises DeviceError (from `call`) when its node is no longer in the page."""
+    call("DOM.scrollIntoViewIfNeeded", {"backendNodeId": item.node})
+    call("Overlay.highlightNode", {"backendNodeId": item.node, "highlightConfig": MARK})
+
+
+def unmark(call: Call) -> None:
+    call("Overlay.hideHighlight")
 
 
 def activate(call: Call, item: PageItem) -> str:

@@ -1,8 +1,11 @@
 """Speech mode inside the e-service (issue 17): while the browser strip is shown, a swipe
 goes through the page's headings, links, buttons and form fields first, then on to the
 strip's own buttons and round again; each page item is said with its role, name, value and
-state; a double tap presses, ticks or chooses it, or puts the focus in a text field for the
-strip's keyboard, and the item's new state and what the page announced are said after.
+state (a radio button's group when the move comes into it, and its place in it); the item
+is scrolled into sight and marked for a sighted helper beside the person; a double tap
+presses, ticks or chooses it, or puts the focus in a text field for the strip's keyboard,
+and the item's new state and what the page announced are said after. A part of the page
+that cannot be read (a frame) is said to be so.
 
 The page is read again before each move into or through it (a page changes as the person
 uses it); its items come from the browser's accessibility tree (kiosk/devices/page_reader.py)
@@ -22,17 +25,23 @@ ROLE_WORDS = {
     "checkbox": N_("check box"), "radio": N_("radio button"),
 }
 CHECKED = {"true": N_("checked"), "false": N_("not checked"), "mixed": N_("partly checked")}
+CHOSEN = {"true": N_("selected"), "false": N_("not selected"), "mixed": N_("partly checked")}  # a radio button
+UNREAD = N_("This part of the page cannot be read aloud.")
 
 
-def describe_item(item: PageItem, tr) -> str:
-    """What is said for a page item: "check box, I live in the zone, not checked"."""
+def describe_item(item: PageItem, tr, entering: bool = False) -> str:
+    """What is said for a page item: "check box, I live in the zone, not checked"; coming
+    into a group (`entering`), its name first: "Permit length, radio button, One month,
+    selected, 1 of 3"."""
+    if item.role == "frame":
+        return ". ".join(t for t in (item.name, tr._(UNREAD)) if t)
     if item.role == "heading":
         role = tr._("heading level {level}").format(level=item.level) if item.level else tr._("heading")
     else:
         role = tr._(ROLE_WORDS.get(item.role, "button"))
-    parts = [role, item.name, tr._("hidden text") if item.protected else item.value]
+    parts = [item.group if entering else "", role, item.name, tr._("hidden text") if item.protected else item.value]
     if item.checked:
-        parts.append(tr._(CHECKED[item.checked]))
+        parts.append(tr._((CHOSEN if item.role == "radio" else CHECKED)[item.checked]))
     if item.role == "option" and item.selected is not None:
         parts.append(tr._("selected") if item.selected else tr._("not selected"))
     if item.pressed is not None:
@@ -52,12 +61,18 @@ def describe_item(item: PageItem, tr) -> str:
     return ", ".join(p for p in parts if p)
 
 
+def enters_group(item: PageItem, before: PageItem | None) -> bool:
+    """Whether a move from `before` to `item` comes into item's group (whose name is then
+    said), not from within it, nor from the list box that holds it."""
+    return bool(item.group) and (before is None or item.group not in (before.group, before.name))
+
+
 def outcome_words(item: PageItem, outcome: Outcome, tr) -> tuple[str, str]:
     """What is said after `item` was activated: the item as it is now (a text field: and
     where to type), then what the page announced."""
     from kiosk.screens.spoken import sentence
 
-    now = outcome.item(item.node)
+    now = outcome.item(item.node, item.frame)
     if outcome.failed or now is None:
         said = [tr._("That item is no longer on the page.")]
     else:
@@ -90,7 +105,12 @@ class PageNavigation:
 
     def leave(self) -> None:
         """The person went to the strip by touch or keys: a double tap is the strip's again."""
+        self._unmark()
         self.current = None
+
+    def _unmark(self) -> None:
+        if self.current is not None:  # the page's mark was on it
+            self.eservices.show(None)
 
     # -- swipes -----------------------------------------------------------------------------
 
@@ -125,24 +145,27 @@ class PageNavigation:
 
     def _position(self, ring, strip: list) -> int | None:
         if self.current is not None:
-            nodes = [item.node for item in self.items]
-            return nodes.index(self.current.node) if self.current.node in nodes else None
+            keys = [item.key for item in self.items]
+            return keys.index(self.current.key) if self.current.key in keys else None
         if ring is not None and ring.focused in strip:
             return len(self.items) + strip.index(ring.focused)
         return None
 
     def _to_strip(self, widget) -> None:
+        self._unmark()
         self.current = None
         self.focus().focus(widget)
         self.on_strip(widget)
 
     def _say(self, item: PageItem) -> None:
+        entering = enters_group(item, self.current)
         self.current = item
         ring = self.focus()
         if ring is not None:
             ring.clear()  # the ring is on the strip; the place now is in the page
         self.speech.stop()
-        self.speech.say(describe_item(item, self.tr))
+        self.speech.say(describe_item(item, self.tr, entering))
+        self.eservices.show(item)  # after the words: the scroll is the browser's to do
 
     # -- double tap -------------------------------------------------------------------------
 
@@ -151,13 +174,17 @@ class PageNavigation:
         item = self.current
         if item is None:
             return False
+        if item.role == "frame":  # nothing in it can be reached: said again
+            self.speech.stop()
+            self.speech.say(describe_item(item, self.tr))
+            return True
         generation = self._generation
         self.eservices.activate(item, lambda outcome: generation == self._generation and self._activated(item, outcome))
         return True
 
     def _activated(self, item: PageItem, outcome: Outcome) -> None:
         self.items = list(outcome.items)
-        self.current = outcome.item(item.node)
+        self.current = outcome.item(item.node, item.frame)
         if self.current is not None and item.takes_text and not outcome.failed:
             self._keyboard()
         said, announced = outcome_words(item, outcome, self.tr)

@@ -1,7 +1,8 @@
-"""The page by ear (kiosk/devices/page_reader.py) on accessibility trees in the shape
+"""The page by ear (kiosk/devices/page_reader.py, page_tree.py) on accessibility trees in the shape
 Chromium's Accessibility.getFullAXTree returns them (nodes listed breadth first, each with
-its parent and children by id), recorded from testbed/site/form-by-ear.html and made
-hostile; no browser. Then the e-services service over the fake browser's form."""
+its parent and children by id), recorded from testbed/site/form-by-ear.html and
+framed-by-ear.html and made hostile (frames by the ten thousand, frames in frames, frames
+that stall); no browser. Then the e-services service over the fake browser's form."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ import pytest
 from kiosk.devices import DeviceError
 from kiosk.devices.browser import FakeBrowser, Geometry
 from kiosk.devices.page_reader import (
-    MAX_ITEMS, MAX_NAME_CHARS, PageItem, activate, alerts, alerts_of, focus, items_of, news, read_items)
+    FRAME_CALL_S, FRAMES_BUDGET_S, MAX_FRAME_DEPTH, MAX_FRAMES, Outcome, activate, alerts, focus, news, read_document,
+    read_items, show, unmark)
+from kiosk.devices.page_tree import (
+    MAX_ITEMS, MAX_NAME_CHARS, MAX_NODES, MAX_SET_SIZE, PageItem, alerts_of, items_in, items_of)
 
 
 def node(node_id, role, name=None, parent=None, children=(), backend=None, ignored=False, value=None,
@@ -45,7 +49,7 @@ def text(node_id, words, parent) -> dict:
     return node(node_id, "StaticText", words, parent, children=[-node_id])
 
 
-def form_tree(plate="", error="", invalid="false", resident="false", result="") -> list[dict]:
+def form_tree(plate="", error="", invalid="false", resident="false", result="", months=1) -> list[dict]:
     """testbed/site/form-by-ear.html as Chromium 156 reads it, in its order (not the page's)."""
     nodes = [
         node(5, "RootWebArea", "Parking permit", children=[7], focusable=True, url="http://127.0.0.1/form"),
@@ -53,7 +57,7 @@ def form_tree(plate="", error="", invalid="false", resident="false", result="") 
         node(11, "none", parent=7, children=[12, 13, 1, 42, 43], ignored=True, reasons=["uninteresting"]),
         node(12, "heading", "Apply for a parking permit", 11, [45], level=1),
         node(13, "paragraph", "", 11, [14]),
-        node(1, "form", "", 11, [17, 21, 38, 40]),
+        node(1, "form", "", 11, [17, 21, 60, 38, 40]),
         node(42, "alert", "", 11, [55] if error else [], live="assertive", atomic=True),
         node(43, "paragraph", "", 11, [56] if result else [], live="polite", atomic=False),
         text(45, "Apply for a parking permit", 12),
@@ -70,6 +74,14 @@ def form_tree(plate="", error="", invalid="false", resident="false", result="") 
         node(22, "LabelText", "", 21, [49]),
         node(3, "combobox", "Parking zone", 21, [25], value="Zone A, city centre", invalid="false",
              hasPopup="menu", expanded=False),
+        node(60, "group", "Permit length", 1, [61, 63, 64, 65], invalid="false"),
+        node(61, "Legend", "", 60, [62]), text(62, "Permit length", 61),
+        *(node(label, "none", parent=60, children=[label + 3], ignored=True, reasons=["labelFor"])
+          for label in (63, 64, 65)),
+        *(node(radio, "radio", name, label, invalid="false", focusable=True,
+               checked="true" if length == months else "false")
+          for radio, label, name, length in ((66, 63, "One month", 1), (67, 64, "Six months", 6),
+                                             (68, 65, "A year", 12))),
         node(39, "none", parent=38, children=[4, 50], ignored=True, reasons=["labelFor"]),
         node(4, "checkbox", "I live in the zone", 39, invalid="false", focusable=True, checked=resident),
         node(50, "none", parent=39, ignored=True, reasons=["presentationalRole"]),
@@ -95,15 +107,20 @@ def test_the_form_is_read_in_document_order_with_roles_names_values_and_states()
     assert [(i.role, i.name) for i in items] == [
         ("heading", "Apply for a parking permit"), ("link", "Read the instructions"),
         ("textbox", "Registration number"), ("combobox", "Parking zone"), ("option", "Zone A, city centre"),
-        ("option", "Zone B, harbour"), ("option", "Zone C, railway station"),
-        ("checkbox", "I live in the zone"), ("button", "Send the application")]
-    heading, _link, field, zone, first, second, _third, box, button = items
+        ("option", "Zone B, harbour"), ("option", "Zone C, railway station"), ("radio", "One month"),
+        ("radio", "Six months"), ("radio", "A year"), ("checkbox", "I live in the zone"),
+        ("button", "Send the application")]
+    heading, _link, field, zone, first, second, _third, month, half, year, box, button = items
     assert heading.level == 1 and heading.node == 12
     assert field.required and not field.invalid and field.takes_text and field.value == ""
     assert zone.value == "Zone A, city centre" and not zone.takes_text and zone.expanded is False
+    assert (zone.position, zone.set_size) == (1, 3)  # the chosen option's place
     assert (first.selected, first.position, first.set_size) == (True, 1, 3)
     assert (second.selected, second.position) == (False, 2)
-    assert box.checked == "false" and not box.takes_text
+    # Chromium gives no position in a set: the radio buttons are counted in their group.
+    assert [(r.checked, r.position, r.set_size, r.group) for r in (month, half, year)] == [
+        ("true", 1, 3, "Permit length"), ("false", 2, 3, "Permit length"), ("false", 3, 3, "Permit length")]
+    assert box.checked == "false" and not box.takes_text and box.set_size == 0
     assert button == PageItem(node=41, role="button", name="Send the application")
 
 
@@ -126,7 +143,7 @@ def test_read_items_and_alerts_ask_chromium_for_the_full_tree():
         asked.append((method, params))
         return {"nodes": form_tree(error="Enter the registration number.", invalid="true")}
 
-    assert len(read_items(call)) == 9
+    assert len(read_items(call)) == 12
     assert alerts(call) == ["Enter the registration number."]
     assert asked == [("Accessibility.getFullAXTree", None)] * 2
 
@@ -221,6 +238,219 @@ def test_a_deep_tree_is_walked_without_recursion_and_a_cycle_ends():
              node(3, "generic", "", 2, [1, 2, 3])]
     assert [i.name for i in items_of(cycle)] == ["Round"]
     assert alerts_of(cycle) == []
+
+
+def test_radio_buttons_tabs_and_items_of_lists_are_told_their_place_and_a_lonely_one_not():
+    tree = [node(1, "RootWebArea", "Page", children=[2, 10, 20, 30, 40]),
+            node(2, "radiogroup", "Contact by", 1, [3, 4]),
+            node(3, "radio", "Phone", 2, checked="false"), node(4, "radio", "Letter", 2, checked="true"),
+            # Radio buttons in no group: Chromium does not say which belong together.
+            node(10, "generic", "", 1, [11, 12]), node(11, "radio", "Yes", 10), node(12, "radio", "No", 10),
+            node(20, "list", "Services", 1, [21, 22, 23]),
+            node(21, "listitem", "", 20, [24]), node(24, "link", "Kela", 21),
+            node(22, "listitem", "", 20, [25, 26]), node(25, "link", "Vero", 22), node(26, "link", "Help", 22),
+            node(23, "listitem", "", 20, [27]), node(27, "none", parent=23, children=[28], ignored=True),
+            node(28, "link", "DVV", 27),
+            node(30, "tablist", "", 1, [31, 32]), node(31, "tab", "Yours", 30), node(32, "tab", "Family", 30),
+            node(40, "combobox", "Alone", 1, [41]), node(41, "MenuListPopup", "", 40, [42]),
+            node(42, "option", "Only", 41, selected=True)]
+    placed = {i.name: (i.position, i.set_size, i.group) for i in items_of(tree)}
+    assert placed == {"Phone": (1, 2, "Contact by"), "Letter": (2, 2, "Contact by"), "Yes": (0, 0, ""),
+                      "No": (0, 0, ""), "Kela": (1, 3, "Services"), "Vero": (0, 0, ""), "Help": (0, 0, ""),
+                      "DVV": (3, 3, "Services"), "Yours": (1, 2, ""), "Family": (2, 2, ""), "Alone": (0, 0, ""),
+                      "Only": (0, 0, "")}
+
+
+def test_a_set_is_counted_whole_beyond_the_items_read_and_one_too_big_to_count_aloud_not_at_all():
+    def years(size: int) -> list[dict]:
+        return [node(1, "RootWebArea", "Page", children=[2]), node(2, "listbox", "Years", 1, list(range(3, 3 + size))),
+                *(node(n, "option", str(n), 2) for n in range(3, 3 + size))]
+
+    last = items_of(years(600))[-1]
+    assert (last.position, last.set_size) == (MAX_ITEMS - 1, 600)
+    assert {i.set_size for i in items_of(years(MAX_SET_SIZE + 1))} == {0}
+
+
+def test_the_frames_from_other_sites_the_kiosk_keeps_are_its_pages_and_bounded():
+    from kiosk.devices.browser_chromium import MAX_FRAME_SESSIONS, ChromiumBrowser
+
+    browser = ChromiumBrowser(processes=None, executable="/bin/false")
+    browser._session = "PAGE"
+
+    def attached(frame: str, session: str, parent: str, kind: str = "iframe") -> None:
+        browser._on_cdp_event("Target.attachedToTarget", {"sessionId": session, "targetInfo": {
+            "targetId": frame, "type": kind}}, parent)
+
+    attached("MAP", "S1", "PAGE")
+    attached("INNER", "S2", "S1")  # a frame from a third site inside the map
+    attached("ELSE", "S3", "OTHER")  # under a session that is not the kiosk's page
+    attached("WORKER", "S4", "PAGE", kind="worker")
+    assert browser.in_frame("MAP") is not None and browser.in_frame("INNER") is not None
+    assert browser.in_frame("ELSE") is None and browser.in_frame("WORKER") is None
+    for n in range(10_000):
+        attached(f"AD{n}", f"A{n}", "PAGE")
+    assert len(browser._frames) == MAX_FRAME_SESSIONS
+    browser._on_cdp_event("Target.detachedFromTarget", {"sessionId": "S1"}, "PAGE")
+    assert browser.in_frame("MAP") is None and browser.in_frame("") == browser.call
+
+
+class Framed:
+    """A page of frames as Chromium answers for it: `frames` frame id -> its tree, `owners`
+    the backend id of an iframe element -> the frame id in it, `apart` the frames from other
+    sites (read in their own sessions, whose node ids may be the page's). Records each call
+    with the frame it went to ("" the page's session), and can stall or refuse a frame."""
+
+    def __init__(self, page, frames, owners, apart=(), stalls=(), clock=None) -> None:
+        self.page, self.frames, self.owners, self.apart = page, frames, owners, set(apart)
+        self.stalls, self.clock = set(stalls), clock
+        self.detached: set[str] = set()  # from another site, but the kiosk holds no session for it
+        self.asked: list[tuple[str, str, dict | None, float | None]] = []
+
+    def in_session(self, session: str):
+        def call(method, params=None, timeout_s=None):
+            self.asked.append((session, method, params, timeout_s))
+            if self.clock is not None:
+                self.clock.now += 0.5
+            if method == "DOM.describeNode":
+                frame = self.owners.get(params["backendNodeId"])
+                if frame is None:
+                    raise DeviceError("DOM.describeNode: No node with given id found")
+                return {"node": {"nodeName": "IFRAME", "frameId": frame}}
+            if method == "Accessibility.getFullAXTree":
+                frame = (params or {}).get("frameId", session)
+                if frame in self.stalls:
+                    raise DeviceError("Accessibility.getFullAXTree: no answer within 2 s")
+                if frame and (frame in self.apart) != bool(session):
+                    raise DeviceError("Accessibility.getFullAXTree: Frame with the given frameId is not found.")
+                return {"nodes": self.frames[frame] if frame else self.page}
+            return {}
+        return call
+
+    def sessions(self, frame: str):
+        return self.in_session(frame) if frame in self.apart - self.detached else None
+
+
+def framed_page() -> Framed:
+    """testbed/site/framed-by-ear.html: a heading, the contact details in a frame of the same
+    site, a map from another site (its node ids the page's own), a frame hidden, a button."""
+    page = [node(1, "RootWebArea", "Book an appointment", children=[12, 13, 6, 7, 14, 16]),
+            node(12, "heading", "Book an appointment", 1, [18], level=1), text(18, "Book an appointment", 12),
+            node(13, "Iframe", "Contact details", 1), node(6, "Iframe", "Map of the service points", 1),
+            node(7, "none", parent=1, children=[8], ignored=True, reasons=["ariaHiddenElement"]),
+            node(8, "Iframe", "Hidden", 7),
+            node(14, "paragraph", "", 1, [15]), node(15, "button", "Confirm the booking", 14),
+            node(16, "paragraph", "", 1, [], live="polite")]
+    contact = [node(3, "RootWebArea", "Contact details", children=[24, 27, 29]),
+               node(24, "paragraph", "", 3, [4]),
+               node(4, "textbox", "Phone number", 24, editable="plaintext", focusable=True),
+               node(27, "paragraph", "", 3, [28]), node(28, "button", "Save the number", 27),
+               node(29, "status", "", 3, [30], live="polite"), text(30, "Number saved.", 29)]
+    map_ = [node(1, "RootWebArea", "Service points", children=[7, 8]),
+            node(7, "heading", "Service points", 1, level=2),
+            node(8, "paragraph", "", 1, [9]), node(9, "button", "Kamppi", 8, pressed="false")]
+    return Framed(page, {"CONTACT": contact, "MAP": map_, "HIDDEN": []},
+                  {13: "CONTACT", 6: "MAP", 8: "HIDDEN"}, apart=["MAP"])
+
+
+def test_frames_are_read_where_they_are_those_from_other_sites_in_their_own_sessions():
+    page = framed_page()
+    items = read_items(page.in_session(""), page.sessions)
+    assert [(i.role, i.name, i.frame) for i in items] == [
+        ("heading", "Book an appointment", ""), ("textbox", "Phone number", ""), ("button", "Save the number", ""),
+        ("heading", "Service points", "MAP"), ("button", "Kamppi", "MAP"), ("button", "Confirm the booking", "")]
+    kamppi, confirm = items[4], items[5]
+    assert kamppi.node == 9 and kamppi.key == ("MAP", 9) and confirm.key == ("", 15)
+    assert Outcome(tuple(items)).item(9, "MAP") == kamppi and Outcome(tuple(items)).item(9) is None
+    # The hidden frame is not asked for; the map's tree is asked for in the map's session.
+    assert [(s, m, p) for s, m, p, _t in page.asked] == [
+        ("", "Accessibility.getFullAXTree", None), ("", "DOM.describeNode", {"backendNodeId": 13}),
+        ("", "Accessibility.getFullAXTree", {"frameId": "CONTACT"}), ("", "DOM.describeNode", {"backendNodeId": 6}),
+        ("MAP", "Accessibility.getFullAXTree", {})]
+    assert all(0 < t <= FRAME_CALL_S for _s, _m, _p, t in page.asked[1:])
+    assert alerts(page.in_session(""), page.sessions) == ["Number saved."]
+
+
+def test_a_frame_that_cannot_be_read_is_said_to_be_so_where_it_is():
+    page = framed_page()
+    page.detached.add("MAP")  # as if attaching to it had failed
+    page.stalls.add("CONTACT")
+    items = read_items(page.in_session(""), page.sessions)
+    assert [(i.role, i.name) for i in items] == [
+        ("heading", "Book an appointment"), ("frame", "Contact details"), ("frame", "Map of the service points"),
+        ("button", "Confirm the booking")]
+    assert items[1].node == 13 and not items[1].takes_text
+    assert items_of(page.page)[1] == PageItem(13, "frame", "Contact details")  # frames not asked for
+
+
+def test_ten_thousand_frames_are_read_only_so_far_and_the_rest_said_unread():
+    count = 10_000
+    page = [node(1, "RootWebArea", "Ads", children=list(range(2, 2 + count))),
+            *(node(n, "Iframe", f"Ad {n}", 1) for n in range(2, 2 + count))]
+    frames = {f"F{n}": [node(1, "RootWebArea", "", children=[2]), node(2, "button", f"In {n}", 1)]
+              for n in range(2, 2 + count)}
+    framed = Framed(page, frames, {n: f"F{n}" for n in range(2, 2 + count)})
+    items = read_items(framed.in_session(""), framed.sessions)
+    asked = [m for _s, m, _p, _t in framed.asked]
+    assert asked.count("DOM.describeNode") == MAX_FRAMES
+    assert asked.count("Accessibility.getFullAXTree") == MAX_FRAMES + 1
+    assert [i.name for i in items[:MAX_FRAMES]] == [f"In {n}" for n in range(2, 2 + MAX_FRAMES)]
+    assert len(items) == MAX_ITEMS and {i.role for i in items[MAX_FRAMES:]} == {"frame"}
+    assert items[MAX_FRAMES] == PageItem(2 + MAX_FRAMES, "frame", f"Ad {2 + MAX_FRAMES}")
+
+
+def test_frames_in_frames_are_read_no_deeper_than_max_frame_depth():
+    # Each frame holds a button and a frame of its own, down and down.
+    frames = {f"D{k}": [node(1, "RootWebArea", "", children=[2, 3]), node(2, "button", f"Level {k}", 1),
+                        node(3, "Iframe", f"Inside {k}", 1, backend=100 + k)] for k in range(1, 10)}
+    page = [node(1, "RootWebArea", "Nested", children=[2]), node(2, "Iframe", "Outside", 1, backend=100)]
+    framed = Framed(page, frames, {100 + k: f"D{k + 1}" for k in range(9)})
+    items = read_items(framed.in_session(""), framed.sessions)
+    assert [(i.role, i.name) for i in items] == [
+        *(("button", f"Level {k}") for k in range(1, MAX_FRAME_DEPTH + 1)), ("frame", f"Inside {MAX_FRAME_DEPTH}")]
+
+
+def test_frames_that_stall_stop_being_read_when_the_budget_is_spent():
+    class Clock:
+        now = 0.0
+
+        def __call__(self):
+            return self.now
+
+    clock = Clock()
+    count = 40
+    page = [node(1, "RootWebArea", "Slow", children=list(range(2, 2 + count))),
+            *(node(n, "Iframe", f"Slow {n}", 1) for n in range(2, 2 + count))]
+    frames = {f"F{n}": [node(1, "RootWebArea", "", children=[2]), node(2, "button", f"In {n}", 1)]
+              for n in range(2, 2 + count)}
+    framed = Framed(page, frames, {n: f"F{n}" for n in range(2, 2 + count)}, clock=clock)
+    items = items_in(read_document(framed.in_session(""), clock=clock))
+    read = [i for i in items if i.role == "button"]
+    # Each call takes half a second here, two for a frame: once the budget is spent, no more.
+    assert len(read) == int(FRAMES_BUDGET_S / 1.0) and len(items) == count
+    assert all(i.role == "frame" for i in items[len(read):])
+    assert max(t for _s, _m, _p, t in framed.asked[1:]) <= FRAME_CALL_S
+
+
+def test_the_nodes_of_all_frames_together_are_bounded():
+    page = [node(1, "RootWebArea", "Page", children=[2, 3]), node(2, "Iframe", "First", 1),
+            node(3, "Iframe", "Second", 1)]
+    huge = [node(1, "RootWebArea", "", children=list(range(2, MAX_NODES + 2))),
+            *(node(n, "generic", "", 1) for n in range(2, MAX_NODES + 1)), node(MAX_NODES + 1, "button", "Last", 1)]
+    framed = Framed(page, {"A": huge, "B": [node(1, "RootWebArea", "", children=[2]), node(2, "button", "In B", 1)]},
+                    {2: "A", 3: "B"})
+    # The first frame takes what was left of the nodes (its end is not read); the second, none.
+    assert [(i.role, i.name) for i in read_items(framed.in_session(""))] == [("frame", "Second")]
+
+
+def test_showing_an_item_scrolls_it_into_sight_and_marks_it_with_the_overlay():
+    call = Recorder()
+    show(call, PageItem(41, "button", "Send"))
+    (scroll, scrolled), (mark, marked) = call.asked
+    assert (scroll, scrolled) == ("DOM.scrollIntoViewIfNeeded", {"backendNodeId": 41})
+    assert mark == "Overlay.highlightNode" and marked["backendNodeId"] == 41
+    assert marked["highlightConfig"]["showInfo"] is False
+    unmark(call)
+    assert call.asked[-1] == ("Overlay.hideHighlight", None)
 
 
 def test_news_after_a_press_is_all_the_page_says_after_a_tick_only_what_is_new():
