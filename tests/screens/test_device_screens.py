@@ -53,7 +53,7 @@ def test_a_stick_at_the_welcome_screen_starts_a_session_lists_its_pdf_and_prints
     texts = gui.texts()
     assert "Muistitikku" in texts and "Tulostettavat tiedostot" in texts and "lomake.pdf" in texts
     assert "run.sh" not in texts
-    assert "Tällä asiointipisteellä asiakirjoja ei voi tallentaa muistitikulle." in texts
+    assert "Tältä tietokoneelta ei voi tallentaa asiakirjoja muistitikulle." in texts
     gui.tap(gui.button("Tulosta"))
     gui.wait_until(lambda: app.journey.screen == "print", 10)
     assert app.printing.document.name == "lomake.pdf"
@@ -106,7 +106,7 @@ def test_a_stick_where_sticks_are_blocked_is_explained(with_sticks, stick):
     plug(gui, STORAGE, "/devices/usb/stick", stick, "STICK")
     gui.frames()
     assert gui.app.journey.screen == "stick"
-    assert ("Tällä asiointipisteellä ei voi käyttää muistitikkuja. Ota tikkusi pois. "
+    assert ("Tällä tietokoneella ei voi käyttää muistitikkuja. Ota tikkusi pois. "
             "Henkilökunta voi auttaa tiedostosi tulostamisessa.") in gui.texts()
     assert gui.app.usb.state == "blocked"
 

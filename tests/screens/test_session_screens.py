@@ -100,7 +100,7 @@ def test_failing_wipe_keeps_the_kiosk_out_of_service(fresh_app):
         assert not receipt.ok and receipt.attempt == 2  # tried once more
         assert app.session.state == "out_of_service"
         assert app.journey.screen == "out_of_service"
-        assert "Tämä pääte on pois käytöstä" in fresh_app.texts()
+        assert "Tämä tietokone on pois käytöstä" in fresh_app.texts()
         assert fresh_app.bar("help_button").disabled  # nothing to press: not a desktop either
         assert app.flow.reasons == ["wipe"] and app.flow.out_of_service
     finally:

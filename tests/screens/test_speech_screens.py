@@ -127,7 +127,7 @@ def test_speech_unavailable_is_shown_and_nothing_breaks(fresh_app):
         stage(app, "accessibility")
         fresh_app.frames()
         texts = fresh_app.texts()
-        assert "Puhe ei ole käytettävissä tällä päätteellä." in texts
+        assert "Puhe ei ole käytettävissä tällä tietokoneella." in texts
         assert "Puhe päälle" not in texts
         app.speech_nav.set_speech(True)
         assert not app.speech.enabled
