@@ -38,7 +38,7 @@ class PrintScreen(KioskScreen):
         lines = [tr._("The document has {n} pages.").format(n=printing.document.pages), f"{sheets}. {price}"]
         lines.append(tr._("Printer: {place}").format(place=self.place))
         if printing.quota_left >= 0:
-            lines.append(tr._("You can print {left} more pages in this session.").format(left=printing.quota_left))
+            lines.append(tr._("You can still print {left} pages.").format(left=printing.quota_left))
         return lines
 
     def print_now(self) -> None:

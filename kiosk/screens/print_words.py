@@ -12,7 +12,7 @@ REASON_TEXTS = {
     "empty": N_("This document has no pages to print."),
     "too_large": N_("This document is too large to print here (over {mb} MB)."),
     "unshowable": N_("This document cannot be shown here, so it cannot be printed here either. The staff can help."),
-    "quota": N_("This is more than you can print in one session: {left} pages left. The staff can help."),
+    "quota": N_("This is more than you can print in one visit: {left} pages left. The staff can help."),
     "unavailable": N_("Printing is not available on this computer. Please ask the staff."),
     "out_of_paper": N_("The printer is out of paper."),
     "jammed": N_("Paper is stuck in the printer."),

@@ -213,10 +213,11 @@ class SpeechNavigation:
         self._announce_pending = False
 
     def _warning(self) -> str:
+        from kiosk.screens.warning import countdown_words
+
         return " ".join((
             self.tr._("Are you still there?"),
-            self.tr._("Your session ends in {seconds} seconds, and everything you did here is erased.").format(
-                seconds=int(self.s.session.remaining)),
+            countdown_words(self.tr, int(self.s.session.remaining)),
             self.tr._("Touch anywhere on the screen to continue.")))
 
     def _on_help_state(self, help_, _state) -> None:
