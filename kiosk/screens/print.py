@@ -36,7 +36,8 @@ class PrintScreen(KioskScreen):
         else:
             price = tr._("Printing is free.")
         lines = [tr._("The document has {n} pages.").format(n=printing.document.pages), f"{sheets}. {price}"]
-        lines.append(tr._("Printer: {place}").format(place=self.place))
+        if self.place:
+            lines.append(self.place)
         if printing.quota_left >= 0:
             lines.append(tr._("You can still print {left} pages.").format(left=printing.quota_left))
         return lines

@@ -58,7 +58,7 @@ def job_text(printing, tr, place: str) -> str:
     if state in ("failed", "cancelled"):
         return tr._(JOB_PROBLEM_TEXTS.get(printing.job_problem, JOB_PROBLEM_TEXTS["aborted"]))
     if state == "done":
-        return " ".join((tr._(JOB_TEXTS["done"]), tr._("Collect it here: {place}").format(place=place)))
+        return " ".join(t for t in (tr._(JOB_TEXTS["done"]), place) if t)
     text = tr._(JOB_TEXTS.get(state, "")) if state else ""
     if state in ("waiting", "printing") and printing.printer_fault:
         text += " " + reason_text(printing.printer_fault, tr, printing)
