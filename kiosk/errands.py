@@ -1,6 +1,7 @@
 """What a person asks for that crosses services: an e-service or its practice opened in the
-locked browser (this window a strip below it), a page of it printed, a PDF from a memory
-stick printed, the documents saved to the stick, someone from the staff asked for."""
+locked browser (this window a strip below it), a page of it printed, a PDF or a picture
+from a memory stick printed, the documents saved to the stick, someone from the staff
+asked for."""
 
 from __future__ import annotations
 
@@ -83,7 +84,9 @@ class Errands(EventDispatcher):
         self.s.eservices.print_page(self._to_print)
 
     def print_from_stick(self, file) -> None:
-        """A PDF from the stick: copied into the session's documents, then the print screen."""
+        """A PDF or a picture from the stick: into the session's documents (a picture as a
+        one-page PDF), then the print screen; a picture that cannot be printed stays on the
+        stick screen, which says why."""
         self.s.usb.copy_for_printing(file, self.s.printing.documents_dir, self._to_print)
 
     def _to_print(self, path: Path | None) -> None:

@@ -3,8 +3,9 @@ out safely. No Kivy widgets: the stick screen shows this service's properties.
 
 The stick is mounted by the root helper (read-only unless the person asks to save and the
 site allows it: [devices] usb_storage), with no programs runnable from it; only PDFs and
-pictures are listed, and a file to print is copied into the session's documents (so it is
-wiped with them). Saving copies only the session's own documents, then unmounts the stick
+pictures are listed. A PDF to print is copied into the session's documents (so it is
+wiped with them); a picture is made into a one-page PDF there (kiosk.devices.pictures),
+and one that cannot be is said in words (`refused`), the stick left as it was. Saving copies only the session's own documents, then unmounts the stick
 and tells the person they may take it out. The wipe unmounts any stick still there.
 Blocking work (mounting, listing, copying) runs off the Kivy thread through the runner.
 """
@@ -16,16 +17,20 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from kivy.event import EventDispatcher
 from kivy.properties import BooleanProperty, ListProperty, OptionProperty, StringProperty
 
 from kiosk.background import Runner
 from kiosk.devices.hotplug import STORAGE, Plugged
+from kiosk.devices.pdf import DocumentError
+from kiosk.devices.pictures import picture_pdf
 
 log = logging.getLogger(__name__)
 
 LISTED = {".pdf": "PDF", ".png": "PNG", ".jpg": "JPG", ".jpeg": "JPG"}
+PICTURES = ("PNG", "JPG")
 MAX_FILES = 200
 MAX_DEPTH = 3
 # none: no stick; blocked: sticks are not allowed here; opening: being mounted and read;
@@ -67,12 +72,18 @@ class UsbSticks(EventDispatcher):
     problem = StringProperty("")     # for the log and staff; the screen says it in words
     writable_here = BooleanProperty(False)  # the site allows saving to sticks
     saved = ListProperty()           # names of the documents saved last
+    preparing = StringProperty("")   # the file being made ready to print, by its name
+    refused = StringProperty("")     # why the file `refused_name` cannot be printed (DocumentError kind)
+    refused_name = StringProperty("")
 
-    def __init__(self, helper, policy: str, runner: Runner) -> None:
+    def __init__(self, helper, policy: str, runner: Runner,
+                 make_pdf: Callable[[Path, Path], Path] = picture_pdf) -> None:
+        """`make_pdf(picture, target)`: a picture as a printable PDF (raises DocumentError)."""
         super().__init__()
         self.helper = helper         # RootHelper or None (no helper: sticks are not offered)
         self.policy = policy
         self.runner = runner
+        self.make_pdf = make_pdf
         self.writable_here = policy == "allowed"
         self._stick: Plugged | None = None
         self._generation = 0
@@ -133,15 +144,26 @@ class UsbSticks(EventDispatcher):
     # -- what the person asks --------------------------------------------------------------
 
     def copy_for_printing(self, file: StickFile, documents_dir: Path, done) -> None:
-        """Copy a file into the session's documents; done(path or None) on the Kivy thread."""
+        """A PDF copied, or a picture made into a one-page PDF, into the session's documents;
+        done(path or None) on the Kivy thread. A picture that cannot be printed is `refused`."""
+        self.refused = self.refused_name = ""
+        self.preparing = file.name
+
         def work():
             documents_dir.mkdir(parents=True, exist_ok=True)
+            if file.kind in PICTURES:
+                return self.make_pdf(file.path, unused_name(documents_dir, Path(file.name).stem + ".pdf"))
             target = documents_dir / Path(file.name).name
             shutil.copyfile(file.path, target)
             return target
 
         def finished(target, error) -> None:
-            if error is not None:
+            self.preparing = ""
+            if isinstance(error, DocumentError):
+                log.info("a picture on the USB stick cannot be printed: %s", error)
+                self.refused, self.refused_name = error.kind, file.name
+                done(None)
+            elif error is not None:
                 self._failed(error)
                 done(None)
             else:
@@ -197,6 +219,7 @@ class UsbSticks(EventDispatcher):
         self.saved = []
         self.label = ""
         self.problem = ""
+        self.preparing = self.refused = self.refused_name = ""
         self.state = "none"
 
 

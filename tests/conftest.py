@@ -87,6 +87,11 @@ def stick(tmp_path):
     setup.mkdir()
     subprocess.run(["mount", "-t", "exfat-fuse", device, str(setup)], check=True, capture_output=True)
     (setup / "lomake.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("RGB", (640, 480), "white")  # a photo of a form, wider than tall
+    ImageDraw.Draw(picture).rectangle((40, 40, 600, 440), outline="black", width=8)
+    picture.save(setup / "kuva.jpg", quality=85)
     (setup / "run.sh").write_text("#!/bin/sh\necho hi\n")
     subprocess.run(["umount", str(setup)], check=True)
     yield device

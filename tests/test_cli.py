@@ -195,9 +195,9 @@ def test_broken_core_configuration_shows_out_of_service_not_a_crash(kiosk_cli, t
     assert pictures == ["normal/en/out_of_service.png", "normal/fi/out_of_service.png",
                         "normal/sv/out_of_service.png"]
     texts = json.loads((tmp_path / "shots" / "manifest.json").read_text())["normal/fi/out_of_service.png"]
-    assert "Tämä pääte on pois käytöstä" in texts
-    assert "Den här terminalen är ur funktion" in texts
-    assert "This terminal is out of service" in texts
+    assert "Tämä tietokone on pois käytöstä" in texts
+    assert "Den här datorn är ur funktion" in texts
+    assert "This computer is out of service" in texts
     assert "oodi-7" in texts
     assert f"{config}:5: display.dpi: must be a number of dots per inch, not text" in result.stderr
     assert "out of service" in result.stderr

@@ -233,6 +233,8 @@ def test_printing_turned_off_refuses_with_its_reason(tmp_path):
     assert printing.reason == "unavailable" and not printing.confirm() and printer.submitted == []
 
 
-def test_the_printer_place_is_in_every_offered_language():
+def test_the_printer_place_is_a_sentence_in_every_offered_language():
+    """Shown as written, with no "Printer:" before it, before printing and when it is ready."""
     assert isinstance(BASE.printer_place, Text)
-    assert all(BASE.printer_place.in_(lang) for lang in ("fi", "sv", "en"))
+    assert all(BASE.printer_place.in_(lang)[0].isupper() and BASE.printer_place.in_(lang).endswith(".")
+               for lang in ("fi", "sv", "en"))

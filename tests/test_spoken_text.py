@@ -34,6 +34,7 @@ WRITTEN_SPOKEN = {
         ("klo 8.30–16.15", "kello kahdeksasta kolmestakymmenestä kuuteentoista viiteentoista"),
         ("klo 8.05", "kello kahdeksan nolla viisi"),
         ("ma–pe 9–16", "maanantaista perjantaihin kello yhdeksästä kuuteentoista"),
+        ("ma–pe klo 9–16", "maanantaista perjantaihin kello yhdeksästä kuuteentoista"),
         ("la klo 10-14", "lauantaina kello kymmenestä neljääntoista"),
         ("ma-pe", "maanantaista perjantaihin"),
         # n of N, dates
@@ -67,6 +68,7 @@ WRITTEN_SPOKEN = {
         ("la 10", "la 10"),
         ("https://www.kela.fi/asiointi/1/4", "https://www.kela.fi/asiointi/1/4"),
         ("kela.fi/2026 ja vero.fi-sivulla", "kela.fi/2026 ja vero.fi-sivulla"),
+        ("osoitteessa kela.fi/soita-kelaan.", "osoitteessa kela.fi/soita-kelaan."),
         ("neuvonta.0295@kela.fi", "neuvonta.0295@kela.fi"),
     ],
     "sv": [
@@ -77,6 +79,7 @@ WRITTEN_SPOKEN = {
         ("kl. 8.30", "klockan åtta trettio"),
         ("kl 8.05", "klockan åtta noll fem"),
         ("mån–fre 9–16", "måndag till fredag klockan nio till sexton"),
+        ("mån–fre kl. 9–16", "måndag till fredag klockan nio till sexton"),
         ("lör kl. 10–14", "lördag klockan tio till fjorton"),
         ("mån-fre", "måndag till fredag"),
         ("1/4", "ett av fyra"),
@@ -101,6 +104,7 @@ WRITTEN_SPOKEN = {
         ("Open from 9am–4pm", "Open from 9 am to 4 pm"),
         ("8:30–16:00", "from 8:30 to 16"),
         ("Mon-Fri", "Monday to Friday"),
+        ("Mon–Fri 9am–4pm", "Monday to Friday from 9 am to 4 pm"),
         ("1/4", "one of four"),
         ("1.12.2026", "1st December 2026"),
         ("€0.40", "40 cents"),

@@ -46,7 +46,7 @@ def test_compiled_catalogues_read_back_with_gettext(tmp_path):
     assert fi.gettext("Touch to start") == "Kosketa aloittaaksesi"
     assert fi.gettext("Step {n} of {total}").format(n=2, total=5) == "Vaihe 2/5"
     sv = gettext.translation("kiosk", tmp_path, languages=["sv"])
-    assert sv.gettext("End session") == "Avsluta sessionen"
+    assert sv.gettext("End and erase") == "Avsluta och radera"
 
 
 def test_extraction_finds_strings_in_kv_and_python(tmp_path):

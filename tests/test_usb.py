@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from kiosk.background import Immediate
+from kiosk.devices.pdf import inspect
 from kiosk.devices.hotplug import CARD_READER, HEADSET, PRINTER, STORAGE, FakeMonitor, classify
 from kiosk.devices.roothelper import InProcessHelper
 from kiosk.root_daemon import RootDaemon
-from kiosk.usb import UsbSticks, list_files
+from kiosk.usb import StickFile, UsbSticks, list_files
 
 
 @pytest.mark.parametrize("subsystem, devtype, name, properties, kind", [
@@ -61,11 +62,16 @@ def test_a_real_stick_read_only_then_saved_to_and_taken_out(stick, tmp_path):
     service, monitor = sticks(tmp_path, "read-only", stick)
     monitor.plug(STORAGE, "/devices/usb1/loop", stick, "STICK")
     assert service.state == "ready"
-    assert [(f.name, f.kind) for f in service.files] == [("lomake.pdf", "PDF")]  # no program, no other file
+    assert [(f.name, f.kind) for f in service.files] == [("kuva.jpg", "JPG"), ("lomake.pdf", "PDF")]  # no program
     documents = tmp_path / "session" / "downloads"
     copied = []
-    service.copy_for_printing(service.files[0], documents, copied.append)
+    service.copy_for_printing(service.files[1], documents, copied.append)
     assert copied == [documents / "lomake.pdf"] and copied[0].read_bytes().startswith(b"%PDF")
+    # The picture: a one-page PDF beside it, the picture itself left on the stick.
+    service.copy_for_printing(service.files[0], documents, copied.append)
+    assert copied[1] == documents / "kuva.pdf" and inspect(copied[1]).pages == 1
+    assert sorted(p.name for p in documents.iterdir()) == ["kuva.pdf", "lomake.pdf"]
+    assert service.refused == "" and service.preparing == ""
     service.save_documents([copied[0]])  # read-only here: nothing is written
     assert service.state == "ready" and not service.writable_here
 
@@ -84,7 +90,8 @@ def test_a_real_stick_read_only_then_saved_to_and_taken_out(stick, tmp_path):
     assert helper.helper.mounts() == {}  # unmounted: it may be taken out
     helper.request("mount", device=stick)
     media = tmp_path / "media" / Path(stick).name
-    assert sorted(p.name for p in media.iterdir()) == ["hakemus.pdf", "lomake (2).pdf", "lomake.pdf", "run.sh"]
+    assert sorted(p.name for p in media.iterdir()) == ["hakemus.pdf", "kuva.jpg", "lomake (2).pdf", "lomake.pdf",
+                                                       "run.sh"]
     assert (media / "hakemus.pdf").read_bytes() == b"%PDF-1.4 my application\n"
     assert helper.request("wipe")["unmounted"] == 1
     service.forget()
@@ -105,3 +112,40 @@ def test_only_pdfs_and_pictures_are_listed_without_hidden_files_links_or_deep_fo
         (top / name).write_bytes(b"x")
     (top / "link.pdf").symlink_to("/etc/passwd")
     assert [f.name for f in list_files(top)] == ["kuva.JPG", "lomake.pdf", "a/ohje.pdf", "a/b/c/syvä.png"]
+
+
+def test_a_picture_that_cannot_be_printed_is_refused_in_words_and_nothing_is_lost(tmp_path):
+    service, _monitor = sticks(tmp_path, "read-only")
+    top = tmp_path / "stick"
+    top.mkdir()
+    (top / "kuva.jpg").write_bytes(b"\xff\xd8\xff\xe0 cut short")
+    (top / "lomake.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    broken, pdf = list_files(top)
+    documents = tmp_path / "session" / "downloads"
+    results = []
+    service.copy_for_printing(broken, documents, results.append)
+    assert results == [None] and service.refused == "damaged" and service.refused_name == "kuva.jpg"
+    assert service.state == "none" and service.problem == ""  # the stick itself is fine
+    assert list(documents.iterdir()) == [] and (top / "kuva.jpg").exists()
+    service.copy_for_printing(pdf, documents, results.append)  # the next file prints as ever
+    assert results[-1] == documents / "lomake.pdf" and service.refused == ""
+
+
+def test_pictures_become_pdfs_of_their_own_name_beside_the_sessions_documents(tmp_path):
+    made = []
+
+    def make_pdf(picture, target):
+        made.append((picture.name, target.name))
+        target.write_bytes(b"%PDF-1.4\n")
+        return target
+
+    service = UsbSticks(None, "read-only", Immediate(), make_pdf=make_pdf)
+    documents = tmp_path / "downloads"
+    documents.mkdir()
+    (documents / "kuva.pdf").write_bytes(b"%PDF-1.4 a document of the same name\n")
+    picture = tmp_path / "kuva.png"
+    picture.write_bytes(b"png")
+    results = []
+    service.copy_for_printing(StickFile(picture, "kuvat/kuva.png", "PNG", 3), documents, results.append)
+    assert made == [("kuva.png", "kuva (2).pdf")] and results == [documents / "kuva (2).pdf"]
+    assert (documents / "kuva.pdf").read_bytes() == b"%PDF-1.4 a document of the same name\n"

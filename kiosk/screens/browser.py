@@ -126,7 +126,7 @@ class BrowserScreen(KioskScreen):
         if services.notice == "reopened":
             return tr._("The browser closed unexpectedly and was opened again.")
         if services.identifying:
-            return tr._("You are logging in: the kiosk will log you out and erase everything when you finish.")
+            return tr._("You are logging in: this computer will log you out and erase everything when you finish.")
         if services.starting:
             return tr._("Opening the service…")
         return ""

@@ -23,7 +23,7 @@ def kiosk_id() -> str:
 
 
 def printer_place(language: str) -> str:
-    """Where the printer stands, in `language` ("by the information desk")."""
+    """Where printouts are collected, in `language`: a whole sentence, shown as written."""
     return kiosk().kiosk_config.printing.printer_place.in_(language)
 
 

@@ -18,9 +18,9 @@ class OutOfServiceScreen(KioskScreen):
         box.clear_widgets()
         for language in app.tr.languages:
             box.add_widget(KioskLabel(style="heading", halign="center",
-                                      text=app.tr.gettext_for(language, N_("This terminal is out of service"))))
+                                      text=app.tr.gettext_for(language, N_("This computer is out of service"))))
             box.add_widget(KioskLabel(halign="center", text=app.tr.gettext_for(
-                language, N_("Please use another terminal, or ask the staff for help."))))
+                language, N_("Please use another computer, or ask the staff for help."))))
             if app.flow.staff_message:  # one of the staff screen's messages, in each language
                 box.add_widget(KioskLabel(halign="center", text=app.tr.gettext_for(language, app.flow.staff_message)))
         box.add_widget(KioskLabel(style="muted", halign="center", text=f"{kiosk_id()}"))

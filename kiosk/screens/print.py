@@ -1,7 +1,8 @@
 from kivy.properties import StringProperty
 
 from kiosk.screens.facade import kiosk, printer_place
-from kiosk.screens.print_words import price_text, reason_text
+from kiosk.screens.print_words import (document_pages_text, pages_on_sheets, price_text, print_button_text,
+                                       quota_left_text, reason_text)
 from kiosk.screens.widgets import KioskScreen
 
 
@@ -29,17 +30,20 @@ class PrintScreen(KioskScreen):
         printing, tr = app.printing, app.tr
         if printing.document is None or printing.preparing or printing.problem:
             return []
-        sheets = tr._("{pages} pages on {sheets} sheets of paper").format(pages=printing.pages,
-                                                                          sheets=printing.sheets)
+        sheets = pages_on_sheets(tr, printing.pages, printing.sheets)
         if printing.config.price_cents:
             price = tr._("Price: {price}").format(price=price_text(printing.price_cents, tr.language))
         else:
             price = tr._("Printing is free.")
-        lines = [tr._("The document has {n} pages.").format(n=printing.document.pages), f"{sheets}. {price}"]
-        lines.append(tr._("Printer: {place}").format(place=self.place))
+        lines = [document_pages_text(tr, printing.document.pages), f"{sheets}. {price}"]
+        if self.place:
+            lines.append(self.place)
         if printing.quota_left >= 0:
-            lines.append(tr._("You can print {left} more pages in this session.").format(left=printing.quota_left))
+            lines.append(quota_left_text(tr, printing.quota_left))
         return lines
+
+    def print_words(self, pages: int, *_bound) -> str:
+        return print_button_text(kiosk().tr, pages)
 
     def print_now(self) -> None:
         app = kiosk()

@@ -1,7 +1,7 @@
 from kivy.properties import StringProperty
 
 from kiosk.screens.facade import kiosk, printer_place
-from kiosk.screens.print_words import job_text
+from kiosk.screens.print_words import job_text, pages_on_sheets
 from kiosk.screens.widgets import KioskScreen
 
 
@@ -19,6 +19,9 @@ class PrintStatusScreen(KioskScreen):
     def words(self, *_bound) -> str:
         app = kiosk()
         return job_text(app.printing, app.tr, self.place)
+
+    def sheets_words(self, pages: int, sheets: int, *_bound) -> str:
+        return pages_on_sheets(kiosk().tr, pages, sheets)
 
     def leave(self) -> None:
         """To the documents, without stepping back through the finished job's screens."""

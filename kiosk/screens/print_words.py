@@ -12,8 +12,8 @@ REASON_TEXTS = {
     "empty": N_("This document has no pages to print."),
     "too_large": N_("This document is too large to print here (over {mb} MB)."),
     "unshowable": N_("This document cannot be shown here, so it cannot be printed here either. The staff can help."),
-    "quota": N_("This is more than you can print in one session: {left} pages left. The staff can help."),
-    "unavailable": N_("Printing is not available on this kiosk. Please ask the staff."),
+    "quota": N_("This is more than you can print in one visit. Pages left: {left}. The staff can help."),
+    "unavailable": N_("Printing is not available on this computer. Please ask the staff."),
     "out_of_paper": N_("The printer is out of paper."),
     "jammed": N_("Paper is stuck in the printer."),
     "door_open": N_("A cover of the printer is open."),
@@ -58,11 +58,46 @@ def job_text(printing, tr, place: str) -> str:
     if state in ("failed", "cancelled"):
         return tr._(JOB_PROBLEM_TEXTS.get(printing.job_problem, JOB_PROBLEM_TEXTS["aborted"]))
     if state == "done":
-        return " ".join((tr._(JOB_TEXTS["done"]), tr._("Collect it here: {place}").format(place=place)))
+        return " ".join(t for t in (tr._(JOB_TEXTS["done"]), place) if t)
     text = tr._(JOB_TEXTS.get(state, "")) if state else ""
     if state in ("waiting", "printing") and printing.printer_fault:
         text += " " + reason_text(printing.printer_fault, tr, printing)
     return text
+
+
+# A count of pages or sheets, one and many apart. Finnish takes the nominative after one
+# and the partitive after other numbers ("yksi sivu", "3 sivua"), which espeak-ng reads
+# right as written; a case after a number ("3 paperiarkille") it would not.
+PAGES = (N_("one page"), N_("{n} pages"))
+SHEETS = (N_("one sheet of paper"), N_("{n} sheets of paper"))
+
+
+def counted(tr, n: int, forms: tuple[str, str]) -> str:
+    one, many = forms
+    return tr._(one) if n == 1 else tr._(many).format(n=n)
+
+
+def pages_on_sheets(tr, pages: int, sheets: int) -> str:
+    """"3 pages on 2 sheets of paper", "One page on one sheet of paper"."""
+    text = tr._("{pages} on {sheets}").format(pages=counted(tr, pages, PAGES), sheets=counted(tr, sheets, SHEETS))
+    return text[:1].upper() + text[1:]
+
+
+def print_button_text(tr, pages: int) -> str:
+    return tr._("Print {pages}").format(pages=counted(tr, pages, PAGES))
+
+
+def document_pages_text(tr, pages: int) -> str:
+    return tr._("The document has {pages}.").format(pages=counted(tr, pages, PAGES))
+
+
+def quota_left_text(tr, left: int) -> str:
+    """What is left of the print limit (Finnish says "yhden sivun", so one is a sentence of its own)."""
+    if left == 0:
+        return tr._("You cannot print more pages.")
+    if left == 1:
+        return tr._("You can still print one page.")
+    return tr._("You can still print {left} pages.").format(left=left)
 
 
 def decimal(value: float, language: str, digits: int = 2) -> str:

@@ -1,9 +1,9 @@
 """Speech navigation: speech mode on and off, explore by touch (the first tap on an item
 says it, a second chooses it), each new screen announced once it is laid out, the focus
 ring's moves spoken, the volume, and what the services report while speech is on (the
-timeout warning, help's progress, a print job's state, a headset plugged in). On the
-browser strip, swipes and double taps go through the e-service's page first: that part is
-PageNavigation's (page_nav.py)."""
+timeout warning, help's progress, a print job's state, a picture that cannot be printed, a
+headset plugged in). On the browser strip, swipes and double taps go through the
+e-service's page first: that part is PageNavigation's (page_nav.py)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ class SpeechNavigation:
         services.journey.bind(screen=self._on_screen, step=self._on_page)
         services.help.bind(state=self._on_help_state)
         services.printing.bind(job_state=self._on_print_job)
+        services.usb.bind(refused=self._on_stick_refused)
 
     def set_speech(self, on: bool) -> None:
         if on and not self.speech.available:
@@ -213,10 +214,11 @@ class SpeechNavigation:
         self._announce_pending = False
 
     def _warning(self) -> str:
+        from kiosk.screens.warning import countdown_words
+
         return " ".join((
             self.tr._("Are you still there?"),
-            self.tr._("Your session ends in {seconds} seconds, and everything you did here is erased.").format(
-                seconds=int(self.s.session.remaining)),
+            countdown_words(self.tr, int(self.s.session.remaining)),
             self.tr._("Touch anywhere on the screen to continue.")))
 
     def _on_help_state(self, help_, _state) -> None:
@@ -232,3 +234,10 @@ class SpeechNavigation:
         if state and state != "sending" and self.speech.enabled:
             place = self.s.config.printing.printer_place.in_(self.tr.language)
             self.speech.say(job_text(printing, self.tr, place))
+
+    def _on_stick_refused(self, _usb, kind: str) -> None:
+        """A picture on the stick that cannot be printed is said in speech mode (its row shows why)."""
+        from kiosk.screens.stick import refused_words
+
+        if kind and self.speech.enabled:
+            self.speech.say(refused_words(self.tr, kind))

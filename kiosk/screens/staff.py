@@ -9,7 +9,7 @@ from kiosk.screens.widgets import KioskButton, KioskScreen
 
 # What staff may show on the out-of-service screen (translated there in every language).
 STAFF_MESSAGES = (N_("Maintenance is under way."), N_("The printer is being repaired."),
-                  N_("This terminal is closed for today."))
+                  N_("This computer cannot be used today."))
 SPEECH_SAMPLES = {"fi": "Tämä on puhetesti. Kuuluuko ääni hyvin?", "sv": "Det här är ett taltest. Hörs rösten bra?",
                   "en": "This is a speech test. Can you hear the voice well?"}
 

@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 
 from kiosk.devices.hotplug import CARD_READER, PRINTER, STORAGE
+from kiosk.devices.pdf import inspect
 from kiosk.devices.roothelper import InProcessHelper
 from kiosk.root_daemon import RootDaemon
+from kiosk.screens.walk import touchables
+from kiosk.usb import list_files
 
 pytestmark = pytest.mark.gui
 
@@ -53,8 +56,8 @@ def test_a_stick_at_the_welcome_screen_starts_a_session_lists_its_pdf_and_prints
     texts = gui.texts()
     assert "Muistitikku" in texts and "Tulostettavat tiedostot" in texts and "lomake.pdf" in texts
     assert "run.sh" not in texts
-    assert "Tällä asiointipisteellä asiakirjoja ei voi tallentaa muistitikulle." in texts
-    gui.tap(gui.button("Tulosta"))
+    assert "Tältä tietokoneelta ei voi tallentaa asiakirjoja muistitikulle." in texts
+    gui.tap(row_of(gui, "lomake.pdf").ids["print_button"])
     gui.wait_until(lambda: app.journey.screen == "print", 10)
     assert app.printing.document.name == "lomake.pdf"
     assert (app.printing.documents_dir / "lomake.pdf").exists()  # a copy, wiped with the session
@@ -67,6 +70,60 @@ def test_a_stick_at_the_welcome_screen_starts_a_session_lists_its_pdf_and_prints
     app.devices.monitor.unplug("/devices/usb/stick")
     gui.frames()
     assert app.usb.state == "none"
+
+
+def row_of(gui, name: str):
+    """The stick screen's row of the file `name`."""
+    return next(row for row in gui.ids()["grid"].children if row.file.name == name)
+
+
+def test_a_picture_on_the_stick_is_printed_as_a_one_page_document(with_sticks, stick):
+    gui, policy = with_sticks
+    app = gui.app
+    policy("read-only")
+    plug(gui, STORAGE, "/devices/usb/stick", stick, "STICK")
+    gui.wait_until(lambda: app.usb.state == "ready", 10)
+    gui.frames()
+    assert "kuva.jpg" in gui.texts() and any(text.startswith("JPG · ") for text in gui.texts())
+    button = row_of(gui, "kuva.jpg").ids["print_button"]
+    assert button in touchables(app.root) and button.text == "Tulosta"
+    gui.tap(button)
+    gui.wait_until(lambda: app.journey.screen == "print", 30)
+    gui.wait_until(lambda: not app.printing.preparing, 10)
+    gui.frames()
+    document = app.printing.document
+    assert document.name == "kuva.pdf" and document.pages == 1 and not app.printing.problem
+    assert inspect(document.path).page_mm == pytest.approx((297, 210), abs=0.5)  # wider than tall: landscape
+    assert len(app.printing.previews) == 1
+    assert app.printing.reason == "" and gui.button("Tulosta yksi sivu")
+    assert [p.name for p in app.printing.documents_dir.iterdir()] == ["kuva.pdf"]  # not the picture itself
+
+
+def test_a_picture_that_cannot_be_printed_says_why_on_its_row(fresh_app, tmp_path):
+    gui, app = fresh_app, fresh_app.app
+    gui.tap(gui.ids()["start_button"])
+    folder = tmp_path / "stick"
+    folder.mkdir()
+    (folder / "rikki.png").write_bytes(b"\x89PNG\r\n\x1a\n cut short")
+    app.usb.files = list_files(folder)  # as the service lists a stick it has mounted
+    app.usb.state = "ready"
+    app.journey.go("stick")
+    gui.frames()
+    app.speech_nav.set_speech(True)
+    try:
+        gui.tap(row_of(gui, "rikki.png").ids["print_button"])
+        gui.tap(row_of(gui, "rikki.png").ids["print_button"])  # in speech mode, the second tap presses
+        gui.wait_until(lambda: app.usb.refused == "damaged", 30)
+        gui.frames()
+        words = ("Tätä kuvaa ei voi tulostaa: tiedosto on vioittunut tai se ei ole kuva. "
+                 "Muistitikullesi ei tehty muutoksia. Yritä tallentaa kuva uudelleen.")
+        assert app.journey.screen == "stick" and words in gui.texts()
+        assert row_of(gui, "rikki.png").ids["print_button"] not in touchables(app.root)
+        assert app.devices.speaker.spoken[-1] == ("fi", words)
+        assert not app.printing.documents_dir.exists() or list(app.printing.documents_dir.iterdir()) == []
+    finally:
+        app.speech_nav.set_speech(False)
+        app.usb.forget()
 
 
 def test_saving_documents_where_allowed_and_the_wipe_takes_the_stick_away(with_sticks, stick):
@@ -106,7 +163,7 @@ def test_a_stick_where_sticks_are_blocked_is_explained(with_sticks, stick):
     plug(gui, STORAGE, "/devices/usb/stick", stick, "STICK")
     gui.frames()
     assert gui.app.journey.screen == "stick"
-    assert ("Tällä asiointipisteellä ei voi käyttää muistitikkuja. Ota tikkusi pois. "
+    assert ("Tällä tietokoneella ei voi käyttää muistitikkuja. Ota tikkusi pois. "
             "Henkilökunta voi auttaa tiedostosi tulostamisessa.") in gui.texts()
     assert gui.app.usb.state == "blocked"
 

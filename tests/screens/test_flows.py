@@ -19,7 +19,7 @@ def test_welcome_shows_site_and_languages_by_their_own_names(fresh_app):
     for name in ("Suomi", "Svenska", "English"):
         assert name in texts
     # No session yet, so nothing to end; help and accessibility are there already.
-    assert "Lopeta istunto" not in texts
+    assert "Lopeta ja pyyhi" not in texts
     assert "Apua" in texts and "Saavutettavuus" in texts
 
 
@@ -71,7 +71,7 @@ def test_catalogue_to_service_guide_to_address(fresh_app):
     from kivy.core.window import Window
 
     assert Window.system_size[1] < 300 and Window.top > 500
-    for label in ("Lue ääneen", "Tulosta tämä sivu", "Näppäimistö", "Apua", "Lopeta istunto"):
+    for label in ("Lue ääneen", "Tulosta tämä sivu", "Näppäimistö", "Apua", "Lopeta ja pyyhi"):
         fresh_app.button(label)
     fresh_app.tap(fresh_app.button("Alkuun"))
     assert app.journey.screen == "needs" and not app.devices.browser.running
@@ -145,7 +145,7 @@ def test_language_switch_rerenders_the_current_screen_in_place(fresh_app):
     texts = fresh_app.texts()
     assert "FPA: förmåner och ansökningar" in texts
     assert "Pengar och förmåner" in texts
-    assert "Hjälp" in texts and "Avsluta sessionen" in texts
+    assert "Hjälp" in texts and "Avsluta och radera" in texts
     assert "Raha ja etuudet" not in texts
     fresh_app.tap(fresh_app.button("English"))
     assert "Kela: benefits and applications" in fresh_app.texts()

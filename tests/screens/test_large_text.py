@@ -290,7 +290,7 @@ def test_at_normal_text_the_topics_and_the_strip_fit(fresh_app):
     app.journey.screen = "browser"
     settle(fresh_app)
     assert rows_of(fresh_app.screen().ids.strip) == 1 and places(fresh_app) == needs_place
-    for label in ("Lue ääneen", "Tulosta tämä sivu", "Näppäimistö", "Apua", "Lopeta istunto"):
+    for label in ("Lue ääneen", "Tulosta tämä sivu", "Näppäimistö", "Apua", "Lopeta ja pyyhi"):
         assert wholly_seen(fresh_app.button(label))
     app.journey.screen = "needs"
     settle(fresh_app)

@@ -33,17 +33,18 @@ def test_documents_preview_confirm_and_collect(fresh_app, cupsd):
     gui.frames()
     assert len(app.printing.previews) == 2
     assert shown(gui, "Asiakirjassa on 4 sivua.")
-    assert shown(gui, "4 sivua 4 paperiarkille. Tulostaminen on maksutonta.")
-    assert shown(gui, "Tulostin: Tulostin palvelutiskin vieressä")
+    assert shown(gui, "4 sivua, 4 paperiarkkia. Tulostaminen on maksutonta.")
+    assert shown(gui, "Nouda tuloste palvelutiskin vieressä olevasta tulostimesta.")
     # One copy of pages 2 to 3: the confirmation follows every change.
     gui.tap(gui.ids()["first_page"].ids["increase"])
     gui.tap(gui.ids()["last_page"].ids["decrease"])
-    assert shown(gui, "2 sivua 2 paperiarkille. Tulostaminen on maksutonta.")
+    assert shown(gui, "2 sivua, 2 paperiarkkia. Tulostaminen on maksutonta.")
     gui.tap(gui.button("Tulosta 2 sivua"))
     assert app.journey.screen == "print_status"
     gui.wait_until(lambda: app.printing.job_state == "done", 30)
     gui.frames()
-    assert "Tulosteesi on valmis. Nouda se täältä: Tulostin palvelutiskin vieressä" in gui.texts()
+    assert "Tulosteesi on valmis. Nouda tuloste palvelutiskin vieressä olevasta tulostimesta." in gui.texts()
+    assert "2 sivua, 2 paperiarkkia" in gui.texts()
     deadline = time.monotonic() + 30
     while not list(cupsd.pdf_dir.glob("*.pdf")) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -104,13 +105,13 @@ def test_the_jobs_progress_is_spoken_in_speech_mode(fresh_app):
     app.speech_nav.set_speech(True)
     try:
         speaker = app.devices.speaker
-        button = gui.button("Tulosta 1 sivua")
+        button = gui.button("Tulosta yksi sivu")
         gui.tap(button)  # the first tap says what it is
-        assert speaker.spoken[-1][1].startswith("painike, Tulosta 1 sivua")
+        assert speaker.spoken[-1][1].startswith("painike, Tulosta yksi sivu")
         gui.tap(button)  # the second prints
         assert app.journey.screen == "print_status"
         gui.wait_until(lambda: app.printing.job_state == "done", 30)
         gui.wait_until(lambda: "Tulosteesi on valmis." in speaker.spoken[-1][1], 5)
-        assert speaker.spoken[-1] == ("fi", "Tulosteesi on valmis. Nouda se täältä: Tulostin palvelutiskin vieressä")
+        assert speaker.spoken[-1] == ("fi", "Tulosteesi on valmis. Nouda tuloste palvelutiskin vieressä olevasta tulostimesta.")
     finally:
         app.speech_nav.set_speech(False)

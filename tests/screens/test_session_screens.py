@@ -42,6 +42,10 @@ def test_warning_takes_the_tap_that_extends(fresh_app):
     fresh_app.frames()
     assert app.session.state == "warning" and app.journey.screen == "warning"
     assert "Oletko vielä siellä?" in fresh_app.texts()
+    assert "30 sekuntia jäljellä. Sitten kaikki, mitä teit täällä, pyyhitään." in fresh_app.texts()
+    app.session.tick(app.session.remaining - 1)
+    fresh_app.frames()
+    assert "Yksi sekunti jäljellä. Sitten kaikki, mitä teit täällä, pyyhitään." in fresh_app.texts()
     # A tap where a category card would be: it continues, and presses nothing else.
     fresh_app.tap(fresh_app.button("Olen vielä täällä"))
     assert app.session.state == "active" and app.session.extensions == 1
@@ -100,7 +104,7 @@ def test_failing_wipe_keeps_the_kiosk_out_of_service(fresh_app):
         assert not receipt.ok and receipt.attempt == 2  # tried once more
         assert app.session.state == "out_of_service"
         assert app.journey.screen == "out_of_service"
-        assert "Tämä pääte on pois käytöstä" in fresh_app.texts()
+        assert "Tämä tietokone on pois käytöstä" in fresh_app.texts()
         assert fresh_app.bar("help_button").disabled  # nothing to press: not a desktop either
         assert app.flow.reasons == ["wipe"] and app.flow.out_of_service
     finally:

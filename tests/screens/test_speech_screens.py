@@ -127,7 +127,7 @@ def test_speech_unavailable_is_shown_and_nothing_breaks(fresh_app):
         stage(app, "accessibility")
         fresh_app.frames()
         texts = fresh_app.texts()
-        assert "Puhe ei ole käytettävissä tällä päätteellä." in texts
+        assert "Puhe ei ole käytettävissä tällä tietokoneella." in texts
         assert "Puhe päälle" not in texts
         app.speech_nav.set_speech(True)
         assert not app.speech.enabled
@@ -234,7 +234,7 @@ def test_the_warning_is_spoken(speaking):
     app, speaker = speaking.app, speaking.app.devices.speaker
     app.session.tick(app.session.inactivity_s)
     speaking.wait_until(lambda: speaker.spoken and "Oletko vielä siellä?" in speaker.spoken[-1][1], 10)
-    assert "30 sekunnin" in speaker.spoken[-1][1]
+    assert "30 sekuntia jäljellä. Sitten kaikki, mitä teit täällä, pyyhitään." in speaker.spoken[-1][1]
     app.session.extend()
 
 
@@ -418,7 +418,7 @@ def test_an_e_service_form_by_ear_with_swipes_double_taps_and_the_strips_keyboar
         speaking.swipe(-1)
     assert speaker.spoken[-1][1] == said("otsikko, taso 1, Hae pysäköintitunnusta")
     # Before the page's first item, the strip's last: End session, chosen with a double tap.
-    assert hear(lambda: speaking.swipe(-1), "Lopeta istunto").startswith(said("painike, Lopeta istunto"))
+    assert hear(lambda: speaking.swipe(-1), "Lopeta ja pyyhi").startswith(said("painike, Lopeta ja pyyhi"))
     speaking.double_tap()
     assert app.journey.screen == "end_session"
     assert app.devices.browser.typed == list("abc123-123")
