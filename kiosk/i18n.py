@@ -49,6 +49,7 @@ class Translator(Observable):
         self._observers: dict[int, tuple[Callable, Any, tuple, dict]] = {}
         self._uids = itertools.count(1)
         self._listeners: list[Callable[[str], None]] = []
+        self._reverse: dict[str, dict[str, str]] = {}
 
     def _(self, text: str) -> str:
         return self._catalogues[self.language].gettext(text)
@@ -56,6 +57,23 @@ class Translator(Observable):
     def gettext_for(self, language: str, text: str) -> str:
         """`text` in `language` (the current language if that one is not offered)."""
         return self._catalogues.get(language, self._catalogues[self.language]).gettext(text)
+
+    def in_every_language(self, shown: str) -> list[str]:
+        """`shown`, a text in the current language, as each offered language has it ([shown]
+        alone when it is no translation of the catalogue's). For what must take the same
+        room in every language (Help and End session hold one place on every screen).
+
+        gettext has no public way back from a translation to its message, so the
+        catalogue's own dictionary is read, once a language."""
+        back = self._reverse.get(self.language)
+        if back is None:
+            catalogue = getattr(self._catalogues[self.language], "_catalog", {})
+            back = self._reverse[self.language] = {
+                str(text): str(key) for key, text in catalogue.items() if isinstance(key, str) and key}
+        msgid = back.get(shown, shown if self._(shown) == shown else None)
+        if msgid is None:
+            return [shown]
+        return [self.gettext_for(code, msgid) for code in self.languages]
 
     def switch(self, language: str) -> None:
         if language not in self._catalogues:

@@ -86,10 +86,28 @@ class KioskButton(ThemedButton):
 
 
 class BarButton(ThemedButton):
-    """A button of the top or bottom bar: as wide as its text, or `fixed_width`."""
+    """A button of the top or bottom bar: as wide as its text, or `fixed_width`.
+
+    `every_language`: as wide as its widest translation, so that it, and what stands after
+    it, keeps its place whichever language is chosen."""
 
     fixed_width = NumericProperty(0)
     keep_place = BooleanProperty(False)
+    every_language = BooleanProperty(False)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._measure_soon = Clock.create_trigger(self._measure, 0)
+        for name in ("text", "font_size", "bold", "side_padding", "every_language"):
+            self.fbind(name, self._measure_soon)
+
+    def _measure(self, *_args) -> None:
+        if not self.every_language or not self.text:
+            return
+        from kiosk.screens.facade import kiosk
+
+        widest = max(text_width(text, self.font_size, self.bold) for text in kiosk().tr.in_every_language(self.text))
+        self.fixed_width = max(dp(96), widest + 2 * self.side_padding + dp(2))
 
 
 ICONS = ("stop", "repeat", "quieter", "louder")
