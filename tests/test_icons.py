@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.catalog import load_catalog
+from kiosk.config import PACKAGED_CATALOG
 from kiosk.icons import FONT_FILE, FONT_PACKAGE, GLYPHS, glyph
 
 # The package's own name -> codepoint map (its Sass variables).
@@ -25,6 +27,11 @@ def test_the_font_is_installed_and_each_name_has_the_packages_codepoint():
     packaged = {name: int(code, 16) for name, code in
                 re.findall(r'^\s*"([a-z0-9_]+)": ([0-9a-f]+),?$', installed(CODEPOINTS).read_text(), re.M)}
     assert {name: packaged.get(name) for name in GLYPHS} == GLYPHS
+
+
+def test_every_packaged_category_has_an_icon_of_its_own():
+    icons = [c.icon for c in load_catalog(PACKAGED_CATALOG, ("fi", "sv", "en")).categories]
+    assert all(icons) and len(set(icons)) == len(icons) and set(icons) <= set(GLYPHS)
 
 
 def test_a_glyph_is_one_private_use_character():
