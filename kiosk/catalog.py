@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from kiosk.config import Text, localized
+from kiosk.icons import GLYPHS
 from kiosk.toml_schema import Context, Problem, TableReader, host_name, https_url, read_source
 
 ID_PATTERN = r"[a-z][a-z0-9_-]{0,40}"
@@ -65,6 +66,7 @@ class Category:
     id: str
     title: Text
     summary: Text
+    icon: str = ""  # a name of kiosk/icons.py's GLYPHS, drawn beside its title; "" for none
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,8 @@ def load_catalog(path: Path | str, offered: tuple[str, ...]) -> Catalog:
         if any(c.id == category_id for c in categories):
             r.report("id", f"'{category_id}' is used by another category")
         categories.append(Category(category_id, localized(r, "title", offered),
-                                   localized(r, "summary", offered)))
+                                   localized(r, "summary", offered),
+                                   r.string("icon", "", choices=sorted(GLYPHS))))
         r.finish()
 
     services: list[Service] = []

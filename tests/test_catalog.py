@@ -140,3 +140,19 @@ def test_spoken_forms_are_read_per_language_and_bounded(tmp_path):
     assert found["spoken.sv"][0] == f"{MAX_SPOKEN_FORMS + 1} spoken forms; at most {MAX_SPOKEN_FORMS}"
     assert catalog.spoken["fi"] == {"ok": "fine"} and len(catalog.spoken["sv"]) == MAX_SPOKEN_FORMS
     assert len(catalog.problems) == 8
+
+
+def test_a_category_may_name_an_icon_and_an_unknown_one_is_an_error(tmp_path):
+    assert check(tmp_path, SERVICE + service()).categories[0].icon == ""  # none is fine
+    good = check(tmp_path, SERVICE.replace('id = "taxes"\n', 'id = "taxes"\nicon = "receipt_long"\n') + service())
+    assert good.problems == () and good.categories[0].icon == "receipt_long"
+
+    text = SERVICE.replace('id = "taxes"\n', 'id = "taxes"\nicon = "reciept_long"\n') + service()
+    catalog = check(tmp_path, text)
+    (problem,) = catalog.problems
+    line = text.splitlines().index('icon = "reciept_long"') + 1
+    assert (problem.key, problem.line) == ("category[0].icon", line)
+    assert problem.message.startswith("'reciept_long' is not one of ")
+    assert problem.message.endswith("(did you mean 'receipt_long'?)")
+    assert str(problem).startswith(f"{tmp_path / 'catalog.toml'}:{line}: category[0].icon: ")
+    assert catalog.categories[0].icon == ""  # the category still shows, with its words alone

@@ -12,6 +12,7 @@ class CategoriesScreen(KioskScreen):
         grid = self.ids.grid
         grid.clear_widgets()
         for category in app.catalog.categories:
-            card = CardButton(title=category.title.in_(language), summary=category.summary.in_(language))
+            card = CardButton(title=category.title.in_(language), summary=category.summary.in_(language),
+                              icon=category.icon)
             card.bind(on_release=lambda _c, cid=category.id: app.journey.choose_category(cid))
             grid.add_widget(card)

@@ -16,6 +16,8 @@ from kivy.uix.layout import Layout
 from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
 
+from kiosk.screens.icon import IconBeside
+
 BUTTON_KINDS = ("secondary", "primary", "help", "danger", "selected", "bar")
 
 
@@ -79,10 +81,12 @@ class ThemedButton(Hideable, ButtonBehavior, Label):
     speech_direct = BooleanProperty(False)
     speech_skip = BooleanProperty(False)  # not one of the screen's choices when it is read out
     side_padding = NumericProperty(dp(20))  # left and right of the text (KV sets it per kind of button)
+    icon_room = NumericProperty(0)  # left of the text, for a KioskButton's icon and the gap after it
 
 
-class KioskButton(ThemedButton):
-    """A button as wide as its place, its text wrapping inside (between words)."""
+class KioskButton(IconBeside, ThemedButton):
+    """A button as wide as its place, its text wrapping inside (between words), and an
+    `icon` left of its text if it has one."""
 
 
 class BarButton(ThemedButton):
@@ -173,6 +177,7 @@ class CardButton(Hideable, ButtonBehavior, BoxLayout):
 
     title = StringProperty("")
     summary = StringProperty("")
+    icon = StringProperty("")  # a name of kiosk/icons.py: the symbol left of its title
     kind = OptionProperty("secondary", options=BUTTON_KINDS)
     speech_label = StringProperty("")
     compact = BooleanProperty(False)
@@ -211,9 +216,10 @@ class Panel(BoxLayout):
 
 
 class TextBlock(Hideable, Panel):
-    """A heading with paragraphs or a list under it, on a panel."""
+    """A heading with paragraphs or a list under it, on a panel; an `icon` left of the heading."""
 
     heading = StringProperty("")
+    icon = StringProperty("")
     lines = ListProperty()
     numbered = BooleanProperty(False)
 
