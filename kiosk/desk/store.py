@@ -1,103 +1,122 @@
-"""The desk's memory: kiosks, help requests with their times, staff users. SQLite."""
+"""The desk's memory: kiosks, help requests with their times, staff users, statistics and
+the audit log. SQLAlchemy Core over a SQLite file by default, or over PostgreSQL when
+several desk processes share one database ([desk] database_url). The tables are
+`kiosk.desk.schema`'s; opening a database runs its migrations first.
+
+Several processes may write at once: accepting a request is one conditional UPDATE (an
+atomic claim: exactly one helper gets it, the others are told who has it), a login attempt
+is counted in the same statement that checks the lock, and every change the pages show is
+announced to the other processes (`kiosk.desk.notices`)."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import hmac
 import json
-import os
+import re
 import secrets
-import sqlite3
 import statistics
-import threading
 import time
+from typing import Callable
 
+from sqlalchemy import case, create_engine, delete, event, func, literal_column, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine, Row, make_url
+
+from kiosk.desk import schema
+from kiosk.desk.notices import NoNotices, PostgresNotices
+from kiosk.desk.passwords import decoy_hash, hash_password, needs_rehash, password_matches
+from kiosk.desk.schema import ROLES, audit, kiosks, login_attempts, requests, stats, users
 from kiosk.wire import encode
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS kiosks (site TEXT, kiosk TEXT, online INTEGER, status TEXT, updated REAL,
-                                   PRIMARY KEY (site, kiosk));
-CREATE TABLE IF NOT EXISTS requests (id TEXT PRIMARY KEY, site TEXT, kiosk TEXT, place TEXT, topic TEXT,
-    service TEXT, language TEXT, accessibility TEXT, created REAL, accepted REAL, helper TEXT, resolved REAL,
-    cancelled REAL, resolution TEXT, resolution_service TEXT);
-CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, sites TEXT, hash TEXT, failures INTEGER DEFAULT 0,
-                                  locked_until REAL DEFAULT 0);
--- Failed logins by the name typed, known or not (an unknown name locks like a real one,
--- so the answers do not tell which names exist), kept as a hash: what someone typed into
--- the name field may be their password. Old rows are pruned.
-CREATE TABLE IF NOT EXISTS login_attempts (name TEXT PRIMARY KEY, failures INTEGER NOT NULL,
-                                           locked_until REAL NOT NULL, updated REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS stats (site TEXT NOT NULL, kiosk TEXT NOT NULL, day TEXT NOT NULL, hour INTEGER NOT NULL,
-    counter TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (kiosk, day, hour, counter, value));
--- Covers every query of the statistics page (no table lookups over millions of rows).
-CREATE INDEX IF NOT EXISTS stats_report ON stats (counter, value, site, day, hour, kiosk, n);
-"""
 RESOLUTIONS = ("solved", "solved_partly", "referred", "e_service_fault", "no_show", "other")
 LOCKOUT_FAILURES = 5
 LOCKOUT_S = 300
 OPEN_REQUESTS_PER_KIOSK = 3  # a kiosk has one person at a time: more is a resend storm or a flood
+AUDIT_KEEP_DAYS = 365
+# An audit entry's detail: its texts cut to this many characters, and at most this many
+# bytes of JSON in all (a message typed to a kiosk fits; an entry never grows the log much).
+AUDIT_TEXT_CHARS = 500
+AUDIT_DETAIL_BYTES = 4096
+AUDIT_ROWS = 1000  # at most this many entries in one listing
+
+REQUEST = (requests.c.id, requests.c.site, requests.c.kiosk, requests.c.place, requests.c.topic,
+           requests.c.service, requests.c.language, requests.c.accessibility, requests.c.created,
+           requests.c.accepted, requests.c.helper, requests.c.resolved, requests.c.cancelled)
+OPEN = (requests.c.resolved.is_(None), requests.c.cancelled.is_(None))
 
 
-def hash_password(password: str, salt: bytes | None = None) -> str:
-    """scrypt (memory-hard), as 'scrypt$n$r$p$salt$hash'."""
-    salt = salt or os.urandom(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=2 ** 14, r=8, p=1, dklen=32)
-    return f"scrypt$16384$8$1${salt.hex()}${digest.hex()}"
+def database_url(database: str) -> str:
+    """A SQLAlchemy URL as it is; anything else is the path of a SQLite file."""
+    return database if re.match(r"[a-z][a-z0-9+]*://", database) else f"sqlite+pysqlite:///{database}"
 
 
-@functools.cache
-def _decoy_hash() -> str:
-    """A hash to check unknown names against, so that they take as long as real ones."""
-    return hash_password(secrets.token_urlsafe(16))
+def _engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True)
+    # Writers wait for each other (busy timeout) rather than fail.
+    engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
 
+    @event.listens_for(engine, "connect")
+    def pragmas(connection, _record) -> None:
+        # A thousand kiosks' statuses a minute: a write-ahead log, synced at checkpoints.
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
 
-def password_matches(password: str, stored: str) -> bool:
-    try:
-        _kind, n, r, p, salt, digest = stored.split("$")
-        computed = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
-                                  dklen=32)
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(computed.hex(), digest)
+    return engine
 
 
 class Store:
-    def __init__(self, path: str) -> None:
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        # A thousand kiosks' statuses a minute: a write-ahead log, synced at checkpoints.
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
-        if "stamp" not in [row[1] for row in self._db.execute("PRAGMA table_info(users)")]:
-            # A staff session holds its user's stamp; a new password or sites change it.
-            self._db.execute("ALTER TABLE users ADD COLUMN stamp TEXT NOT NULL DEFAULT ''")
-        self._lock = threading.Lock()
+    """`database`: a SQLite file's path, or a SQLAlchemy URL (postgresql+psycopg://...)."""
 
-    def _run(self, sql: str, args: tuple = ()) -> list[tuple]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
+    def __init__(self, database: str, audit_keep_days: int = AUDIT_KEEP_DAYS) -> None:
+        self.engine = _engine(database_url(database))
+        self.postgres = self.engine.dialect.name == "postgresql"
+        self._insert = postgresql.insert if self.postgres else sqlite.insert
+        self.audit_keep_days = audit_keep_days
+        with self.engine.begin() as connection:
+            schema.upgrade(connection)
+        self.notices = PostgresNotices(self.engine) if self.postgres else NoNotices()
+
+    def listen(self, on_notice: Callable[[dict], None]) -> None:
+        """Hand the changes other desk processes make to `on_notice` ({"kind": ..., "site":
+        ..., "kiosk": ..., "id": ...}), on a thread of its own; nothing with SQLite."""
+        self.notices.listen(on_notice)
+
+    def close(self) -> None:
+        self.notices.close()
+        self.engine.dispose()
+
+    def _rows(self, statement) -> list[Row]:
+        with self.engine.connect() as connection:
+            return list(connection.execute(statement))
 
     # -- kiosks ------------------------------------------------------------------------------
 
     def presence(self, site: str, kiosk: str, online: bool) -> None:
-        self._run("INSERT INTO kiosks VALUES (?, ?, ?, '{}', ?) ON CONFLICT (site, kiosk) DO UPDATE SET "
-                  "online = excluded.online, updated = excluded.updated", (site, kiosk, int(online), time.time()))
+        self._kiosk(site, kiosk, {"online": int(online), "status": "{}"}, "online")
 
     def status(self, site: str, kiosk: str, status: dict) -> None:
-        self._run("INSERT INTO kiosks VALUES (?, ?, 1, ?, ?) ON CONFLICT (site, kiosk) DO UPDATE SET "
-                  "status = excluded.status, updated = excluded.updated",
-                  (site, kiosk, encode(status), time.time()))
+        self._kiosk(site, kiosk, {"online": 1, "status": encode(status)}, "status")
+
+    def _kiosk(self, site: str, kiosk: str, values: dict, changed: str) -> None:
+        """A kiosk's row: inserted with `values`, or its `changed` column updated."""
+        statement = self._insert(kiosks).values(site=site, kiosk=kiosk, updated=time.time(), **values)
+        with self.engine.begin() as connection:
+            connection.execute(statement.on_conflict_do_update(index_elements=["site", "kiosk"], set_={
+                changed: statement.excluded[changed], "updated": statement.excluded.updated}))
+        self.notices.kiosks_changed()
 
     def known_kiosk(self, site: str, kiosk: str) -> bool:
-        return bool(self._run("SELECT 1 FROM kiosks WHERE site = ? AND kiosk = ?", (site, kiosk)))
+        return bool(self._rows(select(1).where(kiosks.c.site == site, kiosks.c.kiosk == kiosk)))
 
     def kiosks(self, sites: list[str]) -> list[dict]:
-        marks = ",".join("?" * len(sites))
-        rows = self._run(f"SELECT site, kiosk, online, status, updated FROM kiosks WHERE site IN ({marks}) "
-                         "ORDER BY site, kiosk", tuple(sites))
-        return [{"site": r[0], "kiosk": r[1], "online": bool(r[2]), "status": json.loads(r[3] or "{}"),
-                 "updated": r[4]} for r in rows]
+        rows = self._rows(select(kiosks.c.site, kiosks.c.kiosk, kiosks.c.online, kiosks.c.status, kiosks.c.updated)
+                          .where(kiosks.c.site.in_(sites)).order_by(kiosks.c.site, kiosks.c.kiosk))
+        return [{"site": r.site, "kiosk": r.kiosk, "online": bool(r.online), "status": json.loads(r.status or "{}"),
+                 "updated": r.updated} for r in rows]
 
     # -- help requests -----------------------------------------------------------------------
 
@@ -106,58 +125,74 @@ class Store:
         at most `OPEN_REQUESTS_PER_KIOSK` open: a newer one supersedes its oldest, so a kiosk
         that floods the queue pushes out only its own requests, never other kiosks'."""
         now = time.time()
-        with self._lock:
-            cursor = self._db.execute(
-                "INSERT OR IGNORE INTO requests (id, site, kiosk, place, topic, service, language, accessibility, "
-                "created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (request["id"], site, request["kiosk"], request.get("place", ""), request.get("topic", "other"),
-                 request.get("service", ""), request.get("language", ""),
-                 ",".join(request.get("accessibility", [])), now))
-            if cursor.rowcount != 1:
+        kiosk = request["kiosk"]
+        with self.engine.begin() as connection:
+            added = connection.execute(self._insert(requests).values(
+                id=request["id"], site=site, kiosk=kiosk, place=request.get("place", ""),
+                topic=request.get("topic", "other"), service=request.get("service", ""),
+                language=request.get("language", ""), accessibility=",".join(request.get("accessibility", [])),
+                created=now).on_conflict_do_nothing(index_elements=["id"]).returning(requests.c.id)).first()
+            if added is None:
                 return False
-            self._db.execute(
-                "UPDATE requests SET cancelled = ? WHERE id IN (SELECT id FROM requests WHERE site = ? AND kiosk = ? "
-                "AND resolved IS NULL AND cancelled IS NULL ORDER BY created DESC, rowid DESC LIMIT -1 OFFSET ?)",
-                (now, site, request["kiosk"], OPEN_REQUESTS_PER_KIOSK))
-            return True
+            older = (select(requests.c.id).where(requests.c.site == site, requests.c.kiosk == kiosk, *OPEN)
+                     .order_by(requests.c.created.desc(), requests.c.id.desc()).offset(OPEN_REQUESTS_PER_KIOSK))
+            connection.execute(update(requests).where(requests.c.id.in_(older)).values(cancelled=now))
+            self.notices.send(connection, "help", site=site, kiosk=kiosk, id=request["id"])
+        return True
 
     def cancel(self, site: str, request_id: str, kiosk: str) -> bool:
         """The kiosk called its request off; False if it had no such open request."""
-        with self._lock:
-            return self._db.execute("UPDATE requests SET cancelled = ? WHERE id = ? AND site = ? AND kiosk = ? "
-                                    "AND resolved IS NULL AND cancelled IS NULL",
-                                    (time.time(), request_id, site, kiosk)).rowcount == 1
+        with self.engine.begin() as connection:
+            cancelled = connection.execute(
+                update(requests).where(requests.c.id == request_id, requests.c.site == site,
+                                       requests.c.kiosk == kiosk, *OPEN)
+                .values(cancelled=time.time()).returning(requests.c.id)).first()
+            if cancelled is not None:
+                self.notices.send(connection, "queue", site=site, kiosk=kiosk, id=request_id)
+        return cancelled is not None
 
     def accept(self, request_id: str, helper: str) -> dict | None:
-        self._run("UPDATE requests SET accepted = ?, helper = ? WHERE id = ? AND accepted IS NULL",
-                  (time.time(), helper, request_id))
-        return self.request(request_id)
+        """Claim a waiting request for `helper`: of any number of helpers accepting it at
+        once, in any desk process, exactly one gets it. The request as it stands (None if
+        there is none), with "claimed": whether this call took it; if not, "helper" says
+        who has it (None if it was cancelled or resolved before anyone accepted it)."""
+        with self.engine.begin() as connection:
+            row = connection.execute(
+                update(requests).where(requests.c.id == request_id, requests.c.accepted.is_(None), *OPEN)
+                .values(accepted=time.time(), helper=helper).returning(*REQUEST)).first()
+            if row is not None:
+                self.notices.send(connection, "accepted", site=row.site, kiosk=row.kiosk, id=request_id)
+        if row is not None:
+            return {**_request(row), "claimed": True}
+        request = self.request(request_id)
+        return None if request is None else {**request, "claimed": False}
 
     def resolve(self, request_id: str, resolution: str, service: str) -> dict | None:
         if resolution not in RESOLUTIONS:
             resolution = "other"
-        self._run("UPDATE requests SET resolved = ?, resolution = ?, resolution_service = ? WHERE id = ? "
-                  "AND resolved IS NULL", (time.time(), resolution, service, request_id))
+        with self.engine.begin() as connection:
+            row = connection.execute(
+                update(requests).where(requests.c.id == request_id, requests.c.resolved.is_(None))
+                .values(resolved=time.time(), resolution=resolution, resolution_service=service)
+                .returning(requests.c.site, requests.c.kiosk)).first()
+            if row is not None:
+                self.notices.send(connection, "resolved", site=row.site, kiosk=row.kiosk, id=request_id)
         return self.request(request_id)
 
     def request(self, request_id: str) -> dict | None:
-        rows = self._run("SELECT id, site, kiosk, place, topic, service, language, accessibility, created, "
-                         "accepted, helper, resolved, cancelled FROM requests WHERE id = ?", (request_id,))
+        rows = self._rows(select(*REQUEST).where(requests.c.id == request_id))
         return _request(rows[0]) if rows else None
 
     def queue(self, sites: list[str]) -> list[dict]:
         """Open requests, the longest waiting first."""
-        marks = ",".join("?" * len(sites))
-        rows = self._run("SELECT id, site, kiosk, place, topic, service, language, accessibility, created, "
-                         f"accepted, helper, resolved, cancelled FROM requests WHERE site IN ({marks}) AND "
-                         "resolved IS NULL AND cancelled IS NULL ORDER BY created", tuple(sites))
-        return [_request(r) for r in rows]
+        return [_request(r) for r in self._rows(select(*REQUEST).where(requests.c.site.in_(sites), *OPEN)
+                                                .order_by(requests.c.created, requests.c.id))]
 
     def report(self, sites: list[str]) -> list[dict]:
         """Per day: requests, median and 90th percentile seconds to accept and to resolve."""
-        marks = ",".join("?" * len(sites))
-        rows = self._run(f"SELECT created, accepted, resolved FROM requests WHERE site IN ({marks}) "
-                         "AND cancelled IS NULL ORDER BY created", tuple(sites))
+        rows = self._rows(select(requests.c.created, requests.c.accepted, requests.c.resolved)
+                          .where(requests.c.site.in_(sites), requests.c.cancelled.is_(None))
+                          .order_by(requests.c.created))
         days: dict[str, list[tuple]] = {}
         for created, accepted, resolved in rows:
             days.setdefault(time.strftime("%Y-%m-%d", time.localtime(created)), []).append(
@@ -173,102 +208,199 @@ class Store:
 
     def by_service(self, sites: list[str]) -> list[dict]:
         """Where people needed help: topics and resolutions by catalogue service."""
-        marks = ",".join("?" * len(sites))
-        rows = self._run("SELECT COALESCE(NULLIF(resolution_service, ''), service), topic, resolution, COUNT(*) "
-                         f"FROM requests WHERE site IN ({marks}) GROUP BY 1, 2, 3 ORDER BY 4 DESC", tuple(sites))
+        # A literal '' (not a bound parameter): PostgreSQL groups by the same expression it selects.
+        service = func.coalesce(func.nullif(requests.c.resolution_service, literal_column("''")), requests.c.service)
+        count = func.count()
+        rows = self._rows(select(service, requests.c.topic, requests.c.resolution, count)
+                          .where(requests.c.site.in_(sites))
+                          .group_by(service, requests.c.topic, requests.c.resolution).order_by(count.desc()))
         return [{"service": r[0] or "-", "topic": r[1], "resolution": r[2] or "open", "count": r[3]} for r in rows]
 
     # -- usage statistics (daily aggregates from the kiosks) ------------------------------------
 
     def add_daily(self, site: str, kiosk: str, day: str, counts: list[tuple[int, str, str, int]]) -> None:
         """A kiosk's day, replacing what an earlier delivery of the same day stored."""
-        with self._lock:
-            self._db.execute("BEGIN")
-            try:
-                self._db.execute("DELETE FROM stats WHERE kiosk = ? AND day = ?", (kiosk, day))
-                self._db.executemany("INSERT INTO stats VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                     [(site, kiosk, day, hour, counter, value, n) for hour, counter, value, n in counts])
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self.engine.begin() as connection:
+            connection.execute(delete(stats).where(stats.c.kiosk == kiosk, stats.c.day == day))
+            if counts:
+                connection.execute(stats.insert(), [
+                    {"site": site, "kiosk": kiosk, "day": day, "hour": hour, "counter": counter, "value": value,
+                     "n": n} for hour, counter, value, n in counts])
 
     def statistics(self, sites: list[str], first_day: str = "0000-00-00", last_day: str = "9999-99-99") -> dict:
         """The statistics page's figures for these sites and days: {counter: {value: n}},
         sessions per day and per hour of the day, and the help rate of each service."""
-        marks = ",".join("?" * len(sites))
-        where = f"site IN ({marks}) AND day BETWEEN ? AND ?"
-        args = (*sites, first_day, last_day)
+        where = (stats.c.site.in_(sites), stats.c.day.between(first_day, last_day))
+        started = (*where, stats.c.counter == "session", stats.c.value == "started")
+        total = func.sum(stats.c.n)
         totals: dict[str, dict[str, int]] = {}
-        for counter, value, n in self._run(f"SELECT counter, value, SUM(n) FROM stats WHERE {where} "
-                                           "GROUP BY counter, value", args):
-            totals.setdefault(counter, {})[value] = n
-        per_day = dict(self._run(f"SELECT day, SUM(n) FROM stats WHERE {where} AND counter = 'session' AND "
-                                 "value = 'started' GROUP BY day ORDER BY day", args))
-        per_hour = dict(self._run(f"SELECT hour, SUM(n) FROM stats WHERE {where} AND counter = 'session' AND "
-                                  "value = 'started' GROUP BY hour ORDER BY hour", args))
+        for counter, value, n in self._rows(select(stats.c.counter, stats.c.value, total).where(*where)
+                                            .group_by(stats.c.counter, stats.c.value)):
+            totals.setdefault(counter, {})[value] = int(n)
+        per_day = {day: int(n) for day, n in self._rows(
+            select(stats.c.day, total).where(*started).group_by(stats.c.day).order_by(stats.c.day))}
+        per_hour = {hour: int(n) for hour, n in self._rows(
+            select(stats.c.hour, total).where(*started).group_by(stats.c.hour).order_by(stats.c.hour))}
         opened, helped = totals.get("service", {}), totals.get("help_service", {})
         services = sorted(({"service": s, "opened": n, "help": helped.get(s, 0),
                             "help_rate": round(helped.get(s, 0) / n, 3) if n else None}
                            for s, n in opened.items()), key=lambda s: -s["opened"])
         return {"totals": totals, "per_day": per_day, "per_hour": per_hour, "services": services,
-                "kiosks": self._run(f"SELECT COUNT(DISTINCT kiosk) FROM stats WHERE {where} AND counter = 'session' "
-                                    "AND value = 'started'", args)[0][0]}
+                "kiosks": self._rows(select(func.count(stats.c.kiosk.distinct())).where(*started))[0][0]}
 
     def statistics_rows(self, sites: list[str], first_day: str = "0000-00-00",
                         last_day: str = "9999-99-99") -> list[tuple]:
         """The same aggregates as rows (day, site, counter, value, n) for CSV: kiosks summed."""
-        marks = ",".join("?" * len(sites))
-        return self._run(f"SELECT day, site, counter, value, SUM(n) FROM stats WHERE site IN ({marks}) "
-                         "AND day BETWEEN ? AND ? GROUP BY day, site, counter, value "
-                         "ORDER BY day, site, counter, value", (*sites, first_day, last_day))
+        keys = (stats.c.day, stats.c.site, stats.c.counter, stats.c.value)
+        return [(*r[:4], int(r[4])) for r in self._rows(
+            select(*keys, func.sum(stats.c.n)).where(stats.c.site.in_(sites), stats.c.day.between(first_day, last_day))
+            .group_by(*keys).order_by(*keys))]
 
     # -- staff -------------------------------------------------------------------------------
 
-    def add_user(self, name: str, password: str, sites: list[str]) -> None:
-        """Add a user, or give one a new password and sites: their open sessions end."""
-        self._run("INSERT OR REPLACE INTO users (name, sites, hash, stamp) VALUES (?, ?, ?, ?)",
-                  (name, ",".join(sites), hash_password(password), secrets.token_hex(16)))
+    def add_user(self, name: str, password: str, sites: list[str], role: str | None = None) -> None:
+        """Add a user (a helper unless `role` says otherwise), or give one a new password,
+        sites and, if given, role: their open sessions end. Either way the user may log in
+        (a disabled user is enabled again)."""
+        if role is not None and role not in ROLES:
+            raise ValueError(f"not a role: {role!r} (roles: {', '.join(ROLES)})")
+        statement = self._insert(users).values(name=name, sites=",".join(sites), hash=hash_password(password),
+                                               stamp=secrets.token_hex(16), role=role or "helper", disabled=False)
+        changed = ("sites", "hash", "stamp", "disabled") + (("role",) if role else ())
+        with self.engine.begin() as connection:
+            connection.execute(statement.on_conflict_do_update(
+                index_elements=["name"], set_={key: statement.excluded[key] for key in changed}))
+            self.notices.send(connection, "users")
+
+    def disable_user(self, name: str) -> bool:
+        """The user can no longer log in and their open sessions end; False if no such user."""
+        with self.engine.begin() as connection:
+            done = connection.execute(update(users).where(users.c.name == name)
+                                      .values(disabled=True, stamp=secrets.token_hex(16))
+                                      .returning(users.c.name)).first()
+            if done is not None:
+                self.notices.send(connection, "users")
+        return done is not None
+
+    def users(self) -> list[dict]:
+        """Every staff user: name, sites, role, disabled (never the hash)."""
+        return [_user(r) for r in self._rows(select(users.c.name, users.c.sites, users.c.role, users.c.disabled)
+                                             .order_by(users.c.name))]
+
+    def user(self, name: str) -> dict | None:
+        rows = self._rows(select(users.c.name, users.c.sites, users.c.role, users.c.disabled)
+                          .where(users.c.name == name))
+        return _user(rows[0]) if rows else None
 
     def user_stamp(self, name: str) -> str | None:
-        """Changes with every new password or change of sites; None once the user is gone."""
-        rows = self._run("SELECT stamp FROM users WHERE name = ?", (name,))
-        return rows[0][0] if rows else None
+        """Changes with every new password, change of sites or role, and when the user is
+        disabled; None once the user is gone or disabled."""
+        rows = self._rows(select(users.c.stamp, users.c.disabled).where(users.c.name == name))
+        return rows[0].stamp if rows and not rows[0].disabled else None
 
     def login(self, name: str, password: str) -> tuple[list[str] | None, str, str]:
-        """(sites, "", stamp) on success; (None, "locked" | "wrong", "") otherwise. Five
-        failures lock the name, known or not, for five minutes; nothing typed is recorded.
+        """(sites, "", stamp) on success; (None, "locked" | "wrong" | "disabled", "")
+        otherwise. Five failures lock the name, known or not, for five minutes; nothing
+        typed is recorded. A known user's logins and failures go to the audit log.
 
-        The attempt is counted before the slow hash, in one step with the lock check, so
-        parallel guesses cannot all read the same count; an unknown name is checked against
-        a decoy hash, so it takes as long and locks the same way as a real one."""
+        The attempt is counted before the slow hash, in one statement with the lock check,
+        so parallel guesses (in any number of desk processes) cannot all read the same
+        count; an unknown name is checked against a decoy hash, so it takes as long and
+        locks the same way as a real one. A hash of older settings is replaced on success."""
         now = time.time()
         typed = hashlib.sha256(name.encode("utf-8", "replace")).hexdigest()
-        with self._lock:
-            self._db.execute("DELETE FROM login_attempts WHERE updated < ? AND locked_until < ?",
-                             (now - LOCKOUT_S, now))
-            attempt = self._db.execute("SELECT failures, locked_until FROM login_attempts WHERE name = ?",
-                                       (typed,)).fetchone()
-            if attempt and attempt[1] > now:
-                return None, "locked", ""
-            failures = (attempt[0] if attempt else 0) + 1
-            locked = now + LOCKOUT_S if failures >= LOCKOUT_FAILURES else 0.0
-            self._db.execute("INSERT OR REPLACE INTO login_attempts VALUES (?, ?, ?, ?)",
-                             (typed, 0 if locked else failures, locked, now))
-            user = self._db.execute("SELECT sites, hash, stamp FROM users WHERE name = ?", (name,)).fetchone()
-        right = password_matches(password, user[1] if user else _decoy_hash())
+        locked = self._count_attempt(typed, now)
+        if locked is None:
+            return None, "locked", ""
+        rows = self._rows(select(users.c.sites, users.c.hash, users.c.stamp, users.c.disabled)
+                          .where(users.c.name == name))
+        user = rows[0] if rows else None
+        right = password_matches(password, user.hash if user else decoy_hash())
         if not (right and user):
+            if user is not None:
+                self.audit(name, "login_failed", detail={"locked": bool(locked)})
             return None, "locked" if locked else "wrong", ""
-        self._run("DELETE FROM login_attempts WHERE name = ?", (typed,))
-        return [s for s in user[0].split(",") if s], "", user[2]
+        with self.engine.begin() as connection:
+            connection.execute(delete(login_attempts).where(login_attempts.c.name == typed))
+        if user.disabled:
+            self.audit(name, "login_refused", detail={"disabled": True})
+            return None, "disabled", ""
+        if needs_rehash(user.hash):
+            with self.engine.begin() as connection:  # unless the password changed meanwhile
+                connection.execute(update(users).where(users.c.name == name, users.c.hash == user.hash)
+                                   .values(hash=hash_password(password)))
+        self.audit(name, "login")
+        return [s for s in user.sites.split(",") if s], "", user.stamp
+
+    def _count_attempt(self, typed: str, now: float) -> float | None:
+        """Count one login attempt for the name typed: None if the name is locked (the
+        attempt is not counted), else when the lock this attempt set ends (0: none)."""
+        attempts = login_attempts
+        failures = attempts.c.failures + 1
+        count = (update(attempts).where(attempts.c.name == typed, attempts.c.locked_until <= now)
+                 .values(failures=case((failures >= LOCKOUT_FAILURES, 0), else_=failures),
+                         locked_until=case((failures >= LOCKOUT_FAILURES, now + LOCKOUT_S), else_=0.0),
+                         updated=now)
+                 .returning(attempts.c.locked_until))
+        first = (self._insert(attempts).values(name=typed, failures=1, locked_until=0.0, updated=now)
+                 .on_conflict_do_nothing(index_elements=["name"]).returning(attempts.c.name))
+        with self.engine.begin() as connection:
+            connection.execute(delete(attempts).where(attempts.c.updated < now - LOCKOUT_S,
+                                                      attempts.c.locked_until < now))
+            for _ in range(2):  # a second round when a parallel first attempt inserted the row
+                counted = connection.execute(count).first()
+                if counted is not None:
+                    return counted.locked_until
+                if connection.execute(first).first() is not None:
+                    return 0.0
+        return None
+
+    # -- the audit log -----------------------------------------------------------------------
+
+    def audit(self, actor: str, action: str, site: str = "", kiosk: str = "", detail: dict | None = None) -> None:
+        """Append to the audit log: who (a staff name, or "cli:<account>"), did what, where."""
+        entry = {"at": time.time(), "actor": actor[:60], "action": action[:40], "site": site[:64],
+                 "kiosk": kiosk[:64], "detail": _bounded(detail or {})}
+        with self.engine.begin() as connection:
+            connection.execute(audit.insert().values(**entry))
+
+    def audit_log(self, sites: list[str] | None = None, limit: int = 200, before: int | None = None) -> list[dict]:
+        """The newest entries first: of these sites (None: all, account changes included),
+        at most `limit`, older than entry id `before` (the next page)."""
+        statement = select(audit).order_by(audit.c.id.desc()).limit(max(1, min(limit, AUDIT_ROWS)))
+        if sites is not None:
+            statement = statement.where(audit.c.site.in_(sites))
+        if before is not None:
+            statement = statement.where(audit.c.id < before)
+        return [{**r._asdict(), "detail": json.loads(r.detail)} for r in self._rows(statement)]
+
+    def prune_audit(self, now: float | None = None) -> int:
+        """Delete entries older than `audit_keep_days`; how many went."""
+        cutoff = (now if now is not None else time.time()) - self.audit_keep_days * 86400
+        with self.engine.begin() as connection:
+            return connection.execute(delete(audit).where(audit.c.at < cutoff)).rowcount
 
 
-def _request(row: tuple) -> dict:
-    keys = ("id", "site", "kiosk", "place", "topic", "service", "language", "accessibility", "created", "accepted",
-            "helper", "resolved", "cancelled")
-    request = dict(zip(keys, row))
+def _request(row: Row) -> dict:
+    request = row._asdict()
     request["accessibility"] = [a for a in (request["accessibility"] or "").split(",") if a]
     return request
+
+
+def _user(row: Row) -> dict:
+    return {"name": row.name, "sites": [s for s in (row.sites or "").split(",") if s], "role": row.role,
+            "disabled": bool(row.disabled)}
+
+
+def _bounded(detail: dict) -> str:
+    """An audit entry's detail as JSON: texts cut, and no more than `AUDIT_DETAIL_BYTES`."""
+    cut = {str(key)[:40]: value[:AUDIT_TEXT_CHARS] if isinstance(value, str) else value
+           for key, value in list(detail.items())[:20]}
+    try:
+        text = encode(cut)
+    except (TypeError, ValueError):
+        text = encode({"unreadable": True})
+    return text if len(text.encode()) <= AUDIT_DETAIL_BYTES else encode({"too_long": len(text.encode())})
 
 
 def _median(values: list[float]) -> float | None:
