@@ -16,7 +16,7 @@ import secrets
 import threading
 from typing import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection, Engine
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ LISTEN_WAIT_S = 1.0  # how long a stop may take
 RECONNECT_S = (1.0, 30.0)
 
 OnNotice = Callable[[dict], None]
+NOTIFY = select(func.pg_notify(CHANNEL, bindparam("payload")))
 
 
 class NoNotices:
@@ -66,7 +67,7 @@ class PostgresNotices:
     def send(self, connection: Connection, kind: str, **about: str) -> None:
         """Inside the write's transaction on `connection`: sent when it commits."""
         payload = json.dumps({"o": self._origin, "kind": kind, **about}, separators=(",", ":"))
-        connection.execute(select(func.pg_notify(CHANNEL, payload)))
+        connection.execute(NOTIFY, {"payload": payload})
 
     def kiosks_changed(self) -> None:
         """A kiosk's presence or status was stored: one notice within `KIOSKS_EVERY_S`,

@@ -18,7 +18,7 @@ import statistics
 import time
 from typing import Callable
 
-from sqlalchemy import case, create_engine, delete, event, func, literal_column, select, update
+from sqlalchemy import bindparam, case, create_engine, delete, event, func, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, Row, make_url
 
@@ -42,7 +42,98 @@ AUDIT_ROWS = 1000  # at most this many entries in one listing
 REQUEST = (requests.c.id, requests.c.site, requests.c.kiosk, requests.c.place, requests.c.topic,
            requests.c.service, requests.c.language, requests.c.accessibility, requests.c.created,
            requests.c.accepted, requests.c.helper, requests.c.resolved, requests.c.cancelled)
+REQUEST_KEYS = tuple(column.name for column in REQUEST)
 OPEN = (requests.c.resolved.is_(None), requests.c.cancelled.is_(None))
+
+# The statements are built once: building one costs SQLAlchemy more than SQLite takes to
+# run it, and a thousand kiosks send a hundred statuses a second.
+SITES = bindparam("sites", expanding=True)
+KNOWN_KIOSK = select(1).where(kiosks.c.site == bindparam("site"), kiosks.c.kiosk == bindparam("kiosk"))
+KIOSKS = (select(kiosks.c.site, kiosks.c.kiosk, kiosks.c.online, kiosks.c.status, kiosks.c.updated)
+          .where(kiosks.c.site.in_(SITES)).order_by(kiosks.c.site, kiosks.c.kiosk))
+SUPERSEDE = update(requests).where(requests.c.id.in_(
+    select(requests.c.id).where(requests.c.site == bindparam("of_site"), requests.c.kiosk == bindparam("of_kiosk"),
+                                *OPEN)
+    .order_by(requests.c.created.desc(), requests.c.id.desc()).offset(OPEN_REQUESTS_PER_KIOSK))).values(
+    cancelled=bindparam("at"))
+CANCEL = (update(requests).where(requests.c.id == bindparam("rid"), requests.c.site == bindparam("of_site"),
+                                 requests.c.kiosk == bindparam("of_kiosk"), *OPEN)
+          .values(cancelled=bindparam("at")).returning(requests.c.id))
+ACCEPT = (update(requests).where(requests.c.id == bindparam("rid"), requests.c.accepted.is_(None), *OPEN)
+          .values(accepted=bindparam("at"), helper=bindparam("who")).returning(*REQUEST))
+RESOLVE = (update(requests).where(requests.c.id == bindparam("rid"), requests.c.resolved.is_(None))
+           .values(resolved=bindparam("at"), resolution=bindparam("how"), resolution_service=bindparam("why"))
+           .returning(requests.c.site, requests.c.kiosk))
+REQUEST_BY_ID = select(*REQUEST).where(requests.c.id == bindparam("rid"))
+QUEUE = select(*REQUEST).where(requests.c.site.in_(SITES), *OPEN).order_by(requests.c.created, requests.c.id)
+REPORT = (select(requests.c.created, requests.c.accepted, requests.c.resolved)
+          .where(requests.c.site.in_(SITES), requests.c.cancelled.is_(None)).order_by(requests.c.created))
+# A literal '' (not a bound parameter): PostgreSQL groups by the same expression it selects.
+_SERVICE = func.coalesce(func.nullif(requests.c.resolution_service, literal_column("''")), requests.c.service)
+BY_SERVICE = (select(_SERVICE, requests.c.topic, requests.c.resolution, func.count())
+              .where(requests.c.site.in_(SITES)).group_by(_SERVICE, requests.c.topic, requests.c.resolution)
+              .order_by(func.count().desc()))
+STATS = stats.insert()
+DELETE_DAY = delete(stats).where(stats.c.kiosk == bindparam("kiosk"), stats.c.day == bindparam("day"))
+_DAYS = (stats.c.site.in_(SITES), stats.c.day.between(bindparam("first"), bindparam("last")))
+_STARTED = (*_DAYS, stats.c.counter == "session", stats.c.value == "started")
+_TOTAL = func.sum(stats.c.n)
+TOTALS = select(stats.c.counter, stats.c.value, _TOTAL).where(*_DAYS).group_by(stats.c.counter, stats.c.value)
+PER_DAY = select(stats.c.day, _TOTAL).where(*_STARTED).group_by(stats.c.day).order_by(stats.c.day)
+PER_HOUR = select(stats.c.hour, _TOTAL).where(*_STARTED).group_by(stats.c.hour).order_by(stats.c.hour)
+KIOSKS_COUNTED = select(func.count(stats.c.kiosk.distinct())).where(*_STARTED)
+_ROW_KEYS = (stats.c.day, stats.c.site, stats.c.counter, stats.c.value)
+STATS_ROWS = select(*_ROW_KEYS, _TOTAL).where(*_DAYS).group_by(*_ROW_KEYS).order_by(*_ROW_KEYS)
+DISABLE = (update(users).where(users.c.name == bindparam("who"))
+           .values(disabled=True, stamp=bindparam("new_stamp")).returning(users.c.name))
+_USER = (users.c.name, users.c.sites, users.c.role, users.c.disabled)
+USERS = select(*_USER).order_by(users.c.name)
+USER = select(*_USER).where(users.c.name == bindparam("who"))
+STAMP = select(users.c.stamp, users.c.disabled).where(users.c.name == bindparam("who"))
+LOGIN_USER = select(users.c.sites, users.c.hash, users.c.stamp, users.c.disabled).where(
+    users.c.name == bindparam("who"))
+REHASH = update(users).where(users.c.name == bindparam("who"), users.c.hash == bindparam("old")).values(
+    hash=bindparam("new"))
+_attempts = login_attempts
+PRUNE_ATTEMPTS = delete(_attempts).where(_attempts.c.updated < bindparam("stale"),
+                                         _attempts.c.locked_until < bindparam("at"))
+_FAILURES = _attempts.c.failures + 1
+COUNT_ATTEMPT = (update(_attempts).where(_attempts.c.name == bindparam("typed"),
+                                         _attempts.c.locked_until <= bindparam("at"))
+                 .values(failures=case((_FAILURES >= LOCKOUT_FAILURES, 0), else_=_FAILURES),
+                         locked_until=case((_FAILURES >= LOCKOUT_FAILURES, bindparam("until")), else_=0.0),
+                         updated=bindparam("at"))
+                 .returning(_attempts.c.locked_until))
+CLEAR_ATTEMPTS = delete(_attempts).where(_attempts.c.name == bindparam("typed"))
+AUDIT = audit.insert()
+PRUNE_AUDIT = delete(audit).where(audit.c.at < bindparam("cutoff"))
+
+
+class _Upserts:
+    """The statements whose INSERT ... ON CONFLICT is the dialect's own."""
+
+    def __init__(self, insert) -> None:
+        presence = insert(kiosks).values(site=bindparam("site"), kiosk=bindparam("kiosk"), online=bindparam("online"),
+                                         status="{}", updated=bindparam("at"))
+        self.presence = presence.on_conflict_do_update(index_elements=["site", "kiosk"], set_={
+            "online": presence.excluded.online, "updated": presence.excluded.updated})
+        status = insert(kiosks).values(site=bindparam("site"), kiosk=bindparam("kiosk"), online=1,
+                                       status=bindparam("status"), updated=bindparam("at"))
+        self.status = status.on_conflict_do_update(index_elements=["site", "kiosk"], set_={
+            "status": status.excluded.status, "updated": status.excluded.updated})
+        self.request = (insert(requests).values(**{key: bindparam(f"new_{key}") for key in (
+            "id", "site", "kiosk", "place", "topic", "service", "language", "accessibility", "created")})
+            .on_conflict_do_nothing(index_elements=["id"]).returning(requests.c.id))
+        user = insert(users).values(**{key: bindparam(f"new_{key}") for key in (
+            "name", "sites", "hash", "stamp", "role", "disabled")})
+        changed = ("sites", "hash", "stamp", "disabled")
+        self.user_keeping_role = user.on_conflict_do_update(index_elements=["name"], set_={
+            key: user.excluded[key] for key in changed})
+        self.user = user.on_conflict_do_update(index_elements=["name"], set_={
+            key: user.excluded[key] for key in (*changed, "role")})
+        self.first_attempt = (insert(_attempts).values(name=bindparam("typed"), failures=1, locked_until=0.0,
+                                                       updated=bindparam("at"))
+                              .on_conflict_do_nothing(index_elements=["name"]).returning(_attempts.c.name))
 
 
 def database_url(database: str) -> str:
@@ -74,7 +165,7 @@ class Store:
     def __init__(self, database: str, audit_keep_days: int = AUDIT_KEEP_DAYS) -> None:
         self.engine = _engine(database_url(database))
         self.postgres = self.engine.dialect.name == "postgresql"
-        self._insert = postgresql.insert if self.postgres else sqlite.insert
+        self._upserts = _Upserts(postgresql.insert if self.postgres else sqlite.insert)
         self.audit_keep_days = audit_keep_days
         with self.engine.begin() as connection:
             schema.upgrade(connection)
@@ -89,34 +180,32 @@ class Store:
         self.notices.close()
         self.engine.dispose()
 
-    def _rows(self, statement) -> list[Row]:
+    def _rows(self, statement, **values) -> list[Row]:
         with self.engine.connect() as connection:
-            return list(connection.execute(statement))
+            return connection.execute(statement, values).all()
+
+    def _write(self, statement, **values) -> Row | None:
+        """Run one change; its first returned row, if it returns any."""
+        with self.engine.begin() as connection:
+            result = connection.execute(statement, values)
+            return result.first() if result.returns_rows else None
 
     # -- kiosks ------------------------------------------------------------------------------
 
     def presence(self, site: str, kiosk: str, online: bool) -> None:
-        self._kiosk(site, kiosk, {"online": int(online), "status": "{}"}, "online")
+        self._write(self._upserts.presence, site=site, kiosk=kiosk, online=int(online), at=time.time())
+        self.notices.kiosks_changed()
 
     def status(self, site: str, kiosk: str, status: dict) -> None:
-        self._kiosk(site, kiosk, {"online": 1, "status": encode(status)}, "status")
-
-    def _kiosk(self, site: str, kiosk: str, values: dict, changed: str) -> None:
-        """A kiosk's row: inserted with `values`, or its `changed` column updated."""
-        statement = self._insert(kiosks).values(site=site, kiosk=kiosk, updated=time.time(), **values)
-        with self.engine.begin() as connection:
-            connection.execute(statement.on_conflict_do_update(index_elements=["site", "kiosk"], set_={
-                changed: statement.excluded[changed], "updated": statement.excluded.updated}))
+        self._write(self._upserts.status, site=site, kiosk=kiosk, status=encode(status), at=time.time())
         self.notices.kiosks_changed()
 
     def known_kiosk(self, site: str, kiosk: str) -> bool:
-        return bool(self._rows(select(1).where(kiosks.c.site == site, kiosks.c.kiosk == kiosk)))
+        return bool(self._rows(KNOWN_KIOSK, site=site, kiosk=kiosk))
 
     def kiosks(self, sites: list[str]) -> list[dict]:
-        rows = self._rows(select(kiosks.c.site, kiosks.c.kiosk, kiosks.c.online, kiosks.c.status, kiosks.c.updated)
-                          .where(kiosks.c.site.in_(sites)).order_by(kiosks.c.site, kiosks.c.kiosk))
-        return [{"site": r.site, "kiosk": r.kiosk, "online": bool(r.online), "status": json.loads(r.status or "{}"),
-                 "updated": r.updated} for r in rows]
+        return [{"site": site, "kiosk": kiosk, "online": bool(online), "status": json.loads(status or "{}"),
+                 "updated": updated} for site, kiosk, online, status, updated in self._rows(KIOSKS, sites=sites)]
 
     # -- help requests -----------------------------------------------------------------------
 
@@ -127,26 +216,22 @@ class Store:
         now = time.time()
         kiosk = request["kiosk"]
         with self.engine.begin() as connection:
-            added = connection.execute(self._insert(requests).values(
-                id=request["id"], site=site, kiosk=kiosk, place=request.get("place", ""),
-                topic=request.get("topic", "other"), service=request.get("service", ""),
-                language=request.get("language", ""), accessibility=",".join(request.get("accessibility", [])),
-                created=now).on_conflict_do_nothing(index_elements=["id"]).returning(requests.c.id)).first()
+            added = connection.execute(self._upserts.request, {
+                "new_id": request["id"], "new_site": site, "new_kiosk": kiosk,
+                "new_place": request.get("place", ""), "new_topic": request.get("topic", "other"),
+                "new_service": request.get("service", ""), "new_language": request.get("language", ""),
+                "new_accessibility": ",".join(request.get("accessibility", [])), "new_created": now}).first()
             if added is None:
                 return False
-            older = (select(requests.c.id).where(requests.c.site == site, requests.c.kiosk == kiosk, *OPEN)
-                     .order_by(requests.c.created.desc(), requests.c.id.desc()).offset(OPEN_REQUESTS_PER_KIOSK))
-            connection.execute(update(requests).where(requests.c.id.in_(older)).values(cancelled=now))
+            connection.execute(SUPERSEDE, {"of_site": site, "of_kiosk": kiosk, "at": now})
             self.notices.send(connection, "help", site=site, kiosk=kiosk, id=request["id"])
         return True
 
     def cancel(self, site: str, request_id: str, kiosk: str) -> bool:
         """The kiosk called its request off; False if it had no such open request."""
         with self.engine.begin() as connection:
-            cancelled = connection.execute(
-                update(requests).where(requests.c.id == request_id, requests.c.site == site,
-                                       requests.c.kiosk == kiosk, *OPEN)
-                .values(cancelled=time.time()).returning(requests.c.id)).first()
+            cancelled = connection.execute(CANCEL, {"rid": request_id, "of_site": site, "of_kiosk": kiosk,
+                                                    "at": time.time()}).first()
             if cancelled is not None:
                 self.notices.send(connection, "queue", site=site, kiosk=kiosk, id=request_id)
         return cancelled is not None
@@ -157,9 +242,7 @@ class Store:
         there is none), with "claimed": whether this call took it; if not, "helper" says
         who has it (None if it was cancelled or resolved before anyone accepted it)."""
         with self.engine.begin() as connection:
-            row = connection.execute(
-                update(requests).where(requests.c.id == request_id, requests.c.accepted.is_(None), *OPEN)
-                .values(accepted=time.time(), helper=helper).returning(*REQUEST)).first()
+            row = connection.execute(ACCEPT, {"rid": request_id, "at": time.time(), "who": helper}).first()
             if row is not None:
                 self.notices.send(connection, "accepted", site=row.site, kiosk=row.kiosk, id=request_id)
         if row is not None:
@@ -171,30 +254,24 @@ class Store:
         if resolution not in RESOLUTIONS:
             resolution = "other"
         with self.engine.begin() as connection:
-            row = connection.execute(
-                update(requests).where(requests.c.id == request_id, requests.c.resolved.is_(None))
-                .values(resolved=time.time(), resolution=resolution, resolution_service=service)
-                .returning(requests.c.site, requests.c.kiosk)).first()
+            row = connection.execute(RESOLVE, {"rid": request_id, "at": time.time(), "how": resolution,
+                                               "why": service}).first()
             if row is not None:
                 self.notices.send(connection, "resolved", site=row.site, kiosk=row.kiosk, id=request_id)
         return self.request(request_id)
 
     def request(self, request_id: str) -> dict | None:
-        rows = self._rows(select(*REQUEST).where(requests.c.id == request_id))
+        rows = self._rows(REQUEST_BY_ID, rid=request_id)
         return _request(rows[0]) if rows else None
 
     def queue(self, sites: list[str]) -> list[dict]:
         """Open requests, the longest waiting first."""
-        return [_request(r) for r in self._rows(select(*REQUEST).where(requests.c.site.in_(sites), *OPEN)
-                                                .order_by(requests.c.created, requests.c.id))]
+        return [_request(row) for row in self._rows(QUEUE, sites=sites)]
 
     def report(self, sites: list[str]) -> list[dict]:
         """Per day: requests, median and 90th percentile seconds to accept and to resolve."""
-        rows = self._rows(select(requests.c.created, requests.c.accepted, requests.c.resolved)
-                          .where(requests.c.site.in_(sites), requests.c.cancelled.is_(None))
-                          .order_by(requests.c.created))
         days: dict[str, list[tuple]] = {}
-        for created, accepted, resolved in rows:
+        for created, accepted, resolved in self._rows(REPORT, sites=sites):
             days.setdefault(time.strftime("%Y-%m-%d", time.localtime(created)), []).append(
                 (created, accepted, resolved))
         report = []
@@ -208,53 +285,41 @@ class Store:
 
     def by_service(self, sites: list[str]) -> list[dict]:
         """Where people needed help: topics and resolutions by catalogue service."""
-        # A literal '' (not a bound parameter): PostgreSQL groups by the same expression it selects.
-        service = func.coalesce(func.nullif(requests.c.resolution_service, literal_column("''")), requests.c.service)
-        count = func.count()
-        rows = self._rows(select(service, requests.c.topic, requests.c.resolution, count)
-                          .where(requests.c.site.in_(sites))
-                          .group_by(service, requests.c.topic, requests.c.resolution).order_by(count.desc()))
-        return [{"service": r[0] or "-", "topic": r[1], "resolution": r[2] or "open", "count": r[3]} for r in rows]
+        return [{"service": service or "-", "topic": topic, "resolution": resolution or "open", "count": count}
+                for service, topic, resolution, count in self._rows(BY_SERVICE, sites=sites)]
 
     # -- usage statistics (daily aggregates from the kiosks) ------------------------------------
 
     def add_daily(self, site: str, kiosk: str, day: str, counts: list[tuple[int, str, str, int]]) -> None:
         """A kiosk's day, replacing what an earlier delivery of the same day stored."""
         with self.engine.begin() as connection:
-            connection.execute(delete(stats).where(stats.c.kiosk == kiosk, stats.c.day == day))
+            connection.execute(DELETE_DAY, {"kiosk": kiosk, "day": day})
             if counts:
-                connection.execute(stats.insert(), [
+                connection.execute(STATS, [
                     {"site": site, "kiosk": kiosk, "day": day, "hour": hour, "counter": counter, "value": value,
                      "n": n} for hour, counter, value, n in counts])
 
     def statistics(self, sites: list[str], first_day: str = "0000-00-00", last_day: str = "9999-99-99") -> dict:
         """The statistics page's figures for these sites and days: {counter: {value: n}},
         sessions per day and per hour of the day, and the help rate of each service."""
-        where = (stats.c.site.in_(sites), stats.c.day.between(first_day, last_day))
-        started = (*where, stats.c.counter == "session", stats.c.value == "started")
-        total = func.sum(stats.c.n)
+        period = {"sites": sites, "first": first_day, "last": last_day}
         totals: dict[str, dict[str, int]] = {}
-        for counter, value, n in self._rows(select(stats.c.counter, stats.c.value, total).where(*where)
-                                            .group_by(stats.c.counter, stats.c.value)):
+        for counter, value, n in self._rows(TOTALS, **period):
             totals.setdefault(counter, {})[value] = int(n)
-        per_day = {day: int(n) for day, n in self._rows(
-            select(stats.c.day, total).where(*started).group_by(stats.c.day).order_by(stats.c.day))}
-        per_hour = {hour: int(n) for hour, n in self._rows(
-            select(stats.c.hour, total).where(*started).group_by(stats.c.hour).order_by(stats.c.hour))}
+        per_day = {day: int(n) for day, n in self._rows(PER_DAY, **period)}
+        per_hour = {hour: int(n) for hour, n in self._rows(PER_HOUR, **period)}
         opened, helped = totals.get("service", {}), totals.get("help_service", {})
         services = sorted(({"service": s, "opened": n, "help": helped.get(s, 0),
                             "help_rate": round(helped.get(s, 0) / n, 3) if n else None}
                            for s, n in opened.items()), key=lambda s: -s["opened"])
         return {"totals": totals, "per_day": per_day, "per_hour": per_hour, "services": services,
-                "kiosks": self._rows(select(func.count(stats.c.kiosk.distinct())).where(*started))[0][0]}
+                "kiosks": self._rows(KIOSKS_COUNTED, **period)[0][0]}
 
     def statistics_rows(self, sites: list[str], first_day: str = "0000-00-00",
                         last_day: str = "9999-99-99") -> list[tuple]:
         """The same aggregates as rows (day, site, counter, value, n) for CSV: kiosks summed."""
-        keys = (stats.c.day, stats.c.site, stats.c.counter, stats.c.value)
-        return [(*r[:4], int(r[4])) for r in self._rows(
-            select(*keys, func.sum(stats.c.n)).where(stats.c.site.in_(sites), stats.c.day.between(first_day, last_day))
-            .group_by(*keys).order_by(*keys))]
+        return [(day, site, counter, value, int(n)) for day, site, counter, value, n in self._rows(
+            STATS_ROWS, sites=sites, first=first_day, last=last_day)]
 
     # -- staff -------------------------------------------------------------------------------
 
@@ -264,38 +329,32 @@ class Store:
         (a disabled user is enabled again)."""
         if role is not None and role not in ROLES:
             raise ValueError(f"not a role: {role!r} (roles: {', '.join(ROLES)})")
-        statement = self._insert(users).values(name=name, sites=",".join(sites), hash=hash_password(password),
-                                               stamp=secrets.token_hex(16), role=role or "helper", disabled=False)
-        changed = ("sites", "hash", "stamp", "disabled") + (("role",) if role else ())
         with self.engine.begin() as connection:
-            connection.execute(statement.on_conflict_do_update(
-                index_elements=["name"], set_={key: statement.excluded[key] for key in changed}))
+            connection.execute(self._upserts.user if role else self._upserts.user_keeping_role, {
+                "new_name": name, "new_sites": ",".join(sites), "new_hash": hash_password(password),
+                "new_stamp": secrets.token_hex(16), "new_role": role or "helper", "new_disabled": False})
             self.notices.send(connection, "users")
 
     def disable_user(self, name: str) -> bool:
         """The user can no longer log in and their open sessions end; False if no such user."""
         with self.engine.begin() as connection:
-            done = connection.execute(update(users).where(users.c.name == name)
-                                      .values(disabled=True, stamp=secrets.token_hex(16))
-                                      .returning(users.c.name)).first()
+            done = connection.execute(DISABLE, {"who": name, "new_stamp": secrets.token_hex(16)}).first()
             if done is not None:
                 self.notices.send(connection, "users")
         return done is not None
 
     def users(self) -> list[dict]:
         """Every staff user: name, sites, role, disabled (never the hash)."""
-        return [_user(r) for r in self._rows(select(users.c.name, users.c.sites, users.c.role, users.c.disabled)
-                                             .order_by(users.c.name))]
+        return [_user(row) for row in self._rows(USERS)]
 
     def user(self, name: str) -> dict | None:
-        rows = self._rows(select(users.c.name, users.c.sites, users.c.role, users.c.disabled)
-                          .where(users.c.name == name))
+        rows = self._rows(USER, who=name)
         return _user(rows[0]) if rows else None
 
     def user_stamp(self, name: str) -> str | None:
         """Changes with every new password, change of sites or role, and when the user is
         disabled; None once the user is gone or disabled."""
-        rows = self._rows(select(users.c.stamp, users.c.disabled).where(users.c.name == name))
+        rows = self._rows(STAMP, who=name)
         return rows[0].stamp if rows and not rows[0].disabled else None
 
     def login(self, name: str, password: str) -> tuple[list[str] | None, str, str]:
@@ -312,46 +371,33 @@ class Store:
         locked = self._count_attempt(typed, now)
         if locked is None:
             return None, "locked", ""
-        rows = self._rows(select(users.c.sites, users.c.hash, users.c.stamp, users.c.disabled)
-                          .where(users.c.name == name))
+        rows = self._rows(LOGIN_USER, who=name)
         user = rows[0] if rows else None
         right = password_matches(password, user.hash if user else decoy_hash())
         if not (right and user):
             if user is not None:
                 self.audit(name, "login_failed", detail={"locked": bool(locked)})
             return None, "locked" if locked else "wrong", ""
-        with self.engine.begin() as connection:
-            connection.execute(delete(login_attempts).where(login_attempts.c.name == typed))
+        self._write(CLEAR_ATTEMPTS, typed=typed)
         if user.disabled:
             self.audit(name, "login_refused", detail={"disabled": True})
             return None, "disabled", ""
-        if needs_rehash(user.hash):
-            with self.engine.begin() as connection:  # unless the password changed meanwhile
-                connection.execute(update(users).where(users.c.name == name, users.c.hash == user.hash)
-                                   .values(hash=hash_password(password)))
+        if needs_rehash(user.hash):  # unless the password changed meanwhile
+            self._write(REHASH, who=name, old=user.hash, new=hash_password(password))
         self.audit(name, "login")
         return [s for s in user.sites.split(",") if s], "", user.stamp
 
     def _count_attempt(self, typed: str, now: float) -> float | None:
         """Count one login attempt for the name typed: None if the name is locked (the
         attempt is not counted), else when the lock this attempt set ends (0: none)."""
-        attempts = login_attempts
-        failures = attempts.c.failures + 1
-        count = (update(attempts).where(attempts.c.name == typed, attempts.c.locked_until <= now)
-                 .values(failures=case((failures >= LOCKOUT_FAILURES, 0), else_=failures),
-                         locked_until=case((failures >= LOCKOUT_FAILURES, now + LOCKOUT_S), else_=0.0),
-                         updated=now)
-                 .returning(attempts.c.locked_until))
-        first = (self._insert(attempts).values(name=typed, failures=1, locked_until=0.0, updated=now)
-                 .on_conflict_do_nothing(index_elements=["name"]).returning(attempts.c.name))
         with self.engine.begin() as connection:
-            connection.execute(delete(attempts).where(attempts.c.updated < now - LOCKOUT_S,
-                                                      attempts.c.locked_until < now))
+            connection.execute(PRUNE_ATTEMPTS, {"stale": now - LOCKOUT_S, "at": now})
             for _ in range(2):  # a second round when a parallel first attempt inserted the row
-                counted = connection.execute(count).first()
+                counted = connection.execute(COUNT_ATTEMPT, {"typed": typed, "at": now,
+                                                             "until": now + LOCKOUT_S}).first()
                 if counted is not None:
                     return counted.locked_until
-                if connection.execute(first).first() is not None:
+                if connection.execute(self._upserts.first_attempt, {"typed": typed, "at": now}).first():
                     return 0.0
         return None
 
@@ -359,10 +405,8 @@ class Store:
 
     def audit(self, actor: str, action: str, site: str = "", kiosk: str = "", detail: dict | None = None) -> None:
         """Append to the audit log: who (a staff name, or "cli:<account>"), did what, where."""
-        entry = {"at": time.time(), "actor": actor[:60], "action": action[:40], "site": site[:64],
-                 "kiosk": kiosk[:64], "detail": _bounded(detail or {})}
-        with self.engine.begin() as connection:
-            connection.execute(audit.insert().values(**entry))
+        self._write(AUDIT, at=time.time(), actor=actor[:60], action=action[:40], site=site[:64],
+                    kiosk=kiosk[:64], detail=_bounded(detail or {}))
 
     def audit_log(self, sites: list[str] | None = None, limit: int = 200, before: int | None = None) -> list[dict]:
         """The newest entries first: of these sites (None: all, account changes included),
@@ -372,17 +416,17 @@ class Store:
             statement = statement.where(audit.c.site.in_(sites))
         if before is not None:
             statement = statement.where(audit.c.id < before)
-        return [{**r._asdict(), "detail": json.loads(r.detail)} for r in self._rows(statement)]
+        return [{**row._asdict(), "detail": json.loads(row.detail)} for row in self._rows(statement)]
 
     def prune_audit(self, now: float | None = None) -> int:
         """Delete entries older than `audit_keep_days`; how many went."""
         cutoff = (now if now is not None else time.time()) - self.audit_keep_days * 86400
         with self.engine.begin() as connection:
-            return connection.execute(delete(audit).where(audit.c.at < cutoff)).rowcount
+            return connection.execute(PRUNE_AUDIT, {"cutoff": cutoff}).rowcount
 
 
 def _request(row: Row) -> dict:
-    request = row._asdict()
+    request = dict(zip(REQUEST_KEYS, row))
     request["accessibility"] = [a for a in (request["accessibility"] or "").split(",") if a]
     return request
 
