@@ -143,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     rollup.add_argument("--config", type=Path)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the store says when it migrates
     config = load(args.config)
     try:
         store = open_store(config)

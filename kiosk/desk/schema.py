@@ -6,12 +6,14 @@ The migrations, not these definitions, create the tables; a test holds the two e
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from sqlalchemy import (BigInteger, Boolean, Column, Double, Index, Integer, MetaData, PrimaryKeyConstraint, Table,
                         Text, false)
 from sqlalchemy.engine import Connection
 
+log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 ROLES = ("helper", "site_lead", "admin", "stats_reader")
 
@@ -79,7 +81,12 @@ def head() -> str:
 def upgrade(connection: Connection) -> None:
     """Bring the database on `connection` to the newest migration (nothing if it is there)."""
     from alembic import command
+    from alembic.migration import MigrationContext
 
+    current, newest = MigrationContext.configure(connection).get_current_revision(), head()
+    if current == newest:
+        return
+    log.info("desk database: migrating from %s to %s", current or "before migrations", newest)
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
