@@ -10,6 +10,7 @@ import multiprocessing
 import queue
 import threading
 import time
+import urllib.request
 import uuid
 
 import pytest
@@ -27,6 +28,14 @@ def request_in(store: Store, kiosk: str = "oodi-1") -> str:
     request_id = str(uuid.uuid4())
     assert store.add_request("oodi", {"id": request_id, "kiosk": kiosk, "topic": "printing"})
     return request_id
+
+
+def serving(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(base + "/login", timeout=10) as page:
+            return page.status == 200
+    except OSError:
+        return False
 
 
 @pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
@@ -98,8 +107,9 @@ def test_two_desk_processes_on_one_postgresql(postgres, tmp_path):
     try:
         for name in ("Aino", "Ville"):
             assert desk_command(config, "add-user", name, "--sites", "oodi", password=PASSWORD).returncode == 0
+        wait_for(lambda: serving(first_url) and serving(second_url), 60)
         aino, ville = StaffBrowser(first_url), StaffBrowser(second_url)
-        wait_for(lambda: aino.login("Aino", PASSWORD) == 200 and ville.login("Ville", PASSWORD) == 200, 60)
+        assert aino.login("Aino", PASSWORD) == 200 and ville.login("Ville", PASSWORD) == 200
         # Ville's board on the second process, listening as the page's EventSource does.
         lines: queue.Queue = queue.Queue()
         stream = ville.opener.open(second_url + "/api/events", timeout=60)
