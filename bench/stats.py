@@ -47,10 +47,9 @@ def generate(store, kiosks: int = KIOSKS, days: int = DAYS, seed: int = 7) -> in
                     if n:
                         rows.append((site, kiosk, day, 12, counter, value, n))
             rows.append((site, kiosk, day, 12, "pages", "printed", rng.randint(0, 40) or 1))
-    with store._lock:
-        store._db.execute("BEGIN")
-        store._db.executemany("INSERT INTO stats VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-        store._db.execute("COMMIT")
+    with store.engine.begin() as connection:  # the driver's executemany: millions of rows
+        connection.exec_driver_sql("INSERT INTO stats (site, kiosk, day, hour, counter, value, n) "
+                                   "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     return len(rows)
 
 

@@ -40,6 +40,44 @@ def start_desk(broker, site: str, directory: Path, user: str, password: str, des
     return process, f"http://127.0.0.1:{port}"
 
 
+def start_desk_on(database_url: str, directory: Path, site: str = "oodi", log: Path | None = None,
+                  ) -> tuple[subprocess.Popen, str, Path]:
+    """A `kiosk-desk run` process of `site` on a shared database, with no broker to reach
+    (its kiosks' side is not what it is for); returns the process, its address and its
+    desk.toml (for `kiosk-desk add-user ... --config`)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    config = directory / "desk.toml"
+    config.write_text(f'[broker]\nhost = "127.0.0.1"\nport = {free_port()}\ntls = false\n'
+                      f'[desk]\nsites = ["{site}"]\nport = {port}\ndatabase_url = "{database_url}"\n')
+    process = subprocess.Popen([sys.executable, "-m", "kiosk.desk", "run", "--config", str(config)],
+                               stdout=subprocess.DEVNULL,
+                               stderr=open(log, "w") if log is not None else subprocess.DEVNULL)
+    return process, f"http://127.0.0.1:{port}", config
+
+
+def desk_command(config: Path, *args: str, password: str | None = None) -> subprocess.CompletedProcess:
+    """`kiosk-desk ARGS --config CONFIG`, with `password` on its standard input."""
+    return subprocess.run([sys.executable, "-m", "kiosk.desk", *args, "--config", str(config)],
+                          input=(password + "\n") if password is not None else "", text=True, capture_output=True,
+                          timeout=120)
+
+
+def claim_in_rounds(database: str, helper: str, request_ids: list[str], barrier, answers) -> None:
+    """One desk process's helper accepting each request the moment the other does (a
+    multiprocessing barrier before each): (request id, helper, claimed, who has it) for each."""
+    from kiosk.desk.store import Store
+
+    store = Store(database)
+    try:
+        for request_id in request_ids:
+            barrier.wait(60)
+            request = store.accept(request_id, helper)
+            answers.put((request_id, helper, request["claimed"], request["helper"]))
+    finally:
+        store.close()
+
+
 def wait_for(condition, timeout=10.0, kiosks=()):
     """Until `condition`; the kiosks' resend timer (the app's Clock) runs meanwhile."""
     deadline = time.monotonic() + timeout
@@ -143,14 +181,19 @@ class StaffBrowser:
         return json.loads(body, parse_constant=lambda name: (_ for _ in ()).throw(ValueError(name)))
 
     def post(self, path: str, body: dict | bytes, csrf: bool = True) -> int:
+        return self.answer(path, body, csrf)[0]
+
+    def answer(self, path: str, body: dict | bytes, csrf: bool = True) -> tuple[int, bytes]:
+        """POST as the board's script does: (status, body)."""
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         request = urllib.request.Request(self.base + path, data, method="POST",
                                          headers={"Content-Type": "application/json",
                                                   **({"X-CSRF-Token": self.csrf} if csrf else {})})
         try:
-            return self.opener.open(request).status
+            with self.opener.open(request) as response:
+                return response.status, response.read()
         except urllib.error.HTTPError as error:
-            return error.code
+            return error.code, error.read()
 
 
 @contextmanager

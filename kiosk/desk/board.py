@@ -87,6 +87,11 @@ class DeskApp:
             return
         self.changes.bump()
 
+    def notice(self, notice: dict) -> None:
+        """A change another desk process made on the shared database (`Store.listen`):
+        the pages here are told as if this process had made it."""
+        self.notify(notice["kind"])
+
     def _board_changed(self) -> None:
         with self._lock:
             self._board_timer = None

@@ -1,26 +1,35 @@
-"""`kiosk-desk run --config desk.toml` and `kiosk-desk add-user NAME --sites a,b`."""
+"""`kiosk-desk run --config desk.toml`, and the staff accounts: `kiosk-desk add-user NAME
+--sites a,b [--role ROLE]`, `list-users`, `disable-user NAME` (each written to the audit log)."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
+import os
 import signal
 import sys
 import threading
 from pathlib import Path
 
-from kiosk.desk.link import BrokerSettings, DeskLink, valid_id
-from kiosk.desk.store import Store
-from kiosk.toml_schema import read_source
+from sqlalchemy.exc import SQLAlchemyError
+
 from kiosk.desk.board import DeskApp
+from kiosk.desk.link import BrokerSettings, DeskLink, valid_id
+from kiosk.desk.schema import ROLES
+from kiosk.desk.store import Store
+from kiosk.toml_schema import Source, read_source
 
 log = logging.getLogger(__name__)
 DEFAULTS = {"broker": {"host": "127.0.0.1", "port": 8883, "tls": True, "ca_file": "", "username": "",
                        "password_file": ""},
             # trusted_proxy: the address whose X-Forwarded-Proto/For the desk believes (the
             # site's HTTPS proxy); headers_s: how long a connection may take to send a request.
+            # database: the SQLite file of a desk on its own; database_url: a PostgreSQL database
+            # (postgresql+psycopg://user@host/db) shared by several desk processes, "" = none.
+            # audit_keep_days: how long the audit log keeps who did what.
             "desk": {"sites": ["default"], "listen": "127.0.0.1", "port": 8080, "database": "desk.sqlite",
-                     "trusted_proxy": "127.0.0.1", "headers_s": 10.0},
+                     "database_url": "", "audit_keep_days": 365, "trusted_proxy": "127.0.0.1", "headers_s": 10.0},
             # National roll-up: a SQLAlchemy URL (postgresql+psycopg://user@host/db); "" = none.
             "rollup": {"url": "", "name": "", "every_s": 3600}}
 
@@ -46,12 +55,60 @@ def load(path: Path | None) -> dict:
             config[section].update(values)
         sites = config["desk"]["sites"]
         if not (isinstance(sites, list) and sites and all(valid_id(site) for site in sites)):
-            raise SystemExit(f"{path}: [desk] sites must be a list of site ids (lower-case letters, digits, "
-                             f"'-', '_'), not {sites!r}")
+            raise SystemExit(f"{_where(path, source, 'sites')}: [desk] sites must be a list of site ids "
+                             f"(lower-case letters, digits, '-', '_'), not {sites!r}")
+        config["desk"]["database_url"] = _database_url(config["desk"]["database_url"], path, source)
+        keep = config["desk"]["audit_keep_days"]
+        if not (isinstance(keep, int) and not isinstance(keep, bool) and 1 <= keep <= 3650):
+            raise SystemExit(f"{_where(path, source, 'audit_keep_days')}: [desk] audit_keep_days must be a "
+                             f"whole number of days from 1 to 3650, not {keep!r}")
         database = Path(config["desk"]["database"])
         if not database.is_absolute():
             config["desk"]["database"] = str(path.parent / database)
     return config
+
+
+def _where(path: Path, source: Source, key: str) -> str:
+    line = source.lines.line_of(("desk", key))
+    return f"{path}:{line}" if line else str(path)
+
+
+def _database_url(url, path: Path, source: Source) -> str:
+    """[desk] database_url checked: "" or a PostgreSQL (or SQLite) URL SQLAlchemy reads;
+    postgresql:// means the psycopg driver the desk ships with."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    if url == "":
+        return url
+    problem = f"{_where(path, source, 'database_url')}: [desk] database_url must be a database URL like " \
+              f"postgresql+psycopg://kiosk_desk@db.example.fi/kiosk_desk"
+    if not isinstance(url, str):
+        raise SystemExit(f"{problem}, not {url!r}")
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise SystemExit(f"{problem} (this one is not a URL)") from None
+    if parsed.get_backend_name() not in ("postgresql", "sqlite"):
+        raise SystemExit(f"{problem} (the desk keeps its data in PostgreSQL or SQLite, not "
+                         f"{parsed.get_backend_name()})")
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def open_store(config: dict) -> Store:
+    """The desk's database: PostgreSQL at [desk] database_url, else the SQLite file."""
+    return Store(config["desk"]["database_url"] or config["desk"]["database"],
+                 audit_keep_days=int(config["desk"]["audit_keep_days"]))
+
+
+def cli_actor() -> str:
+    """Who is at the console, for the audit log."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return f"cli:uid {os.getuid()}"
 
 
 def run_rollup(store: Store, config: dict) -> int | None:
@@ -74,32 +131,85 @@ def main(argv: list[str] | None = None) -> int:
     add = commands.add_parser("add-user", help="add or change a staff user (password read from stdin)")
     add.add_argument("name")
     add.add_argument("--sites", required=True, help="comma-separated sites the user may see")
+    add.add_argument("--role", choices=ROLES,
+                     help="what the user may do (a new user: helper; a changed one keeps theirs)")
     add.add_argument("--config", type=Path)
+    listing = commands.add_parser("list-users", help="the staff users: name, role, sites, disabled")
+    listing.add_argument("--config", type=Path)
+    disable = commands.add_parser("disable-user", help="a staff user can no longer log in (sessions end)")
+    disable.add_argument("name")
+    disable.add_argument("--config", type=Path)
     rollup = commands.add_parser("rollup", help="forward the sites' daily statistics to [rollup] url now")
     rollup.add_argument("--config", type=Path)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the store says when it migrates
     config = load(args.config)
-    store = Store(config["desk"]["database"])
-    if args.command == "add-user":
-        password = sys.stdin.readline().rstrip("\n")
-        sites = [s.strip() for s in args.sites.split(",") if s.strip()]
-        # The login page reads at most 60 characters of a name and 200 of a password.
-        problem = ("a staff password needs 10 to 200 characters" if not 10 <= len(password) <= 200 else
-                   "a staff name needs 1 to 60 characters" if not 1 <= len(args.name) <= 60 else
-                   f"not site ids: {', '.join(s for s in sites if not valid_id(s))}"
-                   if not sites or not all(valid_id(s) for s in sites) else "")
-        if problem:
-            print(problem, file=sys.stderr)
-            return 1
-        store.add_user(args.name, password, sites)
-        print(f"user {args.name} can now log in")
-        return 0
-    if args.command == "rollup":
-        if not config["rollup"]["url"]:
-            print("no [rollup] url in the configuration: nothing to forward to", file=sys.stderr)
-            return 2
-        return 0 if run_rollup(store, config) is not None else 1
+    try:
+        store = open_store(config)
+    except SQLAlchemyError as error:
+        print(f"cannot open the desk's database: {error}", file=sys.stderr)
+        return 1
+    try:
+        if args.command == "add-user":
+            return add_user(store, args.name, args.sites, args.role)
+        if args.command == "list-users":
+            return list_users(store)
+        if args.command == "disable-user":
+            return disable_user(store, args.name)
+        if args.command == "rollup":
+            if not config["rollup"]["url"]:
+                print("no [rollup] url in the configuration: nothing to forward to", file=sys.stderr)
+                return 2
+            return 0 if run_rollup(store, config) is not None else 1
+        return serve(store, config)
+    finally:
+        store.close()
+
+
+def add_user(store: Store, name: str, sites_text: str, role: str | None) -> int:
+    password = sys.stdin.readline().rstrip("\n")
+    sites = [s.strip() for s in sites_text.split(",") if s.strip()]
+    # The login page reads at most 60 characters of a name and 200 of a password.
+    problem = ("a staff password needs 10 to 200 characters" if not 10 <= len(password) <= 200 else
+               "a staff name needs 1 to 60 characters" if not 1 <= len(name) <= 60 else
+               f"not site ids: {', '.join(s for s in sites if not valid_id(s))}"
+               if not sites or not all(valid_id(s) for s in sites) else "")
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
+    known = store.user(name)
+    store.add_user(name, password, sites, role)
+    store.audit(cli_actor(), "user_changed" if known else "user_added", detail={
+        "name": name, "sites": ",".join(sites), "role": role or (known["role"] if known else "helper")})
+    print(f"user {name} can now log in")
+    return 0
+
+
+def list_users(store: Store) -> int:
+    store.audit(cli_actor(), "users_listed")
+    listed = store.users()
+    if not listed:
+        print("no staff users yet: kiosk-desk add-user NAME --sites SITES")
+    width = max([len(user["name"]) for user in listed] + [4])
+    for user in listed:
+        print(f"{user['name']:<{width}}  {user['role']:<12}  {','.join(user['sites'])}"
+              + ("  (disabled)" if user["disabled"] else ""))
+    return 0
+
+
+def disable_user(store: Store, name: str) -> int:
+    if not store.disable_user(name):
+        print(f"no staff user {name!r} (kiosk-desk list-users shows them)", file=sys.stderr)
+        return 1
+    store.audit(cli_actor(), "user_disabled", detail={"name": name})
+    print(f"user {name} can no longer log in; their open sessions have ended")
+    return 0
+
+
+def serve(store: Store, config: dict) -> int:
+    """The desk until SIGTERM or SIGINT: the broker link, the web server, and now and then
+    the audit log's pruning and the statistics roll-up."""
     broker = config["broker"]
     password = Path(broker["password_file"]).read_text().strip() if broker["password_file"] else ""
     try:
@@ -109,18 +219,31 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cannot reach the broker's TLS settings: {error} ([broker] ca_file = {broker['ca_file']!r})",
               file=sys.stderr)
         return 1
-    from kiosk.desk.web import serve  # the web stack only where the desk is served
+    from kiosk.desk.web import serve as serve_web  # the web stack only where the desk is served
 
     app = DeskApp(store, link)
     link.on_change = app.notify
+    store.listen(app.notice)  # what other desk processes on the same database change
     link.start()
-    server = serve(app, config["desk"]["listen"], int(config["desk"]["port"]),
-                   headers_s=float(config["desk"]["headers_s"]), trusted_proxy=str(config["desk"]["trusted_proxy"]))
+    server = serve_web(app, config["desk"]["listen"], int(config["desk"]["port"]),
+                       headers_s=float(config["desk"]["headers_s"]),
+                       trusted_proxy=str(config["desk"]["trusted_proxy"]))
     log.info("desk at http://%s:%d/ for sites %s", config["desk"]["listen"], server.port,
              ", ".join(config["desk"]["sites"]))
     stop = threading.Event()
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_: stop.set())
+
+    def prune_now_and_then() -> None:  # the audit log keeps [desk] audit_keep_days
+        while True:
+            try:
+                store.prune_audit()
+            except Exception as error:  # the database away for a while: next hour
+                log.error("pruning the audit log failed: %s", error)
+            if stop.wait(3600):
+                return
+
+    threading.Thread(target=prune_now_and_then, daemon=True, name="audit-prune").start()
     if config["rollup"]["url"]:  # once at start, then every hour while the desk runs
         def roll_up_now_and_then() -> None:
             run_rollup(store, config)

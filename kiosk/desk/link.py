@@ -284,8 +284,9 @@ class DeskLink:
         self._client.publish(f"kiosk/{site}/{kiosk}/events", encode(event), qos=1)
 
     def accept(self, request_id: str, helper: str) -> dict | None:
+        """The store's claim (`Store.accept`); the kiosk hears of it from the one who got it."""
         request = self.store.accept(request_id, helper)
-        if request is not None:
+        if request is not None and request["claimed"]:
             self.event(request["site"], request["kiosk"], {"type": "help_accepted", "id": request_id,
                                                            "helper": request["helper"]})
         return request

@@ -1,103 +1,211 @@
-"""The desk's memory: kiosks, help requests with their times, staff users. SQLite."""
+"""The desk's memory: kiosks, help requests with their times, staff users, statistics and
+the audit log. SQLAlchemy Core over a SQLite file by default, or over PostgreSQL when
+several desk processes share one database ([desk] database_url). The tables are
+`kiosk.desk.schema`'s; opening a database runs its migrations first.
+
+Several processes may write at once: accepting a request is one conditional UPDATE (an
+atomic claim: exactly one helper gets it, the others are told who has it), a login attempt
+is counted in the same statement that checks the lock, and every change the pages show is
+announced to the other processes (`kiosk.desk.notices`)."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import hmac
 import json
-import os
+import re
 import secrets
-import sqlite3
 import statistics
-import threading
 import time
+from typing import Callable
 
+from sqlalchemy import bindparam, case, create_engine, delete, event, func, literal_column, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine, Row, make_url
+
+from kiosk.desk import schema
+from kiosk.desk.notices import NoNotices, PostgresNotices
+from kiosk.desk.passwords import decoy_hash, hash_password, needs_rehash, password_matches
+from kiosk.desk.schema import ROLES, audit, kiosks, login_attempts, requests, stats, users
 from kiosk.wire import encode
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS kiosks (site TEXT, kiosk TEXT, online INTEGER, status TEXT, updated REAL,
-                                   PRIMARY KEY (site, kiosk));
-CREATE TABLE IF NOT EXISTS requests (id TEXT PRIMARY KEY, site TEXT, kiosk TEXT, place TEXT, topic TEXT,
-    service TEXT, language TEXT, accessibility TEXT, created REAL, accepted REAL, helper TEXT, resolved REAL,
-    cancelled REAL, resolution TEXT, resolution_service TEXT);
-CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, sites TEXT, hash TEXT, failures INTEGER DEFAULT 0,
-                                  locked_until REAL DEFAULT 0);
--- Failed logins by the name typed, known or not (an unknown name locks like a real one,
--- so the answers do not tell which names exist), kept as a hash: what someone typed into
--- the name field may be their password. Old rows are pruned.
-CREATE TABLE IF NOT EXISTS login_attempts (name TEXT PRIMARY KEY, failures INTEGER NOT NULL,
-                                           locked_until REAL NOT NULL, updated REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS stats (site TEXT NOT NULL, kiosk TEXT NOT NULL, day TEXT NOT NULL, hour INTEGER NOT NULL,
-    counter TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (kiosk, day, hour, counter, value));
--- Covers every query of the statistics page (no table lookups over millions of rows).
-CREATE INDEX IF NOT EXISTS stats_report ON stats (counter, value, site, day, hour, kiosk, n);
-"""
 RESOLUTIONS = ("solved", "solved_partly", "referred", "e_service_fault", "no_show", "other")
 LOCKOUT_FAILURES = 5
 LOCKOUT_S = 300
 OPEN_REQUESTS_PER_KIOSK = 3  # a kiosk has one person at a time: more is a resend storm or a flood
+AUDIT_KEEP_DAYS = 365
+# An audit entry's detail: its texts cut to this many characters, and at most this many
+# bytes of JSON in all (a message typed to a kiosk fits; an entry never grows the log much).
+AUDIT_TEXT_CHARS = 500
+AUDIT_DETAIL_BYTES = 4096
+AUDIT_ROWS = 1000  # at most this many entries in one listing
+
+REQUEST = (requests.c.id, requests.c.site, requests.c.kiosk, requests.c.place, requests.c.topic,
+           requests.c.service, requests.c.language, requests.c.accessibility, requests.c.created,
+           requests.c.accepted, requests.c.helper, requests.c.resolved, requests.c.cancelled)
+REQUEST_KEYS = tuple(column.name for column in REQUEST)
+OPEN = (requests.c.resolved.is_(None), requests.c.cancelled.is_(None))
+
+# The statements are built once: building one costs SQLAlchemy more than SQLite takes to
+# run it, and a thousand kiosks send a hundred statuses a second.
+SITES = bindparam("sites", expanding=True)
+KNOWN_KIOSK = select(1).where(kiosks.c.site == bindparam("site"), kiosks.c.kiosk == bindparam("kiosk"))
+KIOSKS = (select(kiosks.c.site, kiosks.c.kiosk, kiosks.c.online, kiosks.c.status, kiosks.c.updated)
+          .where(kiosks.c.site.in_(SITES)).order_by(kiosks.c.site, kiosks.c.kiosk))
+SUPERSEDE = update(requests).where(requests.c.id.in_(
+    select(requests.c.id).where(requests.c.site == bindparam("of_site"), requests.c.kiosk == bindparam("of_kiosk"),
+                                *OPEN)
+    .order_by(requests.c.created.desc(), requests.c.id.desc()).offset(OPEN_REQUESTS_PER_KIOSK))).values(
+    cancelled=bindparam("at"))
+CANCEL = (update(requests).where(requests.c.id == bindparam("rid"), requests.c.site == bindparam("of_site"),
+                                 requests.c.kiosk == bindparam("of_kiosk"), *OPEN)
+          .values(cancelled=bindparam("at")).returning(requests.c.id))
+ACCEPT = (update(requests).where(requests.c.id == bindparam("rid"), requests.c.accepted.is_(None), *OPEN)
+          .values(accepted=bindparam("at"), helper=bindparam("who")).returning(*REQUEST))
+RESOLVE = (update(requests).where(requests.c.id == bindparam("rid"), requests.c.resolved.is_(None))
+           .values(resolved=bindparam("at"), resolution=bindparam("how"), resolution_service=bindparam("why"))
+           .returning(requests.c.site, requests.c.kiosk))
+REQUEST_BY_ID = select(*REQUEST).where(requests.c.id == bindparam("rid"))
+QUEUE = select(*REQUEST).where(requests.c.site.in_(SITES), *OPEN).order_by(requests.c.created, requests.c.id)
+REPORT = (select(requests.c.created, requests.c.accepted, requests.c.resolved)
+          .where(requests.c.site.in_(SITES), requests.c.cancelled.is_(None)).order_by(requests.c.created))
+# A literal '' (not a bound parameter): PostgreSQL groups by the same expression it selects.
+_SERVICE = func.coalesce(func.nullif(requests.c.resolution_service, literal_column("''")), requests.c.service)
+BY_SERVICE = (select(_SERVICE, requests.c.topic, requests.c.resolution, func.count())
+              .where(requests.c.site.in_(SITES)).group_by(_SERVICE, requests.c.topic, requests.c.resolution)
+              .order_by(func.count().desc()))
+STATS = stats.insert()
+DELETE_DAY = delete(stats).where(stats.c.kiosk == bindparam("kiosk"), stats.c.day == bindparam("day"))
+_DAYS = (stats.c.site.in_(SITES), stats.c.day.between(bindparam("first"), bindparam("last")))
+_STARTED = (*_DAYS, stats.c.counter == "session", stats.c.value == "started")
+_TOTAL = func.sum(stats.c.n)
+TOTALS = select(stats.c.counter, stats.c.value, _TOTAL).where(*_DAYS).group_by(stats.c.counter, stats.c.value)
+PER_DAY = select(stats.c.day, _TOTAL).where(*_STARTED).group_by(stats.c.day).order_by(stats.c.day)
+PER_HOUR = select(stats.c.hour, _TOTAL).where(*_STARTED).group_by(stats.c.hour).order_by(stats.c.hour)
+KIOSKS_COUNTED = select(func.count(stats.c.kiosk.distinct())).where(*_STARTED)
+_ROW_KEYS = (stats.c.day, stats.c.site, stats.c.counter, stats.c.value)
+STATS_ROWS = select(*_ROW_KEYS, _TOTAL).where(*_DAYS).group_by(*_ROW_KEYS).order_by(*_ROW_KEYS)
+DISABLE = (update(users).where(users.c.name == bindparam("who"))
+           .values(disabled=True, stamp=bindparam("new_stamp")).returning(users.c.name))
+_USER = (users.c.name, users.c.sites, users.c.role, users.c.disabled)
+USERS = select(*_USER).order_by(users.c.name)
+USER = select(*_USER).where(users.c.name == bindparam("who"))
+STAMP = select(users.c.stamp, users.c.disabled).where(users.c.name == bindparam("who"))
+LOGIN_USER = select(users.c.sites, users.c.hash, users.c.stamp, users.c.disabled).where(
+    users.c.name == bindparam("who"))
+REHASH = update(users).where(users.c.name == bindparam("who"), users.c.hash == bindparam("old")).values(
+    hash=bindparam("new"))
+_attempts = login_attempts
+PRUNE_ATTEMPTS = delete(_attempts).where(_attempts.c.updated < bindparam("stale"),
+                                         _attempts.c.locked_until < bindparam("at"))
+_FAILURES = _attempts.c.failures + 1
+COUNT_ATTEMPT = (update(_attempts).where(_attempts.c.name == bindparam("typed"),
+                                         _attempts.c.locked_until <= bindparam("at"))
+                 .values(failures=case((_FAILURES >= LOCKOUT_FAILURES, 0), else_=_FAILURES),
+                         locked_until=case((_FAILURES >= LOCKOUT_FAILURES, bindparam("until")), else_=0.0),
+                         updated=bindparam("at"))
+                 .returning(_attempts.c.locked_until))
+CLEAR_ATTEMPTS = delete(_attempts).where(_attempts.c.name == bindparam("typed"))
+AUDIT = audit.insert()
+PRUNE_AUDIT = delete(audit).where(audit.c.at < bindparam("cutoff"))
 
 
-def hash_password(password: str, salt: bytes | None = None) -> str:
-    """scrypt (memory-hard), as 'scrypt$n$r$p$salt$hash'."""
-    salt = salt or os.urandom(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=2 ** 14, r=8, p=1, dklen=32)
-    return f"scrypt$16384$8$1${salt.hex()}${digest.hex()}"
+class _Upserts:
+    """The statements whose INSERT ... ON CONFLICT is the dialect's own."""
+
+    def __init__(self, insert) -> None:
+        presence = insert(kiosks).values(site=bindparam("site"), kiosk=bindparam("kiosk"), online=bindparam("online"),
+                                         status="{}", updated=bindparam("at"))
+        self.presence = presence.on_conflict_do_update(index_elements=["site", "kiosk"], set_={
+            "online": presence.excluded.online, "updated": presence.excluded.updated})
+        status = insert(kiosks).values(site=bindparam("site"), kiosk=bindparam("kiosk"), online=1,
+                                       status=bindparam("status"), updated=bindparam("at"))
+        self.status = status.on_conflict_do_update(index_elements=["site", "kiosk"], set_={
+            "status": status.excluded.status, "updated": status.excluded.updated})
+        self.request = (insert(requests).values(**{key: bindparam(f"new_{key}") for key in (
+            "id", "site", "kiosk", "place", "topic", "service", "language", "accessibility", "created")})
+            .on_conflict_do_nothing(index_elements=["id"]).returning(requests.c.id))
+        user = insert(users).values(**{key: bindparam(f"new_{key}") for key in (
+            "name", "sites", "hash", "stamp", "role", "disabled")})
+        changed = ("sites", "hash", "stamp", "disabled")
+        self.user_keeping_role = user.on_conflict_do_update(index_elements=["name"], set_={
+            key: user.excluded[key] for key in changed})
+        self.user = user.on_conflict_do_update(index_elements=["name"], set_={
+            key: user.excluded[key] for key in (*changed, "role")})
+        self.first_attempt = (insert(_attempts).values(name=bindparam("typed"), failures=1, locked_until=0.0,
+                                                       updated=bindparam("at"))
+                              .on_conflict_do_nothing(index_elements=["name"]).returning(_attempts.c.name))
 
 
-@functools.cache
-def _decoy_hash() -> str:
-    """A hash to check unknown names against, so that they take as long as real ones."""
-    return hash_password(secrets.token_urlsafe(16))
+def database_url(database: str) -> str:
+    """A SQLAlchemy URL as it is; anything else is the path of a SQLite file."""
+    return database if re.match(r"[a-z][a-z0-9+]*://", database) else f"sqlite+pysqlite:///{database}"
 
 
-def password_matches(password: str, stored: str) -> bool:
-    try:
-        _kind, n, r, p, salt, digest = stored.split("$")
-        computed = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
-                                  dklen=32)
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(computed.hex(), digest)
+def _engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True)
+    # Writers wait for each other (busy timeout) rather than fail.
+    engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def pragmas(connection, _record) -> None:
+        # A thousand kiosks' statuses a minute: a write-ahead log, synced at checkpoints.
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine
 
 
 class Store:
-    def __init__(self, path: str) -> None:
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        # A thousand kiosks' statuses a minute: a write-ahead log, synced at checkpoints.
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
-        if "stamp" not in [row[1] for row in self._db.execute("PRAGMA table_info(users)")]:
-            # A staff session holds its user's stamp; a new password or sites change it.
-            self._db.execute("ALTER TABLE users ADD COLUMN stamp TEXT NOT NULL DEFAULT ''")
-        self._lock = threading.Lock()
+    """`database`: a SQLite file's path, or a SQLAlchemy URL (postgresql+psycopg://...)."""
 
-    def _run(self, sql: str, args: tuple = ()) -> list[tuple]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
+    def __init__(self, database: str, audit_keep_days: int = AUDIT_KEEP_DAYS) -> None:
+        self.engine = _engine(database_url(database))
+        self.postgres = self.engine.dialect.name == "postgresql"
+        self._upserts = _Upserts(postgresql.insert if self.postgres else sqlite.insert)
+        self.audit_keep_days = audit_keep_days
+        with self.engine.begin() as connection:
+            schema.upgrade(connection)
+        self.notices = PostgresNotices(self.engine) if self.postgres else NoNotices()
+
+    def listen(self, on_notice: Callable[[dict], None]) -> None:
+        """Hand the changes other desk processes make to `on_notice` ({"kind": ..., "site":
+        ..., "kiosk": ..., "id": ...}), on a thread of its own; nothing with SQLite."""
+        self.notices.listen(on_notice)
+
+    def close(self) -> None:
+        self.notices.close()
+        self.engine.dispose()
+
+    def _rows(self, statement, **values) -> list[Row]:
+        with self.engine.connect() as connection:
+            return connection.execute(statement, values).all()
+
+    def _write(self, statement, **values) -> Row | None:
+        """Run one change; its first returned row, if it returns any."""
+        with self.engine.begin() as connection:
+            result = connection.execute(statement, values)
+            return result.first() if result.returns_rows else None
 
     # -- kiosks ------------------------------------------------------------------------------
 
     def presence(self, site: str, kiosk: str, online: bool) -> None:
-        self._run("INSERT INTO kiosks VALUES (?, ?, ?, '{}', ?) ON CONFLICT (site, kiosk) DO UPDATE SET "
-                  "online = excluded.online, updated = excluded.updated", (site, kiosk, int(online), time.time()))
+        self._write(self._upserts.presence, site=site, kiosk=kiosk, online=int(online), at=time.time())
+        self.notices.kiosks_changed()
 
     def status(self, site: str, kiosk: str, status: dict) -> None:
-        self._run("INSERT INTO kiosks VALUES (?, ?, 1, ?, ?) ON CONFLICT (site, kiosk) DO UPDATE SET "
-                  "status = excluded.status, updated = excluded.updated",
-                  (site, kiosk, encode(status), time.time()))
+        self._write(self._upserts.status, site=site, kiosk=kiosk, status=encode(status), at=time.time())
+        self.notices.kiosks_changed()
 
     def known_kiosk(self, site: str, kiosk: str) -> bool:
-        return bool(self._run("SELECT 1 FROM kiosks WHERE site = ? AND kiosk = ?", (site, kiosk)))
+        return bool(self._rows(KNOWN_KIOSK, site=site, kiosk=kiosk))
 
     def kiosks(self, sites: list[str]) -> list[dict]:
-        marks = ",".join("?" * len(sites))
-        rows = self._run(f"SELECT site, kiosk, online, status, updated FROM kiosks WHERE site IN ({marks}) "
-                         "ORDER BY site, kiosk", tuple(sites))
-        return [{"site": r[0], "kiosk": r[1], "online": bool(r[2]), "status": json.loads(r[3] or "{}"),
-                 "updated": r[4]} for r in rows]
+        return [{"site": site, "kiosk": kiosk, "online": bool(online), "status": json.loads(status or "{}"),
+                 "updated": updated} for site, kiosk, online, status, updated in self._rows(KIOSKS, sites=sites)]
 
     # -- help requests -----------------------------------------------------------------------
 
@@ -106,60 +214,64 @@ class Store:
         at most `OPEN_REQUESTS_PER_KIOSK` open: a newer one supersedes its oldest, so a kiosk
         that floods the queue pushes out only its own requests, never other kiosks'."""
         now = time.time()
-        with self._lock:
-            cursor = self._db.execute(
-                "INSERT OR IGNORE INTO requests (id, site, kiosk, place, topic, service, language, accessibility, "
-                "created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (request["id"], site, request["kiosk"], request.get("place", ""), request.get("topic", "other"),
-                 request.get("service", ""), request.get("language", ""),
-                 ",".join(request.get("accessibility", [])), now))
-            if cursor.rowcount != 1:
+        kiosk = request["kiosk"]
+        with self.engine.begin() as connection:
+            added = connection.execute(self._upserts.request, {
+                "new_id": request["id"], "new_site": site, "new_kiosk": kiosk,
+                "new_place": request.get("place", ""), "new_topic": request.get("topic", "other"),
+                "new_service": request.get("service", ""), "new_language": request.get("language", ""),
+                "new_accessibility": ",".join(request.get("accessibility", [])), "new_created": now}).first()
+            if added is None:
                 return False
-            self._db.execute(
-                "UPDATE requests SET cancelled = ? WHERE id IN (SELECT id FROM requests WHERE site = ? AND kiosk = ? "
-                "AND resolved IS NULL AND cancelled IS NULL ORDER BY created DESC, rowid DESC LIMIT -1 OFFSET ?)",
-                (now, site, request["kiosk"], OPEN_REQUESTS_PER_KIOSK))
-            return True
+            connection.execute(SUPERSEDE, {"of_site": site, "of_kiosk": kiosk, "at": now})
+            self.notices.send(connection, "help", site=site, kiosk=kiosk, id=request["id"])
+        return True
 
     def cancel(self, site: str, request_id: str, kiosk: str) -> bool:
         """The kiosk called its request off; False if it had no such open request."""
-        with self._lock:
-            return self._db.execute("UPDATE requests SET cancelled = ? WHERE id = ? AND site = ? AND kiosk = ? "
-                                    "AND resolved IS NULL AND cancelled IS NULL",
-                                    (time.time(), request_id, site, kiosk)).rowcount == 1
+        with self.engine.begin() as connection:
+            cancelled = connection.execute(CANCEL, {"rid": request_id, "of_site": site, "of_kiosk": kiosk,
+                                                    "at": time.time()}).first()
+            if cancelled is not None:
+                self.notices.send(connection, "queue", site=site, kiosk=kiosk, id=request_id)
+        return cancelled is not None
 
     def accept(self, request_id: str, helper: str) -> dict | None:
-        self._run("UPDATE requests SET accepted = ?, helper = ? WHERE id = ? AND accepted IS NULL",
-                  (time.time(), helper, request_id))
-        return self.request(request_id)
+        """Claim a waiting request for `helper`: of any number of helpers accepting it at
+        once, in any desk process, exactly one gets it. The request as it stands (None if
+        there is none), with "claimed": whether this call took it; if not, "helper" says
+        who has it (None if it was cancelled or resolved before anyone accepted it)."""
+        with self.engine.begin() as connection:
+            row = connection.execute(ACCEPT, {"rid": request_id, "at": time.time(), "who": helper}).first()
+            if row is not None:
+                self.notices.send(connection, "accepted", site=row.site, kiosk=row.kiosk, id=request_id)
+        if row is not None:
+            return {**_request(row), "claimed": True}
+        request = self.request(request_id)
+        return None if request is None else {**request, "claimed": False}
 
     def resolve(self, request_id: str, resolution: str, service: str) -> dict | None:
         if resolution not in RESOLUTIONS:
             resolution = "other"
-        self._run("UPDATE requests SET resolved = ?, resolution = ?, resolution_service = ? WHERE id = ? "
-                  "AND resolved IS NULL", (time.time(), resolution, service, request_id))
+        with self.engine.begin() as connection:
+            row = connection.execute(RESOLVE, {"rid": request_id, "at": time.time(), "how": resolution,
+                                               "why": service}).first()
+            if row is not None:
+                self.notices.send(connection, "resolved", site=row.site, kiosk=row.kiosk, id=request_id)
         return self.request(request_id)
 
     def request(self, request_id: str) -> dict | None:
-        rows = self._run("SELECT id, site, kiosk, place, topic, service, language, accessibility, created, "
-                         "accepted, helper, resolved, cancelled FROM requests WHERE id = ?", (request_id,))
+        rows = self._rows(REQUEST_BY_ID, rid=request_id)
         return _request(rows[0]) if rows else None
 
     def queue(self, sites: list[str]) -> list[dict]:
         """Open requests, the longest waiting first."""
-        marks = ",".join("?" * len(sites))
-        rows = self._run("SELECT id, site, kiosk, place, topic, service, language, accessibility, created, "
-                         f"accepted, helper, resolved, cancelled FROM requests WHERE site IN ({marks}) AND "
-                         "resolved IS NULL AND cancelled IS NULL ORDER BY created", tuple(sites))
-        return [_request(r) for r in rows]
+        return [_request(row) for row in self._rows(QUEUE, sites=sites)]
 
     def report(self, sites: list[str]) -> list[dict]:
         """Per day: requests, median and 90th percentile seconds to accept and to resolve."""
-        marks = ",".join("?" * len(sites))
-        rows = self._run(f"SELECT created, accepted, resolved FROM requests WHERE site IN ({marks}) "
-                         "AND cancelled IS NULL ORDER BY created", tuple(sites))
         days: dict[str, list[tuple]] = {}
-        for created, accepted, resolved in rows:
+        for created, accepted, resolved in self._rows(REPORT, sites=sites):
             days.setdefault(time.strftime("%Y-%m-%d", time.localtime(created)), []).append(
                 (created, accepted, resolved))
         report = []
@@ -173,102 +285,166 @@ class Store:
 
     def by_service(self, sites: list[str]) -> list[dict]:
         """Where people needed help: topics and resolutions by catalogue service."""
-        marks = ",".join("?" * len(sites))
-        rows = self._run("SELECT COALESCE(NULLIF(resolution_service, ''), service), topic, resolution, COUNT(*) "
-                         f"FROM requests WHERE site IN ({marks}) GROUP BY 1, 2, 3 ORDER BY 4 DESC", tuple(sites))
-        return [{"service": r[0] or "-", "topic": r[1], "resolution": r[2] or "open", "count": r[3]} for r in rows]
+        return [{"service": service or "-", "topic": topic, "resolution": resolution or "open", "count": count}
+                for service, topic, resolution, count in self._rows(BY_SERVICE, sites=sites)]
 
     # -- usage statistics (daily aggregates from the kiosks) ------------------------------------
 
     def add_daily(self, site: str, kiosk: str, day: str, counts: list[tuple[int, str, str, int]]) -> None:
         """A kiosk's day, replacing what an earlier delivery of the same day stored."""
-        with self._lock:
-            self._db.execute("BEGIN")
-            try:
-                self._db.execute("DELETE FROM stats WHERE kiosk = ? AND day = ?", (kiosk, day))
-                self._db.executemany("INSERT INTO stats VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                     [(site, kiosk, day, hour, counter, value, n) for hour, counter, value, n in counts])
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self.engine.begin() as connection:
+            connection.execute(DELETE_DAY, {"kiosk": kiosk, "day": day})
+            if counts:
+                connection.execute(STATS, [
+                    {"site": site, "kiosk": kiosk, "day": day, "hour": hour, "counter": counter, "value": value,
+                     "n": n} for hour, counter, value, n in counts])
 
     def statistics(self, sites: list[str], first_day: str = "0000-00-00", last_day: str = "9999-99-99") -> dict:
         """The statistics page's figures for these sites and days: {counter: {value: n}},
         sessions per day and per hour of the day, and the help rate of each service."""
-        marks = ",".join("?" * len(sites))
-        where = f"site IN ({marks}) AND day BETWEEN ? AND ?"
-        args = (*sites, first_day, last_day)
+        period = {"sites": sites, "first": first_day, "last": last_day}
         totals: dict[str, dict[str, int]] = {}
-        for counter, value, n in self._run(f"SELECT counter, value, SUM(n) FROM stats WHERE {where} "
-                                           "GROUP BY counter, value", args):
-            totals.setdefault(counter, {})[value] = n
-        per_day = dict(self._run(f"SELECT day, SUM(n) FROM stats WHERE {where} AND counter = 'session' AND "
-                                 "value = 'started' GROUP BY day ORDER BY day", args))
-        per_hour = dict(self._run(f"SELECT hour, SUM(n) FROM stats WHERE {where} AND counter = 'session' AND "
-                                  "value = 'started' GROUP BY hour ORDER BY hour", args))
+        for counter, value, n in self._rows(TOTALS, **period):
+            totals.setdefault(counter, {})[value] = int(n)
+        per_day = {day: int(n) for day, n in self._rows(PER_DAY, **period)}
+        per_hour = {hour: int(n) for hour, n in self._rows(PER_HOUR, **period)}
         opened, helped = totals.get("service", {}), totals.get("help_service", {})
         services = sorted(({"service": s, "opened": n, "help": helped.get(s, 0),
                             "help_rate": round(helped.get(s, 0) / n, 3) if n else None}
                            for s, n in opened.items()), key=lambda s: -s["opened"])
         return {"totals": totals, "per_day": per_day, "per_hour": per_hour, "services": services,
-                "kiosks": self._run(f"SELECT COUNT(DISTINCT kiosk) FROM stats WHERE {where} AND counter = 'session' "
-                                    "AND value = 'started'", args)[0][0]}
+                "kiosks": self._rows(KIOSKS_COUNTED, **period)[0][0]}
 
     def statistics_rows(self, sites: list[str], first_day: str = "0000-00-00",
                         last_day: str = "9999-99-99") -> list[tuple]:
         """The same aggregates as rows (day, site, counter, value, n) for CSV: kiosks summed."""
-        marks = ",".join("?" * len(sites))
-        return self._run(f"SELECT day, site, counter, value, SUM(n) FROM stats WHERE site IN ({marks}) "
-                         "AND day BETWEEN ? AND ? GROUP BY day, site, counter, value "
-                         "ORDER BY day, site, counter, value", (*sites, first_day, last_day))
+        return [(day, site, counter, value, int(n)) for day, site, counter, value, n in self._rows(
+            STATS_ROWS, sites=sites, first=first_day, last=last_day)]
 
     # -- staff -------------------------------------------------------------------------------
 
-    def add_user(self, name: str, password: str, sites: list[str]) -> None:
-        """Add a user, or give one a new password and sites: their open sessions end."""
-        self._run("INSERT OR REPLACE INTO users (name, sites, hash, stamp) VALUES (?, ?, ?, ?)",
-                  (name, ",".join(sites), hash_password(password), secrets.token_hex(16)))
+    def add_user(self, name: str, password: str, sites: list[str], role: str | None = None) -> None:
+        """Add a user (a helper unless `role` says otherwise), or give one a new password,
+        sites and, if given, role: their open sessions end. Either way the user may log in
+        (a disabled user is enabled again)."""
+        if role is not None and role not in ROLES:
+            raise ValueError(f"not a role: {role!r} (roles: {', '.join(ROLES)})")
+        with self.engine.begin() as connection:
+            connection.execute(self._upserts.user if role else self._upserts.user_keeping_role, {
+                "new_name": name, "new_sites": ",".join(sites), "new_hash": hash_password(password),
+                "new_stamp": secrets.token_hex(16), "new_role": role or "helper", "new_disabled": False})
+            self.notices.send(connection, "users")
+
+    def disable_user(self, name: str) -> bool:
+        """The user can no longer log in and their open sessions end; False if no such user."""
+        with self.engine.begin() as connection:
+            done = connection.execute(DISABLE, {"who": name, "new_stamp": secrets.token_hex(16)}).first()
+            if done is not None:
+                self.notices.send(connection, "users")
+        return done is not None
+
+    def users(self) -> list[dict]:
+        """Every staff user: name, sites, role, disabled (never the hash)."""
+        return [_user(row) for row in self._rows(USERS)]
+
+    def user(self, name: str) -> dict | None:
+        rows = self._rows(USER, who=name)
+        return _user(rows[0]) if rows else None
 
     def user_stamp(self, name: str) -> str | None:
-        """Changes with every new password or change of sites; None once the user is gone."""
-        rows = self._run("SELECT stamp FROM users WHERE name = ?", (name,))
-        return rows[0][0] if rows else None
+        """Changes with every new password, change of sites or role, and when the user is
+        disabled; None once the user is gone or disabled."""
+        rows = self._rows(STAMP, who=name)
+        return rows[0].stamp if rows and not rows[0].disabled else None
 
     def login(self, name: str, password: str) -> tuple[list[str] | None, str, str]:
-        """(sites, "", stamp) on success; (None, "locked" | "wrong", "") otherwise. Five
-        failures lock the name, known or not, for five minutes; nothing typed is recorded.
+        """(sites, "", stamp) on success; (None, "locked" | "wrong" | "disabled", "")
+        otherwise. Five failures lock the name, known or not, for five minutes; nothing
+        typed is recorded. A known user's logins and failures go to the audit log.
 
-        The attempt is counted before the slow hash, in one step with the lock check, so
-        parallel guesses cannot all read the same count; an unknown name is checked against
-        a decoy hash, so it takes as long and locks the same way as a real one."""
+        The attempt is counted before the slow hash, in one statement with the lock check,
+        so parallel guesses (in any number of desk processes) cannot all read the same
+        count; an unknown name is checked against a decoy hash, so it takes as long and
+        locks the same way as a real one. A hash of older settings is replaced on success."""
         now = time.time()
         typed = hashlib.sha256(name.encode("utf-8", "replace")).hexdigest()
-        with self._lock:
-            self._db.execute("DELETE FROM login_attempts WHERE updated < ? AND locked_until < ?",
-                             (now - LOCKOUT_S, now))
-            attempt = self._db.execute("SELECT failures, locked_until FROM login_attempts WHERE name = ?",
-                                       (typed,)).fetchone()
-            if attempt and attempt[1] > now:
-                return None, "locked", ""
-            failures = (attempt[0] if attempt else 0) + 1
-            locked = now + LOCKOUT_S if failures >= LOCKOUT_FAILURES else 0.0
-            self._db.execute("INSERT OR REPLACE INTO login_attempts VALUES (?, ?, ?, ?)",
-                             (typed, 0 if locked else failures, locked, now))
-            user = self._db.execute("SELECT sites, hash, stamp FROM users WHERE name = ?", (name,)).fetchone()
-        right = password_matches(password, user[1] if user else _decoy_hash())
+        locked = self._count_attempt(typed, now)
+        if locked is None:
+            return None, "locked", ""
+        rows = self._rows(LOGIN_USER, who=name)
+        user = rows[0] if rows else None
+        right = password_matches(password, user.hash if user else decoy_hash())
         if not (right and user):
+            if user is not None:
+                self.audit(name, "login_failed", detail={"locked": bool(locked)})
             return None, "locked" if locked else "wrong", ""
-        self._run("DELETE FROM login_attempts WHERE name = ?", (typed,))
-        return [s for s in user[0].split(",") if s], "", user[2]
+        self._write(CLEAR_ATTEMPTS, typed=typed)
+        if user.disabled:
+            self.audit(name, "login_refused", detail={"disabled": True})
+            return None, "disabled", ""
+        if needs_rehash(user.hash):  # unless the password changed meanwhile
+            self._write(REHASH, who=name, old=user.hash, new=hash_password(password))
+        self.audit(name, "login")
+        return [s for s in user.sites.split(",") if s], "", user.stamp
+
+    def _count_attempt(self, typed: str, now: float) -> float | None:
+        """Count one login attempt for the name typed: None if the name is locked (the
+        attempt is not counted), else when the lock this attempt set ends (0: none)."""
+        with self.engine.begin() as connection:
+            connection.execute(PRUNE_ATTEMPTS, {"stale": now - LOCKOUT_S, "at": now})
+            for _ in range(2):  # a second round when a parallel first attempt inserted the row
+                counted = connection.execute(COUNT_ATTEMPT, {"typed": typed, "at": now,
+                                                             "until": now + LOCKOUT_S}).first()
+                if counted is not None:
+                    return counted.locked_until
+                if connection.execute(self._upserts.first_attempt, {"typed": typed, "at": now}).first():
+                    return 0.0
+        return None
+
+    # -- the audit log -----------------------------------------------------------------------
+
+    def audit(self, actor: str, action: str, site: str = "", kiosk: str = "", detail: dict | None = None) -> None:
+        """Append to the audit log: who (a staff name, or "cli:<account>"), did what, where."""
+        self._write(AUDIT, at=time.time(), actor=actor[:60], action=action[:40], site=site[:64],
+                    kiosk=kiosk[:64], detail=_bounded(detail or {}))
+
+    def audit_log(self, sites: list[str] | None = None, limit: int = 200, before: int | None = None) -> list[dict]:
+        """The newest entries first: of these sites (None: all, account changes included),
+        at most `limit`, older than entry id `before` (the next page)."""
+        statement = select(audit).order_by(audit.c.id.desc()).limit(max(1, min(limit, AUDIT_ROWS)))
+        if sites is not None:
+            statement = statement.where(audit.c.site.in_(sites))
+        if before is not None:
+            statement = statement.where(audit.c.id < before)
+        return [{**row._asdict(), "detail": json.loads(row.detail)} for row in self._rows(statement)]
+
+    def prune_audit(self, now: float | None = None) -> int:
+        """Delete entries older than `audit_keep_days`; how many went."""
+        cutoff = (now if now is not None else time.time()) - self.audit_keep_days * 86400
+        with self.engine.begin() as connection:
+            return connection.execute(PRUNE_AUDIT, {"cutoff": cutoff}).rowcount
 
 
-def _request(row: tuple) -> dict:
-    keys = ("id", "site", "kiosk", "place", "topic", "service", "language", "accessibility", "created", "accepted",
-            "helper", "resolved", "cancelled")
-    request = dict(zip(keys, row))
+def _request(row: Row) -> dict:
+    request = dict(zip(REQUEST_KEYS, row))
     request["accessibility"] = [a for a in (request["accessibility"] or "").split(",") if a]
     return request
+
+
+def _user(row: Row) -> dict:
+    return {"name": row.name, "sites": [s for s in (row.sites or "").split(",") if s], "role": row.role,
+            "disabled": bool(row.disabled)}
+
+
+def _bounded(detail: dict) -> str:
+    """An audit entry's detail as JSON: texts cut, and no more than `AUDIT_DETAIL_BYTES`."""
+    cut = {str(key)[:40]: value[:AUDIT_TEXT_CHARS] if isinstance(value, str) else value
+           for key, value in list(detail.items())[:20]}
+    try:
+        text = encode(cut)
+    except (TypeError, ValueError):
+        text = encode({"unreadable": True})
+    return text if len(text.encode()) <= AUDIT_DETAIL_BYTES else encode({"too_long": len(text.encode())})
 
 
 def _median(values: list[float]) -> float | None:

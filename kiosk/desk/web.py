@@ -3,7 +3,7 @@ with a sound for a new request), Accept and Resolve, a report of response times 
 usage statistics. Starlette serves it; Jinja2 renders the pages with autoescape; the
 pages' script is a static file (the Content-Security-Policy allows no inline script).
 
-Staff log in (scrypt-hashed passwords, a session cookie that scripts cannot read, `Secure`
+Staff log in (argon2-hashed passwords, a session cookie that scripts cannot read, `Secure`
 behind HTTPS, a CSRF token on every change, lockout after five failures); each sees only
 their own sites. Everything that arrives is bounded and validated before it is used."""
 
@@ -43,6 +43,10 @@ EVENTS_EVERY_S = 15.0
 LOGIN_THREADS = 2
 MAX_LOGINS_WAITING = 20
 MAX_STREAMS_PER_SESSION = 4
+
+LOGIN_PROBLEMS = {"locked": "Too many failed attempts: try again in five minutes.",
+                  "disabled": "This account is disabled: ask the desk's administrator.",
+                  "wrong": "Wrong name or password."}
 
 pages = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
 
@@ -126,14 +130,13 @@ def make_app(desk: DeskApp) -> Starlette:
         name, password = form.get("name", [""])[0][:60], form.get("password", [""])[0][:200]
         token, problem = desk.login(name, password)
         if token is None:
-            return page("login.html", 401, message="Too many failed attempts: try again in five minutes."
-                        if problem == "locked" else "Wrong name or password.")
+            return page("login.html", 401, message=LOGIN_PROBLEMS.get(problem, LOGIN_PROBLEMS["wrong"]))
         response = RedirectResponse("/", 303)
         response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/", secure=_secure(request))
         return response
 
     async def login_post(request: Request) -> Response:
-        # scrypt is slow and takes 16 MiB: logins get two threads of their own, so a flood of
+        # argon2 is slow and takes 64 MiB: logins get two threads of their own, so a flood of
         # guesses (any name, so no lockout) waits for them and not for the board's threads.
         body = await body_of(request)
         if logins.statistics().tasks_waiting >= MAX_LOGINS_WAITING:
@@ -228,6 +231,8 @@ def make_app(desk: DeskApp) -> Starlette:
             event["text"] = (text if isinstance(text, str) else "")[:500] or "-"
         desk.link.event(site, kiosk, event)
         log.info("desk: %s sent %s to %s", session["name"], name, kiosk)
+        await anyio.to_thread.run_sync(desk.store.audit, session["name"], "command", site, kiosk,
+                                       {"command": name, **({"text": event["text"]} if "text" in event else {})})
         return JSONResponse({})
 
     async def help_request(request: Request) -> Response:
@@ -237,12 +242,17 @@ def make_app(desk: DeskApp) -> Starlette:
             raise HTTPException(400, "bad request")
         if not desk.allowed(session, request_id) or desk.link is None:
             raise HTTPException(404, "no such request")
+        # In a thread: with several desk processes, a claim may wait for a colleague's.
         if request.url.path == "/api/accept":
-            answer = desk.link.accept(request_id, session["name"][:60])  # who is logged in, not who is said
+            answer = await anyio.to_thread.run_sync(desk.link.accept, request_id,
+                                                    session["name"][:60])  # who is logged in, not who is said
+            if answer is not None and answer.get("claimed") is False:  # a colleague was first: who
+                return JSONResponse(answer, 409)
         else:
             resolution, service = data.get("resolution"), data.get("service")
-            answer = desk.link.resolve(request_id, resolution if resolution in RESOLUTIONS else "other",
-                                       service[:40] if isinstance(service, str) else "")
+            answer = await anyio.to_thread.run_sync(desk.link.resolve, request_id,
+                                                    resolution if resolution in RESOLUTIONS else "other",
+                                                    service[:40] if isinstance(service, str) else "")
         desk.notify("help")
         return JSONResponse(answer)
 

@@ -1,22 +1,12 @@
-"""The desk's national roll-up of statistics into a real PostgreSQL, started for the test."""
+"""The desk's national roll-up of statistics into a real PostgreSQL, started for the tests
+(`postgres` in conftest.py)."""
 
 from __future__ import annotations
-
-import pytest
 
 from bench.stats import generate
 from kiosk.desk.cli import main as desk_main
 from kiosk.desk.rollup import roll_up
 from kiosk.desk.store import Store
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    from testbed.postgres import Postgres
-
-    server = Postgres().start()
-    yield server
-    server.stop()
 
 
 def test_a_desks_aggregates_reach_postgresql_kiosks_summed_and_again_changes_nothing(postgres, tmp_path):

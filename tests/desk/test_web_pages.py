@@ -362,6 +362,41 @@ def test_a_request_of_another_site_or_none_at_all_is_not_found(client, store, li
     assert (link.accepted, link.resolved) == ([], [])
 
 
+class ClaimingLink(FakeLink):
+    """A link whose accept is the store's claim, as DeskLink's is (without a broker)."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+
+    def accept(self, request_id: str, helper: str) -> dict | None:
+        super().accept(request_id, helper)
+        return self.store.accept(request_id, helper)
+
+
+def test_a_request_a_colleague_accepted_first_is_answered_409_with_who_has_it(store):
+    store.add_user("Ville", PASSWORD, ["oodi"])
+    request_id = help_request(store)
+    desk = DeskApp(store, ClaimingLink(store))
+    with TestClient(make_app(desk), follow_redirects=False) as client:
+        csrf = log_in(client)
+        assert store.accept(request_id, "Ville")["claimed"]  # in another tab, or another desk process
+        before = desk.version
+        answer = client.post("/api/accept", json={"id": request_id}, headers={"X-CSRF-Token": csrf})
+    assert answer.status_code == 409
+    assert (answer.json()["helper"], answer.json()["claimed"]) == ("Ville", False)
+    assert store.request(request_id)["helper"] == "Ville" and desk.version == before  # nothing changed
+
+
+def test_a_disabled_account_hears_so_only_with_the_right_password(client, store):
+    store.disable_user("Aino")
+    wrong = client.post("/login", data={"name": "Aino", "password": "not her password"})
+    assert wrong.status_code == 401 and "Wrong name or password." in wrong.text
+    right = client.post("/login", data={"name": "Aino", "password": PASSWORD})
+    assert right.status_code == 401 and "This account is disabled" in right.text
+    assert "set-cookie" not in right.headers
+
+
 def test_without_a_link_help_requests_cannot_be_answered(store):
     request_id = help_request(store)
     with TestClient(make_app(DeskApp(store, None)), follow_redirects=False) as client:

@@ -1,0 +1,92 @@
+"""The desk database's tables as the queries see them (the newest migration's), and
+bringing a database up to them: the Alembic migrations in `kiosk/desk/migrations`, run in
+code whenever a Store opens a database, so one command still starts a desk.
+
+The migrations, not these definitions, create the tables; a test holds the two equal."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy import (BigInteger, Boolean, Column, Double, Index, Integer, MetaData, PrimaryKeyConstraint, Table,
+                        Text, false)
+from sqlalchemy.engine import Connection
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+ROLES = ("helper", "site_lead", "admin", "stats_reader")
+
+metadata = MetaData()
+
+kiosks = Table("kiosks", metadata,
+               Column("site", Text, primary_key=True), Column("kiosk", Text, primary_key=True),
+               Column("online", Integer), Column("status", Text), Column("updated", Double))
+
+# Times are seconds since the epoch (time.time()), as the desk has always stored them.
+requests = Table("requests", metadata,
+                 Column("id", Text, primary_key=True),
+                 *(Column(name, Text) for name in ("site", "kiosk", "place", "topic", "service", "language",
+                                                   "accessibility")),
+                 Column("created", Double), Column("accepted", Double), Column("helper", Text),
+                 Column("resolved", Double), Column("cancelled", Double), Column("resolution", Text),
+                 Column("resolution_service", Text))
+
+# failures and locked_until are from before login_attempts and no longer used.
+users = Table("users", metadata,
+              Column("name", Text, primary_key=True), Column("sites", Text), Column("hash", Text),
+              Column("failures", Integer, server_default="0"), Column("locked_until", Double, server_default="0"),
+              # A staff session holds its user's stamp; a new password, sites, role or disabling change it.
+              Column("stamp", Text, nullable=False, server_default=""),
+              Column("role", Text, nullable=False, server_default="helper"),
+              Column("disabled", Boolean, nullable=False, server_default=false()))
+
+# Failed logins by the name typed, known or not (an unknown name locks like a real one, so
+# the answers do not tell which names exist), kept as a hash: what someone typed into the
+# name field may be their password. Old rows are pruned.
+login_attempts = Table("login_attempts", metadata,
+                       Column("name", Text, primary_key=True), Column("failures", Integer, nullable=False),
+                       Column("locked_until", Double, nullable=False), Column("updated", Double, nullable=False))
+
+stats = Table("stats", metadata,
+              *(Column(name, Text, nullable=False) for name in ("site", "kiosk", "day")),
+              Column("hour", Integer, nullable=False), Column("counter", Text, nullable=False),
+              Column("value", Text, nullable=False), Column("n", Integer, nullable=False),
+              PrimaryKeyConstraint("kiosk", "day", "hour", "counter", "value"),
+              Index("stats_report", "counter", "value", "site", "day", "hour", "kiosk", "n"))
+
+audit = Table("audit", metadata,
+              Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+              Column("at", Double, nullable=False), Column("actor", Text, nullable=False),
+              Column("action", Text, nullable=False), Column("site", Text, nullable=False, server_default=""),
+              Column("kiosk", Text, nullable=False, server_default=""),
+              Column("detail", Text, nullable=False, server_default="{}"),
+              Index("audit_at", "at"), Index("audit_site", "site", "at"))
+
+
+def alembic_config():
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def head() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def upgrade(connection: Connection) -> None:
+    """Bring the database on `connection` to the newest migration (nothing if it is there)."""
+    from alembic import command
+    from alembic.migration import MigrationContext
+
+    current, newest = MigrationContext.configure(connection).get_current_revision(), head()
+    if current == newest:
+        return
+    log.info("desk database: migrating from %s to %s", current or "before migrations", newest)
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
