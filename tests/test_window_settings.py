@@ -50,3 +50,22 @@ def test_sizes_follow_the_panel_density():
     display = load_config(system_file=Path("/nonexistent")).display
     configure_kivy(replace(display, dpi=144))
     assert Metrics.density == 1.5 and dp(44) == 66
+
+
+def test_importing_the_screens_opens_no_window():
+    """The window is made with the kiosk's size only after configure_kivy; a screen module
+    that opened it at import (Kivy's dp() asks the window for its density) would leave a
+    kiosk, or every GUI test after a module importing a screen, in an 800 px window."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import pkgutil, importlib, sys, kiosk.screens\n"
+            "for m in pkgutil.iter_modules(kiosk.screens.__path__):\n"
+            "    importlib.import_module('kiosk.screens.' + m.name)\n"
+            "import kiosk.app\n"
+            "print('window' if 'kivy.core.window' in sys.modules else 'none')\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "KIVY_NO_ARGS": "1"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "none"

@@ -51,7 +51,7 @@ class Icon(Widget):
 
     name = StringProperty("")
     color = ColorProperty((0, 0, 0, 1))
-    beside = NumericProperty(dp(24))
+    beside = NumericProperty(24)  # px until KV sets it (no dp() here: at import it would open the window)
     font_file = StringProperty(FONT_FILE)
     shown = BooleanProperty(False)
     side = NumericProperty(0)  # the square it needs (0 when not shown); a layout sizes it so

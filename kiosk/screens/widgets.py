@@ -80,7 +80,9 @@ class ThemedButton(Hideable, ButtonBehavior, Label):
     speech_label = StringProperty("")
     speech_direct = BooleanProperty(False)
     speech_skip = BooleanProperty(False)  # not one of the screen's choices when it is read out
-    side_padding = NumericProperty(dp(20))  # left and right of the text (KV sets it per kind of button)
+    # Left and right of the text, set in KV per kind of button. No dp() at import: Kivy's
+    # metrics open the window to learn its density, before the kiosk has sized it.
+    side_padding = NumericProperty(20)
     icon_room = NumericProperty(0)  # left of the text, for a KioskButton's icon and the gap after it
 
 
