@@ -113,6 +113,18 @@ def test_desk_commands_reach_the_app(tmp_path):
     assert seen == ["message", "end_session", "out_of_service"] and help_.message == "Tulen kohta"
 
 
+def test_a_command_with_an_id_is_answered_with_what_became_of_it(tmp_path):
+    help_, link = make(tmp_path)
+    help_.bind(on_desk=lambda h, event: h.reply(event, "no_session" if event["type"] == "message" else "done"))
+    link.deliver({"type": "message", "text": "Tulen kohta", "id": "c1"})
+    link.deliver({"type": "restart", "id": "c2"})
+    link.deliver({"type": "end_session"})  # a desk that asks for no reply gets none
+    replies = [(p[1], p[2]) for p in link.published if p[0] == "replies"]
+    assert replies == [({"type": "reply", "id": "c1", "command": "message", "result": "no_session"}, 1),
+                       ({"type": "reply", "id": "c2", "command": "restart", "result": "done"}, 1)]
+    assert parse_event(b'{"type": "restart", "id": "' + b"x" * 65 + b'"}') is None
+
+
 @pytest.mark.parametrize("payload", [
     b"", b"not json", b"[1,2,3]", b"null", b'{"type": 5}', b'{"type": "format_disk"}',
     b'{"type": "help_accepted", "id": 3, "helper": "A"}', b'{"type": "help_accepted", "id": "x", "helper": ""}',
