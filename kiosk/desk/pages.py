@@ -92,8 +92,8 @@ def presence(kiosk: dict) -> str:
 class BoardView:
     """One page of the board: what it was last sent, and what to send it next."""
 
-    def __init__(self, pages: Pages, desk, session: dict, language: str) -> None:
-        self.pages, self.desk, self.session, self.language = pages, desk, session, language
+    def __init__(self, pages: Pages, desk, session: dict, language: str, clock=time.time) -> None:
+        self.pages, self.desk, self.session, self.language, self.clock = pages, desk, session, language, clock
         self._cards: dict[str, str] = {}     # request id -> digest of what its card shows
         self._waits: dict[str, str] = {}     # request id -> its waiting time as sent
         self._kiosks: dict[str, str] = {}    # fragment id -> digest
@@ -102,7 +102,7 @@ class BoardView:
 
     def snapshot(self) -> dict:
         """Everything the board shows, read from the store once."""
-        now = time.time()
+        now = self.clock()
         sites = self.session["sites"]
         queue = self.desk.store.queue(sites)
         asking: dict[tuple[str, str], dict] = {}

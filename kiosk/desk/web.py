@@ -306,9 +306,9 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
         session, data = await json_change(request)
         request_id = data.get("id")
         if not valid_request_id(request_id):
-            raise HTTPException(400, "bad request")
+            raise HTTPException(400, N_("bad request"))
         if not desk.allowed(session, request_id) or desk.link is None:
-            raise HTTPException(404, "no such request")
+            raise HTTPException(404, N_("no such request"))
         if request.url.path == "/api/accept":
             answer = desk.link.accept(request_id, session["name"][:60])  # who is logged in, not who is said
         else:
@@ -320,15 +320,16 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
             return JSONResponse(answer)
         language = language_of(request)
         _ = pages.gettext(language)
+        kiosk = desk.store.request(request_id)["kiosk"]
         if request.url.path == "/api/resolve":
             return words(_("Resolved: %(kiosk)s, %(outcome)s") % {
-                "kiosk": answer and answer["kiosk"], "outcome": word(_, "resolution", resolution)})
+                "kiosk": kiosk, "outcome": word(_, "resolution", resolution)})
         card = BoardView(pages, desk, session, language).card_of(request_id)
         if answer and answer["helper"] != session["name"][:60]:
             return words(_("%(helper)s had already accepted this request.") % {"helper": answer["helper"]},
                          fragment=card)
         return words(_("You accepted the request from %(kiosk)s: the person there sees your name.")
-                     % {"kiosk": answer and answer["kiosk"]}, fragment=card)
+                     % {"kiosk": kiosk}, fragment=card)
 
     async def refused(request: Request, error: HTTPException) -> Response:
         if from_htmx(request):  # the board's status line: in the staff member's words
