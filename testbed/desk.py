@@ -257,7 +257,8 @@ def staff_in_chromium(url: str, directory: Path, name: str, password: str, langu
                  f"document.querySelector('[name=password]').value = {json.dumps(password)};"
                  "document.forms[0].submit()")
         staff.wait("location.pathname === '/' && !!document.getElementById('queue-list')"
-                   " && typeof htmx === 'object' && document.readyState === 'complete'")
+                   " && typeof htmx === 'object' && document.readyState === 'complete'"
+                   " && document.getElementById('stream').dataset.state === 'live'")  # its first update in
         yield staff
     finally:
         browser.close(quick=True)

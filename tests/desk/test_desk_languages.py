@@ -27,7 +27,7 @@ PASSWORD = "correct horse battery"
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
 # Attributes a person meets: read out, shown as a tooltip, or put in the page by board.js.
 SHOWN_ATTRIBUTES = ("aria-label", "title", "placeholder", "alt", "data-on", "data-off", "data-blocked",
-                    "data-denied", "data-title", "data-sending", "data-failed")
+                    "data-denied", "data-title", "data-sending", "data-failed", "data-lost")
 
 
 def catalogue(language: str) -> dict[str, str]:

@@ -1,9 +1,9 @@
 // The help desk's board. The server renders everything (kiosk/desk/templates); htmx swaps
 // what it sends: the fragments that changed, over server-sent events, and the answers to
 // staff's own actions. This file only keeps the page usable while that happens:
-//  - an update never replaces a card holding the keyboard focus (it waits until focus
-//    leaves), a resolve form keeps what was chosen and typed (hx-preserve), and focus is
-//    never left on the page's body;
+//  - an update never replaces a card while its focus is in a field or on a control the
+//    update would take away (it waits until focus leaves), a resolve form keeps what was
+//    chosen and typed (hx-preserve), and focus is never left on the page's body;
 //  - confirmation dialogs for commands that affect a person, and the message dialog;
 //  - the new-request sound (its AudioContext resumed on the first gesture), the banner,
 //    and a desktop notification when staff asked for them.
@@ -19,6 +19,19 @@ let lastFocus = null;
 document.body.addEventListener("htmx:configRequest", (event) => {
   event.detail.headers["X-CSRF-Token"] = csrf;
 });
+
+// htmx sends the board's forms; the browser never does (it would leave the page). A form
+// swapped in a moment ago, which htmx takes in as the swap settles, is taken in now.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!form.matches("form[hx-post]")) return;
+  event.preventDefault();
+  const added = form.closest(".htmx-added");
+  if (added) {
+    htmx.process(added);
+    htmx.trigger(form, "submit");
+  }
+}, true);
 
 // -- updates ----------------------------------------------------------------------------------
 
@@ -63,8 +76,14 @@ function rescueFocus() {
   if (heading) heading.focus({preventScroll: true});
 }
 
+const stream = document.getElementById("stream");
 document.body.addEventListener("htmx:sseBeforeMessage", () => { fromStream = true; rememberFocus(); });
-document.body.addEventListener("htmx:sseMessage", () => { fromStream = false; rescueFocus(); });
+document.body.addEventListener("htmx:sseMessage", () => {
+  fromStream = false;
+  rescueFocus();
+  stream.dataset.state = "live";  // the page is up to date (and tests know)
+  stream.textContent = "";
+});
 document.body.addEventListener("htmx:beforeSwap", rememberFocus);
 document.body.addEventListener("htmx:afterSettle", rescueFocus);
 
@@ -80,18 +99,27 @@ document.body.addEventListener("htmx:oobBeforeSwap", (event) => {
     event.detail.shouldSwap = false;  // the page shows this already
     return;
   }
-  if (fromStream && target.classList.contains("card") && holdsFocus(target)) {
+  if (fromStream && target.classList.contains("card") && holdsFocus(target) && mustWait(incoming)) {
     deferred.set(target.id, incoming.cloneNode(true));
     event.detail.shouldSwap = false;
   }
 });
+
+// An update waits while the card's focus is in a field being filled, or on a control the
+// update would take away. Otherwise it is swapped and htmx puts the focus back on the same
+// control (the same id, in the same place).
+function mustWait(incoming) {
+  const active = document.activeElement;
+  if (active.matches("input, select, textarea") || active.closest("form[hx-preserve]")) return true;
+  return !active.id || !incoming.querySelector("#" + CSS.escape(active.id));
+}
 
 // Focus has left a card whose update waited: it gets it now.
 document.addEventListener("focusin", () => {
   for (const [id, incoming] of deferred) {
     const target = document.getElementById(id);
     if (!target) { deferred.delete(id); continue; }
-    if (holdsFocus(target)) continue;
+    if (holdsFocus(target) && mustWait(incoming)) continue;
     deferred.delete(id);
     if (incoming.dataset.hash !== target.dataset.hash) {
       htmx.swap(target, incoming.outerHTML, {swapStyle: "outerHTML"});
@@ -99,8 +127,11 @@ document.addEventListener("focusin", () => {
   }
 });
 
-// A stream that ends for good: logged out, or the desk restarted without this session.
+// A stream that ends: the page says it is no longer up to date; logged out (or the desk
+// restarted without this session), it goes to the login.
 document.body.addEventListener("htmx:sseError", async () => {
+  stream.dataset.state = "lost";
+  stream.textContent = stream.dataset.lost;
   try {
     const answer = await fetch("/api/state", {cache: "no-store"});
     if (answer.status === 401) location.assign("/login");
