@@ -43,7 +43,8 @@ class Pages:
             environment.install_gettext_translations(catalogue, newstyle=True)
             environment.globals.update(
                 language=code, languages=[(c, OWN_NAMES[c]) for c in LANGUAGES], resolutions=RESOLUTIONS,
-                commands=COMMANDS, confirm=CONFIRM, confirmations=CONFIRMATIONS, command_labels=LABELS, ready_messages=READY_MESSAGES,
+                commands=COMMANDS, confirm=CONFIRM, confirmations=CONFIRMATIONS, command_labels=LABELS,
+                ready_messages=READY_MESSAGES,
                 long_wait_s=LONG_WAIT_S, very_long_wait_s=VERY_LONG_WAIT_S,
                 word=lambda kind, value, _g=catalogue.gettext: word(_g, kind, value),
                 duration=lambda seconds, _g=catalogue.gettext: duration(_g, seconds),

@@ -27,7 +27,7 @@ from starlette.staticfiles import StaticFiles
 
 from kiosk.desk import language as languages
 from kiosk.desk.board import DeskApp
-from kiosk.desk.commands import COMMANDS, LABELS, READY_MESSAGES, REPLY_S, result_text
+from kiosk.desk.commands import COMMANDS, LABELS, READY_MESSAGES, result_text
 from kiosk.desk.language import N_, word
 from kiosk.desk.link import valid_id, valid_request_id
 from kiosk.desk.pages import BoardView, Pages

@@ -273,7 +273,7 @@ def test_script_sent_through_a_kiosk_account_runs_nowhere_on_the_board(broker, d
             staff.click(f"#accept-{good}")
             wait_for(lambda: desk.store.request(good)["accepted"] is not None)
             staff.wait(f"!!document.getElementById('resolution-{good}')")
-            staff.click(f"#kiosk-oodi--oodi-1-message")  # the dialog fills in what the kiosk said, as text
+            staff.click("#kiosk-oodi--oodi-1-message")  # the dialog fills in what the kiosk said, as text
             staff.wait("document.getElementById('dialog-message').open")
             staff.key("Escape")
             staff.goto("/report")

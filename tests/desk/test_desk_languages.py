@@ -143,7 +143,8 @@ def desk(tmp_path):
     store.resolve(done, "e_service_fault", "omavero")
     today = date.today().isoformat()
     store.add_daily("oodi", "oodi-1", today, [
-        (9, "session", "started", 3), (9, "service", "kela", 4), (9, "outcome", "yes", 2), (9, "outcome", "no_answer", 1),
+        (9, "session", "started", 3), (9, "service", "kela", 4), (9, "outcome", "yes", 2),
+        (9, "outcome", "no_answer", 1),
         (9, "pages", "printed", 7), (9, "help", "on_site.filling_form", 2), (9, "help_service", "kela", 2),
         (9, "help_accepted", "under_2_min", 2), (9, "need", "guided", 1), (9, "accessibility", "high_contrast", 1),
         (9, "language", "sv", 2), (9, "duration", "5_15_min", 3)])

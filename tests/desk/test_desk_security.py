@@ -220,6 +220,24 @@ def test_commands_with_hostile_ids_are_refused_and_the_link_stays_up(broker, des
         real.stop()
 
 
+def test_a_reply_counts_only_from_the_kiosk_asked_and_only_once(desk):
+    """A stolen kiosk account cannot make the desk report another kiosk's command done."""
+    replies = []
+    desk.link.on_reply = lambda command_id, result: replies.append((command_id, result))
+    asked = str(uuid.uuid4())
+    desk.link.command("oodi", "oodi-2", {"type": "message", "text": "Tulen kohta"}, asked)
+
+    def reply(result: str = "done", command_id: str = asked) -> bytes:
+        return json.dumps({"type": "reply", "id": command_id, "command": "message", "result": result}).encode()
+
+    assert desk.link.handle("kiosk/oodi/oodi-1/replies", reply()) == "ignored"  # not the kiosk asked
+    assert desk.link.handle("kiosk/oodi/oodi-2/replies", reply("<b>formatted</b>")) == "ignored"
+    assert desk.link.handle("kiosk/oodi/oodi-2/replies", reply(command_id=str(uuid.uuid4()))) == "ignored"
+    assert desk.link.handle("kiosk/oodi/oodi-2/replies", reply("no_session")) == "reply"
+    assert desk.link.handle("kiosk/oodi/oodi-2/replies", reply()) == "ignored"  # once
+    assert replies == [(asked, "no_session")]
+
+
 def test_parallel_guesses_lock_the_name(desk):
     results = []
     barrier = threading.Barrier(20)

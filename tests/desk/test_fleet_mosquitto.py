@@ -163,7 +163,8 @@ def test_the_desk_page_in_chromium_shows_help_and_accept_reaches_the_kiosk(broke
             assert "oodi-1" in text and "Filling in a form" in text and "omavero" in text and "Large text" in text
             assert "Swedish" in text
             # Clickable once htmx has taken in the new card (it does so as it settles).
-            wait_for(lambda: page(f"!!document.querySelector('[data-id=\"{request_id}\"]:not(.htmx-added) button.act')"))
+            card = f"[data-id=\"{request_id}\"]:not(.htmx-added) button.act"
+            wait_for(lambda: page(f"!!document.querySelector('{card}')"))
             page(f"document.querySelector('[data-id=\"{request_id}\"] button.act').click()")
             wait_for(lambda: help_.state == "accepted")
             assert help_.helper == "Aino"

@@ -451,3 +451,28 @@ def test_one_account_logging_in_again_and_again_pushes_out_only_its_own_sessions
     aino = [desk.login("Aino", PASSWORD)[0] for _ in range(SESSIONS_PER_USER + 3)]
     assert desk.session(ville) is not None
     assert [desk.session(t) is not None for t in aino] == [False] * 3 + [True] * SESSIONS_PER_USER
+
+
+def test_a_command_says_what_became_of_it_and_a_ready_message_goes_in_the_persons_language(client, store, link,
+                                                                                         desk):
+    headers = {"X-CSRF-Token": log_in(client)}
+    store.status("oodi", "oodi-1", {"session": "active", "language": "sv"})
+
+    def send(command: str, **fields):
+        return client.post("/api/command", json={"site": "oodi", "kiosk": "oodi-1", "command": command, **fields},
+                           headers=headers)
+
+    link.reply = "no_session"
+    assert send("message", ready="coming").json() == {"result": "no_session"}
+    assert link.events[-1] == ("oodi", "oodi-1", {"type": "message", "text": "En handledare är på väg till dig."})
+    assert send("message", ready="", text="  ").status_code == 400  # neither chosen nor written
+    link.reply, desk.reply_s = None, 0.2  # an older kiosk that does not answer
+    assert send("restart").json() == {"result": "no_answer"}
+    store.presence("oodi", "oodi-1", False)
+    sent = len(link.events)
+    assert send("lift_print_limit").json() == {"result": "offline"} and len(link.events) == sent  # not sent
+    assert desk.results[("oodi", "oodi-1")]["result"] == "offline" and desk.results[("oodi", "oodi-1")]["by"] == "Aino"
+    answer = client.post("/api/command", data={"site": "oodi", "kiosk": "oodi-1", "command": "end_session"},
+                         headers={**headers, "HX-Request": "true"})  # the board's form, answered in words
+    assert "oodi-1, End session: Not sent: the kiosk is offline" in answer.text
+    assert 'id="kiosk-oodi--oodi-1" ' in answer.text and 'hx-swap-oob="true"' in answer.text  # its card, at once
