@@ -230,7 +230,7 @@ def test_commands_are_confirmed_answered_by_the_kiosk_and_reported(desk, kiosks,
 
 # -- the new-request sound and the controls beside it -----------------------------------------------
 
-def test_the_sound_is_allowed_by_the_first_gesture_and_can_be_turned_off(desk, tmp_path):
+def test_the_sound_is_allowed_by_the_first_gesture_and_notifications_are_asked_for_on_a_click(desk, tmp_path):
     with staff_in_chromium(desk.url, tmp_path, "Aino", PASSWORD) as staff:
         assert staff.js("document.getElementById('sound').getAttribute('aria-pressed')") == "true"
         staff.click("#queue-heading")  # any first gesture
@@ -239,7 +239,16 @@ def test_the_sound_is_allowed_by_the_first_gesture_and_can_be_turned_off(desk, t
         staff.click("#sound")
         staff.wait("document.getElementById('sound').getAttribute('aria-pressed') === 'false'")
         assert staff.js("document.getElementById('sound').innerText") == "Sound off"
-        assert staff.js("document.getElementById('notifications').innerText").startswith("Desktop notifications")
+        # Desktop notifications: asked for on a click (the browser's permission, given here
+        # as staff would give it), then on, and off again on the next click.
+        assert staff.js("document.getElementById('notifications').innerText") == "Desktop notifications off"
+        staff.browser.call("Browser.grantPermissions", {"permissions": ["notifications"], "origin": desk.url},
+                           page=False)
+        staff.click("#notifications")
+        staff.wait("document.getElementById('notifications').getAttribute('aria-pressed') === 'true'")
+        assert staff.js("document.getElementById('notifications').innerText") == "Desktop notifications on"
+        staff.click("#notifications")
+        staff.wait("document.getElementById('notifications').getAttribute('aria-pressed') === 'false'")
         assert staff.console == []
 
 
