@@ -42,19 +42,18 @@ class Chart:
     empty: bool = False
 
 
-def nice_top(largest: float) -> float:
-    """The smallest 1, 2 or 5 × 10ⁿ at or above `largest` (at least 1)."""
-    if largest <= 1:
-        return 1
-    power = 10 ** math.floor(math.log10(largest))
-    return next(step * power for step in (1, 2, 5, 10) if step * power >= largest)
+def nice_step(value: float) -> float:
+    """The smallest 1, 2 or 5 × 10ⁿ at or above `value` (> 0)."""
+    power = 10 ** math.floor(math.log10(value))
+    return next(step * power for step in (1, 2, 5, 10) if step * power >= value * (1 - 1e-9))
 
 
 def axis_top(largest: float, counts: bool) -> float:
-    """The value axis' end: four ticks of a round step; whole numbers for counts."""
-    if counts:
-        return 4 * max(1, nice_top(largest / 4))
-    return nice_top(largest)
+    """The value axis' end: four ticks of a round step (whole numbers for counts)."""
+    if largest <= 0:
+        return 4 if counts else 1
+    step = nice_step(largest / 4)
+    return 4 * (max(1, step) if counts else step)
 
 
 def number(value: float | None, unit: str = "") -> str:
@@ -80,7 +79,7 @@ def columns(chart_id: str, title: str, categories: list[str], series: list[Serie
                   empty=not values)
     for step in range(5):
         value = top_value * step / 4
-        chart.ticks.append((round(bottom - (bottom - top) * step / 4, 1), f"{value:g}"))
+        chart.ticks.append((round(bottom - (bottom - top) * step / 4, 1), f"{round(value, 6):g}"))
     slot = (right - left) / max(1, len(categories))
     every = max(1, math.ceil(LABEL_PX / slot))
     width = max(1.0, slot * 0.8 / len(series))
@@ -108,7 +107,7 @@ def bars(chart_id: str, title: str, items: list[tuple[str, float]], value_axis: 
                   plot={"left": left, "top": 12, "right": right, "bottom": bottom},
                   headers=[category_header, value_axis], empty=not items)
     for step in range(5):
-        chart.ticks.append((round(left + (right - left) * step / 4, 1), f"{top_value * step / 4:g}"))
+        chart.ticks.append((round(left + (right - left) * step / 4, 1), f"{round(top_value * step / 4, 6):g}"))
     for index, (label, value) in enumerate(items):
         y = 12 + index * row
         width = (right - left) * value / top_value

@@ -65,11 +65,14 @@ class Pages:
 
 
 def duration(_, seconds: float | None) -> str:
-    """A wait as staff read it: seconds under a minute, then whole minutes."""
+    """A wait as staff read it: seconds under a minute, whole minutes under two hours,
+    then hours and minutes."""
     seconds = max(0, round(seconds or 0))
     if seconds < 60:
         return _("%(seconds)s s") % {"seconds": seconds}
-    return _("%(minutes)s min") % {"minutes": seconds // 60}
+    if seconds < 2 * 3600:
+        return _("%(minutes)s min") % {"minutes": seconds // 60}
+    return _("%(hours)s h %(minutes)s min") % {"hours": seconds // 3600, "minutes": seconds % 3600 // 60}
 
 
 def digest(*values) -> str:

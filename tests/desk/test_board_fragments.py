@@ -59,7 +59,7 @@ def test_the_first_update_is_the_whole_board_and_the_next_nothing(view, store):
     first = view.update()
     assert [ident for ident, _ in swapped(first)] == ["kiosk-list", "queue-list", "queue-summary", "broker"]
     assert "<title>(1) Help desk</title>" in first
-    assert f'id="request-{first_request}"' in first and "waiting 30 s" in first
+    assert f'id="request-{first_request}"' in first and "Waiting 30 s" in first
     assert view.update() == ""
 
 
@@ -86,9 +86,9 @@ def test_waiting_counts_by_the_minute_says_long_waits_in_words_and_stops_at_acce
     assert swapped(view.update()) == [(f"wait-{request_id}", "true")]  # the seconds, only that fragment
     view.clock_.at = created + 6 * 60
     update = view.update()
-    assert "Long wait:" in update and "wait-long" in update and "waiting 6 min" in update
+    assert "Waiting 6 min: a long wait" in update and "wait-long" in update  # in words, not colour alone
     view.clock_.at = created + 11 * 60
-    assert "Very long wait:" in view.update()
+    assert "Waiting 11 min: a very long wait" in view.update()
     store.accept(request_id, "Aino")
     update = view.update()
     assert (f"request-{request_id}", "true") in swapped(update)  # the card: accepted, with the resolve form
