@@ -164,6 +164,7 @@ def test_commands_are_confirmed_answered_by_the_kiosk_and_reported(desk, kiosks,
         staff.click("#kiosk-oodi--oodi-1-end_session")
         staff.wait("document.getElementById('dialog-end_session').open")
         assert "oodi-1" in staff.js("document.getElementById('dialog-end_session').innerText")
+        assert staff.focused() == "dialog-end_session-cancel"  # Enter at once ends nothing
         staff.key("Escape")
         staff.wait("!document.getElementById('dialog-end_session').open")
         assert staff.focused() == "kiosk-oodi--oodi-1-end_session"
