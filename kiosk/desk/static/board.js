@@ -21,14 +21,15 @@ document.body.addEventListener("htmx:configRequest", (event) => {
 });
 
 // htmx sends the board's forms; the browser never does (it would leave the page). A form
-// swapped in a moment ago, which htmx takes in as the swap settles, is taken in now.
+// swapped in a moment ago, which htmx takes in only as the swap settles, is taken in now
+// and sent (htmx keeps what it has taken in as "htmx-internal-data" on the element).
 document.addEventListener("submit", (event) => {
   const form = event.target;
-  if (!form.matches("form[hx-post]")) return;
+  if (!form.matches("form[hx-post]") || event instanceof CustomEvent) return;
   event.preventDefault();
-  const added = form.closest(".htmx-added");
-  if (added) {
-    htmx.process(added);
+  const known = form["htmx-internal-data"];
+  if (!known || !known.initHash) {
+    htmx.process(form);
     htmx.trigger(form, "submit");
   }
 }, true);
