@@ -194,3 +194,16 @@ def test_no_page_shows_an_untranslated_string_or_a_code(desk, language):
             assert untranslated(texts, language) == [], name
         assert raw_codes(texts) == [], name
         assert f'<html lang="{language}">' in html or name not in ("login", "board", "report", "stats 30")
+
+
+def test_choosing_a_language_keeps_it_in_a_cookie_and_leads_back_only_to_the_desks_pages(desk):
+    with TestClient(make_app(desk), follow_redirects=False) as client:
+        chosen = client.get("/language?to=sv&next=/stats?site=oodi%26days=7")
+        assert chosen.status_code == 303 and chosen.headers["location"] == "/stats?site=oodi&days=7"
+        cookie = chosen.headers["set-cookie"]
+        assert cookie.startswith("desk_language=sv;") and "HttpOnly" in cookie and "Max-Age=31536000" in cookie
+        assert '<html lang="sv">' in client.get("/login", headers={"Accept-Language": "fi"}).text  # the choice wins
+        for elsewhere in ("//evil.example/", "https://evil.example/", "/api/command", "\\\\evil"):
+            assert client.get("/language", params={"to": "fi", "next": elsewhere}).headers["location"] == "/"
+        unknown = client.get("/language?to=xx&next=/login")
+        assert "set-cookie" not in unknown.headers and unknown.headers["location"] == "/login"
