@@ -22,7 +22,8 @@ class DeskCommands:
                  clock=Clock) -> None:
         """`flow`: the session flow (kiosk.session_flow), which keeps the reasons to be out of
         service; `changed`: the status should go to the desk again; `restart`: the app's
-        restart (wiped, then systemd starts the kiosk again)."""
+        restart (the process ends, systemd starts it again, and a session it had is wiped at
+        start-up, as after a crash)."""
         self.s, self.flow, self.changed, self.restart, self.clock = services, flow, changed, restart, clock
         self.handlers: dict[str, Callable[[dict, bool], str | None]] = {
             "message": self._message, "end_session": self._end_session, "out_of_service": self._out_of_service,
