@@ -24,8 +24,10 @@ locale: $(INSTALLED)
 	@$(PY) -m kiosk.po compile kiosk/locale
 
 # After changing user-visible strings: add them to every .po file, then translate.
+# The kiosk's domain (kiosk.po) and the desk's (desk.po, extracted with Babel).
 po: $(INSTALLED)
 	$(PY) -m kiosk.po update kiosk/locale kiosk
+	$(PY) -m kiosk.po update-desk kiosk/locale kiosk/desk
 
 demo: system-deps locale
 	@if [ -n "$$DISPLAY" ]; then \

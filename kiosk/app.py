@@ -58,7 +58,7 @@ class KioskApp(App):
                                 switch_language=self.switch_language)
         self.reporter = StatusReporter(s, self.flow, self.accessibility_in_use)
         self.staff = StaffMode(s, self.flow, self.reporter.soon, stop=self.stop)
-        self.desk_commands = DeskCommands(s, self.flow, self.reporter.soon)
+        self.desk_commands = DeskCommands(s, self.flow, self.reporter.soon, restart=self.staff.restart)
         self.errands = Errands(s, self.flow, self.counts, self.accessibility_in_use, lambda: self.look.text_scale)
         from kiosk.screens.speech_nav import SpeechNavigation
 

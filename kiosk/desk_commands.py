@@ -3,7 +3,9 @@ tells the desk of itself (its status: no person in it, only the kiosk's state).
 
 Events arrive already checked by the help service (kiosk.help: known types, bounded
 fields); a command that does not fit the moment (a message to an empty kiosk, a lifted
-print limit with nobody printing) is dropped here."""
+print limit with nobody printing) is dropped here. Each handler says what became of its
+command, and the kiosk replies so (kiosk.help.RESULTS): the desk shows staff "delivered" or
+"nobody at the kiosk", never a success it cannot know."""
 
 from __future__ import annotations
 
@@ -16,33 +18,40 @@ log = logging.getLogger(__name__)
 
 
 class DeskCommands:
-    def __init__(self, services, flow, changed: Callable[[], None]) -> None:
+    def __init__(self, services, flow, changed: Callable[[], None], restart: Callable[[], None] = lambda: None,
+                 clock=Clock) -> None:
         """`flow`: the session flow (kiosk.session_flow), which keeps the reasons to be out of
-        service; `changed`: the status should go to the desk again."""
-        self.s, self.flow, self.changed = services, flow, changed
-        self.handlers: dict[str, Callable[[dict, bool], None]] = {
+        service; `changed`: the status should go to the desk again; `restart`: the app's
+        restart (the process ends, systemd starts it again, and a session it had is wiped at
+        start-up, as after a crash)."""
+        self.s, self.flow, self.changed, self.restart, self.clock = services, flow, changed, restart, clock
+        self.handlers: dict[str, Callable[[dict, bool], str | None]] = {
             "message": self._message, "end_session": self._end_session, "out_of_service": self._out_of_service,
             "back_in_service": lambda _event, _busy: flow.lift("desk", "staff", "wipe"), "stats_ack": self._stats_ack,
-            "lift_print_limit": self._lift_print_limit, "reopen_browser": self._reopen_browser}
+            "lift_print_limit": self._lift_print_limit, "reopen_browser": self._reopen_browser,
+            "restart": self._restart}
         services.help.bind(on_desk=self._on_desk)
 
     def _on_desk(self, _help, event: dict) -> None:
         log.info("desk: %s", event["type"])
         handler = self.handlers.get(event["type"])
         if handler is not None:
-            handler(event, self.flow.busy())
+            self.s.help.reply(event, handler(event, self.flow.busy()) or "done")
         self.changed()
 
-    def _message(self, _event: dict, busy: bool) -> None:
-        if busy:
-            self.s.journey.go("help")
-            self.s.speech.say(self.s.tr._("Message from the staff: {text}").format(text=self.s.help.message))
+    def _message(self, _event: dict, busy: bool) -> str:
+        if not busy:
+            return "no_session"  # nobody to read it; the next person must not
+        self.s.journey.go("help")
+        self.s.speech.say(self.s.tr._("Message from the staff: {text}").format(text=self.s.help.message))
+        return "done"
 
-    def _end_session(self, _event: dict, busy: bool) -> None:
+    def _end_session(self, _event: dict, busy: bool) -> str:
         if busy:  # the person confirms; an empty kiosk is just wiped
             self.s.journey.go("end_session")
-        else:
-            self.s.session.recover()
+            return "done"
+        self.s.session.recover()
+        return "no_session"
 
     def _out_of_service(self, _event: dict, _busy: bool) -> None:
         self.flow.put_out("desk")  # a person's session is ended (and wiped) first
@@ -50,15 +59,26 @@ class DeskCommands:
     def _stats_ack(self, event: dict, _busy: bool) -> None:
         self.s.stats_delivery.acknowledged(event["day"])  # and the next day goes, in order
 
-    def _lift_print_limit(self, _event: dict, busy: bool) -> None:
-        if busy:
-            self.s.printing.lift_quota()
+    def _lift_print_limit(self, _event: dict, busy: bool) -> str:
+        if not busy:
+            return "no_session"
+        self.s.printing.lift_quota()
+        return "done"
 
-    def _reopen_browser(self, _event: dict, busy: bool) -> None:
+    def _reopen_browser(self, _event: dict, busy: bool) -> str:
+        if not busy:
+            return "no_session"
         service = self.s.catalog.service(self.s.eservices.service_id or self.s.journey.service_id)
-        if busy and service is not None:
-            self.s.eservices.open_service(service)
-            self.s.journey.go("browser")
+        if service is None:
+            return "no_service"
+        self.s.eservices.open_service(service)
+        self.s.journey.go("browser")
+        return "done"
+
+    def _restart(self, _event: dict, _busy: bool) -> str:
+        # The reply goes out first: a second for the broker to have it before the process ends.
+        self.clock.schedule_once(lambda _dt: self.restart(), 1.0)
+        return "done"
 
 
 class StatusReporter:

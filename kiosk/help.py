@@ -33,20 +33,28 @@ log = logging.getLogger(__name__)
 TOPICS = ("logging_in", "filling_form", "printing", "attaching", "other")
 STATES = ("", "queued", "sent", "seen", "accepted", "resolved", "cancelled")
 ACTIVE = ("queued", "sent", "seen", "accepted")
-# What a desk may send, and the fields each needs (name -> type, longest length).
+# What a desk may send, and the fields each needs (name -> type, longest length). A command
+# carries an id for the kiosk's reply to name (optional: a desk before replies sent none).
+COMMAND_ID = {"id": (str, 64)}
 EVENTS = {
     "help_seen": {"id": (str, 64)},
     "help_accepted": {"id": (str, 64), "helper": (str, 60)},
     "help_resolved": {"id": (str, 64)},
-    "message": {"text": (str, 500)},
-    "end_session": {},
-    "out_of_service": {"text": (str, 500)},
-    "back_in_service": {},
-    "reopen_browser": {},
-    "lift_print_limit": {},
+    "message": {"text": (str, 500), **COMMAND_ID},
+    "end_session": COMMAND_ID,
+    "out_of_service": {"text": (str, 500), **COMMAND_ID},
+    "back_in_service": COMMAND_ID,
+    "reopen_browser": COMMAND_ID,
+    "lift_print_limit": COMMAND_ID,
+    "restart": COMMAND_ID,
     "stats_ack": {"day": (str, 10)},
 }
-OPTIONAL = {"out_of_service": {"text"}}
+COMMANDS = ("message", "end_session", "out_of_service", "back_in_service", "reopen_browser", "lift_print_limit",
+            "restart")
+OPTIONAL = {command: {"id"} for command in COMMANDS} | {"out_of_service": {"text", "id"}}
+# What a kiosk answers a command with: carried out, nobody there to carry it out for, or
+# no e-service to reopen.
+RESULTS = ("done", "no_session", "no_service")
 RESEND_S = 10.0
 
 
@@ -227,6 +235,12 @@ class Help(EventDispatcher):
 
     def on_desk(self, event: dict) -> None:
         pass
+
+    def reply(self, command: dict, result: str) -> None:
+        """Tell the desk what became of `command` (one of RESULTS), if it asked (an id)."""
+        if self.available and command.get("id") and result in RESULTS:
+            self.link.publish("replies", {"type": "reply", "id": command["id"], "command": command["type"],
+                                          "result": result}, qos=1)
 
     # -- status for staff ------------------------------------------------------------------
 

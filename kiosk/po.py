@@ -2,6 +2,10 @@
 
 Used at build time (`python -m kiosk.po compile DIR`, the Makefile and setup.py) and by
 the tests that check every string is translated. Plural forms are not used by the kiosk.
+
+Two domains share the locale tree: `kiosk` (the kiosk's screens, extracted here) and
+`desk` (the staff desk's pages, extracted by Babel from its Python and Jinja2 templates:
+`update-desk`). Both are compiled by `compile`.
 """
 
 from __future__ import annotations
@@ -105,9 +109,9 @@ def write_mo(entries: list[Entry], target: Path) -> None:
 
 
 def compile_all(locale_dir: Path) -> list[Path]:
-    """Compile every `<lang>/LC_MESSAGES/kiosk.po` under `locale_dir`; returns the .mo files."""
+    """Compile every `<lang>/LC_MESSAGES/<domain>.po` under `locale_dir`; returns the .mo files."""
     written = []
-    for po in sorted(locale_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+    for po in sorted(locale_dir.glob("*/LC_MESSAGES/*.po")):
         mo = po.with_suffix(".mo")
         write_mo(read_po(po), mo)
         written.append(mo)
@@ -129,12 +133,15 @@ def write_po(path: Path, language: str, messages: dict[str, list[str]], translat
     path.write_text("\n".join(out), encoding="utf-8")
 
 
-def update_all(locale_dir: Path, package_dir: Path) -> list[str]:
-    """Bring every .po up to date with the source: new strings added untranslated (English
-    gets its msgid), vanished ones dropped. Returns the untranslated msgids per language."""
-    messages = extract(source_files(package_dir))
+def update_all(locale_dir: Path, package_dir: Path, domain: str = DOMAIN,
+               messages: dict[str, list[str]] | None = None) -> list[str]:
+    """Bring every .po of `domain` up to date with the source: new strings added
+    untranslated (English gets its msgid), vanished ones dropped. Returns the untranslated
+    msgids per language."""
+    if messages is None:
+        messages = extract(source_files(package_dir))
     untranslated = []
-    for po in sorted(locale_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+    for po in sorted(locale_dir.glob(f"*/LC_MESSAGES/{domain}.po")):
         language = po.parent.parent.name
         known = {e.msgid: e.msgstr for e in read_po(po) if e.msgid and not e.fuzzy}
         if language == "en":
@@ -154,12 +161,15 @@ def main(argv: list[str]) -> int:
             return 1
         print(f"compiled {len(written)} translation catalogues in {argv[1]}")
         return 0
-    if len(argv) == 3 and argv[0] == "update":
-        missing = update_all(Path(argv[1]), Path(argv[2]))
+    if len(argv) == 3 and argv[0] in ("update", "update-desk"):
+        package = Path(argv[2])
+        missing = update_all(Path(argv[1]), package) if argv[0] == "update" else \
+            update_all(Path(argv[1]), package.parent, "desk", extract_desk(package))
         for line in missing:
             print("untranslated:", line)
         return 0
-    print("usage: python -m kiosk.po compile LOCALE_DIR | update LOCALE_DIR PACKAGE_DIR", file=sys.stderr)
+    print("usage: python -m kiosk.po compile LOCALE_DIR | update LOCALE_DIR PACKAGE_DIR"
+          " | update-desk LOCALE_DIR DESK_DIR", file=sys.stderr)
     return 2
 
 
@@ -178,8 +188,28 @@ def extract(paths: list[Path]) -> dict[str, list[str]]:
     return found
 
 
+def extract_desk(desk_dir: Path) -> dict[str, list[str]]:
+    """The desk's strings as Babel extracts them: `_`, `gettext` and `N_` calls in its
+    Python, and `_()`/`{% trans %}` in its Jinja2 templates (jinja2.ext.i18n) -> where
+    they occur (relative to the package's parent). No plural forms (read_po has none)."""
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+
+    found: dict[str, list[str]] = {}
+    method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
+    options_map = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
+    keywords = {**DEFAULT_KEYWORDS, "N_": None}
+    for filename, line, message, _comments, _context in extract_from_dir(desk_dir, method_map, options_map,
+                                                                        keywords, strip_comment_tags=True):
+        if not isinstance(message, str):
+            raise PoError(f"{desk_dir / filename}:{line}: plural forms are not supported")
+        found.setdefault(message, []).append(f"{desk_dir.parent.name}/{desk_dir.name}/{filename}:{line}")
+    return found
+
+
 def source_files(package_dir: Path) -> list[Path]:
-    return sorted(p for p in package_dir.rglob("*") if p.suffix in (".py", ".kv"))
+    """The kiosk's Python and KV files; the desk (`desk/`) has its own domain."""
+    return sorted(p for p in package_dir.rglob("*") if p.suffix in (".py", ".kv")
+                  and p.relative_to(package_dir).parts[0] != "desk")
 
 
 if __name__ == "__main__":

@@ -196,27 +196,120 @@ class StaffBrowser:
             return error.code, error.read()
 
 
+class StaffPage:
+    """A desk page in real Chromium as a staff member works it: real clicks and keys
+    (user gestures, focus), typed text, and what the page logged (console messages,
+    uncaught exceptions, refused content: a CSP violation is logged there)."""
+
+    KEYS = {"Tab": 9, "Enter": 13, "Escape": 27, "ArrowDown": 40, "ArrowUp": 38, " ": 32}
+
+    def __init__(self, browser, base: str) -> None:
+        self.browser, self.base = browser, base
+        self.console: list[str] = []
+        browser._cdp.listen(self._event)  # the protocol pipe's events, as the browser module gets them
+        for domain in ("Runtime.enable", "Log.enable"):
+            browser.call(domain)
+
+    def _event(self, method: str, params: dict, _session) -> None:
+        if method == "Runtime.consoleAPICalled":
+            self.console.append(f"console.{params.get('type')}: " + " ".join(
+                str(a.get("value", a.get("description", ""))) for a in params.get("args", [])))
+        elif method == "Runtime.exceptionThrown":
+            details = params.get("exceptionDetails", {})
+            self.console.append("exception: " + str(details.get("exception", {}).get("description")
+                                                    or details.get("text")))
+        elif method == "Log.entryAdded":
+            entry = params.get("entry", {})
+            self.console.append(f"log.{entry.get('level')}: {entry.get('text')}")
+
+    def js(self, script: str):
+        answer = self.browser.call("Runtime.evaluate", {"expression": script, "returnByValue": True,
+                                                         "awaitPromise": True}, timeout_s=60)
+        if "exceptionDetails" in answer:
+            raise AssertionError(f"{script[:200]}: {answer['exceptionDetails']}")
+        return answer["result"].get("value")
+
+    def wait(self, script: str, timeout: float = 20.0) -> None:
+        """Until `script` is true (a page still loading counts as not yet)."""
+        wait_for(lambda: self.js(f"(() => {{ try {{ return !!({script}); }} catch (e) {{ return false; }} }})()"),
+                 timeout)
+
+    def goto(self, path: str) -> None:
+        self.browser.call("Page.navigate", {"url": self.base + path})
+        self.wait(f"location.pathname === {json.dumps(path.split('?')[0])} && document.readyState === 'complete'"
+                  " && performance.getEntriesByName('first-contentful-paint').length > 0")
+
+    def click(self, selector: str) -> None:
+        """A real click in the middle of the element (a user gesture)."""
+        self.wait(f"!!document.querySelector({json.dumps(selector)})")
+        x, y = self.js(f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
+                       " e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect();"
+                       " return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+        for kind in ("mousePressed", "mouseReleased"):
+            self.browser.call("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y, "button": "left",
+                                                           "clickCount": 1})
+
+    def key(self, key: str, shift: bool = False) -> None:
+        """A real key press (Tab, Enter, Escape, arrows, space), with Shift if asked."""
+        text = {"Enter": "\r", " ": " "}.get(key, "")
+        common = {"key": key, "code": "Space" if key == " " else key, "windowsVirtualKeyCode": self.KEYS[key],
+                  "modifiers": 8 if shift else 0}
+        self.browser.call("Input.dispatchKeyEvent", {"type": "keyDown" if text else "rawKeyDown", "text": text,
+                                                     **common})
+        self.browser.call("Input.dispatchKeyEvent", {"type": "keyUp", **common})
+
+    def type(self, text: str) -> None:
+        self.browser.call("Input.insertText", {"text": text})
+
+    def settled(self, selector: str) -> bool:
+        """The element is there and htmx has taken it in (it does so as a swap settles):
+        a person cannot click in the 20 ms before, a test can."""
+        return bool(self.js(f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
+                            " return !!e && !e.closest('.htmx-added'); })()"))
+
+    def focused(self) -> str:
+        """The focused element: its id, or its tag if it has none ("BODY": focus was lost)."""
+        return self.js("document.activeElement ? (document.activeElement.id || document.activeElement.tagName) : ''")
+
+    def axe(self, source: str) -> list[dict]:
+        """axe-core's violations on the page as it is now (every rule axe runs by default)."""
+        if not self.js("typeof window.axe === 'object'"):
+            self.browser.call("Runtime.evaluate", {"expression": source}, timeout_s=60)
+        return self.js("axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(v => "
+                       "({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))})))")
+
+
 @contextmanager
-def board_in_chromium(url: str, directory: Path, name: str, password: str):
-    """A staff member logged in to the desk's board in real Chromium; yields `page(js)`,
-    the value of a script evaluated in the page."""
+def staff_in_chromium(url: str, directory: Path, name: str, password: str, language: str = ""):
+    """A staff member logged in to the desk in real Chromium (`language`: chosen on the
+    login page first); yields a `StaffPage` on the board."""
     from kiosk.devices.browser import ChromiumBrowser, Geometry
     from kiosk.devices.processes import SessionProcesses
 
     browser = ChromiumBrowser(SessionProcesses(directory / "processes"))
     try:
-        browser.open(url + "/login", directory / "profile", directory / "downloads", Geometry(0, 0, 1000, 700),
+        browser.open(url + "/login", directory / "profile", directory / "downloads", Geometry(0, 0, 1200, 800),
                      lambda *_: None)
-
-        def page(script: str):
-            return browser.call("Runtime.evaluate", {"expression": script, "returnByValue": True})[
-                "result"].get("value")
-
-        wait_for(lambda: page("document.readyState") == "complete" and page("!!document.forms[0]"))
-        page(f"document.querySelector('[name=name]').value = {json.dumps(name)};"
-             f"document.querySelector('[name=password]').value = {json.dumps(password)};"
-             "document.forms[0].submit()")
-        wait_for(lambda: page("location.pathname") == "/" and page("!!document.getElementById('queue')"))
-        yield page
+        staff = StaffPage(browser, url)
+        staff.wait("document.readyState === 'complete' && !!document.forms[0]")
+        if language:
+            browser.call("Page.navigate", {"url": f"{url}/language?to={language}&next=/login"})
+            staff.wait(f"location.pathname === '/login' && document.documentElement.lang === '{language}'"
+                       " && document.readyState === 'complete'")
+        staff.js(f"document.querySelector('[name=name]').value = {json.dumps(name)};"
+                 f"document.querySelector('[name=password]').value = {json.dumps(password)};"
+                 "document.forms[0].submit()")
+        staff.wait("location.pathname === '/' && !!document.getElementById('queue-list')"
+                   " && typeof htmx === 'object' && document.readyState === 'complete'"
+                   " && document.getElementById('stream').dataset.state === 'live'")  # its first update in
+        yield staff
     finally:
         browser.close(quick=True)
+
+
+@contextmanager
+def board_in_chromium(url: str, directory: Path, name: str, password: str):
+    """A staff member logged in to the desk's board in real Chromium; yields `page(js)`,
+    the value of a script evaluated in the page."""
+    with staff_in_chromium(url, directory, name, password) as staff:
+        yield staff.js

@@ -113,6 +113,18 @@ def test_desk_commands_reach_the_app(tmp_path):
     assert seen == ["message", "end_session", "out_of_service"] and help_.message == "Tulen kohta"
 
 
+def test_a_command_with_an_id_is_answered_with_what_became_of_it(tmp_path):
+    help_, link = make(tmp_path)
+    help_.bind(on_desk=lambda h, event: h.reply(event, "no_session" if event["type"] == "message" else "done"))
+    link.deliver({"type": "message", "text": "Tulen kohta", "id": "c1"})
+    link.deliver({"type": "restart", "id": "c2"})
+    link.deliver({"type": "end_session"})  # a desk that asks for no reply gets none
+    replies = [(p[1], p[2]) for p in link.published if p[0] == "replies"]
+    assert replies == [({"type": "reply", "id": "c1", "command": "message", "result": "no_session"}, 1),
+                       ({"type": "reply", "id": "c2", "command": "restart", "result": "done"}, 1)]
+    assert parse_event(b'{"type": "restart", "id": "' + b"x" * 65 + b'"}') is None
+
+
 @pytest.mark.parametrize("payload", [
     b"", b"not json", b"[1,2,3]", b"null", b'{"type": 5}', b'{"type": "format_disk"}',
     b'{"type": "help_accepted", "id": 3, "helper": "A"}', b'{"type": "help_accepted", "id": "x", "helper": ""}',
@@ -151,3 +163,35 @@ def test_status_is_retained_and_sent_again_when_the_link_returns(tmp_path):
     link.set_up(False)
     link.set_up(True)
     assert link.published[-1] == ("status", {"state": "ready"}, 1, True)
+
+
+def test_the_apps_desk_commands_answer_with_what_they_did(tmp_path):
+    from types import SimpleNamespace
+
+    from kiosk.desk_commands import DeskCommands
+
+    help_, link = make(tmp_path)
+    done, later = [], []
+    busy = [False]
+    services = SimpleNamespace(help=help_, session=SimpleNamespace(recover=lambda: done.append("wiped")),
+                               journey=SimpleNamespace(go=done.append, service_id=""),
+                               speech=SimpleNamespace(say=done.append), tr=SimpleNamespace(_=lambda text: text),
+                               printing=SimpleNamespace(lift_quota=lambda: done.append("lifted")),
+                               catalog=SimpleNamespace(service=lambda _id: None),
+                               eservices=SimpleNamespace(service_id=""))
+    flow = SimpleNamespace(busy=lambda: busy[0], put_out=done.append, lift=lambda *reasons: done.append("lifted out"))
+    clock = SimpleNamespace(schedule_once=lambda work, delay: later.append((work, delay)))
+    DeskCommands(services, flow, changed=lambda: None, restart=lambda: done.append("restarted"), clock=clock)
+    for number, command in enumerate(("message", "lift_print_limit", "reopen_browser", "end_session")):
+        link.deliver({"type": command, "id": f"free-{number}", **({"text": "Hei"} if command == "message" else {})})
+    busy[0] = True
+    for number, command in enumerate(("message", "lift_print_limit", "reopen_browser", "restart")):
+        link.deliver({"type": command, "id": f"busy-{number}", **({"text": "Hei"} if command == "message" else {})})
+    replies = {p[1]["id"]: p[1]["result"] for p in link.published if p[0] == "replies"}
+    assert replies == {"free-0": "no_session", "free-1": "no_session", "free-2": "no_session", "free-3": "no_session",
+                       "busy-0": "done", "busy-1": "done", "busy-2": "no_service", "busy-3": "done"}
+    assert done == ["wiped", "help", "Message from the staff: Hei", "lifted"]  # nothing done for nobody
+    (work, delay), = later
+    assert delay >= 1.0  # the reply goes out before the process ends
+    work(0)
+    assert done[-1] == "restarted"

@@ -11,6 +11,7 @@ import secrets
 import threading
 import time
 
+from kiosk.desk.commands import REPLY_S
 from kiosk.desk.link import DeskLink
 from kiosk.desk.store import Store
 
@@ -61,14 +62,55 @@ class Changes:
         return self.version
 
 
+class Replies:
+    """Kiosks' replies to commands, waited for in an event loop (they arrive on the
+    network thread)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: dict[str, tuple[asyncio.AbstractEventLoop, asyncio.Future]] = {}
+
+    def arrive(self, command_id: str, result: str) -> None:
+        with self._lock:
+            entry = self._waiting.get(command_id)
+        if entry is not None:
+            loop, future = entry
+            loop.call_soon_threadsafe(lambda: future.done() or future.set_result(result))
+
+    def expect(self, command_id: str) -> asyncio.Future:
+        """Before the command goes out: a reply may come back before `wait` is called."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        with self._lock:
+            self._waiting[command_id] = (loop, future)
+        return future
+
+    async def wait(self, command_id: str, future: asyncio.Future, timeout_s: float) -> str | None:
+        """The kiosk's result, or None if none came in time (offline, or an older kiosk)."""
+        try:
+            return await asyncio.wait_for(future, timeout_s)
+        except asyncio.TimeoutError:
+            return None
+        finally:
+            with self._lock:
+                self._waiting.pop(command_id, None)
+
+
 class DeskApp:
     def __init__(self, store: Store, link: DeskLink | None) -> None:
         self.store = store
         self.link = link
         self.sessions: dict[str, dict] = {}
         self.changes = Changes()
+        self.replies = Replies()
+        self.reply_s = REPLY_S  # how long a command waits for the kiosk's reply
+        # The last command to each kiosk and what became of it, for every staff page:
+        # (site, kiosk) -> {"command", "result", "by", "at"}.
+        self.results: dict[tuple[str, str], dict] = {}
         self._lock = threading.Lock()
         self._board_timer: threading.Timer | None = None
+        if link is not None:
+            link.on_reply = self.replies.arrive
 
     @property
     def version(self) -> int:
@@ -145,6 +187,11 @@ class DeskApp:
             request["waiting_s"] = round(now - request["created"])
         return {"kiosks": self.store.kiosks(session["sites"]), "queue": queue,
                 "broker": bool(self.link and self.link.connected), "me": session["name"]}
+
+    def command_result(self, site: str, kiosk: str, command: str, result: str, by: str) -> None:
+        with self._lock:
+            self.results[(site, kiosk)] = {"command": command, "result": result, "by": by, "at": time.time()}
+        self.changes.bump()
 
     def allowed(self, session: dict, request_id: str) -> bool:
         request = self.store.request(request_id)

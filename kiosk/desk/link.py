@@ -30,6 +30,11 @@ ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}", re.ASCII)
 MAX_BUCKETS = 100_000
 KEEP_DAYS = 100  # kiosks keep their days 90 at most ([statistics] keep_days)
 MAX_QUEUED = 100  # events waiting for the broker to come back; more are refused at once
+# What a kiosk may answer a command with (kiosk.help.RESULTS), and how long the desk keeps
+# a command's id for its reply.
+RESULTS = ("done", "no_session", "no_service")
+COMMAND_KEPT_S = 120.0
+MAX_COMMANDS_WAITING = 1000
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,10 @@ class DeskLink:
         self.sites = sites
         self.store = store
         self.on_change = on_change
+        # A kiosk's reply to a command: (command id, result), called on the network thread.
+        self.on_reply: Callable[[str, str], None] = lambda command_id, result: None
+        self._commands: dict[str, tuple[str, str, float]] = {}  # id -> site, kiosk, when sent
+        self._commands_lock = threading.Lock()
         self.connected = False
         self.disconnects = 0
         self.limits = limits
@@ -230,7 +239,21 @@ class DeskLink:
             return self._help(site, kiosk, data)
         if leaf == "stats":
             return self._stats(site, kiosk, data)
+        if leaf == "replies":
+            return self._reply(site, kiosk, data)
         return "ignored"
+
+    def _reply(self, site: str, kiosk: str, data: dict) -> str:
+        """What became of a command: only the kiosk it was sent to may say, and once."""
+        command_id, result = data.get("id"), data.get("result")
+        if data.get("type") != "reply" or not valid_request_id(command_id) or result not in RESULTS:
+            return "ignored"
+        with self._commands_lock:
+            if self._commands.get(command_id, ("", "", 0.0))[:2] != (site, kiosk):
+                return "ignored"
+            del self._commands[command_id]
+        self.on_reply(command_id, result)
+        return "reply"
 
     def _stats(self, site: str, kiosk: str, data: dict) -> str:
         """A kiosk's daily aggregate: checked against the kiosk's own vocabulary, stored
@@ -282,6 +305,17 @@ class DeskLink:
         if not (valid_id(site) and valid_id(kiosk)):
             raise ValueError(f"not a site and kiosk id: {site!r}, {kiosk!r}")
         self._client.publish(f"kiosk/{site}/{kiosk}/events", encode(event), qos=1)
+
+    def command(self, site: str, kiosk: str, event: dict, command_id: str) -> None:
+        """Send a command to one kiosk; its reply (`on_reply`) will name `command_id`."""
+        now = time.monotonic()
+        with self._commands_lock:
+            for old in [c for c, (_s, _k, at) in self._commands.items() if now - at > COMMAND_KEPT_S]:
+                del self._commands[old]
+            if len(self._commands) >= MAX_COMMANDS_WAITING:
+                del self._commands[next(iter(self._commands))]
+            self._commands[command_id] = (site, kiosk, now)
+        self.event(site, kiosk, {**event, "id": command_id})
 
     def accept(self, request_id: str, helper: str) -> dict | None:
         """The store's claim (`Store.accept`); the kiosk hears of it from the one who got it."""

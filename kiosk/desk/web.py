@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 import secrets
+import uuid
 from pathlib import Path
 from urllib.parse import parse_qs
 
 import anyio
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
@@ -24,17 +25,20 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from kiosk.desk import language as languages
 from kiosk.desk.board import DeskApp
+from kiosk.desk.commands import COMMANDS, LABELS, READY_MESSAGES, result_text
+from kiosk.desk.language import N_, word
 from kiosk.desk.link import valid_id, valid_request_id
+from kiosk.desk.pages import BoardView, Pages
 from kiosk.desk.server import Server
-from kiosk.desk.stats_page import period, stats_csv, stats_page
+from kiosk.desk.stats_page import period, report_figures, stats_csv, stats_figures
 from kiosk.desk.store import RESOLUTIONS
 from kiosk.wire import WireError, decode
 
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-COMMANDS = ("lift_print_limit", "message", "end_session", "out_of_service", "back_in_service", "reopen_browser")
 MAX_BODY = 16 * 1024
 COOKIE = "desk_session"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -43,12 +47,12 @@ EVENTS_EVERY_S = 15.0
 LOGIN_THREADS = 2
 MAX_LOGINS_WAITING = 20
 MAX_STREAMS_PER_SESSION = 4
-
-LOGIN_PROBLEMS = {"locked": "Too many failed attempts: try again in five minutes.",
-                  "disabled": "This account is disabled: ask the desk's administrator.",
-                  "wrong": "Wrong name or password."}
-
-pages = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
+LANGUAGE_KEPT_S = 365 * 86400
+# Where a language link may lead back to: the desk's own pages only.
+PAGES = ("/", "/login", "/report", "/stats")
+LOGIN_PROBLEMS = {"locked": N_("Too many failed attempts: try again in five minutes."),
+                  "disabled": N_("This account is disabled: ask the desk's administrator."),
+                  "wrong": N_("Wrong name or password.")}
 
 
 def _secure(request: Request) -> bool:
@@ -79,10 +83,6 @@ def with_security_headers(app):
     return wrapped
 
 
-def page(template: str, status: int = 200, **values) -> HTMLResponse:
-    return HTMLResponse(pages.get_template(template).render(**values), status)
-
-
 async def body_of(request: Request) -> bytes:
     """The request's body, at most `MAX_BODY` bytes whatever its headers say."""
     declared = request.headers.get("content-length")
@@ -99,38 +99,66 @@ async def body_of(request: Request) -> bytes:
     return bytes(body)
 
 
-def make_app(desk: DeskApp) -> Starlette:
+def language_of(request: Request) -> str:
+    return languages.negotiate(request.cookies.get(languages.COOKIE), request.headers.get("accept-language"))
+
+
+def from_htmx(request: Request) -> bool:
+    """Asked by the board's page (htmx), which is answered in words, not JSON."""
+    return request.headers.get("hx-request") == "true"
+
+
+def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
+    pages = pages or Pages()
     logins = anyio.CapacityLimiter(LOGIN_THREADS)
     streams: dict[str, int] = {}  # open event streams per session token (one event loop: no lock)
+
+    def page(request: Request, template: str, status: int = 200, **values) -> HTMLResponse:
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return HTMLResponse(pages.render(language_of(request), template, here=here, **values), status)
+
+    def words(text: str, status: int = 200, fragment: str = "") -> HTMLResponse:
+        """An answer to the board's page: a sentence for its status line, and the card the
+        action changed (swapped at once on the page that acted)."""
+        return HTMLResponse(Markup("<p>{}</p>").format(text) + Markup(fragment), status)
 
     def session_of(request: Request) -> dict | None:
         return desk.session(request.cookies.get(COOKIE))
 
     async def json_change(request: Request) -> tuple[dict, dict]:
-        """A change a logged-in staff member asked for: (session, body) or an HTTP error."""
+        """A change a logged-in staff member asked for: (session, body) or an HTTP error.
+        The body is JSON, or a form from the board's page (htmx); the CSRF token comes in
+        a header either way."""
         body = await body_of(request)
         session = session_of(request)
         if session is None:
-            raise HTTPException(401, "log in first")
+            raise HTTPException(401, N_("log in first"))
         if not secrets.compare_digest(request.headers.get("x-csrf-token", "").encode(), session["csrf"].encode()):
-            raise HTTPException(403, "missing or wrong CSRF token")
+            raise HTTPException(403, N_("missing or wrong CSRF token"))
+        if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            try:
+                form = parse_qs(body.decode("utf-8"), max_num_fields=20)
+            except (UnicodeDecodeError, ValueError):
+                raise HTTPException(400, N_("bad request")) from None
+            return session, {key: values[0] for key, values in form.items()}
         try:
             data = decode(body or b"{}", MAX_BODY)
         except WireError:
-            raise HTTPException(400, "bad request") from None
+            raise HTTPException(400, N_("bad request")) from None
         if not isinstance(data, dict):
-            raise HTTPException(400, "bad request")
+            raise HTTPException(400, N_("bad request"))
         return session, data
 
     async def login_form(request: Request) -> Response:
-        return page("login.html", message="")
+        return page(request, "login.html", message="")
 
     def login(request: Request, body: bytes) -> Response:
         form = parse_qs(body.decode("utf-8", "replace"))
         name, password = form.get("name", [""])[0][:60], form.get("password", [""])[0][:200]
         token, problem = desk.login(name, password)
         if token is None:
-            return page("login.html", 401, message=LOGIN_PROBLEMS.get(problem, LOGIN_PROBLEMS["wrong"]))
+            _ = pages.gettext(language_of(request))
+            return page(request, "login.html", 401, message=_(LOGIN_PROBLEMS.get(problem, LOGIN_PROBLEMS["wrong"])))
         response = RedirectResponse("/", 303)
         response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/", secure=_secure(request))
         return response
@@ -149,7 +177,18 @@ def make_app(desk: DeskApp) -> Starlette:
         session = session_of(request)
         if session is None:
             return RedirectResponse("/login", 303)
-        return page("board.html", session=session, resolutions=RESOLUTIONS)
+        return page(request, "board.html", session=session,
+                    **BoardView(pages, desk, session, language_of(request)).page())
+
+    def choose_language(request: Request) -> Response:
+        """The staff member's language, kept in a cookie (the login page has it too)."""
+        chosen = request.query_params.get("to", "")
+        back = request.query_params.get("next", "/")
+        response = RedirectResponse(back if back.split("?", 1)[0] in PAGES else "/", 303)
+        if chosen in languages.LANGUAGES:
+            response.set_cookie(languages.COOKIE, chosen, max_age=LANGUAGE_KEPT_S, httponly=True, samesite="lax",
+                                path="/", secure=_secure(request))
+        return response
 
     def state(request: Request) -> Response:
         session = session_of(request)
@@ -158,24 +197,31 @@ def make_app(desk: DeskApp) -> Starlette:
         return JSONResponse(desk.state(session))  # Starlette's JSON refuses NaN
 
     async def events(request: Request) -> Response:
-        """Server-sent events: one line whenever something changed (pages then refresh)."""
+        """Server-sent events: the board's fragments, all of them first, then those that
+        changed whenever something did (and the waiting times every `EVENTS_EVERY_S`)."""
         token = request.cookies.get(COOKIE)
-        if session_of(request) is None:
+        session = session_of(request)
+        if session is None:
             return PlainTextResponse("log in first", 401)
         if streams.get(token, 0) >= MAX_STREAMS_PER_SESSION:  # a few tabs; not the desk's every slot
             return PlainTextResponse("too many open pages for this login", 429)
         streams[token] = streams.get(token, 0) + 1
+        view = BoardView(pages, desk, session, language_of(request))
 
         async def stream():
             try:
                 seen = desk.version
                 yield b"retry: 2000\n\n"
                 while True:
-                    version = await desk.changes.wait_async(seen, EVENTS_EVERY_S)
                     if desk.changes.closed or session_of(request) is None:
                         return  # logged out, or the password changed: the page goes to the login
-                    yield f"data: {version}\n\n".encode() if version != seen else b": still here\n\n"
-                    seen = version
+                    fragments = await anyio.to_thread.run_sync(view.update)  # reads the store
+                    if fragments:
+                        yield b"event: update\n" + b"".join(b"data: " + line.encode() + b"\n"
+                                                            for line in fragments.splitlines()) + b"\n"
+                    else:
+                        yield b": still here\n\n"
+                    seen = await desk.changes.wait_async(seen, EVENTS_EVERY_S)
             finally:
                 streams[token] -= 1
                 if not streams[token]:
@@ -187,8 +233,10 @@ def make_app(desk: DeskApp) -> Starlette:
         session = session_of(request)
         if session is None:
             return RedirectResponse("/login", 303)
-        return page("report.html", **report_figures(desk.store.report(session["sites"]),
-                                                    desk.store.by_service(session["sites"])))
+        language = language_of(request)
+        return page(request, "report.html", **report_figures(pages.gettext(language), language,
+                                                             desk.store.report(session["sites"]),
+                                                             desk.store.by_service(session["sites"])))
 
     def stats(request: Request) -> Response:
         session = session_of(request)
@@ -206,8 +254,10 @@ def make_app(desk: DeskApp) -> Starlette:
             rows = desk.store.statistics_rows(sites, first, last)
             return Response(stats_csv(rows), media_type="text/csv; charset=utf-8", headers={
                 "Content-Disposition": f"attachment; filename=kiosk-statistics-{chosen}.csv"})
-        return HTMLResponse(stats_page(desk.store.statistics(sites, first, last), list(session["sites"]), chosen,
-                                       days))
+        language = language_of(request)
+        return page(request, "stats.html", **stats_figures(pages.gettext(language), language,
+                                                           desk.store.statistics(sites, first, last),
+                                                           list(session["sites"]), chosen, days))
 
     async def logout(request: Request) -> Response:
         await json_change(request)
@@ -215,33 +265,55 @@ def make_app(desk: DeskApp) -> Starlette:
         return JSONResponse({})
 
     async def command(request: Request) -> Response:
-        """A command to one kiosk of the staff member's sites (the kiosk checks it too)."""
+        """A command to one kiosk of the staff member's sites (the kiosk checks it too),
+        answered with what became of it: the kiosk's reply, "offline" (not sent) or
+        "no_answer" (no reply within `REPLY_S`)."""
         session, data = await json_change(request)
         site, kiosk, name = data.get("site"), data.get("kiosk"), data.get("command")
         if not (valid_id(site) and valid_id(kiosk) and isinstance(name, str)):
-            raise HTTPException(400, "bad request")
+            raise HTTPException(400, N_("bad request"))
         if site not in session["sites"] or name not in COMMANDS or desk.link is None \
                 or not desk.store.known_kiosk(site, kiosk):
-            raise HTTPException(404, "no such kiosk or command")
+            raise HTTPException(404, N_("no such kiosk or command"))
         if not desk.link.connected:  # sent later, an "end session" could reach the next person
-            raise HTTPException(503, "no connection to the kiosks now: try again in a moment")
+            raise HTTPException(503, N_("no connection to the kiosks now: try again in a moment"))
+        (found,) = [k for k in desk.store.kiosks([site]) if k["kiosk"] == kiosk]
         event = {"type": name}
-        if name in ("message", "out_of_service"):
-            text = data.get("text")
-            event["text"] = (text if isinstance(text, str) else "")[:500] or "-"
-        desk.link.event(site, kiosk, event)
-        log.info("desk: %s sent %s to %s", session["name"], name, kiosk)
+        if name == "message":
+            text, ready = data.get("text"), data.get("ready")
+            if ready in READY_MESSAGES:  # in the language the person uses there
+                person = languages.negotiate(found["status"].get("language"), None)
+                event["text"] = pages.gettext(person)(READY_MESSAGES[ready])
+            elif isinstance(text, str) and text.strip():
+                event["text"] = text.strip()[:500]
+            else:
+                raise HTTPException(400, N_("write a message, or choose a ready-made one"))
+        if not found["online"]:
+            result = "offline"
+        else:
+            command_id = str(uuid.uuid4())
+            reply = desk.replies.expect(command_id)
+            desk.link.command(site, kiosk, event, command_id)
+            log.info("desk: %s sent %s to %s", session["name"], name, kiosk)
+            result = await desk.replies.wait(command_id, reply, desk.reply_s) or "no_answer"
+        desk.command_result(site, kiosk, name, result, session["name"])
         await anyio.to_thread.run_sync(desk.store.audit, session["name"], "command", site, kiosk,
-                                       {"command": name, **({"text": event["text"]} if "text" in event else {})})
-        return JSONResponse({})
+                                       {"command": name, "result": result,
+                                        **({"text": event["text"]} if "text" in event else {})})
+        if from_htmx(request):
+            language = language_of(request)
+            _ = pages.gettext(language)
+            return words(f"{kiosk}, {_(LABELS[name])}: {result_text(_, name, result)}",
+                         fragment=BoardView(pages, desk, session, language).kiosk_of(site, kiosk))
+        return JSONResponse({"result": result})
 
     async def help_request(request: Request) -> Response:
         session, data = await json_change(request)
         request_id = data.get("id")
         if not valid_request_id(request_id):
-            raise HTTPException(400, "bad request")
+            raise HTTPException(400, N_("bad request"))
         if not desk.allowed(session, request_id) or desk.link is None:
-            raise HTTPException(404, "no such request")
+            raise HTTPException(404, N_("no such request"))
         # In a thread: with several desk processes, a claim may wait for a colleague's.
         if request.url.path == "/api/accept":
             answer = await anyio.to_thread.run_sync(desk.link.accept, request_id,
@@ -250,18 +322,34 @@ def make_app(desk: DeskApp) -> Starlette:
                 return JSONResponse(answer, 409)
         else:
             resolution, service = data.get("resolution"), data.get("service")
-            answer = await anyio.to_thread.run_sync(desk.link.resolve, request_id,
-                                                    resolution if resolution in RESOLUTIONS else "other",
+            resolution = resolution if resolution in RESOLUTIONS else "other"
+            answer = await anyio.to_thread.run_sync(desk.link.resolve, request_id, resolution,
                                                     service[:40] if isinstance(service, str) else "")
         desk.notify("help")
-        return JSONResponse(answer)
+        if not from_htmx(request):
+            return JSONResponse(answer)
+        language = language_of(request)
+        _ = pages.gettext(language)
+        kiosk = desk.store.request(request_id)["kiosk"]
+        if request.url.path == "/api/resolve":
+            return words(_("Resolved: %(kiosk)s, %(outcome)s") % {
+                "kiosk": kiosk, "outcome": word(_, "resolution", resolution)})
+        card = BoardView(pages, desk, session, language).card_of(request_id)
+        if answer and answer["helper"] != session["name"][:60]:
+            return words(_("%(helper)s had already accepted this request.") % {"helper": answer["helper"]},
+                         fragment=card)
+        return words(_("You accepted the request from %(kiosk)s: the person there sees your name.")
+                     % {"kiosk": kiosk}, fragment=card)
 
     async def refused(request: Request, error: HTTPException) -> Response:
+        if from_htmx(request):  # the board's status line: in the staff member's words
+            return words(pages.gettext(language_of(request))(error.detail or "refused"), error.status_code)
         return PlainTextResponse(error.detail or "refused", error.status_code)
 
     app = Starlette(routes=[
         Route("/login", login_form, methods=["GET"]),
         Route("/login", login_post, methods=["POST"]),
+        Route("/language", choose_language),
         Route("/", board),
         Route("/api/state", state),
         Route("/api/events", events),
@@ -280,17 +368,3 @@ def make_app(desk: DeskApp) -> Starlette:
 
 def serve(desk: DeskApp, bind: str, port: int, **bounds) -> Server:
     return Server(make_app(desk), bind, port, before_shutdown=desk.changes.close, **bounds).start()
-
-
-def report_figures(days: list[dict], services: list[dict]) -> dict:
-    """The report page's chart (median seconds to accept and resolve, last 30 days)."""
-    top = max([d["resolve_p90_s"] or d["accept_p90_s"] or 0 for d in days] + [60])
-    bars = []
-    for index, day in enumerate(days[-30:]):
-        x = 40 + index * 28
-        for offset, key, colour in ((0, "accept_median_s", "#0b4f8a"), (12, "resolve_median_s", "#c75000")):
-            value = day[key] or 0
-            height = 180 * value / top
-            bars.append({"x": x + offset, "y": round(200 - height, 1), "height": round(height, 1), "fill": colour,
-                         "title": f"{day['day']} {key}: {value} s"})
-    return {"days": days, "services": services, "bars": bars, "width": 60 + 28 * max(1, len(days[-30:]))}

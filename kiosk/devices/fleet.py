@@ -2,7 +2,8 @@
 
 Topics under `kiosk/<site>/<kiosk>/`: `presence` (retained "online"/"offline", the last
 will says "offline" when the kiosk vanishes; a clean exit says it itself), `status`
-(retained JSON), `help` (QoS 1 requests), `events` (desk → kiosk), `stats`.
+(retained JSON), `help` (QoS 1 requests), `events` (desk → kiosk), `replies` (what became
+of a desk's command), `stats`.
 
 paho's network thread calls back here; the callbacks given to `start` are called on that
 thread and must only hand over (the help service hops to the Kivy clock).

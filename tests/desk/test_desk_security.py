@@ -68,11 +68,12 @@ def test_a_hostile_request_runs_no_script_in_a_staff_browser(broker, desk, tmp_p
     assert [q["id"] for q in desk.store.queue(["oodi"])] == [good]
     try:
         with board_in_chromium(desk.url, tmp_path, "Aino", "correct horse battery") as page:
-            wait_for(lambda: good in (page("document.getElementById('queue').innerHTML") or ""))
-            wait_for(lambda: "oodi-1" in (page("document.getElementById('kiosks').innerText") or ""))
-            queue = page("document.getElementById('queue').innerText")
+            wait_for(lambda: good in (page("document.getElementById('queue-list').innerHTML") or ""))
+            wait_for(lambda: "oodi-1" in (page("document.getElementById('kiosk-list').innerText") or ""))
+            queue = page("document.getElementById('queue-list').innerText")
             assert "window.pwned=1" in queue and "<script>" in queue  # shown, as text
-            assert page("document.querySelectorAll('#queue img, #queue script, [onclick], [onerror]').length") == 0
+            assert page("document.querySelectorAll('#queue-list img, #queue-list script, [onclick], [onerror]')"
+                        ".length") == 0
             page(f"document.querySelector('[data-id=\"{good}\"] button.act').click()")
             wait_for(lambda: desk.store.request(good)["accepted"] is not None)
             assert page("typeof window.pwned") == "undefined"
@@ -219,6 +220,24 @@ def test_commands_with_hostile_ids_are_refused_and_the_link_stays_up(broker, des
         real.stop()
 
 
+def test_a_reply_counts_only_from_the_kiosk_asked_and_only_once(desk):
+    """A stolen kiosk account cannot make the desk report another kiosk's command done."""
+    replies = []
+    desk.link.on_reply = lambda command_id, result: replies.append((command_id, result))
+    asked = str(uuid.uuid4())
+    desk.link.command("oodi", "oodi-2", {"type": "message", "text": "Tulen kohta"}, asked)
+
+    def reply(result: str = "done", command_id: str = asked) -> bytes:
+        return json.dumps({"type": "reply", "id": command_id, "command": "message", "result": result}).encode()
+
+    assert desk.link.handle("kiosk/oodi/oodi-1/replies", reply()) == "ignored"  # not the kiosk asked
+    assert desk.link.handle("kiosk/oodi/oodi-2/replies", reply("<b>formatted</b>")) == "ignored"
+    assert desk.link.handle("kiosk/oodi/oodi-2/replies", reply(command_id=str(uuid.uuid4()))) == "ignored"
+    assert desk.link.handle("kiosk/oodi/oodi-2/replies", reply("no_session")) == "reply"
+    assert desk.link.handle("kiosk/oodi/oodi-2/replies", reply()) == "ignored"  # once
+    assert replies == [(asked, "no_session")]
+
+
 def test_parallel_guesses_lock_the_name(desk):
     results = []
     barrier = threading.Barrier(20)
@@ -304,7 +323,7 @@ def test_a_body_that_never_arrives_does_not_hold_a_connection(broker, tmp_path):
                 slow.sendall(started)
                 assert slow.recv(100) == b""  # closed by the desk, not answered, within the timeout
         desk.board.notify("help")  # the stream, older than the deadline, is still there
-        while (line := events.readline()) == b"\n":
+        while (line := events.readline()) in (b"\n", b"event: update\n"):  # the board's fragments follow
             pass
         assert line.startswith(b"data: ")
         events.close()

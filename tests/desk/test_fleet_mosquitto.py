@@ -157,13 +157,18 @@ def test_the_desk_page_in_chromium_shows_help_and_accept_reaches_the_kiosk(broke
             wait_for(lambda: help_.connected)
             request_id = help_.request("filling_form", "omavero", "sv", ["large_text"])
             # The page is told at once (server-sent events), not on its next poll.
-            wait_for(lambda: request_id in (page("document.getElementById('queue').innerHTML") or ""), 3)
-            text = page("document.getElementById('queue').innerText")
-            assert "oodi-1" in text and "filling_form" in text and "omavero" in text and "large_text" in text
+            wait_for(lambda: request_id in (page("document.getElementById('queue-list').innerHTML") or ""), 3)
+            text = page("document.getElementById('queue-list').innerText")
+            # Codes as words: filling_form, large_text, sv.
+            assert "oodi-1" in text and "Filling in a form" in text and "omavero" in text and "Large text" in text
+            assert "Swedish" in text
+            # Clickable once htmx has taken in the new card (it does so as it settles).
+            card = f"[data-id=\"{request_id}\"]:not(.htmx-added) button.act"
+            wait_for(lambda: page(f"!!document.querySelector('{card}')"))
             page(f"document.querySelector('[data-id=\"{request_id}\"] button.act').click()")
             wait_for(lambda: help_.state == "accepted")
             assert help_.helper == "Aino"
-            wait_for(lambda: "Accepted by Aino" in (page("document.getElementById('queue').innerText") or ""))
+            wait_for(lambda: "Accepted by Aino" in (page("document.getElementById('queue-list').innerText") or ""))
     finally:
         help_.stop()
 

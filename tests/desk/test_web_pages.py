@@ -24,14 +24,21 @@ STATIC = web.HERE / "static"
 class FakeLink:
     """The desk's MQTT link as the pages use it: records what it was asked to send."""
 
-    def __init__(self, connected: bool = True) -> None:
+    def __init__(self, connected: bool = True, reply: str | None = "done") -> None:
         self.connected = connected
+        self.reply = reply  # what the kiosk answers a command with (None: nothing)
+        self.on_reply = lambda command_id, result: None
         self.events: list[tuple[str, str, dict]] = []
         self.accepted: list[tuple[str, str]] = []
         self.resolved: list[tuple[str, str, str]] = []
 
     def event(self, site: str, kiosk: str, event: dict) -> None:
         self.events.append((site, kiosk, event))
+
+    def command(self, site: str, kiosk: str, event: dict, command_id: str) -> None:
+        self.events.append((site, kiosk, event))
+        if self.reply is not None:
+            self.on_reply(command_id, self.reply)
 
     def accept(self, request_id: str, helper: str) -> dict:
         self.accepted.append((request_id, helper))
@@ -181,7 +188,6 @@ def test_the_board_carries_the_sessions_csrf_token_and_its_script_by_address(cli
     board = client.get("/")
     assert '<script src="/static/board.js" defer></script>' in board.text
     assert "Aino · oodi" in board.text
-    assert '<option value="e_service_fault">e service fault</option>' in board.text
     assert_csp(board)
 
 
@@ -235,11 +241,11 @@ def test_the_report_shows_each_day_and_where_people_needed_help(client, store):
     report = client.get("/report")
     assert report.status_code == 200
     text = report.text
-    assert f"<tr><td>{date.today().isoformat()}</td><td>2</td>" in text
-    assert "<tr><td>kela-etuudet</td><td>printing</td><td>solved</td><td>1</td></tr>" in text
-    assert "<tr><td>vero</td><td>printing</td><td>open</td><td>1</td></tr>" in text
+    assert f'<tr><th scope="row">{date.today().isoformat()}</th><td>2</td>' in text
+    assert '<tr><th scope="row">kela-etuudet</th><td>Printing</td><td>Solved</td><td>1</td></tr>' in text
+    assert '<tr><th scope="row">vero</th><td>Printing</td><td>Still open</td><td>1</td></tr>' in text
     assert "kallio-only" not in text
-    assert text.count("<rect ") == 2  # accept and resolve medians of the one day
+    assert text.count("<rect ") == 2 * 30 + 2  # accept and resolve of every day, an empty one as 0; the legend
 
 
 def test_the_statistics_page_sums_the_kiosks_days(client, store):
@@ -480,3 +486,28 @@ def test_one_account_logging_in_again_and_again_pushes_out_only_its_own_sessions
     aino = [desk.login("Aino", PASSWORD)[0] for _ in range(SESSIONS_PER_USER + 3)]
     assert desk.session(ville) is not None
     assert [desk.session(t) is not None for t in aino] == [False] * 3 + [True] * SESSIONS_PER_USER
+
+
+def test_a_command_says_what_became_of_it_and_a_ready_message_goes_in_the_persons_language(client, store, link,
+                                                                                         desk):
+    headers = {"X-CSRF-Token": log_in(client)}
+    store.status("oodi", "oodi-1", {"session": "active", "language": "sv"})
+
+    def send(command: str, **fields):
+        return client.post("/api/command", json={"site": "oodi", "kiosk": "oodi-1", "command": command, **fields},
+                           headers=headers)
+
+    link.reply = "no_session"
+    assert send("message", ready="coming").json() == {"result": "no_session"}
+    assert link.events[-1] == ("oodi", "oodi-1", {"type": "message", "text": "En handledare är på väg till dig."})
+    assert send("message", ready="", text="  ").status_code == 400  # neither chosen nor written
+    link.reply, desk.reply_s = None, 0.2  # an older kiosk that does not answer
+    assert send("restart").json() == {"result": "no_answer"}
+    store.presence("oodi", "oodi-1", False)
+    sent = len(link.events)
+    assert send("lift_print_limit").json() == {"result": "offline"} and len(link.events) == sent  # not sent
+    assert desk.results[("oodi", "oodi-1")]["result"] == "offline" and desk.results[("oodi", "oodi-1")]["by"] == "Aino"
+    answer = client.post("/api/command", data={"site": "oodi", "kiosk": "oodi-1", "command": "end_session"},
+                         headers={**headers, "HX-Request": "true"})  # the board's form, answered in words
+    assert "oodi-1, End session: Not sent: the kiosk is offline" in answer.text
+    assert 'id="kiosk-oodi--oodi-1" ' in answer.text and 'hx-swap-oob="true"' in answer.text  # its card, at once

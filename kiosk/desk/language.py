@@ -1,0 +1,100 @@
+"""The desk's languages: Finnish, Swedish and English, the staff member's choice (a cookie)
+or else their browser's Accept-Language; the gettext catalogues of the `desk` domain in the
+kiosk's locale tree (kiosk/locale/<lang>/LC_MESSAGES/desk.po, compiled with the kiosk's by
+`make locale`); and every code a kiosk sends shown as words (`large_text` → "Large text").
+
+Strings are marked `N_(...)` where they are defined and translated where they are shown,
+in the reader's language; Babel extracts both these and the templates' (`make po`)."""
+
+from __future__ import annotations
+
+import gettext
+import logging
+from pathlib import Path
+
+from kiosk.languages import LOCALE_DIR
+
+log = logging.getLogger(__name__)
+
+DOMAIN = "desk"
+LANGUAGES = ("fi", "sv", "en")
+DEFAULT = "en"  # the source language, for a browser that asks for none the desk has
+COOKIE = "desk_language"
+# Each language by its own name, as whoever reads only that language looks for it.
+OWN_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
+
+
+def N_(text: str) -> str:
+    """Marks a string for translation where it is translated later, in the reader's language."""
+    return text
+
+
+def load_catalogues(locale_dir: Path = LOCALE_DIR) -> dict[str, gettext.NullTranslations]:
+    catalogues: dict[str, gettext.NullTranslations] = {}
+    for code in LANGUAGES:
+        mo = locale_dir / code / "LC_MESSAGES" / f"{DOMAIN}.mo"
+        try:
+            with mo.open("rb") as handle:
+                catalogues[code] = gettext.GNUTranslations(handle)
+        except OSError:
+            # English is the source language: the desk stays usable, and says why.
+            log.error("the desk's translations for '%s' are not compiled (%s missing): run 'make locale'", code, mo)
+            catalogues[code] = gettext.NullTranslations()
+    return catalogues
+
+
+def negotiate(chosen: str | None, accept_language: str | None) -> str:
+    """The chosen language if it is offered, else the first offered one the browser asks
+    for (by q-value, then order), else English."""
+    if chosen in LANGUAGES:
+        return chosen
+    wanted: list[tuple[float, int, str]] = []
+    for index, part in enumerate((accept_language or "")[:500].split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if quality > 0 and primary in LANGUAGES:
+            wanted.append((-quality, index, primary))
+    return min(wanted)[2] if wanted else DEFAULT
+
+
+# -- the codes kiosks send, as words -------------------------------------------------------------
+
+WORDS: dict[str, dict[str, str]] = {
+    "topic": {"logging_in": N_("Logging in"), "filling_form": N_("Filling in a form"), "printing": N_("Printing"),
+              "attaching": N_("Attaching a file"), "other": N_("Something else")},
+    "accessibility": {"speech": N_("Speech"), "large_text": N_("Large text"), "high_contrast": N_("High contrast"),
+                      "plain_language": N_("Plain language")},
+    "fault": {"out_of_paper": N_("out of paper"), "jammed": N_("paper jam"), "door_open": N_("a door is open"),
+              "toner_empty": N_("out of toner"), "toner_low": N_("toner low"), "offline": N_("offline"),
+              "paused": N_("paused"), "not_accepting": N_("not accepting jobs"), "unreachable": N_("not reachable")},
+    "resolution": {"solved": N_("Solved"), "solved_partly": N_("Partly solved"), "referred": N_("Referred elsewhere"),
+                   "e_service_fault": N_("Fault in the e-service"), "no_show": N_("Nobody there"),
+                   "other": N_("Other"), "open": N_("Still open")},
+    "session": {"ready": N_("free"), "free": N_("free"), "active": N_("in use"), "warning": N_("in use"),
+                "wiping": N_("clearing for the next person"), "out_of_service": N_("out of service")},
+    "language": {"fi": N_("Finnish"), "sv": N_("Swedish"), "en": N_("English"), "se": N_("Northern Sámi"),
+                 "ru": N_("Russian"), "uk": N_("Ukrainian"), "et": N_("Estonian"), "ar": N_("Arabic"),
+                 "so": N_("Somali")},
+    "outcome": {"yes": N_("Got it done"), "partly": N_("Partly"), "no": N_("No"), "no_answer": N_("No answer")},
+    "need": {"self": N_("Can do it myself"), "guided": N_("Guide me"), "person": N_("A person to help"),
+             "nondigital": N_("Cannot use e-services")},
+    "duration": {"under_5_min": N_("Under 5 min"), "5_15_min": N_("5–15 min"), "15_30_min": N_("15–30 min"),
+                 "over_30_min": N_("Over 30 min")},
+    "help_accepted": {"under_2_min": N_("Under 2 min"), "2_5_min": N_("2–5 min"), "5_15_min": N_("5–15 min"),
+                      "over_15_min": N_("Over 15 min")},
+}
+
+
+def word(gettext_, kind: str, code: str | None) -> str:
+    """`code` of `kind` as words in the reader's language; a code the desk does not know is
+    shown as it came, its underscores as spaces (a newer kiosk may know more than the desk)."""
+    if not code:
+        return ""
+    known = WORDS.get(kind, {}).get(code)
+    return gettext_(known) if known else code.replace("_", " ")
