@@ -5,7 +5,12 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 mapfile -t wanted < <(grep -vE '^\s*(#|$)' "$here/debian-packages.txt")
 missing=()
-for package in "${wanted[@]}"; do
+for line in "${wanted[@]}"; do
+    # "package command:NAME": NAME on the PATH already does what the package is for.
+    read -r package satisfied <<<"$line"
+    if [[ "${satisfied:-}" == command:* ]] && command -v "${satisfied#command:}" >/dev/null; then
+        continue
+    fi
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
         missing+=("$package")
     fi
