@@ -116,7 +116,7 @@ def test_a_real_stick_is_mounted_read_only_written_only_where_allowed_and_unmoun
         helper.request("mount", device=stick, write=True)
     mounted = helper.request("mount", device=stick)
     path = Path(mounted["path"])
-    assert sorted(p.name for p in path.iterdir()) == ["lomake.pdf", "run.sh"]
+    assert sorted(p.name for p in path.iterdir()) == ["kuva.jpg", "lomake.pdf", "run.sh"]
     assert path.stat().st_uid == pwd.getpwnam("nobody").pw_uid  # the kiosk user's
     with pytest.raises(OSError):
         (path / "new.pdf").write_bytes(b"x")
