@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 KINDS = {".pdf": "PDF", ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".txt": "TXT"}
+PICTURES = ("PNG", "JPEG")  # printed as one page each, made into a PDF first
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class Document:
 
     @property
     def printable(self) -> bool:
-        return self.kind == "PDF" and not self.problem
+        return self.kind in ("PDF", *PICTURES) and not self.problem
 
 
 def list_documents(directory: Path, known: dict[Path, Document]) -> tuple[list[Document], list[Document]]:

@@ -30,7 +30,7 @@ from kiosk.config import PrintingConfig
 from kiosk.devices import DeviceError
 from kiosk.devices.pdf import DocumentError, inspect, previews, write_text_pdf
 from kiosk.devices.printer import BLOCKING, Printer, PrinterStatus
-from kiosk.documents import Document, list_documents
+from kiosk.documents import PICTURES, Document, list_documents
 from kiosk.session import Scheduler
 
 log = logging.getLogger(__name__)
@@ -86,6 +86,7 @@ class Printing(EventDispatcher):
         self.write_pdf = write_pdf  # staff's test page
         self.quota = config.quota_pages
         self._generation = 0
+        self._printed: Path | None = None
         self._job = 0
         self._job_started = 0.0
         self._cancel_poll: Callable[[], None] | None = None
@@ -205,7 +206,7 @@ class Printing(EventDispatcher):
         generation = self._generation
         self.document = document
         self.copies = 1
-        if document.kind != "PDF":
+        if document.kind != "PDF" and document.kind not in PICTURES:
             self.problem = "not_pdf"
             return
         self.preparing = True
@@ -213,11 +214,16 @@ class Printing(EventDispatcher):
         target = self.print_dir
 
         def work():
-            info = inspect(document.path, limit)
             target.mkdir(parents=True, exist_ok=True)
-            images = [str(p) for p in previews(document.path, min(PREVIEW_PAGES, info.pages),
+            printed = document.path
+            if document.kind in PICTURES:  # a downloaded picture: one page, as from a stick
+                from kiosk.devices.pictures import picture_pdf
+
+                printed = picture_pdf(document.path, target / f"picture-{generation}.pdf")
+            info = inspect(printed, limit)
+            images = [str(p) for p in previews(printed, min(PREVIEW_PAGES, info.pages),
                                                target / f"preview-{generation}", PREVIEW_WIDTH_PX)]
-            return info, images
+            return info, images, printed
 
         def done(result, error) -> None:
             if generation != self._generation:
@@ -230,7 +236,7 @@ class Printing(EventDispatcher):
                 log.error("cannot prepare a document for printing: %s", error)
                 self.problem = "damaged"
             else:
-                info, images = result
+                info, images, self._printed = result
                 self._update(replace(document, pages=info.pages))
                 self.first_page, self.last_page = 1, info.pages
                 self.previews = images
@@ -246,7 +252,8 @@ class Printing(EventDispatcher):
         self.problem = ""
         self.copies = 1
         self.first_page = self.last_page = 1
-        for image in self.print_dir.glob("preview-*.png"):
+        self._printed = None  # the file sent to the printer: the document, or its picture's PDF
+        for image in (*self.print_dir.glob("preview-*.png"), *self.print_dir.glob("picture-*.pdf")):
             image.unlink(missing_ok=True)
 
     def set_copies(self, copies: int) -> None:
@@ -343,7 +350,8 @@ class Printing(EventDispatcher):
             self.job_state = "waiting"
             self._cancel_poll = self.scheduler.call_later(POLL_S, self._poll)
 
-        self.runner.run(lambda: self.device.submit(document.path, JOB_TITLE, copies, page_ranges,
+        printed = self._printed or document.path
+        self.runner.run(lambda: self.device.submit(printed, JOB_TITLE, copies, page_ranges,
                                                    self.config.two_sided), done)
         return True
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -46,7 +47,7 @@ def test_documents_are_listed_with_type_pages_and_size(tmp_path):
     assert set(by_name) == {"päätös.pdf", "photo.png"}
     assert by_name["päätös.pdf"].kind == "PDF" and by_name["päätös.pdf"].pages == 4
     assert by_name["päätös.pdf"].size_bytes > 0 and by_name["päätös.pdf"].printable
-    assert by_name["photo.png"].kind == "PNG" and not by_name["photo.png"].printable
+    assert by_name["photo.png"].kind == "PNG" and by_name["photo.png"].printable  # as one page
 
 
 def test_choosing_a_document_previews_its_first_pages_and_counts_sheets_and_price(tmp_path):
@@ -105,6 +106,33 @@ def test_bad_documents_are_explained_and_nothing_reaches_the_printer(tmp_path, m
     assert printer.submitted == [] and printing.pages_used == 0
     assert (printing.documents_dir / "document.pdf").exists()  # nothing lost from the session
     assert [d.problem for d in printing.documents] == [kind]
+
+
+def test_a_downloaded_picture_is_printed_as_one_page_and_a_broken_one_is_explained(tmp_path):
+    """A picture saved from an e-service (a photo of a receipt) prints as from a memory
+    stick: made into a one-page PDF in the session's print folder, previewed, and that PDF
+    goes to the printer; the picture itself stays in My documents."""
+    from PIL import Image
+
+    printer = FakePrinter()
+    printing, _ = service(tmp_path, printer)
+    Image.new("RGB", (900, 600), (200, 40, 40)).save(printing.documents_dir / "kuitti.png")
+    picture = chosen(printing, "kuitti.png")
+    assert printing.problem == "" and printing.document.pages == 1 and len(printing.previews) == 1
+    assert printing.confirm()
+    ((sent, _title, copies, ranges),) = printer.submitted
+    assert Path(sent).parent == printing.print_dir and Path(sent).read_bytes()[:5] == b"%PDF-"
+    assert (copies, ranges) == (1, "") and picture.path.exists()
+
+    printer.submitted.clear()
+    printing.clear_job()
+    whole = (printing.documents_dir / "kuitti.png").read_bytes()
+    (printing.documents_dir / "rikki.png").write_bytes(whole[: len(whole) // 3])
+    chosen(printing, "rikki.png")
+    assert printing.problem == "damaged" and not printing.confirm() and printer.submitted == []
+    assert {d.name: d.problem for d in printing.documents}["rikki.png"] == "damaged"
+    chosen(printing, "kuitti.png")  # a new choice forgets the last picture's PDF
+    assert len(list(printing.print_dir.glob("picture-*.pdf"))) == 1
 
 
 def test_a_file_that_is_not_a_pdf_by_name_is_not_printed(tmp_path):

@@ -44,7 +44,7 @@ class DocumentsScreen(KioskScreen):
             if document.pages:
                 parts.insert(1, tr._("pages: {n}").format(n=document.pages))
             problem = REASON_TEXTS.get(document.problem, "")
-            if document.kind and document.kind != "PDF":
+            if document.kind and not document.printable and not document.problem:
                 problem = REASON_TEXTS["not_pdf"]
             row = DocumentRow(document=document, details=" · ".join(parts),
                               problem=tr._(problem).format(mb=max_file_mb(), left=0)
