@@ -91,15 +91,17 @@ def wait_for(condition, timeout=10.0, kiosks=()):
 @contextmanager
 def desk_in_process(broker, directory: Path, site: str = "oodi", users: dict | None = None, **bounds):
     """The desk of `site` on `broker`, in this process: .store, .link, .board, .url.
-    `bounds`: the web server's (headers_s)."""
+    `users`: name -> (password, sites) or (password, sites, role); a site lead unless a
+    role is given (who may do everything a site's staff may). `bounds`: the web server's
+    (headers_s)."""
     from kiosk.desk.board import DeskApp
     from kiosk.desk.link import BrokerSettings, DeskLink
     from kiosk.desk.store import Store
     from kiosk.desk.web import serve
 
     store = Store(str(directory / f"desk-{site}.sqlite"))
-    for name, (password, sites) in (users or {}).items():
-        store.add_user(name, password, sites)
+    for name, (password, sites, *role) in (users or {}).items():
+        store.add_user(name, password, sites, role[0] if role else "site_lead")
     link = DeskLink(BrokerSettings("127.0.0.1", broker.port, f"desk-{site}", broker.password(f"desk-{site}"), True,
                                    str(broker.ca_file)), [site], store)
     board = DeskApp(store, link)

@@ -13,6 +13,7 @@ import time
 
 from kiosk.desk.commands import REPLY_S
 from kiosk.desk.link import DeskLink
+from kiosk.desk.roles import REGION
 from kiosk.desk.store import Store
 
 log = logging.getLogger(__name__)
@@ -97,9 +98,12 @@ class Replies:
 
 
 class DeskApp:
-    def __init__(self, store: Store, link: DeskLink | None) -> None:
+    def __init__(self, store: Store, link: DeskLink | None, sites: list[str] | None = None) -> None:
         self.store = store
         self.link = link
+        # The sites this desk serves (its region): [desk] sites, as its link subscribes to
+        # them; with neither, the sites whose kiosks the store knows.
+        self._sites = list(sites) if sites is not None else getattr(link, "sites", None)
         self.sessions: dict[str, dict] = {}
         self.changes = Changes()
         self.replies = Replies()
@@ -139,6 +143,11 @@ class DeskApp:
             self._board_timer = None
         self.changes.bump()
 
+    @property
+    def sites(self) -> list[str]:
+        """Every site the desk serves: what an administrator and a statistics reader see."""
+        return list(self._sites) if self._sites is not None else self.store.known_sites()
+
     # -- sessions ---------------------------------------------------------------------------
 
     def login(self, name: str, password: str) -> tuple[str | None, str]:
@@ -146,6 +155,12 @@ class DeskApp:
         if sites is None:
             log.warning("desk login failed (%s)", problem)  # never the password, nor the name
             return None, problem
+        # The role as the store has it now: a change of role changes the stamp too, so a
+        # session never outlives the role it was made with.
+        user = self.store.user(name)
+        role = user["role"] if user else "helper"
+        if role in REGION:
+            sites = sorted(set(self.sites) | set(sites)) if self._sites is None else self.sites
         token = secrets.token_urlsafe(32)
         now = time.time()
         with self._lock:
@@ -157,7 +172,8 @@ class DeskApp:
             if len(self.sessions) >= MAX_SESSIONS:
                 del self.sessions[min(self.sessions, key=lambda t: self.sessions[t]["expires"])]
             self.sessions[token] = {"name": name, "sites": sites, "csrf": secrets.token_urlsafe(24),
-                                    "expires": now + SESSION_S, "stamp": stamp}
+                                    "expires": now + SESSION_S, "stamp": stamp,
+                                    "role": role}
         return token, ""
 
     def session(self, token: str | None) -> dict | None:

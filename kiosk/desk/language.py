@@ -86,6 +86,12 @@ WORDS: dict[str, dict[str, str]] = {
              "nondigital": N_("Cannot use e-services")},
     "duration": {"under_5_min": N_("Under 5 min"), "5_15_min": N_("5–15 min"), "15_30_min": N_("15–30 min"),
                  "over_30_min": N_("Over 30 min")},
+    # What the audit log records (kiosk.desk.store.Store.audit), as its page shows it.
+    "audit": {"login": N_("Logged in"), "login_failed": N_("Failed login"),
+              "login_refused": N_("Login refused: account disabled"), "command": N_("Command to a kiosk"),
+              "user_added": N_("Staff account added"), "user_changed": N_("Staff account changed"),
+              "user_disabled": N_("Staff account disabled"), "user_enabled": N_("Staff account enabled"),
+              "password_reset": N_("Password reset"), "users_listed": N_("Staff accounts listed")},
     "help_accepted": {"under_2_min": N_("Under 2 min"), "2_5_min": N_("2–5 min"), "5_15_min": N_("5–15 min"),
                       "over_15_min": N_("Over 15 min")},
 }

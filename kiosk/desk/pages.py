@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from kiosk.desk.commands import COMMANDS, CONFIRM, CONFIRMATIONS, LABELS, READY_MESSAGES, result_text
 from kiosk.desk.language import LANGUAGES, OWN_NAMES, load_catalogues, word
+from kiosk.desk.roles import ROLE_NAMES, command_action, may
 from kiosk.desk.store import RESOLUTIONS
 from kiosk.languages import LOCALE_DIR
 
@@ -44,7 +45,7 @@ class Pages:
             environment.globals.update(
                 language=code, languages=[(c, OWN_NAMES[c]) for c in LANGUAGES], resolutions=RESOLUTIONS,
                 commands=COMMANDS, confirm=CONFIRM, confirmations=CONFIRMATIONS, command_labels=LABELS,
-                ready_messages=READY_MESSAGES,
+                ready_messages=READY_MESSAGES, may=may, role_names=ROLE_NAMES,
                 long_wait_s=LONG_WAIT_S, very_long_wait_s=VERY_LONG_WAIT_S,
                 word=lambda kind, value, _g=catalogue.gettext: word(_g, kind, value),
                 duration=lambda seconds, _g=catalogue.gettext: duration(_g, seconds),
@@ -59,6 +60,10 @@ class Pages:
     def parts(self, language: str):
         """The board's partials (macros) in `language`."""
         return self._environments[language].get_template("board_parts.html").module
+
+    def parts_of(self, language: str, template: str):
+        """A template's macros in `language`."""
+        return self._environments[language].get_template(template).module
 
     def gettext(self, language: str):
         return self.catalogues[language].gettext
@@ -103,6 +108,8 @@ class BoardView:
         self._kiosks: dict[str, str] = {}    # fragment id -> digest
         self._others: dict[str, str] = {}    # summary, broker, title -> as sent
         self._first = True
+        # The commands this staff member's role may send: the only buttons their cards show.
+        self.allowed = [c for c in COMMANDS if may(session.get("role"), command_action(c))]
 
     def snapshot(self) -> dict:
         """Everything the board shows, read from the store once."""
@@ -127,7 +134,7 @@ class BoardView:
             kiosk["digest"] = self.kiosk_digest(kiosk, self.language, many_sites)
         link = self.desk.link
         waiting = sum(1 for q in queue if not q["accepted"])
-        return {"queue": queue, "kiosks": kiosks, "now": now, "many_sites": many_sites,
+        return {"allowed": self.allowed, "queue": queue, "kiosks": kiosks, "now": now, "many_sites": many_sites,
                 "broker": bool(link is not None and link.connected), "waiting": waiting,
                 "helped": len(queue) - waiting}
 
@@ -164,7 +171,8 @@ class BoardView:
         """One kiosk's card, as the answer to this staff member's own command."""
         snap = self.snapshot()
         found = [k for k in snap["kiosks"] if k["key"] == kiosk_key(site, kiosk)]
-        return str(self.pages.parts(self.language).kiosk_card(found[0], snap["many_sites"], oob=True)) \
+        return str(self.pages.parts(self.language).kiosk_card(found[0], snap["many_sites"], self.allowed,
+                                                                oob=True)) \
             if found else ""
 
     def update(self) -> str:
@@ -178,9 +186,9 @@ class BoardView:
         kiosks = {k["key"]: k for k in snap["kiosks"]}
         if self._first or list(kiosks) != list(self._kiosks):  # a kiosk came or went: the whole list, in order
             out.append(parts.kiosk_list(snap["kiosks"], snap["many_sites"],
-                                        digest(*(k["digest"] for k in snap["kiosks"])), oob=True))
+                                        digest(*(k["digest"] for k in snap["kiosks"])), self.allowed, oob=True))
         else:
-            out += [parts.kiosk_card(k, snap["many_sites"], oob=True)
+            out += [parts.kiosk_card(k, snap["many_sites"], self.allowed, oob=True)
                     for key, k in kiosks.items() if self._kiosks[key] != k["digest"]]
         waits = {r: str(parts.wait(q, now)) for r, q in cards.items()}
         if self._first:

@@ -86,6 +86,13 @@ _ROW_KEYS = (stats.c.day, stats.c.site, stats.c.counter, stats.c.value)
 STATS_ROWS = select(*_ROW_KEYS, _TOTAL).where(*_DAYS).group_by(*_ROW_KEYS).order_by(*_ROW_KEYS)
 DISABLE = (update(users).where(users.c.name == bindparam("who"))
            .values(disabled=True, stamp=bindparam("new_stamp")).returning(users.c.name))
+ENABLE = (update(users).where(users.c.name == bindparam("who"))
+          .values(disabled=False, stamp=bindparam("new_stamp")).returning(users.c.name))
+NEW_PASSWORD = (update(users).where(users.c.name == bindparam("who"))
+                .values(hash=bindparam("new_hash"), stamp=bindparam("new_stamp")).returning(users.c.name))
+LAST_LOGINS = (select(audit.c.actor, func.max(audit.c.at)).where(audit.c.action == "login")
+               .group_by(audit.c.actor))
+KNOWN_SITES = select(kiosks.c.site).distinct().order_by(kiosks.c.site)
 _USER = (users.c.name, users.c.sites, users.c.role, users.c.disabled)
 USERS = select(*_USER).order_by(users.c.name)
 USER = select(*_USER).where(users.c.name == bindparam("who"))
@@ -342,6 +349,32 @@ class Store:
             if done is not None:
                 self.notices.send(connection, "users")
         return done is not None
+
+    def enable_user(self, name: str) -> bool:
+        """A disabled user may log in again (with the password they had); False if no such user."""
+        with self.engine.begin() as connection:
+            done = connection.execute(ENABLE, {"who": name, "new_stamp": secrets.token_hex(16)}).first()
+            if done is not None:
+                self.notices.send(connection, "users")
+        return done is not None
+
+    def set_password(self, name: str, password: str) -> bool:
+        """A new password (an administrator's reset): the user's open sessions end, a
+        disabled user stays disabled; False if no such user."""
+        with self.engine.begin() as connection:
+            done = connection.execute(NEW_PASSWORD, {"who": name, "new_hash": hash_password(password),
+                                                     "new_stamp": secrets.token_hex(16)}).first()
+            if done is not None:
+                self.notices.send(connection, "users")
+        return done is not None
+
+    def last_logins(self) -> dict[str, float]:
+        """Each user's last successful login as the audit log still holds it (name -> time)."""
+        return {actor: at for actor, at in self._rows(LAST_LOGINS)}
+
+    def known_sites(self) -> list[str]:
+        """The sites whose kiosks the desk has heard from."""
+        return [row.site for row in self._rows(KNOWN_SITES)]
 
     def users(self) -> list[dict]:
         """Every staff user: name, sites, role, disabled (never the hash)."""

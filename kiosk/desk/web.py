@@ -5,12 +5,14 @@ pages' script is a static file (the Content-Security-Policy allows no inline scr
 
 Staff log in (argon2-hashed passwords, a session cookie that scripts cannot read, `Secure`
 behind HTTPS, a CSRF token on every change, lockout after five failures); each sees only
-their own sites. Everything that arrives is bounded and validated before it is used."""
+their own sites, and may do what their role may (kiosk.desk.roles: every route's action
+in `ROUTES`). Everything that arrives is bounded and validated before it is used."""
 
 from __future__ import annotations
 
 import logging
 import secrets
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -26,11 +28,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from kiosk.desk import language as languages
+from kiosk.desk.audit_page import AUDIT_PAGE, audit_rows
 from kiosk.desk.board import DeskApp
 from kiosk.desk.commands import COMMANDS, LABELS, READY_MESSAGES, result_text
 from kiosk.desk.language import N_, word
 from kiosk.desk.link import valid_id, valid_request_id
 from kiosk.desk.pages import BoardView, Pages
+from kiosk.desk.roles import command_action, may
+from kiosk.desk.schema import ROLES
 from kiosk.desk.server import Server
 from kiosk.desk.stats_page import period, report_figures, stats_csv, stats_figures
 from kiosk.desk.store import RESOLUTIONS
@@ -49,7 +54,20 @@ MAX_LOGINS_WAITING = 20
 MAX_STREAMS_PER_SESSION = 4
 LANGUAGE_KEPT_S = 365 * 86400
 # Where a language link may lead back to: the desk's own pages only.
-PAGES = ("/", "/login", "/report", "/stats")
+PAGES = ("/", "/login", "/report", "/stats", "/audit", "/admin")
+# Every route, and the action of kiosk.desk.roles it needs: None for anyone (logging in,
+# the language), "session" for any logged-in staff member. Every handler checks its
+# route's action (`action_of`); the test of every route as every role reads this table.
+ROUTES = {("GET", "/login"): None, ("POST", "/login"): None, ("GET", "/language"): None,
+          ("GET", "/"): "board", ("GET", "/api/state"): "board", ("GET", "/api/events"): "board",
+          ("GET", "/report"): "report", ("GET", "/stats"): "stats", ("GET", "/stats.csv"): "stats",
+          ("GET", "/audit"): "audit", ("GET", "/admin"): "admin",
+          ("POST", "/logout"): "session",
+          ("POST", "/api/command"): "message",  # and "command" for every command but a message
+          ("POST", "/api/accept"): "help", ("POST", "/api/resolve"): "help",
+          ("POST", "/admin/users"): "admin", ("POST", "/admin/disable"): "admin",
+          ("POST", "/admin/enable"): "admin", ("POST", "/admin/password"): "admin"}
+REFUSED = N_("Your role does not allow this. Ask the desk's administrator if you need it.")
 LOGIN_PROBLEMS = {"locked": N_("Too many failed attempts: try again in five minutes."),
                   "disabled": N_("This account is disabled: ask the desk's administrator."),
                   "wrong": N_("Wrong name or password.")}
@@ -115,7 +133,9 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
 
     def page(request: Request, template: str, status: int = 200, **values) -> HTMLResponse:
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return HTMLResponse(pages.render(language_of(request), template, here=here, **values), status)
+        session = values.get("session")
+        return HTMLResponse(pages.render(language_of(request), template, here=here,
+                                         role=session["role"] if session else None, **values), status)
 
     def words(text: str, status: int = 200, fragment: str = "") -> HTMLResponse:
         """An answer to the board's page: a sentence for its status line, and the card the
@@ -124,6 +144,22 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
 
     def session_of(request: Request) -> dict | None:
         return desk.session(request.cookies.get(COOKIE))
+
+    def allowed(session: dict, action: str) -> dict:
+        """The session, if its role may do `action` (kiosk.desk.roles); else 403."""
+        if action != "session" and not may(session.get("role"), action):
+            raise HTTPException(403, REFUSED)
+        return session
+
+    def action_of(request: Request) -> str:
+        """What the route asked for needs (`ROUTES`); a route missing there, nobody may."""
+        method = "GET" if request.method == "HEAD" else request.method
+        return ROUTES.get((method, request.url.path)) or "nobody"
+
+    def page_session(request: Request) -> dict | None:
+        """A page's session: None (to the login) without one, 403 if the role may not."""
+        session = session_of(request)
+        return None if session is None else allowed(session, action_of(request))
 
     async def json_change(request: Request) -> tuple[dict, dict]:
         """A change a logged-in staff member asked for: (session, body) or an HTTP error.
@@ -135,6 +171,7 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
             raise HTTPException(401, N_("log in first"))
         if not secrets.compare_digest(request.headers.get("x-csrf-token", "").encode(), session["csrf"].encode()):
             raise HTTPException(403, N_("missing or wrong CSRF token"))
+        allowed(session, action_of(request))
         if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             try:
                 form = parse_qs(body.decode("utf-8"), max_num_fields=20)
@@ -159,7 +196,9 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
         if token is None:
             _ = pages.gettext(language_of(request))
             return page(request, "login.html", 401, message=_(LOGIN_PROBLEMS.get(problem, LOGIN_PROBLEMS["wrong"])))
-        response = RedirectResponse("/", 303)
+        # Each role starts where its work is: a statistics reader has no board.
+        role = desk.sessions.get(token, {}).get("role")
+        response = RedirectResponse("/" if may(role, "board") else "/stats", 303)
         response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/", secure=_secure(request))
         return response
 
@@ -174,7 +213,7 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
     # Endpoints that only read the store are plain functions: Starlette runs them in its
     # thread pool, so SQLite never blocks the event loop that serves the event streams.
     def board(request: Request) -> Response:
-        session = session_of(request)
+        session = page_session(request)
         if session is None:
             return RedirectResponse("/login", 303)
         return page(request, "board.html", session=session,
@@ -194,6 +233,7 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
         session = session_of(request)
         if session is None:
             return PlainTextResponse("log in first", 401)
+        allowed(session, action_of(request))
         return JSONResponse(desk.state(session))  # Starlette's JSON refuses NaN
 
     async def events(request: Request) -> Response:
@@ -203,6 +243,7 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
         session = session_of(request)
         if session is None:
             return PlainTextResponse("log in first", 401)
+        allowed(session, action_of(request))
         if streams.get(token, 0) >= MAX_STREAMS_PER_SESSION:  # a few tabs; not the desk's every slot
             return PlainTextResponse("too many open pages for this login", 429)
         streams[token] = streams.get(token, 0) + 1
@@ -230,16 +271,16 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
         return StreamingResponse(stream(), media_type="text/event-stream")
 
     def report(request: Request) -> Response:
-        session = session_of(request)
+        session = page_session(request)
         if session is None:
             return RedirectResponse("/login", 303)
         language = language_of(request)
-        return page(request, "report.html", **report_figures(pages.gettext(language), language,
+        return page(request, "report.html", session=session, **report_figures(pages.gettext(language), language,
                                                              desk.store.report(session["sites"]),
                                                              desk.store.by_service(session["sites"])))
 
     def stats(request: Request) -> Response:
-        session = session_of(request)
+        session = page_session(request)
         if session is None:
             return RedirectResponse("/login", 303)
         chosen = request.query_params.get("site", "all")
@@ -255,7 +296,7 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
             return Response(stats_csv(rows), media_type="text/csv; charset=utf-8", headers={
                 "Content-Disposition": f"attachment; filename=kiosk-statistics-{chosen}.csv"})
         language = language_of(request)
-        return page(request, "stats.html", **stats_figures(pages.gettext(language), language,
+        return page(request, "stats.html", session=session, **stats_figures(pages.gettext(language), language,
                                                            desk.store.statistics(sites, first, last),
                                                            list(session["sites"]), chosen, days))
 
@@ -272,6 +313,8 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
         site, kiosk, name = data.get("site"), data.get("kiosk"), data.get("command")
         if not (valid_id(site) and valid_id(kiosk) and isinstance(name, str)):
             raise HTTPException(400, N_("bad request"))
+        if name in COMMANDS:
+            allowed(session, command_action(name))
         if site not in session["sites"] or name not in COMMANDS or desk.link is None \
                 or not desk.store.known_kiosk(site, kiosk):
             raise HTTPException(404, N_("no such kiosk or command"))
@@ -341,10 +384,98 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
         return words(_("You accepted the request from %(kiosk)s: the person there sees your name.")
                      % {"kiosk": kiosk}, fragment=card)
 
+    def audit(request: Request) -> Response:
+        """The audit log, newest first, `AUDIT_PAGE` entries a page: a site lead's sites,
+        or everything for an administrator."""
+        session = page_session(request)
+        if session is None:
+            return RedirectResponse("/login", 303)
+        before = request.query_params.get("before", "")[:19]
+        before_id = int(before) if before.isdigit() else None
+        entries = desk.store.audit_log(None if session["role"] == "admin" else list(session["sites"]),
+                                       limit=AUDIT_PAGE + 1, before=before_id)
+        _ = pages.gettext(language_of(request))
+        shown = entries[:AUDIT_PAGE]
+        return page(request, "audit.html", session=session, entries=audit_rows(_, shown),
+                    older=shown[-1]["id"] if len(entries) > AUDIT_PAGE else None, paged=before_id is not None,
+                    everything=session["role"] == "admin")
+
+    def staff_values() -> dict:
+        last = desk.store.last_logins()
+        return {"staff": [{**user, "last_login": time.strftime("%Y-%m-%d %H:%M", time.localtime(last[user["name"]]))
+                           if user["name"] in last else ""} for user in desk.store.users()],
+                "roles": ROLES}
+
+    def admin(request: Request) -> Response:
+        session = page_session(request)
+        if session is None:
+            return RedirectResponse("/login", 303)
+        return page(request, "admin.html", session=session, desk_sites=desk.sites,
+                    **staff_values())
+
+    def account_problem(name, password, sites=None, role=None) -> str:
+        """Why an account change cannot be made ("" if it can), as `kiosk-desk add-user` checks."""
+        if not isinstance(name, str) or not 1 <= len(name) <= 60 or name != name.strip():
+            return N_("A staff name needs 1 to 60 characters.")
+        if password is not None and (not isinstance(password, str) or not 10 <= len(password) <= 200):
+            return N_("A staff password needs 10 to 200 characters.")
+        if role is not None and role not in ROLES:
+            return N_("Choose a role.")
+        if sites is not None and (not sites or not all(valid_id(site) and site in desk.sites for site in sites)):
+            return N_("Give one or more of this desk's sites, separated by commas.")
+        return ""
+
+    async def account(request: Request) -> Response:
+        """An administrator's change to a staff account, audited; answered with a
+        sentence and the staff table as it now stands."""
+        session, data = await json_change(request)
+        _ = pages.gettext(language_of(request))
+        name, change = data.get("name"), request.url.path.rsplit("/", 1)[1]
+        if change == "users":
+            sites_text = data.get("sites")
+            sites = [s.strip() for s in sites_text.split(",") if s.strip()] if isinstance(sites_text, str) else []
+            role, password = data.get("role"), data.get("password")
+            problem = account_problem(name, password, sites, role)
+            if problem:
+                raise HTTPException(400, problem)
+            known = await anyio.to_thread.run_sync(desk.store.user, name)
+            await anyio.to_thread.run_sync(desk.store.add_user, name, password, sites, role)
+            action = "user_changed" if known else "user_added"
+            detail = {"name": name, "sites": ",".join(sites), "role": role}
+            said = (_("%(name)s's account was changed: their open sessions have ended.") if known
+                    else _("%(name)s can now log in.")) % {"name": name}
+        else:
+            password = data.get("password") if change == "password" else None
+            problem = account_problem(name, password)
+            if problem:
+                raise HTTPException(400, problem)
+            if change == "disable" and name == session["name"]:
+                raise HTTPException(400, N_("You cannot disable your own account."))
+            do = {"disable": desk.store.disable_user, "enable": desk.store.enable_user,
+                  "password": lambda who: desk.store.set_password(who, password)}[change]
+            if not await anyio.to_thread.run_sync(do, name):
+                raise HTTPException(404, N_("No such staff member."))
+            action = {"disable": "user_disabled", "enable": "user_enabled", "password": "password_reset"}[change]
+            detail = {"name": name}
+            said = {"disable": _("%(name)s can no longer log in: their open sessions have ended."),
+                    "enable": _("%(name)s can log in again."),
+                    "password": _("%(name)s has a new password: their open sessions have ended.")}[change] \
+                % {"name": name}
+        await anyio.to_thread.run_sync(lambda: desk.store.audit(session["name"], action, detail=detail))
+        desk.notify("users")
+        if not from_htmx(request):
+            return JSONResponse({"done": action})
+        values = await anyio.to_thread.run_sync(staff_values)
+        table = pages.parts_of(language_of(request), "admin_parts.html").staff_table(**values, oob=True)
+        return words(said, fragment=str(table))
+
     async def refused(request: Request, error: HTTPException) -> Response:
+        said = pages.gettext(language_of(request))(error.detail) if error.detail else "refused"
         if from_htmx(request):  # the board's status line: in the staff member's words
-            return words(pages.gettext(language_of(request))(error.detail or "refused"), error.status_code)
-        return PlainTextResponse(error.detail or "refused", error.status_code)
+            return words(said, error.status_code)
+        if error.status_code == 403 and request.method == "GET":  # a page the role may not see
+            return page(request, "refused.html", 403, session=session_of(request), message=said)
+        return PlainTextResponse(said, error.status_code)
 
     app = Starlette(routes=[
         Route("/login", login_form, methods=["GET"]),
@@ -360,10 +491,16 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
         Route("/api/command", command, methods=["POST"]),
         Route("/api/accept", help_request, methods=["POST"]),
         Route("/api/resolve", help_request, methods=["POST"]),
+        Route("/audit", audit),
+        Route("/admin", admin),
+        *(Route(f"/admin/{change}", account, methods=["POST"]) for change in ("users", "disable", "enable",
+                                                                            "password")),
         Mount("/static", StaticFiles(directory=HERE / "static")),
     ], exception_handlers={HTTPException: refused})
 
-    return with_security_headers(app)
+    wrapped = with_security_headers(app)
+    wrapped.routes = app.routes  # for the tests that try every route
+    return wrapped
 
 
 def serve(desk: DeskApp, bind: str, port: int, **bounds) -> Server:

@@ -349,5 +349,19 @@ def test_axe_finds_no_violation_on_any_page_or_state(desk, kiosks, tmp_path):
         staff.wait("document.documentElement.lang === 'sv' && location.pathname === '/stats'"
                    " && document.readyState === 'complete'")
         found["statistics in Swedish"] = staff.axe(source)
+        staff.goto("/audit")
+        found["audit log"] = staff.axe(source)
+    desk.store.add_user("Aino", PASSWORD, ["oodi"], "admin")  # the staff accounts too (her session ends)
+    with staff_in_chromium(desk.url, tmp_path / "admin", "Aino", PASSWORD, language="sv") as staff:
+        staff.goto("/admin")
+        found["staff accounts"] = staff.axe(source)
+        staff.js("document.getElementById('new-name').value = 'Niko';"
+                 "document.getElementById('new-sites').value = 'oodi';"
+                 "document.getElementById('new-password').value = 'niko first password'")
+        staff.click("#add-user")  # through htmx, the CSRF token from staff.js
+        staff.wait("document.getElementById('announce').innerText.includes('Niko')"
+                   " && document.getElementById('new-password').value === ''")
+        found["staff accounts after a change"] = staff.axe(source)
+        assert desk.store.user("Niko")["role"] == "helper"
     assert {state: violations for state, violations in found.items() if violations} == {}
-    assert len(found) == 14
+    assert len(found) == 17

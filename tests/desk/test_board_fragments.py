@@ -36,7 +36,7 @@ def store(tmp_path):
 def view(store):
     desk = DeskApp(store, FakeLink())
     clock = Clock(0.0)
-    made = BoardView(PAGES, desk, {"name": "Aino", "sites": ["oodi"]}, "en", clock=clock)
+    made = BoardView(PAGES, desk, {"name": "Aino", "sites": ["oodi"], "role": "site_lead"}, "en", clock=clock)
     made.clock_ = clock
     return made
 
@@ -114,7 +114,7 @@ def test_codes_are_words_in_the_staff_members_language(store):
     store.status("oodi", "oodi-1", {"session": "active", "language": "sv",
                                     "printer": {"state": "idle", "faults": ["out_of_paper", "jammed"]}})
     ask(store, accessibility=["large_text", "plain_language"], language="sv")
-    update = BoardView(PAGES, desk, {"name": "Aino", "sites": ["oodi"]}, "fi").update()
+    update = BoardView(PAGES, desk, {"name": "Aino", "sites": ["oodi"], "role": "site_lead"}, "fi").update()
     text = re.sub(r"<[^>]+>", " ", update)
     for code in ("logging_in", "large_text", "plain_language", "out_of_paper", "jammed", "active"):
         assert code not in text

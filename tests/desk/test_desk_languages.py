@@ -127,7 +127,7 @@ def test_the_language_is_the_chosen_one_else_the_browsers(header, cookie, chosen
 @pytest.fixture
 def desk(tmp_path):
     store = Store(str(tmp_path / "desk.sqlite"))
-    store.add_user("Aino", PASSWORD, ["oodi", "kallio"])
+    store.add_user("Aino", PASSWORD, ["oodi", "kallio"], "admin")  # an administrator sees every page
     store.status("oodi", "oodi-1", {"session": "active", "language": "sv", "accessibility": ["large_text"],
                                     "printer": {"state": "stopped", "faults": ["out_of_paper", "door_open"]}})
     store.status("oodi", "oodi-2", {"session": "ready", "out_of_service": True})
@@ -179,7 +179,29 @@ def pages_in(desk, language: str) -> dict[str, str]:
                                        headers=htmx).text
         shown["refused"] = client.post("/api/accept", data={"id": "x"}, headers=htmx).text
         shown["board after"] = client.get("/").text
-        session = next(iter(desk.sessions.values()))
+        shown["admin"] = client.get("/admin").text
+        stina = {"name": "Stina", "role": "stats_reader", "sites": "oodi", "password": PASSWORD}
+        for change, body in (("users", stina),
+                             ("users", {"name": "Stina", "role": "stats_reader", "sites": "oodi,kallio",
+                                        "password": PASSWORD}),
+                             ("users", {"name": "Stina", "role": "root", "sites": "oodi", "password": PASSWORD}),
+                             ("users", {"name": "Stina", "role": "helper", "sites": "elsewhere",
+                                        "password": PASSWORD}),
+                             ("users", {"name": "", "role": "helper", "sites": "oodi", "password": PASSWORD}),
+                             ("password", {"name": "Stina", "password": "short"}),
+                             ("password", {"name": "Stina", "password": "another long password"}),
+                             ("disable", {"name": "Stina"}), ("enable", {"name": "Stina"}),
+                             ("disable", {"name": "Aino"}), ("disable", {"name": "Nobody"})):
+            shown[f"admin {change} {body}"] = client.post(f"/admin/{change}", data=body, headers=htmx).text
+        shown["audit"] = client.get("/audit").text
+        assert client.post("/login", data={"name": "Stina", "password": "another long password"}).status_code == 303
+        shown["refused page"] = client.get("/").text
+        token = next(s for s in desk.sessions.values() if s["name"] == "Stina")["csrf"]
+        refused = client.post("/api/command", data={"site": "oodi", "kiosk": "oodi-1", "command": "message"},
+                              headers={**htmx, "X-CSRF-Token": token})
+        assert refused.status_code == 403
+        shown["refused command"] = refused.text
+        session = next(s for s in desk.sessions.values() if s["name"] == "Aino")
         shown["stream"] = BoardView(Pages(), desk, session, language).update()
     return shown
 

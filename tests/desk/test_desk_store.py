@@ -200,6 +200,25 @@ def test_roles_disabling_and_enabling_again(tmp_path):
     assert store.login("Aino", "a new long password")[1] == ""
 
 
+def test_enabling_a_new_password_last_logins_and_known_sites(tmp_path):
+    store = Store(str(tmp_path / "desk.sqlite"))
+    store.add_user("Aino", PASSWORD, ["oodi"], role="site_lead")
+    store.disable_user("Aino")
+    assert not store.enable_user("Nobody") and not store.set_password("Nobody", "a new long password")
+    assert store.set_password("Aino", "a new long password")  # still disabled: a reset is no enabling
+    assert store.login("Aino", "a new long password") == (None, "disabled", "")
+    stamp = store.user_stamp("Aino")
+    assert stamp is None and store.enable_user("Aino")
+    stamp = store.user_stamp("Aino")
+    assert store.login("Aino", PASSWORD)[1] == "wrong" and store.login("Aino", "a new long password")[1] == ""
+    assert store.user("Aino") == {"name": "Aino", "sites": ["oodi"], "role": "site_lead", "disabled": False}
+    assert store.set_password("Aino", "yet another password") and store.user_stamp("Aino") not in (None, stamp)
+    assert list(store.last_logins()) == ["Aino"] and store.last_logins()["Aino"] <= time.time()
+    store.presence("oodi", "oodi-1", True)
+    store.presence("kallio", "kallio-1", False)
+    assert store.known_sites() == ["kallio", "oodi"]
+
+
 def test_logins_and_failures_of_known_names_are_audited_and_typed_names_never_are(tmp_path):
     store = Store(str(tmp_path / "desk.sqlite"))
     store.add_user("Aino", PASSWORD, ["oodi"])

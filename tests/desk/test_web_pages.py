@@ -71,7 +71,7 @@ class PageShape(HTMLParser):
 @pytest.fixture
 def store(tmp_path):
     store = Store(str(tmp_path / "desk.sqlite"))
-    store.add_user("Aino", PASSWORD, ["oodi"])
+    store.add_user("Aino", PASSWORD, ["oodi"], "site_lead")  # the roles' own tests: test_desk_roles.py
     store.presence("oodi", "oodi-1", True)
     store.presence("kallio", "kallio-1", True)
     return store

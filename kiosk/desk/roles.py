@@ -1,0 +1,49 @@
+"""What each staff role may do: the one table every route of the desk asks
+(`kiosk.desk.web`), and the pages' navigation and buttons follow.
+
+- helper: the help queue (accept, resolve) and the kiosks of their own sites, to which
+  they may send a message; no other command.
+- site_lead: also the other commands, the help report, statistics and the audit log of
+  their sites.
+- admin: everything, for every site the desk serves, and the staff accounts.
+- stats_reader (a regional coordinator): the help report and statistics of every site the
+  desk serves; no board, no accept, no commands.
+
+A route not in the table is refused: a new page must be given its roles here."""
+
+from __future__ import annotations
+
+from kiosk.desk.language import N_
+from kiosk.desk.schema import ROLES
+
+STAFF = frozenset({"helper", "site_lead", "admin"})
+LEADS = frozenset({"site_lead", "admin"})
+READERS = frozenset({"site_lead", "admin", "stats_reader"})
+
+MAY: dict[str, frozenset[str]] = {
+    "board": STAFF,       # the queue and kiosks page, its state and event stream
+    "help": STAFF,        # accept and resolve a request
+    "message": STAFF,     # a message to the person at a kiosk
+    "command": LEADS,     # every other command to a kiosk
+    "report": READERS,    # the help report
+    "stats": READERS,     # statistics and their CSV
+    "audit": LEADS,       # the audit log (a site lead: their sites; an admin: all)
+    "admin": frozenset({"admin"}),  # staff accounts
+}
+# Roles that see every site the desk serves, whatever sites their account lists.
+REGION = frozenset({"admin", "stats_reader"})
+# Role names as staff read them (translated where shown).
+ROLE_NAMES = {"helper": N_("Helper"), "site_lead": N_("Site lead"), "admin": N_("Administrator"),
+              "stats_reader": N_("Statistics reader")}
+
+assert set(ROLE_NAMES) == set(ROLES) and all(roles <= set(ROLES) for roles in MAY.values())
+
+
+def may(role: str | None, action: str) -> bool:
+    """Whether `role` may do `action`; an unknown role or action may do nothing."""
+    return role in MAY.get(action, ())
+
+
+def command_action(command: str) -> str:
+    """The action a kiosk command needs: a message is the helpers' too."""
+    return "message" if command == "message" else "command"
