@@ -325,6 +325,21 @@ class DeskLink:
                                                            "helper": request["helper"]})
         return request
 
+    def release(self, request_id: str) -> dict | None:
+        """Back to the queue (`Store.release`): the kiosk shows the request as seen again."""
+        request = self.store.release(request_id)
+        if request is not None:
+            self.event(request["site"], request["kiosk"], {"type": "help_released", "id": request_id})
+        return request
+
+    def transfer(self, request_id: str, to: str) -> dict | None:
+        """To a colleague (`Store.transfer`): the kiosk shows the new helper's name."""
+        request = self.store.transfer(request_id, to)
+        if request is not None:
+            self.event(request["site"], request["kiosk"], {"type": "help_accepted", "id": request_id,
+                                                           "helper": request["helper"]})
+        return request
+
     def resolve(self, request_id: str, resolution: str, service: str) -> dict | None:
         request = self.store.resolve(request_id, resolution, service)
         if request is not None:

@@ -102,6 +102,10 @@ def request_of(store, method: str, path: str) -> dict | None:
               "/api/command": {"site": "oodi", "kiosk": "oodi-1", "command": "message", "ready": "coming"},
               "/api/accept": {"id": help_request(store)} if path == "/api/accept" else None,
               "/api/resolve": {"id": help_request(store), "resolution": "solved"} if path == "/api/resolve" else None,
+              "/api/release": {"id": help_request(store)} if path == "/api/release" else None,
+              "/api/transfer": {"id": help_request(store)} if path == "/api/transfer" else None,
+              "/api/note": {"id": help_request(store), "text": "Printed at the desk"} if path == "/api/note" else None,
+              "/api/duty": {"site": "oodi", "on": "1"},
               "/admin/users": {"name": f"New {uuid.uuid4().hex[:6]}", "role": "helper", "sites": "oodi",
                                "password": PASSWORD},
               "/admin/disable": {"name": OTHER}, "/admin/enable": {"name": OTHER},
@@ -114,9 +118,11 @@ def test_every_route_answers_each_role_as_the_table_says(store, desk, role):
     name = STAFF[role]
     for (method, path), action in ROUTES.items():
         staff = logged_in(desk, name)
-        if path == "/api/resolve":
+        if path in ("/api/resolve", "/api/release", "/api/transfer"):  # a request this person has
             body = request_of(store, method, path)
             store.accept(body["id"], name)
+            if path == "/api/transfer":
+                body["to"] = "Hilla" if name == "Lauri" else "Lauri"
         else:
             body = request_of(store, method, path)
         if (method, path) == ("POST", "/login"):

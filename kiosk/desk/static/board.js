@@ -141,6 +141,12 @@ document.body.addEventListener("htmx:sseError", async () => {
 
 document.body.addEventListener("htmx:sendError", () => { announce.textContent = announce.dataset.failed; });
 
+// A note once added shows on the card: its field is emptied (hx-preserve keeps it otherwise).
+document.body.addEventListener("htmx:afterRequest", (event) => {
+  const form = event.detail.elt;
+  if (form.matches && form.matches("form.note") && event.detail.successful) form.reset();
+});
+
 // -- the new-request sound, banner and notification -------------------------------------------
 
 const soundButton = document.getElementById("sound");
