@@ -249,7 +249,8 @@ def serve(store: Store, config: dict) -> int:
     password = Path(broker["password_file"]).read_text().strip() if broker["password_file"] else ""
     try:
         link = DeskLink(BrokerSettings(broker["host"], int(broker["port"]), broker["username"], password,
-                                       bool(broker["tls"]), broker["ca_file"]), list(config["desk"]["sites"]), store)
+                                       bool(broker["tls"]), broker["ca_file"]), list(config["desk"]["sites"]), store,
+                        share=store.postgres)
     except (OSError, ValueError) as error:
         print(f"cannot reach the broker's TLS settings: {error} ([broker] ca_file = {broker['ca_file']!r})",
               file=sys.stderr)
