@@ -131,6 +131,7 @@ class BoardView:
             request["colleagues"] = [(name, name in duty.get(request["site"], []))
                                      for name in self.desk.colleagues(request["site"], staff)
                                      if name != request["helper"]] if request["may_pass"] else []
+            request["pass_key"] = digest(request["helper"], request["colleagues"])[:8]
         asking: dict[tuple[str, str], dict] = {}
         for request in queue:
             asking.setdefault((request["site"], request["kiosk"]), request)

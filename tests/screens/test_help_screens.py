@@ -42,7 +42,7 @@ def test_a_hand_over_and_a_release_at_the_desk_are_shown_and_heard(fresh_app):
     link, speaker = app.devices.link, app.devices.speaker
     gui.tap(gui.ids()["start_button"])
     gui.tap(gui.bar("help_button"))
-    gui.tap(gui.button("Tulostaminen"))
+    gui.tap(gui.button("Tulostus"))
     app.speech_nav.set_speech(True)
     gui.frames()
     request = next(p for p in reversed(link.published) if p[0] == "help")[1]
