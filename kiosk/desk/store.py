@@ -115,6 +115,10 @@ PER_HOUR = select(stats.c.hour, _TOTAL).where(*_STARTED).group_by(stats.c.hour).
 KIOSKS_COUNTED = select(func.count(stats.c.kiosk.distinct())).where(*_STARTED)
 _ROW_KEYS = (stats.c.day, stats.c.site, stats.c.counter, stats.c.value)
 STATS_ROWS = select(*_ROW_KEYS, _TOTAL).where(*_DAYS).group_by(*_ROW_KEYS).order_by(*_ROW_KEYS)
+# A kiosk taken away for good: off the board (only while it is offline; one that connects
+# again is back at once).
+FORGET_KIOSK = (delete(kiosks).where(kiosks.c.site == bindparam("site"), kiosks.c.kiosk == bindparam("kiosk"),
+                                     kiosks.c.online == 0).returning(kiosks.c.kiosk))
 DISABLE = (update(users).where(users.c.name == bindparam("who"))
            .values(disabled=True, stamp=bindparam("new_stamp")).returning(users.c.name))
 ENABLE = (update(users).where(users.c.name == bindparam("who"))
@@ -241,6 +245,15 @@ class Store:
     def status(self, site: str, kiosk: str, status: dict) -> None:
         self._write(self._upserts.status, site=site, kiosk=kiosk, status=encode(status), at=time.time())
         self.notices.kiosks_changed()
+
+    def forget_kiosk(self, site: str, kiosk: str) -> bool:
+        """Take an offline kiosk off the board (a terminal taken away); False if there is
+        no such kiosk or it is online."""
+        with self.engine.begin() as connection:
+            gone = connection.execute(FORGET_KIOSK, {"site": site, "kiosk": kiosk}).first()
+            if gone is not None:
+                self.notices.send(connection, "kiosks", site=site, kiosk=kiosk)
+        return gone is not None
 
     def known_kiosk(self, site: str, kiosk: str) -> bool:
         return bool(self._rows(KNOWN_KIOSK, site=site, kiosk=kiosk))

@@ -69,7 +69,8 @@ ROUTES = {("GET", "/login"): None, ("POST", "/login"): None, ("GET", "/language"
           ("POST", "/api/release"): "help", ("POST", "/api/transfer"): "help", ("POST", "/api/note"): "help",
           ("POST", "/api/duty"): "help", ("GET", "/history"): "board",
           ("POST", "/admin/users"): "admin", ("POST", "/admin/disable"): "admin",
-          ("POST", "/admin/enable"): "admin", ("POST", "/admin/password"): "admin"}
+          ("POST", "/admin/enable"): "admin", ("POST", "/admin/password"): "admin",
+          ("POST", "/admin/forget"): "admin"}
 REFUSED = N_("Your role does not allow this. Ask the desk's administrator if you need it.")
 LOGIN_PROBLEMS = {"locked": N_("Too many failed attempts: try again in five minutes."),
                   "disabled": N_("This account is disabled: ask the desk's administrator."),
@@ -477,12 +478,35 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
                            if user["name"] in last else ""} for user in desk.store.users()],
                 "roles": ROLES}
 
+    def kiosk_values() -> dict:
+        return {"kiosks": [{**k, "heard": time.strftime("%Y-%m-%d %H:%M", time.localtime(k["updated"]))
+                            if k["updated"] else ""} for k in desk.store.kiosks(desk.sites)]}
+
     def admin(request: Request) -> Response:
         session = page_session(request)
         if session is None:
             return RedirectResponse("/login", 303)
         return page(request, "admin.html", session=session, desk_sites=desk.sites,
-                    **staff_values())
+                    **staff_values(), **kiosk_values())
+
+    async def forget_kiosk(request: Request) -> Response:
+        """An administrator takes an offline kiosk off the board (a terminal taken away)."""
+        session, data = await json_change(request)
+        site, kiosk = data.get("site"), data.get("kiosk")
+        if not (valid_id(site) and valid_id(kiosk) and site in desk.sites):
+            raise HTTPException(400, N_("bad request"))
+        if not await anyio.to_thread.run_sync(desk.store.forget_kiosk, site, kiosk):
+            raise HTTPException(409, N_("Only a kiosk that is offline can be removed: one that is online "
+                                        "would come back at once."))
+        await anyio.to_thread.run_sync(lambda: desk.store.audit(session["name"], "kiosk_forgotten", site, kiosk))
+        desk.notify("help")
+        if not from_htmx(request):
+            return JSONResponse({"forgotten": kiosk})
+        _ = pages.gettext(language_of(request))
+        values = await anyio.to_thread.run_sync(kiosk_values)
+        table = pages.parts_of(language_of(request), "admin_parts.html").kiosk_table(**values, oob=True)
+        return words(_("%(kiosk)s is off the board. If it connects again, it is back.") % {"kiosk": kiosk},
+                     fragment=str(table))
 
     def account_problem(name, password, sites=None, role=None) -> str:
         """Why an account change cannot be made ("" if it can), as `kiosk-desk add-user` checks."""
@@ -569,6 +593,7 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
         Route("/admin", admin),
         *(Route(f"/admin/{change}", account, methods=["POST"]) for change in ("users", "disable", "enable",
                                                                             "password")),
+        Route("/admin/forget", forget_kiosk, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static")),
     ], exception_handlers={HTTPException: refused})
 
