@@ -11,7 +11,7 @@ import time
 
 from bench.browser import browser_open, browser_wipe
 from bench.common import compared
-from bench.fleet import desk_fanin, help_latency
+from bench.fleet import desk_fanin, desk_fanin_postgres, help_latency
 from bench.printing import preview, print_
 from bench.speech import speech, speech_screen, speech_stop
 from bench.stats import stats_rollup
@@ -62,7 +62,7 @@ def memory(display: str) -> dict:
 BENCHMARKS = {"startup": startup, "memory": memory, "wipe": wipe, "soak": soak, "speech": speech,
               "speech_stop": speech_stop, "speech_screen": speech_screen, "print": print_, "preview": preview,
               "browser_open": browser_open, "browser_wipe": browser_wipe, "help_latency": help_latency,
-              "desk_fanin": desk_fanin, "stats_rollup": stats_rollup}
+              "desk_fanin": desk_fanin, "desk_fanin_postgres": desk_fanin_postgres, "stats_rollup": stats_rollup}
 
 
 def main(names: list[str]) -> int:

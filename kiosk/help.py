@@ -40,6 +40,7 @@ EVENTS = {
     "help_seen": {"id": (str, 64)},
     "help_accepted": {"id": (str, 64), "helper": (str, 60)},
     "help_resolved": {"id": (str, 64)},
+    "help_released": {"id": (str, 64)},  # the helper cannot come after all: waiting again
     "message": {"text": (str, 500), **COMMAND_ID},
     "end_session": COMMAND_ID,
     "out_of_service": {"text": (str, 500), **COMMAND_ID},
@@ -226,6 +227,9 @@ class Help(EventDispatcher):
             elif kind == "help_accepted":
                 self.helper = event["helper"].strip()
                 self.state = "accepted"
+            elif kind == "help_released" and self.state == "accepted":
+                self.helper = ""
+                self.state = "seen"
             elif kind == "help_resolved":
                 self.state = "resolved"
             return

@@ -40,6 +40,30 @@ def start_desk(broker, site: str, directory: Path, user: str, password: str, des
     return process, f"http://127.0.0.1:{port}"
 
 
+def start_region_desk(broker, directory: Path, sites: list[str], broker_user: str, database: str,
+                      log: Path | None = None, desk_lines: str = "", start: bool = True) -> tuple:
+    """A `kiosk-desk run` process serving many `sites` on `broker` as `broker_user`, its
+    data in `database` (a SQLite file or a PostgreSQL URL); returns the process, its
+    address and its desk.toml (for `kiosk-desk add-user ... --config`). With `start`
+    False, a function that starts it in place of the process (add users first)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "desk-password").write_text(broker.password(broker_user))
+    port = free_port()
+    key = "database_url" if "://" in database else "database"
+    config = directory / "desk.toml"
+    config.write_text(
+        f'[broker]\nhost = "127.0.0.1"\nport = {broker.port}\nca_file = "{broker.ca_file}"\n'
+        f'username = "{broker_user}"\npassword_file = "{directory / "desk-password"}"\n'
+        f'[desk]\nsites = {json.dumps(sites)}\nport = {port}\n{key} = "{database}"\n{desk_lines}')
+
+    def launch() -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "kiosk.desk", "run", "--config", str(config)],
+                                stdout=subprocess.DEVNULL,
+                                stderr=open(log, "w") if log is not None else subprocess.DEVNULL)
+
+    return (launch() if start else launch), f"http://127.0.0.1:{port}", config
+
+
 def start_desk_on(database_url: str, directory: Path, site: str = "oodi", log: Path | None = None,
                   ) -> tuple[subprocess.Popen, str, Path]:
     """A `kiosk-desk run` process of `site` on a shared database, with no broker to reach

@@ -52,11 +52,16 @@ def test_bench_browser_open_and_wipe_with_real_chromium():
     assert metrics["browser_wipe"]["receipts_ok"] is True
 
 
-def test_bench_help_latency_and_desk_fanin_through_a_real_broker_and_desk():
-    result = subprocess.run([sys.executable, "-m", "bench", "help_latency", "desk_fanin"], capture_output=True,
-                            text=True, timeout=300, cwd=ROOT)
+def test_bench_help_latency_and_desk_fanin_on_one_and_two_desk_processes():
+    result = subprocess.run([sys.executable, "-m", "bench", "help_latency", "desk_fanin", "desk_fanin_postgres"],
+                            capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert result.returncode == 0, result.stderr[-2000:]
     metrics = {m["name"]: m for m in map(json.loads, result.stdout.strip().splitlines())}
     latency, fanin = metrics["help_latency"], metrics["desk_fanin"]
     assert latency["unit"] == "ms" and latency["value"] > 0 and latency["p95_ms"] >= latency["value"]
-    assert fanin["help_requests"] >= 10 and fanin["status_messages"] > 2000 and 0 < fanin["cpu_percent"] < 100
+    assert fanin["help_requests"] >= 10 and fanin["status_messages"] > 20_000 and 0 < fanin["cpu_percent"] < 100
+    assert (fanin["kiosks"], fanin["processes"], fanin["pages"]) == (10_000, 1, 1)
+    shared = metrics["desk_fanin_postgres"]
+    assert (shared["kiosks"], shared["processes"], shared["database"], shared["pages"]) == (10_000, 2, "postgresql", 2)
+    assert len(shared["cpu_percent_each"]) == 2 and all(0 < cpu < 100 for cpu in shared["cpu_percent_each"])
+    assert shared["value"] > 0 and shared["page_update_p95_ms"] >= shared["value"]

@@ -46,6 +46,23 @@ def test_the_desk_sees_accepts_and_resolves(tmp_path):
     assert help_.state == "resolved"
 
 
+def test_a_released_request_waits_again_and_a_transfer_names_the_new_helper(tmp_path):
+    help_, link = make(tmp_path)
+    request_id = help_.request("printing", "omavero", "fi", [])
+    link.acknowledge_all()
+    link.deliver({"type": "help_seen", "id": request_id})
+    link.deliver({"type": "help_released", "id": request_id})  # not accepted: nothing to release
+    assert help_.state == "seen"
+    link.deliver({"type": "help_accepted", "id": request_id, "helper": "Aino"})
+    link.deliver({"type": "help_released", "id": request_id})
+    assert help_.state == "seen" and help_.helper == ""
+    link.deliver({"type": "help_accepted", "id": request_id, "helper": "Eero"})
+    link.deliver({"type": "help_accepted", "id": request_id, "helper": "Aino"})  # handed to Aino
+    assert help_.state == "accepted" and help_.helper == "Aino"
+    link.deliver({"type": "help_released", "id": "someone-elses"})
+    assert help_.state == "accepted"
+
+
 def test_an_outage_queues_the_request_and_the_link_coming_back_sends_it_once(tmp_path):
     help_, link = make(tmp_path, up=False)
     request_id = help_.request("other", "", "fi", [])

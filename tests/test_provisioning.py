@@ -95,3 +95,5 @@ def test_the_desk_configuration_provisioning_writes_is_what_the_desk_reads(tmp_p
     config = load(target)
     assert config["desk"]["sites"] == ["oodi"] and config["broker"]["username"] == "desk-oodi"
     assert config["rollup"] == {"url": "", "name": "desk.oodi.example.fi", "every_s": 3600}
+    assert config["escalation"] == {"after_min": 5, "webhook_url": "", "language": "fi",
+                                    "site_webhooks": {"oodi": "https://chat.oodi.example.fi/hooks/digituki"}}

@@ -31,6 +31,13 @@ def detail_text(_, entry: dict) -> str:
             "sites": str(detail.get("sites", "")).replace(",", ", ")}
     if action in ("user_disabled", "user_enabled", "password_reset"):
         return name
+    if action == "request_transferred":
+        return _("from %(from)s to %(to)s") % {"from": str(detail.get("from", "")), "to": str(detail.get("to", ""))}
+    if action == "request_released":
+        return _("accepted by %(helper)s") % {"helper": str(detail.get("helper", ""))}
+    if action == "request_escalated" and isinstance(detail.get("waited_min"), int):
+        return _("%(topic)s, waited %(minutes)s min") % {"topic": word(_, "topic", str(detail.get("topic", ""))),
+                                                          "minutes": detail["waited_min"]}
     if action == "login_failed" and detail.get("locked"):
         return _("the name is locked for five minutes")
     return ""

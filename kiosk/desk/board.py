@@ -13,7 +13,7 @@ import time
 
 from kiosk.desk.commands import REPLY_S
 from kiosk.desk.link import DeskLink
-from kiosk.desk.roles import REGION
+from kiosk.desk.roles import REGION, STAFF, may
 from kiosk.desk.store import Store
 
 log = logging.getLogger(__name__)
@@ -198,7 +198,7 @@ class DeskApp:
 
     def state(self, session: dict) -> dict:
         now = time.time()
-        queue = self.store.queue(session["sites"])
+        queue = self.queue(session)
         for request in queue:
             request["waiting_s"] = round(now - request["created"])
         return {"kiosks": self.store.kiosks(session["sites"]), "queue": queue,
@@ -209,6 +209,32 @@ class DeskApp:
             self.results[(site, kiosk)] = {"command": command, "result": result, "by": by, "at": time.time()}
         self.changes.bump()
 
-    def allowed(self, session: dict, request_id: str) -> bool:
+    def queue(self, session: dict) -> list[dict]:
+        """The requests a staff member's board shows: their sites' open requests, and the
+        rest of the region's that were escalated and still wait (kiosk.desk.escalation)."""
+        return self.store.queue(session["sites"], self.sites if may(session.get("role"), "help") else [],
+                                session["name"][:60])
+
+    def request_for(self, session: dict, request_id: str, action: str) -> dict | None:
+        """The request, if this staff member may do `action` ("accept", "resolve", "note",
+        "release" or "transfer") with it; None otherwise. Their own sites' requests, all of
+        it; another site of the region's: accepting it once it was escalated, and then,
+        having accepted it, the rest. Releasing and transferring: the helper who has it,
+        or a site lead of its site."""
         request = self.store.request(request_id)
-        return request is not None and request["site"] in session["sites"]
+        if request is None or request["site"] not in set(session["sites"]) | set(self.sites):
+            return None
+        own_site = request["site"] in session["sites"]
+        mine = request["accepted"] is not None and request["helper"] == session["name"][:60]
+        if action in ("release", "transfer"):
+            return request if mine or (own_site and may(session.get("role"), "command")) else None
+        if own_site or mine:
+            return request
+        return request if action == "accept" and request["escalated"] is not None else None
+
+    def colleagues(self, site: str, staff: list[dict] | None = None) -> list[str]:
+        """Who may take over a request of `site`: enabled staff of the site, and the
+        region's administrators (of `staff`, the store's users if not given)."""
+        return [user["name"] for user in (self.store.users() if staff is None else staff)
+                if not user["disabled"] and user["role"] in STAFF
+                and (site in user["sites"] or (user["role"] in REGION and site in self.sites))]

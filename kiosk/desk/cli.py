@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.desk.board import DeskApp
+from kiosk.desk.escalation import EVERY_S, Escalation
 from kiosk.desk.link import BrokerSettings, DeskLink, valid_id
 from kiosk.desk.schema import ROLES
 from kiosk.desk.store import Store
@@ -31,7 +32,11 @@ DEFAULTS = {"broker": {"host": "127.0.0.1", "port": 8883, "tls": True, "ca_file"
             "desk": {"sites": ["default"], "listen": "127.0.0.1", "port": 8080, "database": "desk.sqlite",
                      "database_url": "", "audit_keep_days": 365, "trusted_proxy": "127.0.0.1", "headers_s": 10.0},
             # National roll-up: a SQLAlchemy URL (postgresql+psycopg://user@host/db); "" = none.
-            "rollup": {"url": "", "name": "", "every_s": 3600}}
+            "rollup": {"url": "", "name": "", "every_s": 3600},
+            # A request nobody accepts within after_min minutes goes to the region's other staff
+            # (0 = never) and to the chat: webhook_url for every site, site_webhooks = {site = url}
+            # for a site with a chat of its own; the chat's message in `language`.
+            "escalation": {"after_min": 5, "webhook_url": "", "site_webhooks": {}, "language": "fi"}}
 
 
 MAX_CONFIG_BYTES = 64 * 1024
@@ -48,7 +53,7 @@ def load(path: Path | None) -> dict:
         data = source.data
         for section, values in data.items():
             if section not in config or not isinstance(values, dict):
-                raise SystemExit(f"{path}: unknown section [{section}] (known: broker, desk, rollup)")
+                raise SystemExit(f"{path}: unknown section [{section}] (known: {', '.join(config)})")
             unknown = set(values) - set(config[section])
             if unknown:
                 raise SystemExit(f"{path}: unknown key(s) in [{section}]: {', '.join(sorted(unknown))}")
@@ -62,15 +67,39 @@ def load(path: Path | None) -> dict:
         if not (isinstance(keep, int) and not isinstance(keep, bool) and 1 <= keep <= 3650):
             raise SystemExit(f"{_where(path, source, 'audit_keep_days')}: [desk] audit_keep_days must be a "
                              f"whole number of days from 1 to 3650, not {keep!r}")
+        _check_escalation(config["escalation"], path, source)
         database = Path(config["desk"]["database"])
         if not database.is_absolute():
             config["desk"]["database"] = str(path.parent / database)
     return config
 
 
-def _where(path: Path, source: Source, key: str) -> str:
-    line = source.lines.line_of(("desk", key))
+def _where(path: Path, source: Source, key: str, section: str = "desk") -> str:
+    line = source.lines.line_of((section, key))
     return f"{path}:{line}" if line else str(path)
+
+
+def _check_escalation(escalation: dict, path: Path, source: Source) -> None:
+    from kiosk.desk.escalation import valid_webhook
+    from kiosk.desk.language import LANGUAGES
+
+    def where(key: str) -> str:
+        return _where(path, source, key, "escalation")
+
+    after = escalation["after_min"]
+    if not (isinstance(after, (int, float)) and not isinstance(after, bool) and 0 <= after <= 24 * 60):
+        raise SystemExit(f"{where('after_min')}: [escalation] after_min must be minutes from 0 (never) to 1440, "
+                         f"not {after!r}")
+    if not valid_webhook(escalation["webhook_url"]):
+        raise SystemExit(f"{where('webhook_url')}: [escalation] webhook_url must be the chat's https:// address, "
+                         f"or \"\" for none")
+    webhooks = escalation["site_webhooks"]
+    if not (isinstance(webhooks, dict) and all(valid_id(site) and valid_webhook(url) for site, url in webhooks.items())):
+        raise SystemExit(f"{where('site_webhooks')}: [escalation] site_webhooks must map site ids to https:// "
+                         f"addresses, like {{ oodi = \"https://chat.example.fi/hooks/abc\" }}")
+    if escalation["language"] not in LANGUAGES:
+        raise SystemExit(f"{where('language')}: [escalation] language must be one of {', '.join(LANGUAGES)}, "
+                         f"not {escalation['language']!r}")
 
 
 def _database_url(url, path: Path, source: Source) -> str:
@@ -207,6 +236,12 @@ def disable_user(store: Store, name: str) -> int:
     return 0
 
 
+def make_escalation(store: Store, config: dict, on_change) -> Escalation:
+    settings = config["escalation"]
+    return Escalation(store, list(config["desk"]["sites"]), float(settings["after_min"]) * 60,
+                      {"": settings["webhook_url"], **settings["site_webhooks"]}, settings["language"], on_change)
+
+
 def serve(store: Store, config: dict) -> int:
     """The desk until SIGTERM or SIGINT: the broker link, the web server, and now and then
     the audit log's pruning and the statistics roll-up."""
@@ -214,7 +249,8 @@ def serve(store: Store, config: dict) -> int:
     password = Path(broker["password_file"]).read_text().strip() if broker["password_file"] else ""
     try:
         link = DeskLink(BrokerSettings(broker["host"], int(broker["port"]), broker["username"], password,
-                                       bool(broker["tls"]), broker["ca_file"]), list(config["desk"]["sites"]), store)
+                                       bool(broker["tls"]), broker["ca_file"]), list(config["desk"]["sites"]), store,
+                        share=store.postgres)
     except (OSError, ValueError) as error:
         print(f"cannot reach the broker's TLS settings: {error} ([broker] ca_file = {broker['ca_file']!r})",
               file=sys.stderr)
@@ -244,6 +280,16 @@ def serve(store: Store, config: dict) -> int:
                 return
 
     threading.Thread(target=prune_now_and_then, daemon=True, name="audit-prune").start()
+    escalation = make_escalation(store, config, app.notify)
+
+    def escalate_now_and_then() -> None:
+        while not stop.wait(EVERY_S):
+            try:
+                escalation.run_once()
+            except Exception as error:  # the database away for a while: the next round
+                log.error("escalating waiting requests failed: %s", error)
+
+    threading.Thread(target=escalate_now_and_then, daemon=True, name="escalation").start()
     if config["rollup"]["url"]:  # once at start, then every hour while the desk runs
         def roll_up_now_and_then() -> None:
             run_rollup(store, config)

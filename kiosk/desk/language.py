@@ -91,7 +91,11 @@ WORDS: dict[str, dict[str, str]] = {
               "login_refused": N_("Login refused: account disabled"), "command": N_("Command to a kiosk"),
               "user_added": N_("Staff account added"), "user_changed": N_("Staff account changed"),
               "user_disabled": N_("Staff account disabled"), "user_enabled": N_("Staff account enabled"),
-              "password_reset": N_("Password reset"), "users_listed": N_("Staff accounts listed")},
+              "password_reset": N_("Password reset"), "users_listed": N_("Staff accounts listed"),
+              "request_released": N_("Request back to the queue"), "request_transferred": N_("Request handed over"),
+              "request_escalated": N_("Request escalated to the region"),
+              "webhook_failed": N_("Escalation did not reach the chat"),
+              "kiosk_forgotten": N_("Kiosk removed from the board")},
     "help_accepted": {"under_2_min": N_("Under 2 min"), "2_5_min": N_("2–5 min"), "5_15_min": N_("5–15 min"),
                       "over_15_min": N_("Over 15 min")},
 }

@@ -35,6 +35,12 @@ MAX_QUEUED = 100  # events waiting for the broker to come back; more are refused
 RESULTS = ("done", "no_session", "no_service")
 COMMAND_KEPT_S = 120.0
 MAX_COMMANDS_WAITING = 1000
+# Several desk processes on one database share the kiosks' messages (an MQTT shared
+# subscription: the broker hands each to one of them). Retained messages are not sent to a
+# shared subscription, so a process reads the retained statuses directly for this long
+# after it connects.
+SHARE_GROUP = "kiosk-desk"
+RETAINED_CATCH_UP_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -128,10 +134,17 @@ def _text(value, longest: int = 200) -> bool:
 
 class DeskLink:
     def __init__(self, settings: BrokerSettings, sites: list[str], store: Store,
-                 on_change: Callable[[str], None] = lambda kind: None, limits: RateLimits = RateLimits()) -> None:
+                 on_change: Callable[[str], None] = lambda kind: None, limits: RateLimits = RateLimits(),
+                 share: bool = False, catch_up_s: float = RETAINED_CATCH_UP_S) -> None:
+        """`share`: this is one of several desk processes on one database (PostgreSQL), each
+        with a broker account of its own; the broker spreads the kiosks' messages over them."""
         import paho.mqtt.client as mqtt
 
         self.sites = sites
+        self.share = share
+        self.catch_up_s = catch_up_s
+        self._catch_up: threading.Timer | None = None
+        self.caught_up = threading.Event()  # shared: the retained statuses were read (tests wait on it)
         self.store = store
         self.on_change = on_change
         # A kiosk's reply to a command: (command id, result), called on the network thread.
@@ -145,8 +158,8 @@ class DeskLink:
         self._dropped_logged: dict[str, float] = {}
         self._buckets_lock = threading.Lock()
         # A lasting session: the broker keeps the kiosks' requests while the desk restarts.
-        self._client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"desk-{'-'.join(sites)}",
-                                   clean_session=False)
+        self._client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
+                                   client_id=settings.username or f"desk-{sites[0]}", clean_session=False)
         self._client.username_pw_set(settings.username, settings.password)
         if settings.tls:
             self._client.tls_set(ca_certs=settings.ca_file or None, cert_reqs=ssl.CERT_REQUIRED)
@@ -164,6 +177,8 @@ class DeskLink:
         self._client.loop_start()
 
     def stop(self) -> None:
+        if self._catch_up is not None:
+            self._catch_up.cancel()
         self._client.disconnect()
         self._client.loop_stop()
 
@@ -172,8 +187,28 @@ class DeskLink:
             log.error("broker refused the desk: %s", reason)
             return
         self.connected = True
-        for site in self.sites:
-            client.subscribe(f"kiosk/{site}/+/+", qos=1)
+        if not self.share:
+            client.subscribe([(f"kiosk/{site}/+/+", 1) for site in self.sites])
+        else:
+            # Presence (retained: who is online) and replies (to whichever process sent the
+            # command) reach every process; the rest one of them. A message that arrives
+            # twice is harmless: statuses and presence are stored as they are, a request or
+            # a day by its id, a reply once.
+            client.subscribe([(f"$share/{SHARE_GROUP}/kiosk/{site}/+/+", 1) for site in self.sites]
+                             + [(f"kiosk/{site}/+/{leaf}", 1) for site in self.sites for leaf in ("presence", "replies")])
+            statuses = [f"kiosk/{site}/+/status" for site in self.sites]
+            client.subscribe([(topic, 1) for topic in statuses])
+            if self._catch_up is not None:
+                self._catch_up.cancel()
+            self.caught_up.clear()
+
+            def caught_up() -> None:
+                client.unsubscribe(statuses)
+                self.caught_up.set()
+
+            self._catch_up = threading.Timer(self.catch_up_s, caught_up)
+            self._catch_up.daemon = True
+            self._catch_up.start()
         log.info("desk connected to the broker")
 
     def _disconnected(self, *_args) -> None:
@@ -321,6 +356,21 @@ class DeskLink:
         """The store's claim (`Store.accept`); the kiosk hears of it from the one who got it."""
         request = self.store.accept(request_id, helper)
         if request is not None and request["claimed"]:
+            self.event(request["site"], request["kiosk"], {"type": "help_accepted", "id": request_id,
+                                                           "helper": request["helper"]})
+        return request
+
+    def release(self, request_id: str) -> dict | None:
+        """Back to the queue (`Store.release`): the kiosk shows the request as seen again."""
+        request = self.store.release(request_id)
+        if request is not None:
+            self.event(request["site"], request["kiosk"], {"type": "help_released", "id": request_id})
+        return request
+
+    def transfer(self, request_id: str, to: str) -> dict | None:
+        """To a colleague (`Store.transfer`): the kiosk shows the new helper's name."""
+        request = self.store.transfer(request_id, to)
+        if request is not None:
             self.event(request["site"], request["kiosk"], {"type": "help_accepted", "id": request_id,
                                                            "helper": request["helper"]})
         return request

@@ -50,7 +50,8 @@ class Pages:
                 word=lambda kind, value, _g=catalogue.gettext: word(_g, kind, value),
                 duration=lambda seconds, _g=catalogue.gettext: duration(_g, seconds),
                 result_text=lambda command, result, _g=catalogue.gettext: result_text(_g, command, result),
-                clock=lambda at: time.strftime("%H:%M", time.localtime(at)))
+                clock=lambda at: time.strftime("%H:%M", time.localtime(at)),
+                day_and_clock=lambda at: time.strftime("%Y-%m-%d %H:%M", time.localtime(at)))
             environment.filters["strong"] = lambda value: Markup("<strong>{}</strong>").format(value)
             self._environments[code] = environment
 
@@ -115,7 +116,22 @@ class BoardView:
         """Everything the board shows, read from the store once."""
         now = self.clock()
         sites = self.session["sites"]
-        queue = self.desk.store.queue(sites)
+        queue = self.desk.queue(self.session)
+        me, role = self.session["name"][:60], self.session.get("role")
+        notes = self.desk.store.notes([q["id"] for q in queue])
+        duty = self.desk.store.on_duty(sorted({*sites, *(q["site"] for q in queue)}))
+        staff = self.desk.store.users() if any(q["accepted"] for q in queue) else []
+        for request in queue:
+            request["notes"] = notes.get(request["id"], [])
+            request["elsewhere"] = request["site"] not in sites
+            mine = request["accepted"] is not None and request["helper"] == me
+            # Release and transfer: the helper who has it, or a site lead of its site.
+            request["may_pass"] = bool(request["accepted"]) and (
+                mine or (not request["elsewhere"] and may(role, "command")))
+            request["colleagues"] = [(name, name in duty.get(request["site"], []))
+                                     for name in self.desk.colleagues(request["site"], staff)
+                                     if name != request["helper"]] if request["may_pass"] else []
+            request["pass_key"] = digest(request["helper"], request["colleagues"])[:8]
         asking: dict[tuple[str, str], dict] = {}
         for request in queue:
             asking.setdefault((request["site"], request["kiosk"]), request)
@@ -136,14 +152,16 @@ class BoardView:
         waiting = sum(1 for q in queue if not q["accepted"])
         return {"allowed": self.allowed, "queue": queue, "kiosks": kiosks, "now": now, "many_sites": many_sites,
                 "broker": bool(link is not None and link.connected), "waiting": waiting,
-                "helped": len(queue) - waiting}
+                "helped": len(queue) - waiting, "duty": [(site, duty.get(site, [])) for site in sites], "me": me}
 
     # What a card shows, but for the waiting time (its own fragment).
     @staticmethod
     def card_digest(request: dict, language: str) -> str:
         return digest(language, request["id"], request["kiosk"], request["place"], request["topic"],
                       request["service"], request["language"], tuple(request["accessibility"]),
-                      bool(request["accepted"]), request["helper"], request["presence"])
+                      bool(request["accepted"]), request["helper"], request["presence"],
+                      bool(request["escalated"]), request["elsewhere"], request["may_pass"],
+                      tuple(request["colleagues"]), tuple((n["at"], n["author"], n["text"]) for n in request["notes"]))
 
     @staticmethod
     def kiosk_digest(kiosk: dict, language: str, many_sites: bool) -> str:
@@ -174,6 +192,11 @@ class BoardView:
         return str(self.pages.parts(self.language).kiosk_card(found[0], snap["many_sites"], self.allowed,
                                                                 oob=True)) \
             if found else ""
+
+    def duty_fragment(self) -> str:
+        """Who is on duty at the staff member's sites, as the answer to their own change."""
+        snap = self.snapshot()
+        return str(self.pages.parts(self.language).duty(snap["duty"], snap["me"], oob=True))
 
     def update(self) -> str:
         """The fragments to swap, each marked for htmx's out-of-band swap: everything the
@@ -210,7 +233,8 @@ class BoardView:
         self._kiosks = {key: k["digest"] for key, k in kiosks.items()}
         for name, html in (("summary", parts.summary(snap["waiting"], snap["helped"], oob=True)),
                            ("broker", parts.broker(snap["broker"], oob=True)),
-                           ("title", parts.title(snap["waiting"]))):
+                           ("title", parts.title(snap["waiting"])),
+                           ("duty", parts.duty(snap["duty"], snap["me"], oob=True))):
             if self._others.get(name) != str(html):
                 out.append(html)
                 self._others[name] = str(html)

@@ -30,7 +30,23 @@ requests = Table("requests", metadata,
                                                    "accessibility")),
                  Column("created", Double), Column("accepted", Double), Column("helper", Text),
                  Column("resolved", Double), Column("cancelled", Double), Column("resolution", Text),
-                 Column("resolution_service", Text))
+                 Column("resolution_service", Text),
+                 # When the request waited too long unaccepted and went to the region's staff.
+                 Column("escalated", Double),
+                 Index("requests_closed", "site", "resolved"))
+
+# Helpers' notes on a request (what was tried, where the person was sent): staff words,
+# never the person's details; kept with the request's history.
+notes = Table("notes", metadata,
+              Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+              Column("request", Text, nullable=False), Column("at", Double, nullable=False),
+              Column("author", Text, nullable=False), Column("text", Text, nullable=False),
+              Index("notes_request", "request", "at"))
+
+# Who is on duty (True) or away (False) at which site; no row: away.
+duty = Table("duty", metadata,
+             Column("name", Text, primary_key=True), Column("site", Text, primary_key=True),
+             Column("on_duty", Boolean, nullable=False), Column("updated", Double, nullable=False))
 
 # failures and locked_until are from before login_attempts and no longer used.
 users = Table("users", metadata,

@@ -18,14 +18,14 @@ import statistics
 import time
 from typing import Callable
 
-from sqlalchemy import bindparam, case, create_engine, delete, event, func, literal_column, select, update
+from sqlalchemy import and_, bindparam, case, or_, create_engine, delete, event, func, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, Row, make_url
 
 from kiosk.desk import schema
 from kiosk.desk.notices import NoNotices, PostgresNotices
 from kiosk.desk.passwords import decoy_hash, hash_password, needs_rehash, password_matches
-from kiosk.desk.schema import ROLES, audit, kiosks, login_attempts, requests, stats, users
+from kiosk.desk.schema import ROLES, audit, duty, kiosks, login_attempts, notes, requests, stats, users
 from kiosk.wire import encode
 
 RESOLUTIONS = ("solved", "solved_partly", "referred", "e_service_fault", "no_show", "other")
@@ -38,10 +38,14 @@ AUDIT_KEEP_DAYS = 365
 AUDIT_TEXT_CHARS = 500
 AUDIT_DETAIL_BYTES = 4096
 AUDIT_ROWS = 1000  # at most this many entries in one listing
+NOTE_CHARS = 500
+NOTES_PER_REQUEST = 20  # a note is a line or two; a request with more is being misused
+HISTORY_ROWS = 200  # at most this many closed requests in one listing
 
 REQUEST = (requests.c.id, requests.c.site, requests.c.kiosk, requests.c.place, requests.c.topic,
            requests.c.service, requests.c.language, requests.c.accessibility, requests.c.created,
-           requests.c.accepted, requests.c.helper, requests.c.resolved, requests.c.cancelled)
+           requests.c.accepted, requests.c.helper, requests.c.resolved, requests.c.cancelled,
+           requests.c.escalated, requests.c.resolution, requests.c.resolution_service)
 REQUEST_KEYS = tuple(column.name for column in REQUEST)
 OPEN = (requests.c.resolved.is_(None), requests.c.cancelled.is_(None))
 
@@ -64,8 +68,35 @@ ACCEPT = (update(requests).where(requests.c.id == bindparam("rid"), requests.c.a
 RESOLVE = (update(requests).where(requests.c.id == bindparam("rid"), requests.c.resolved.is_(None))
            .values(resolved=bindparam("at"), resolution=bindparam("how"), resolution_service=bindparam("why"))
            .returning(requests.c.site, requests.c.kiosk))
+# Back to the queue, or to a colleague: only a request someone has accepted and that is open.
+RELEASE = (update(requests).where(requests.c.id == bindparam("rid"), requests.c.accepted.is_not(None), *OPEN)
+           .values(accepted=None, helper=None).returning(*REQUEST))
+TRANSFER = (update(requests).where(requests.c.id == bindparam("rid"), requests.c.accepted.is_not(None), *OPEN)
+            .values(helper=bindparam("to")).returning(*REQUEST))
+# A waiting request's escalation is claimed like an accept: one desk process sends it.
+ESCALATE = (update(requests).where(requests.c.id == bindparam("rid"), requests.c.escalated.is_(None),
+                                   requests.c.accepted.is_(None), *OPEN)
+            .values(escalated=bindparam("at")).returning(*REQUEST))
+NOT_ESCALATED = (select(*REQUEST).where(requests.c.site.in_(SITES), requests.c.escalated.is_(None),
+                                        requests.c.accepted.is_(None), *OPEN)
+                 .order_by(requests.c.created))
 REQUEST_BY_ID = select(*REQUEST).where(requests.c.id == bindparam("rid"))
 QUEUE = select(*REQUEST).where(requests.c.site.in_(SITES), *OPEN).order_by(requests.c.created, requests.c.id)
+# Other sites' requests that went to the region's staff and still wait, or that this
+# helper took.
+ESCALATED = (select(*REQUEST).where(requests.c.site.in_(bindparam("others", expanding=True)), *OPEN,
+                                    or_(and_(requests.c.escalated.is_not(None), requests.c.accepted.is_(None)),
+                                        and_(requests.c.accepted.is_not(None), requests.c.helper == bindparam("me"))))
+             .order_by(requests.c.created, requests.c.id))
+_CLOSED = func.coalesce(requests.c.resolved, requests.c.cancelled)
+HISTORY = (select(*REQUEST).where(requests.c.site.in_(SITES), _CLOSED.is_not(None))
+           .order_by(_CLOSED.desc(), requests.c.id.desc()))
+NOTE = notes.insert()
+NOTE_COUNT = select(func.count()).where(notes.c.request == bindparam("rid"))
+NOTES = (select(notes.c.request, notes.c.at, notes.c.author, notes.c.text)
+         .where(notes.c.request.in_(bindparam("rids", expanding=True))).order_by(notes.c.at, notes.c.id))
+ON_DUTY = (select(duty.c.site, duty.c.name).where(duty.c.site.in_(SITES), duty.c.on_duty.is_(True))
+           .order_by(duty.c.site, duty.c.name))
 REPORT = (select(requests.c.created, requests.c.accepted, requests.c.resolved)
           .where(requests.c.site.in_(SITES), requests.c.cancelled.is_(None)).order_by(requests.c.created))
 # A literal '' (not a bound parameter): PostgreSQL groups by the same expression it selects.
@@ -84,6 +115,10 @@ PER_HOUR = select(stats.c.hour, _TOTAL).where(*_STARTED).group_by(stats.c.hour).
 KIOSKS_COUNTED = select(func.count(stats.c.kiosk.distinct())).where(*_STARTED)
 _ROW_KEYS = (stats.c.day, stats.c.site, stats.c.counter, stats.c.value)
 STATS_ROWS = select(*_ROW_KEYS, _TOTAL).where(*_DAYS).group_by(*_ROW_KEYS).order_by(*_ROW_KEYS)
+# A kiosk taken away for good: off the board (only while it is offline; one that connects
+# again is back at once).
+FORGET_KIOSK = (delete(kiosks).where(kiosks.c.site == bindparam("site"), kiosks.c.kiosk == bindparam("kiosk"),
+                                     kiosks.c.online == 0).returning(kiosks.c.kiosk))
 DISABLE = (update(users).where(users.c.name == bindparam("who"))
            .values(disabled=True, stamp=bindparam("new_stamp")).returning(users.c.name))
 ENABLE = (update(users).where(users.c.name == bindparam("who"))
@@ -138,6 +173,10 @@ class _Upserts:
             key: user.excluded[key] for key in changed})
         self.user = user.on_conflict_do_update(index_elements=["name"], set_={
             key: user.excluded[key] for key in (*changed, "role")})
+        on_duty = insert(duty).values(name=bindparam("who"), site=bindparam("site"), on_duty=bindparam("on"),
+                                      updated=bindparam("at"))
+        self.duty = on_duty.on_conflict_do_update(index_elements=["name", "site"], set_={
+            "on_duty": on_duty.excluded.on_duty, "updated": on_duty.excluded.updated})
         self.first_attempt = (insert(_attempts).values(name=bindparam("typed"), failures=1, locked_until=0.0,
                                                        updated=bindparam("at"))
                               .on_conflict_do_nothing(index_elements=["name"]).returning(_attempts.c.name))
@@ -207,6 +246,15 @@ class Store:
         self._write(self._upserts.status, site=site, kiosk=kiosk, status=encode(status), at=time.time())
         self.notices.kiosks_changed()
 
+    def forget_kiosk(self, site: str, kiosk: str) -> bool:
+        """Take an offline kiosk off the board (a terminal taken away); False if there is
+        no such kiosk or it is online."""
+        with self.engine.begin() as connection:
+            gone = connection.execute(FORGET_KIOSK, {"site": site, "kiosk": kiosk}).first()
+            if gone is not None:
+                self.notices.send(connection, "kiosks", site=site, kiosk=kiosk)
+        return gone is not None
+
     def known_kiosk(self, site: str, kiosk: str) -> bool:
         return bool(self._rows(KNOWN_KIOSK, site=site, kiosk=kiosk))
 
@@ -267,13 +315,86 @@ class Store:
                 self.notices.send(connection, "resolved", site=row.site, kiosk=row.kiosk, id=request_id)
         return self.request(request_id)
 
+    def release(self, request_id: str) -> dict | None:
+        """An accepted request goes back to the queue (the helper cannot come after all):
+        waiting again, for anyone to accept. None if it was not accepted or is closed."""
+        return self._changed(RELEASE, "released", rid=request_id)
+
+    def transfer(self, request_id: str, to: str) -> dict | None:
+        """An accepted request handed to colleague `to`; None if it was not accepted or is closed."""
+        return self._changed(TRANSFER, "accepted", rid=request_id, to=to)
+
+    def _changed(self, statement, kind: str, **values) -> dict | None:
+        with self.engine.begin() as connection:
+            row = connection.execute(statement, values).first()
+            if row is not None:
+                self.notices.send(connection, kind, site=row.site, kiosk=row.kiosk, id=row.id)
+        return None if row is None else _request(row)
+
+    def waiting_unescalated(self, sites: list[str]) -> list[dict]:
+        """Requests nobody has accepted that have not been escalated, the oldest first."""
+        return [_request(row) for row in self._rows(NOT_ESCALATED, sites=sites)]
+
+    def escalate(self, request_id: str) -> dict | None:
+        """Mark a waiting request escalated; of any number of desk processes trying at once
+        exactly one gets it back (and tells the region), the others None."""
+        return self._changed(ESCALATE, "escalated", rid=request_id, at=time.time())
+
     def request(self, request_id: str) -> dict | None:
         rows = self._rows(REQUEST_BY_ID, rid=request_id)
         return _request(rows[0]) if rows else None
 
-    def queue(self, sites: list[str]) -> list[dict]:
-        """Open requests, the longest waiting first."""
-        return [_request(row) for row in self._rows(QUEUE, sites=sites)]
+    def queue(self, sites: list[str], escalated_from: list[str] = (), helper: str = "") -> list[dict]:
+        """Open requests of `sites`, and of the sites in `escalated_from` (the rest of the
+        region) those escalated and waiting or accepted by `helper`; the longest waiting first."""
+        queue = [_request(row) for row in self._rows(QUEUE, sites=sites)]
+        others = [site for site in escalated_from if site not in sites]
+        if others:
+            queue += [_request(row) for row in self._rows(ESCALATED, others=others, me=helper)]
+            queue.sort(key=lambda request: (request["created"], request["id"]))
+        return queue
+
+    def history(self, sites: list[str], limit: int = 50, before: float | None = None) -> list[dict]:
+        """Closed requests (resolved or called off), the most recently closed first, at most
+        `limit`, closed before `before` (the next page)."""
+        statement = HISTORY.limit(max(1, min(limit, HISTORY_ROWS)))
+        if before is not None:
+            statement = statement.where(_CLOSED < before)
+        return [_request(row) for row in self._rows(statement, sites=sites)]
+
+    def add_note(self, request_id: str, author: str, text: str) -> bool:
+        """A helper's note on a request (cut to `NOTE_CHARS`); False when the request has
+        `NOTES_PER_REQUEST` already."""
+        with self.engine.begin() as connection:
+            if connection.execute(NOTE_COUNT, {"rid": request_id}).scalar_one() >= NOTES_PER_REQUEST:
+                return False
+            connection.execute(NOTE, {"request": request_id, "at": time.time(), "author": author[:60],
+                                      "text": text.strip()[:NOTE_CHARS]})
+            row = connection.execute(REQUEST_BY_ID, {"rid": request_id}).first()
+            self.notices.send(connection, "note", site=row.site if row else "", kiosk=row.kiosk if row else "",
+                              id=request_id)
+        return True
+
+    def notes(self, request_ids: list[str]) -> dict[str, list[dict]]:
+        """The notes on these requests, oldest first: request id -> [{at, author, text}]."""
+        found: dict[str, list[dict]] = {}
+        if request_ids:
+            for request_id, at, author, text in self._rows(NOTES, rids=list(request_ids)):
+                found.setdefault(request_id, []).append({"at": at, "author": author, "text": text})
+        return found
+
+    def set_duty(self, name: str, site: str, on_duty: bool) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(self._upserts.duty, {"who": name, "site": site, "on": on_duty, "at": time.time()})
+            self.notices.send(connection, "duty", site=site)
+
+    def on_duty(self, sites: list[str]) -> dict[str, list[str]]:
+        """Who is on duty at each of these sites: site -> names (a site nobody is on duty
+        at is missing)."""
+        found: dict[str, list[str]] = {}
+        for site, name in self._rows(ON_DUTY, sites=sites):
+            found.setdefault(site, []).append(name)
+        return found
 
     def report(self, sites: list[str]) -> list[dict]:
         """Per day: requests, median and 90th percentile seconds to accept and to resolve."""

@@ -54,7 +54,8 @@ MAX_LOGINS_WAITING = 20
 MAX_STREAMS_PER_SESSION = 4
 LANGUAGE_KEPT_S = 365 * 86400
 # Where a language link may lead back to: the desk's own pages only.
-PAGES = ("/", "/login", "/report", "/stats", "/audit", "/admin")
+PAGES = ("/", "/login", "/report", "/stats", "/audit", "/admin", "/history")
+HISTORY_PAGE = 50
 # Every route, and the action of kiosk.desk.roles it needs: None for anyone (logging in,
 # the language), "session" for any logged-in staff member. Every handler checks its
 # route's action (`action_of`); the test of every route as every role reads this table.
@@ -65,8 +66,11 @@ ROUTES = {("GET", "/login"): None, ("POST", "/login"): None, ("GET", "/language"
           ("POST", "/logout"): "session",
           ("POST", "/api/command"): "message",  # and "command" for every command but a message
           ("POST", "/api/accept"): "help", ("POST", "/api/resolve"): "help",
+          ("POST", "/api/release"): "help", ("POST", "/api/transfer"): "help", ("POST", "/api/note"): "help",
+          ("POST", "/api/duty"): "help", ("GET", "/history"): "board",
           ("POST", "/admin/users"): "admin", ("POST", "/admin/disable"): "admin",
-          ("POST", "/admin/enable"): "admin", ("POST", "/admin/password"): "admin"}
+          ("POST", "/admin/enable"): "admin", ("POST", "/admin/password"): "admin",
+          ("POST", "/admin/forget"): "admin"}
 REFUSED = N_("Your role does not allow this. Ask the desk's administrator if you need it.")
 LOGIN_PROBLEMS = {"locked": N_("Too many failed attempts: try again in five minutes."),
                   "disabled": N_("This account is disabled: ask the desk's administrator."),
@@ -351,38 +355,106 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
         return JSONResponse({"result": result})
 
     async def help_request(request: Request) -> Response:
+        """Work on one help request: accept, resolve, release (back to the queue), transfer
+        (to a colleague) or a note; answered in words, with the card as it now stands."""
         session, data = await json_change(request)
         request_id = data.get("id")
+        action = request.url.path.rsplit("/", 1)[1]
         if not valid_request_id(request_id):
             raise HTTPException(400, N_("bad request"))
-        if not desk.allowed(session, request_id) or desk.link is None:
+        me = session["name"][:60]  # who is logged in, not who is said
+        found = await anyio.to_thread.run_sync(desk.request_for, session, request_id, action)
+        if found is None or desk.link is None:
             raise HTTPException(404, N_("no such request"))
+        language = language_of(request)
+        _ = pages.gettext(language)
+        said = ""
         # In a thread: with several desk processes, a claim may wait for a colleague's.
-        if request.url.path == "/api/accept":
-            answer = await anyio.to_thread.run_sync(desk.link.accept, request_id,
-                                                    session["name"][:60])  # who is logged in, not who is said
+        if action == "accept":
+            answer = await anyio.to_thread.run_sync(desk.link.accept, request_id, me)
             if answer is not None and answer.get("claimed") is False:  # a colleague was first: who
-                return JSONResponse(answer, 409)
-        else:
+                if not from_htmx(request):
+                    return JSONResponse(answer, 409)
+                said = _("%(helper)s had already accepted this request.") % {"helper": answer["helper"]} \
+                    if answer.get("helper") else _("This request is no longer waiting.")
+            else:
+                said = _("You accepted the request from %(kiosk)s: the person there sees your name.") % {
+                    "kiosk": found["kiosk"]}
+        elif action == "resolve":
             resolution, service = data.get("resolution"), data.get("service")
             resolution = resolution if resolution in RESOLUTIONS else "other"
             answer = await anyio.to_thread.run_sync(desk.link.resolve, request_id, resolution,
                                                     service[:40] if isinstance(service, str) else "")
+            said = _("Resolved: %(kiosk)s, %(outcome)s") % {"kiosk": found["kiosk"],
+                                                             "outcome": word(_, "resolution", resolution)}
+        elif action == "release":
+            answer = await anyio.to_thread.run_sync(desk.link.release, request_id)
+            if answer is None:
+                raise HTTPException(409, N_("This request is not accepted by anyone, or it is closed."))
+            await anyio.to_thread.run_sync(desk.store.audit, me, "request_released", found["site"], found["kiosk"],
+                                           {"helper": found["helper"] or ""})
+            said = _("The request from %(kiosk)s is waiting in the queue again.") % {"kiosk": found["kiosk"]}
+        elif action == "transfer":
+            to = data.get("to")
+            if not isinstance(to, str) or to not in desk.colleagues(found["site"]) or to == found["helper"]:
+                raise HTTPException(400, N_("Choose a colleague who works at this site."))
+            answer = await anyio.to_thread.run_sync(desk.link.transfer, request_id, to)
+            if answer is None:
+                raise HTTPException(409, N_("This request is not accepted by anyone, or it is closed."))
+            await anyio.to_thread.run_sync(desk.store.audit, me, "request_transferred", found["site"],
+                                           found["kiosk"], {"from": found["helper"] or "", "to": to})
+            said = _("%(helper)s now has the request from %(kiosk)s: the person there sees the new name.") % {
+                "helper": to, "kiosk": found["kiosk"]}
+        else:  # a note
+            text = data.get("text")
+            if not isinstance(text, str) or not text.strip():
+                raise HTTPException(400, N_("Write the note first."))
+            if not await anyio.to_thread.run_sync(desk.store.add_note, request_id, me, text):
+                raise HTTPException(409, N_("This request has as many notes as it can take."))
+            answer = {"id": request_id, "noted": True}
+            said = _("Note added to the request from %(kiosk)s.") % {"kiosk": found["kiosk"]}
         desk.notify("help")
         if not from_htmx(request):
             return JSONResponse(answer)
+        card = await anyio.to_thread.run_sync(BoardView(pages, desk, session, language).card_of, request_id)
+        return words(said, fragment=card)
+
+    async def duty(request: Request) -> Response:
+        """On duty or away at one of the staff member's sites."""
+        session, data = await json_change(request)
+        site, on = data.get("site"), data.get("on")
+        if not valid_id(site) or site not in session["sites"] or on not in ("1", "0", True, False):
+            raise HTTPException(400, N_("bad request"))
+        on_duty = on in ("1", True)
+        await anyio.to_thread.run_sync(desk.store.set_duty, session["name"][:60], site, on_duty)
+        desk.notify("duty")
+        if not from_htmx(request):
+            return JSONResponse({"site": site, "on_duty": on_duty})
         language = language_of(request)
         _ = pages.gettext(language)
-        kiosk = desk.store.request(request_id)["kiosk"]
-        if request.url.path == "/api/resolve":
-            return words(_("Resolved: %(kiosk)s, %(outcome)s") % {
-                "kiosk": kiosk, "outcome": word(_, "resolution", resolution)})
-        card = BoardView(pages, desk, session, language).card_of(request_id)
-        if answer and answer["helper"] != session["name"][:60]:
-            return words(_("%(helper)s had already accepted this request.") % {"helper": answer["helper"]},
-                         fragment=card)
-        return words(_("You accepted the request from %(kiosk)s: the person there sees your name.")
-                     % {"kiosk": kiosk}, fragment=card)
+        view = BoardView(pages, desk, session, language)
+        fragment = await anyio.to_thread.run_sync(view.duty_fragment)
+        return words((_("You are on duty at %(site)s.") if on_duty else _("You are away from %(site)s."))
+                     % {"site": site}, fragment=fragment)
+
+    def history(request: Request) -> Response:
+        """Closed requests of the staff member's sites, the most recently closed first."""
+        session = page_session(request)
+        if session is None:
+            return RedirectResponse("/login", 303)
+        before = request.query_params.get("before", "")[:20]
+        try:
+            before_at = float(before) if before else None
+        except ValueError:
+            before_at = None
+        closed = desk.store.history(list(session["sites"]), limit=HISTORY_PAGE + 1, before=before_at)
+        shown = closed[:HISTORY_PAGE]
+        found_notes = desk.store.notes([r["id"] for r in shown])
+        for r in shown:
+            r["notes"] = found_notes.get(r["id"], [])
+            r["closed"] = r["resolved"] or r["cancelled"]
+        return page(request, "history.html", session=session, closed=shown, paged=before_at is not None,
+                    older=repr(shown[-1]["closed"]) if len(closed) > HISTORY_PAGE else None)
 
     def audit(request: Request) -> Response:
         """The audit log, newest first, `AUDIT_PAGE` entries a page: a site lead's sites,
@@ -406,12 +478,35 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
                            if user["name"] in last else ""} for user in desk.store.users()],
                 "roles": ROLES}
 
+    def kiosk_values() -> dict:
+        return {"kiosks": [{**k, "heard": time.strftime("%Y-%m-%d %H:%M", time.localtime(k["updated"]))
+                            if k["updated"] else ""} for k in desk.store.kiosks(desk.sites)]}
+
     def admin(request: Request) -> Response:
         session = page_session(request)
         if session is None:
             return RedirectResponse("/login", 303)
         return page(request, "admin.html", session=session, desk_sites=desk.sites,
-                    **staff_values())
+                    **staff_values(), **kiosk_values())
+
+    async def forget_kiosk(request: Request) -> Response:
+        """An administrator takes an offline kiosk off the board (a terminal taken away)."""
+        session, data = await json_change(request)
+        site, kiosk = data.get("site"), data.get("kiosk")
+        if not (valid_id(site) and valid_id(kiosk) and site in desk.sites):
+            raise HTTPException(400, N_("bad request"))
+        if not await anyio.to_thread.run_sync(desk.store.forget_kiosk, site, kiosk):
+            raise HTTPException(409, N_("Only a kiosk that is offline can be removed: one that is online "
+                                        "would come back at once."))
+        await anyio.to_thread.run_sync(lambda: desk.store.audit(session["name"], "kiosk_forgotten", site, kiosk))
+        desk.notify("help")
+        if not from_htmx(request):
+            return JSONResponse({"forgotten": kiosk})
+        _ = pages.gettext(language_of(request))
+        values = await anyio.to_thread.run_sync(kiosk_values)
+        table = pages.parts_of(language_of(request), "admin_parts.html").kiosk_table(**values, oob=True)
+        return words(_("%(kiosk)s is off the board. If it connects again, it is back.") % {"kiosk": kiosk},
+                     fragment=str(table))
 
     def account_problem(name, password, sites=None, role=None) -> str:
         """Why an account change cannot be made ("" if it can), as `kiosk-desk add-user` checks."""
@@ -490,11 +585,15 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
         Route("/logout", logout, methods=["POST"]),
         Route("/api/command", command, methods=["POST"]),
         Route("/api/accept", help_request, methods=["POST"]),
-        Route("/api/resolve", help_request, methods=["POST"]),
+        *(Route(f"/api/{action}", help_request, methods=["POST"])
+          for action in ("resolve", "release", "transfer", "note")),
+        Route("/api/duty", duty, methods=["POST"]),
+        Route("/history", history),
         Route("/audit", audit),
         Route("/admin", admin),
         *(Route(f"/admin/{change}", account, methods=["POST"]) for change in ("users", "disable", "enable",
                                                                             "password")),
+        Route("/admin/forget", forget_kiosk, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static")),
     ], exception_handlers={HTTPException: refused})
 

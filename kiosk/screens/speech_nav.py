@@ -36,7 +36,10 @@ class SpeechNavigation:
         self.page = PageNavigation(services, root, focus=lambda: self.focus, on_strip=self._landed)
         # A new screen, or a new page of the step-by-step guide, is read once laid out.
         services.journey.bind(screen=self._on_screen, step=self._on_page)
-        services.help.bind(state=self._on_help_state)
+        # A hand-over at the desk changes the helper's name, not the state: said too.
+        services.help.bind(state=self._on_help_state,
+                           helper=lambda help_, helper: help_.state == "accepted" and helper
+                           and self._on_help_state(help_, help_.state))
         services.printing.bind(job_state=self._on_print_job)
         services.usb.bind(refused=self._on_stick_refused)
 

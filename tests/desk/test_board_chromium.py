@@ -310,6 +310,46 @@ def test_script_sent_through_a_kiosk_account_runs_nowhere_on_the_board(broker, d
         attacker.disconnect()
 
 
+# -- the queue as helpers work it: on duty, a note, handing over, back to the queue -----------------
+
+def test_a_helper_notes_hands_over_and_her_colleague_puts_it_back_in_the_queue(desk, kiosks, tmp_path):
+    desk.store.add_user("Eero", PASSWORD, ["oodi"])
+    first = kiosks("oodi-1")
+    request_id = first.help.request("filling_form", "kela", "fi", [])
+    with staff_in_chromium(desk.url, tmp_path / "aino", "Aino", PASSWORD) as staff:
+        wait_for(lambda: staff.settled(f"#accept-{request_id}"))
+        assert "Nobody is on duty at oodi." in staff.js("document.getElementById('duty').innerText")
+        staff.click("#duty-oodi")
+        staff.wait("document.getElementById('duty').innerText.includes('On duty at oodi: Aino')")
+        assert staff.focused() == "duty-oodi"  # the same switch, now saying the other thing
+        assert staff.js("document.getElementById('duty-oodi').innerText") == "I am away from oodi"
+        staff.click(f"#accept-{request_id}")
+        wait_for(lambda: first.help.state == "accepted" and first.help.helper == "Aino")
+        staff.click(f"#note-text-{request_id}")
+        staff.type("Needs the paper form, printed one")
+        staff.click(f"#note-button-{request_id}")
+        staff.wait(f"document.querySelector('{card(request_id)} .notes').innerText.includes('Needs the paper form')"
+                   f" && document.getElementById('note-text-{request_id}').value === ''")
+        staff.js(f"document.getElementById('transfer-to-{request_id}').value = 'Eero'")
+        staff.click(f"#transfer-button-{request_id}")
+        wait_for(lambda: first.help.helper == "Eero")
+        # The choice is made again from who may take it now (Aino, a site lead, may still).
+        staff.wait(f"document.querySelector('{card(request_id)}').innerText.includes('Accepted by Eero')"
+                   f" && [...document.getElementById('transfer-to-{request_id}').options].map(o => o.value)"
+                   f".join() === 'Aino'")
+        assert "Eero now has the request from oodi-1" in staff.js("document.getElementById('announce').innerText")
+        assert first.help.state == "accepted" and staff.console == []
+    with staff_in_chromium(desk.url, tmp_path / "eero", "Eero", PASSWORD) as staff:
+        wait_for(lambda: staff.settled(f"#release-{request_id}"))
+        assert "Needs the paper form, printed one" in staff.js(f"document.querySelector('{card(request_id)}').innerText")
+        staff.click(f"#release-{request_id}")
+        wait_for(lambda: first.help.state == "seen" and first.help.helper == "")
+        staff.wait(f"!!document.getElementById('accept-{request_id}')")  # waiting again, for anyone
+        assert staff.focused() != "BODY" and staff.console == []
+    actions = [entry["action"] for entry in desk.store.audit_log(["oodi"])]
+    assert actions[:2] == ["request_released", "request_transferred"]
+
+
 # -- axe-core on every page and state ------------------------------------------------------------------
 
 def test_axe_finds_no_violation_on_any_page_or_state(desk, kiosks, tmp_path):
@@ -319,6 +359,7 @@ def test_axe_finds_no_violation_on_any_page_or_state(desk, kiosks, tmp_path):
     found: dict[str, list] = {}
     one = kiosks("oodi-1", language="sv", printer={"state": "stopped", "faults": ["out_of_paper"]})
     kiosks("oodi-2", busy=False)
+    desk.store.add_user("Eero", PASSWORD, ["oodi"])  # a colleague to hand a request over to
     today = date.today().isoformat()
     desk.store.add_daily("oodi", "oodi-1", today, [(9, "session", "started", 3), (14, "session", "started", 1),
                                                    (9, "service", "kela", 2), (9, "outcome", "yes", 1),
@@ -331,9 +372,17 @@ def test_axe_finds_no_violation_on_any_page_or_state(desk, kiosks, tmp_path):
         request_id = one.help.request("printing", "kela", "sv", ["large_text"])
         wait_for(lambda: staff.settled(f"#accept-{request_id}"))
         found["board, a waiting request"] = staff.axe(source)
+        staff.click("#duty-oodi")  # the page's first press: what it presses is what it gets
+        staff.wait("document.getElementById('duty').innerText.includes('Aino')")
         staff.click(f"#accept-{request_id}")
         staff.wait(f"!!document.getElementById('resolution-{request_id}')")
         found["board, an accepted request"] = staff.axe(source)
+        staff.click(f"#note-text-{request_id}")
+        staff.type("Tulostin oli tukossa")
+        staff.click(f"#note-button-{request_id}")
+        staff.wait(f"!!document.querySelector('{card(request_id)} .notes')")
+        assert staff.js(f"!!document.getElementById('transfer-to-{request_id}')")
+        found["board, a request with a note, to hand over"] = staff.axe(source)
         for command in ("message", "lift_print_limit", "end_session", "out_of_service", "restart"):
             staff.click(f"#kiosk-oodi--oodi-1-{'service' if command == 'out_of_service' else command}")
             staff.wait(f"document.getElementById('dialog-{command}').open")
@@ -351,6 +400,15 @@ def test_axe_finds_no_violation_on_any_page_or_state(desk, kiosks, tmp_path):
         found["statistics in Swedish"] = staff.axe(source)
         staff.goto("/audit")
         found["audit log"] = staff.axe(source)
+        staff.goto("/history")
+        found["closed requests, none"] = staff.axe(source)
+        staff.goto("/")
+        staff.wait("document.getElementById('stream').dataset.state === 'live'")
+        wait_for(lambda: staff.settled(f"#resolve-button-{request_id}"))
+        staff.click(f"#resolve-button-{request_id}")
+        wait_for(lambda: one.help.state == "resolved")
+        staff.goto("/history")
+        found["closed requests"] = staff.axe(source)
     desk.store.add_user("Aino", PASSWORD, ["oodi"], "admin")  # the staff accounts too (her session ends)
     with staff_in_chromium(desk.url, tmp_path / "admin", "Aino", PASSWORD, language="sv") as staff:
         staff.goto("/admin")
@@ -364,4 +422,4 @@ def test_axe_finds_no_violation_on_any_page_or_state(desk, kiosks, tmp_path):
         found["staff accounts after a change"] = staff.axe(source)
         assert desk.store.user("Niko")["role"] == "helper"
     assert {state: violations for state, violations in found.items() if violations} == {}
-    assert len(found) == 17
+    assert len(found) == 20

@@ -57,7 +57,7 @@ def test_the_first_update_is_the_whole_board_and_the_next_nothing(view, store):
     first_request = ask(store)
     view.clock_.at = store.request(first_request)["created"] + 30
     first = view.update()
-    assert [ident for ident, _ in swapped(first)] == ["kiosk-list", "queue-list", "queue-summary", "broker"]
+    assert [ident for ident, _ in swapped(first)] == ["kiosk-list", "queue-list", "queue-summary", "broker", "duty"]
     assert "<title>(1) Help desk</title>" in first
     assert f'id="request-{first_request}"' in first and "Waiting 30 s" in first
     assert view.update() == ""
@@ -121,3 +121,21 @@ def test_codes_are_words_in_the_staff_members_language(store):
     for words in ("Kirjautuminen", "Suuri teksti", "Selkokieli", "Tulostin: paperi loppu, paperitukos",
                   "käytössä (ruotsi)", "ruotsi"):
         assert words in text, words
+
+
+def test_a_note_a_hand_over_and_a_colleague_going_on_duty_reach_the_other_pages(view, store):
+    store.add_user("Eero", "correct horse battery", ["oodi"])
+    request_id = ask(store)
+    view.update()
+    store.add_note(request_id, "Eero", "Needs the Kela form on paper")
+    note = view.update()
+    assert [ident for ident, _ in swapped(note)] == [f"request-{request_id}"]
+    assert "Needs the Kela form on paper" in note
+    store.set_duty("Eero", "oodi", True)
+    duty = view.update()
+    assert [ident for ident, _ in swapped(duty)] == ["duty"] and "On duty at oodi: Eero" in duty
+    store.accept(request_id, "Eero")
+    view.update()
+    store.transfer(request_id, "Aino")
+    handed = view.update()
+    assert f'id="request-{request_id}"' in handed and "Accepted by Aino" in handed

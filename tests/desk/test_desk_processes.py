@@ -185,3 +185,68 @@ def test_two_desk_processes_on_one_postgresql(postgres, tmp_path):
         for stream in streams:
             stream.close()
     assert "Traceback" not in (tmp_path / "a.log").read_text() + (tmp_path / "b.log").read_text()
+
+
+def test_two_desk_links_share_the_kiosks_messages_and_each_hears_presence_and_its_replies(postgres):
+    """Each desk process of several gets a share of the kiosks' messages (the broker's shared
+    subscription), the retained statuses and every presence, and the replies to its own
+    commands; what one stores, the database holds once."""
+    import paho.mqtt.client as mqtt
+
+    from kiosk.desk.link import BrokerSettings, DeskLink
+    from testbed.mosquitto import Broker
+
+    accounts = ("desk-a", "desk-b")
+    broker = Broker({}, extra_acl="".join(f"user {a}\ntopic read kiosk/oodi/#\ntopic write kiosk/oodi/+/events\n"
+                                          for a in accounts) + "user load\ntopic write kiosk/oodi/#\n").start()
+    url = postgres.database("shared_links")
+    stores, links = [Store(url) for _ in accounts], []
+    load = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="load")
+    try:
+        load.username_pw_set("load", broker.password("load"))
+        load.tls_set(ca_certs=str(broker.ca_file))
+        load.connect("127.0.0.1", broker.port)
+        load.loop_start()
+        # Retained before any desk is there: a kiosk's status and presence.
+        load.publish("kiosk/oodi/early/status", json.dumps({"session": "active"}), qos=1, retain=True).wait_for_publish(10)
+        load.publish("kiosk/oodi/early/presence", b"online", qos=1, retain=True).wait_for_publish(10)
+        handled: dict[str, list[str]] = {a: [] for a in accounts}
+        replies: dict[str, list[tuple[str, str]]] = {a: [] for a in accounts}
+        for account, store in zip(accounts, stores):
+            link = DeskLink(BrokerSettings("127.0.0.1", broker.port, account, broker.password(account), True,
+                                           str(broker.ca_file)), ["oodi"], store, share=True, catch_up_s=1.0)
+            handle = link.handle
+            link.handle = lambda topic, payload, h=handle, a=account: handled[a].append(topic) or h(topic, payload)
+            link.on_reply = lambda command_id, result, a=account: replies[a].append((command_id, result))
+            link.start()
+            links.append(link)
+        wait_for(lambda: all(link.caught_up.is_set() for link in links), 30)
+        for account in accounts:  # every process read the retained status and presence
+            assert {"kiosk/oodi/early/status", "kiosk/oodi/early/presence"} <= set(handled[account]), account
+        assert stores[0].kiosks(["oodi"])[0]["status"] == {"session": "active"}
+        for account in accounts:
+            handled[account].clear()
+
+        for number in range(40):
+            load.publish(f"kiosk/oodi/k{number}/status", json.dumps({"session": "ready"}), qos=1)
+        wait_for(lambda: sum(len(h) for h in handled.values()) >= 40, 30)
+        time.sleep(0.5)  # a message handed to both would show by now
+        topics = handled["desk-a"] + handled["desk-b"]
+        assert sorted(topics) == sorted(f"kiosk/oodi/k{n}/status" for n in range(40))  # each once
+        assert handled["desk-a"] and handled["desk-b"]  # shared between them
+        assert len(stores[1].kiosks(["oodi"])) == 41
+
+        # A command's reply reaches the process that sent it, whichever gets the rest.
+        command_id = str(uuid.uuid4())
+        links[1].command("oodi", "k1", {"type": "message", "text": "Hei"}, command_id)
+        load.publish("kiosk/oodi/k1/replies", json.dumps({"type": "reply", "id": command_id, "command": "message",
+                                                          "result": "done"}), qos=1)
+        wait_for(lambda: replies["desk-b"] == [(command_id, "done")], 30)
+        assert replies["desk-a"] == []
+    finally:
+        load.loop_stop()
+        for link in links:
+            link.stop()
+        for store in stores:
+            store.close()
+        broker.remove()

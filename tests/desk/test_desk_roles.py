@@ -102,11 +102,23 @@ def request_of(store, method: str, path: str) -> dict | None:
               "/api/command": {"site": "oodi", "kiosk": "oodi-1", "command": "message", "ready": "coming"},
               "/api/accept": {"id": help_request(store)} if path == "/api/accept" else None,
               "/api/resolve": {"id": help_request(store), "resolution": "solved"} if path == "/api/resolve" else None,
+              "/api/release": {"id": help_request(store)} if path == "/api/release" else None,
+              "/api/transfer": {"id": help_request(store)} if path == "/api/transfer" else None,
+              "/api/note": {"id": help_request(store), "text": "Printed at the desk"} if path == "/api/note" else None,
+              "/api/duty": {"site": "oodi", "on": "1"},
               "/admin/users": {"name": f"New {uuid.uuid4().hex[:6]}", "role": "helper", "sites": "oodi",
                                "password": PASSWORD},
               "/admin/disable": {"name": OTHER}, "/admin/enable": {"name": OTHER},
+              "/admin/forget": gone_kiosk(store) if path == "/admin/forget" else None,
               "/admin/password": {"name": OTHER, "password": "a brand new password"}}
     return bodies.get(path) if method == "POST" else None
+
+
+def gone_kiosk(store) -> dict:
+    """A kiosk that was on the board and is offline now."""
+    kiosk = f"gone-{uuid.uuid4().hex[:6]}"
+    store.presence("oodi", kiosk, False)
+    return {"site": "oodi", "kiosk": kiosk}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -114,9 +126,11 @@ def test_every_route_answers_each_role_as_the_table_says(store, desk, role):
     name = STAFF[role]
     for (method, path), action in ROUTES.items():
         staff = logged_in(desk, name)
-        if path == "/api/resolve":
+        if path in ("/api/resolve", "/api/release", "/api/transfer"):  # a request this person has
             body = request_of(store, method, path)
             store.accept(body["id"], name)
+            if path == "/api/transfer":
+                body["to"] = "Hilla" if name == "Lauri" else "Lauri"
         else:
             body = request_of(store, method, path)
         if (method, path) == ("POST", "/login"):
@@ -255,7 +269,8 @@ def test_the_staff_page_lists_every_account_with_role_sites_state_and_last_login
     aada = logged_in(desk, STAFF["admin"])
     page = aada.get("/admin")
     assert page.status_code == 200
-    rows = dict(re.findall(r'<tr><th scope="row">([^<]+)</th>(.*?)</tr>', page.text, re.S))
+    staff_table = page.text.split('id="staff"', 1)[1].split("</table>", 1)[0]
+    rows = dict(re.findall(r'<tr><th scope="row">([^<]+)</th>(.*?)</tr>', staff_table, re.S))
     assert set(rows) == {*STAFF.values(), OTHER}
     assert "Helper" in rows["Hilla"] and "Statistics reader" in rows["Tilda"] and "Administrator" in rows["Aada"]
     assert "kallio" in rows[OTHER] and "Disabled" in rows[OTHER] and "Enable" in rows[OTHER]
@@ -353,3 +368,21 @@ def test_the_audit_page_is_paged(store, desk):
     assert second.count('<tr><th scope="row">') == 25 and ">oodi-24<" in second and ">oodi-0<" in second
     assert "before=" not in second and 'href="/audit"' in second
     assert lauri.get("/audit?before=junk").status_code == 200
+
+
+def test_an_administrator_sees_every_kiosk_and_removes_one_taken_away(store, desk):
+    store.status("oodi", "oodi-1", {"session": "active", "version": "0.1.0"})
+    store.presence("kallio", "kallio-9", False)
+    aada = logged_in(desk, STAFF["admin"])
+    page = aada.get("/admin").text
+    assert "<th scope=\"row\">oodi-1</th>" in page and "0.1.0" in page and "kallio-9" in page
+    assert page.count('hx-post="/admin/forget"') == 1  # only the offline one can go
+    assert aada.post("/admin/forget", {"site": "oodi", "kiosk": "oodi-1"}).status_code == 409  # online
+    assert aada.post("/admin/forget", {"site": "elsewhere", "kiosk": "x-1"}).status_code == 400
+    answer = aada.post("/admin/forget", {"site": "kallio", "kiosk": "kallio-9"}, htmx=True)
+    assert answer.status_code == 200 and "kallio-9 is off the board" in answer.text
+    assert 'id="kiosks"' in answer.text and "kallio-9" not in answer.text.split("</p>", 1)[1]
+    assert [k["kiosk"] for k in store.kiosks(["kallio"])] == ["kallio-1"]
+    [entry] = [e for e in store.audit_log() if e["action"] == "kiosk_forgotten"]
+    assert (entry["actor"], entry["site"], entry["kiosk"]) == (STAFF["admin"], "kallio", "kallio-9")
+    assert "Kiosk removed from the board" in aada.get("/audit").text

@@ -44,6 +44,14 @@ class FakeLink:
         self.accepted.append((request_id, helper))
         return {"id": request_id, "helper": helper}
 
+    def release(self, request_id: str) -> dict:
+        self.events.append(("", "", {"type": "help_released", "id": request_id}))
+        return {"id": request_id, "helper": None}
+
+    def transfer(self, request_id: str, to: str) -> dict:
+        self.events.append(("", "", {"type": "help_accepted", "id": request_id, "helper": to}))
+        return {"id": request_id, "helper": to}
+
     def resolve(self, request_id: str, resolution: str, service: str) -> dict:
         self.resolved.append((request_id, resolution, service))
         return {"id": request_id, "resolution": resolution}

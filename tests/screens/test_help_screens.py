@@ -37,6 +37,29 @@ def test_someone_here_please_followed_to_the_helpers_name(fresh_app):
     assert app.help.state == "" and app.help.helper == ""
 
 
+def test_a_hand_over_and_a_release_at_the_desk_are_shown_and_heard(fresh_app):
+    gui, app = fresh_app, fresh_app.app
+    link, speaker = app.devices.link, app.devices.speaker
+    gui.tap(gui.ids()["start_button"])
+    gui.tap(gui.bar("help_button"))
+    gui.tap(gui.button("Tulostus"))
+    app.speech_nav.set_speech(True)
+    gui.frames()
+    request = next(p for p in reversed(link.published) if p[0] == "help")[1]
+    link.acknowledge_all()
+    link.deliver({"type": "help_accepted", "id": request["id"], "helper": "Aino"})
+    gui.wait_until(lambda: speaker.spoken and "Aino tulee auttamaan sinua." in speaker.spoken[-1][1], 10)
+    link.deliver({"type": "help_accepted", "id": request["id"], "helper": "Eero"})  # Aino handed it to Eero
+    gui.wait_until(lambda: speaker.spoken and "Eero tulee auttamaan sinua." in speaker.spoken[-1][1], 10)
+    gui.frames()
+    assert "Eero tulee auttamaan sinua." in gui.texts() and "Aino tulee auttamaan sinua." not in gui.texts()
+    link.deliver({"type": "help_released", "id": request["id"]})  # Eero could not come: waiting again
+    gui.wait_until(lambda: speaker.spoken and "Henkilökunta on nähnyt pyyntösi." in speaker.spoken[-1][1], 10)
+    gui.frames()
+    assert app.help.state == "seen" and "Eero tulee auttamaan sinua." not in gui.texts()
+    app.speech_nav.set_speech(False)
+
+
 def test_the_desk_can_send_a_message_and_end_an_empty_session(fresh_app):
     gui, app = fresh_app, fresh_app.app
     link = app.devices.link

@@ -141,6 +141,12 @@ document.body.addEventListener("htmx:sseError", async () => {
 
 document.body.addEventListener("htmx:sendError", () => { announce.textContent = announce.dataset.failed; });
 
+// A note once added shows on the card: its field is emptied (hx-preserve keeps it otherwise).
+document.body.addEventListener("htmx:afterRequest", (event) => {
+  const form = event.detail.elt;
+  if (form.matches && form.matches("form.note") && event.detail.successful) form.reset();
+});
+
 // -- the new-request sound, banner and notification -------------------------------------------
 
 const soundButton = document.getElementById("sound");
@@ -155,13 +161,22 @@ function showSound() {
     : allowed ? soundButton.dataset.on : soundButton.dataset.blocked;
 }
 
-// Browsers keep audio suspended until the page is used: the first gesture resumes it.
-function wake() {
+// Browsers keep audio suspended until the page is used: the first gesture resumes it. The
+// button's words change with it, which can rewrap the header and move the page: during a
+// press that would move what was pressed from under the pointer, and the click would land
+// beside it. So the words change once the press has ended (after its click).
+let pressing = false;
+function wake(event) {
   if (!audio) audio = new AudioContext();
-  if (audio.state === "suspended") audio.resume().then(showSound);
-  showSound();
+  if (event.type === "pointerdown") pressing = true;
+  if (audio.state === "suspended") audio.resume().then(() => { if (!pressing) showSound(); });
+  if (!pressing) showSound();
+}
+function pressEnded() {
+  setTimeout(() => { pressing = false; showSound(); }, 0);
 }
 for (const kind of ["pointerdown", "keydown"]) document.addEventListener(kind, wake, {capture: true});
+for (const kind of ["pointerup", "pointercancel"]) document.addEventListener(kind, pressEnded, {capture: true});
 
 soundButton.addEventListener("click", () => {
   soundOn = !soundOn;
