@@ -38,7 +38,9 @@ ACTIVE = ("queued", "sent", "seen", "accepted")
 COMMAND_ID = {"id": (str, 64)}
 EVENTS = {
     "help_seen": {"id": (str, 64)},
-    "help_accepted": {"id": (str, 64), "helper": (str, 60)},
+    # "from": "elsewhere" when the helper works at another service point (an escalated
+    # request): they arrange help, they are not walking over.
+    "help_accepted": {"id": (str, 64), "helper": (str, 60), "from": (str, 20)},
     "help_resolved": {"id": (str, 64)},
     "help_released": {"id": (str, 64)},  # the helper cannot come after all: waiting again
     "message": {"text": (str, 500), **COMMAND_ID},
@@ -52,7 +54,7 @@ EVENTS = {
 }
 COMMANDS = ("message", "end_session", "out_of_service", "back_in_service", "reopen_browser", "lift_print_limit",
             "restart")
-OPTIONAL = {command: {"id"} for command in COMMANDS} | {"out_of_service": {"text", "id"}}
+OPTIONAL = {command: {"id"} for command in COMMANDS} | {"out_of_service": {"text", "id"}, "help_accepted": {"from"}}
 # What a kiosk answers a command with: carried out, nobody there to carry it out for, or
 # no e-service to reopen.
 RESULTS = ("done", "no_session", "no_service")
@@ -119,6 +121,7 @@ class Help(EventDispatcher):
     request_id = StringProperty("")
     topic = StringProperty("")
     helper = StringProperty("")
+    helper_elsewhere = BooleanProperty(False)  # the helper works at another service point
     message = StringProperty("")
     connected = BooleanProperty(False)
     available = BooleanProperty(False)
@@ -225,10 +228,12 @@ class Help(EventDispatcher):
             if kind == "help_seen" and self.state in ("queued", "sent"):
                 self.state = "seen"
             elif kind == "help_accepted":
+                self.helper_elsewhere = event.get("from") == "elsewhere"
                 self.helper = event["helper"].strip()
                 self.state = "accepted"
             elif kind == "help_released" and self.state == "accepted":
                 self.helper = ""
+                self.helper_elsewhere = False
                 self.state = "seen"
             elif kind == "help_resolved":
                 self.state = "resolved"
@@ -265,7 +270,9 @@ class Help(EventDispatcher):
         self.request_id = ""
         self.topic = ""
         self.helper = ""
+        self.helper_elsewhere = False
         self.message = ""
 
     def left_over(self) -> int:
-        return sum((bool(self.state), bool(self.request_id), bool(self.helper), bool(self.message)))
+        return sum((bool(self.state), bool(self.request_id), bool(self.helper), self.helper_elsewhere,
+                    bool(self.message)))

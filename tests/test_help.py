@@ -63,6 +63,23 @@ def test_a_released_request_waits_again_and_a_transfer_names_the_new_helper(tmp_
     assert help_.state == "accepted"
 
 
+def test_a_helper_at_another_service_point_is_said_to_arrange_help_not_to_come(tmp_path):
+    from types import SimpleNamespace
+
+    from kiosk.screens.help import request_words
+
+    help_, link = make(tmp_path)
+    request_id = help_.request("printing", "omavero", "fi", [])
+    link.deliver({"type": "help_accepted", "id": request_id, "helper": "Kaisa", "from": "elsewhere"})
+    tr = SimpleNamespace(_=lambda text: text)
+    assert help_.helper_elsewhere and request_words(help_, tr, "0295 000") == (
+        "Kaisa from another service point will arrange help for you. Please wait here.")
+    link.deliver({"type": "help_accepted", "id": request_id, "helper": "Aino"})  # handed to Aino, on site
+    assert not help_.helper_elsewhere and request_words(help_, tr, "0295 000") == "Aino is coming to help you."
+    help_.reset()
+    assert help_.left_over() == 0
+
+
 def test_an_outage_queues_the_request_and_the_link_coming_back_sends_it_once(tmp_path):
     help_, link = make(tmp_path, up=False)
     request_id = help_.request("other", "", "fi", [])

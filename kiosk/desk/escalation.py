@@ -11,12 +11,14 @@ how long they have waited: the same as the board shows, never anything about the
 from __future__ import annotations
 
 import logging
+import re
 import time
 import urllib.request
 from typing import Callable
 from urllib.parse import urlsplit
 
-from kiosk.desk.language import LANGUAGES, load_catalogues, word
+from kiosk.desk.language import LANGUAGES, WORDS, load_catalogues, word
+from kiosk.desk.pages import presence
 from kiosk.desk.store import Store
 from kiosk.wire import encode
 
@@ -27,6 +29,15 @@ WEBHOOK_TIMEOUT_S = 10.0
 # A request is escalated once; this many at most in one round (a desk back after an outage
 # with a long queue does not send the chat a hundred messages at once).
 MAX_PER_ROUND = 20
+
+
+# What a kiosk's place may keep in a chat message: letters (any script), digits, spaces and
+# . , - ( ) / ' — nothing a chat reads as a mention (@, <!here>), a link or formatting.
+_NOT_PLAIN = re.compile(r"[^\w\s.,()/'-]|_", re.UNICODE)
+
+
+def plain(text: str, longest: int = 60) -> str:
+    return " ".join(_NOT_PLAIN.sub(" ", text or "").split())[:longest]
 
 
 def valid_webhook(url) -> bool:
@@ -61,12 +72,28 @@ class Escalation:
         self._gettext = load_catalogues()[self.language].gettext
 
     def run_once(self) -> list[dict]:
-        """Escalate every request of the region waiting longer than `after_s`; the ones this
-        call escalated (another desk process may have taken some)."""
+        """Escalate the region's requests that are due: waiting unaccepted longer than
+        `after_s` (since they came, or since they went back to the queue), or at once at a
+        site whose staff use the on-duty switch when nobody there is on duty. Not a request
+        whose person has left (their kiosk is free again), and one per kiosk a round. The
+        ones this call escalated (another desk process may have taken some)."""
         if self.after_s <= 0:
             return []
         now = self.clock()
-        due = [r for r in self.store.waiting_unescalated(self.sites) if now - r["created"] >= self.after_s]
+        waiting = self.store.waiting_unescalated(self.sites)
+        if not waiting:
+            return []
+        uses_duty, on_duty = self.store.duty_used(self.sites), self.store.on_duty(self.sites)
+        due, kiosks = [], set()
+        for request in waiting:
+            waited = now - (request["waiting_since"] or request["created"])
+            unattended = request["site"] in uses_duty and request["site"] not in on_duty
+            if (waited >= self.after_s or unattended) and (request["site"], request["kiosk"]) not in kiosks:
+                due.append(request)
+                kiosks.add((request["site"], request["kiosk"]))
+        if due:
+            at = {(k["site"], k["kiosk"]): presence(k) for k in self.store.kiosks(sorted({r["site"] for r in due}))}
+            due = [r for r in due if at.get((r["site"], r["kiosk"])) != "free"]
         escalated = []
         for request in due[:MAX_PER_ROUND]:
             claimed = self.store.escalate(request["id"])
@@ -86,15 +113,21 @@ class Escalation:
         return escalated
 
     def message(self, request: dict, waited_min: int) -> str:
+        """The chat's message, in the desk's words only: what came from the kiosk (its place
+        and topic) could carry mentions or links into the staff's chat, so the topic is one
+        the desk knows and the place is reduced to letters, digits and plain punctuation."""
         _ = self._gettext
-        where = request["kiosk"] + (f" ({request['place']})" if request["place"] else "")
+        topic = request["topic"] if request["topic"] in WORDS["topic"] else "other"
+        place = plain(request["place"])
+        where = request["kiosk"] + (f" ({place})" if place else "")
         return _("Help needed at %(site)s, kiosk %(where)s: %(topic)s. Waiting %(minutes)s min, "
                  "nobody has accepted yet.") % {"site": request["site"], "where": where,
-                                                "topic": word(_, "topic", request["topic"]), "minutes": waited_min}
+                                                "topic": word(_, "topic", topic), "minutes": waited_min}
 
     def _tell_chat(self, url: str, request: dict, waited_min: int) -> None:
         body = {"text": self.message(request, waited_min), "site": request["site"], "kiosk": request["kiosk"],
-                "place": request["place"], "topic": request["topic"], "waited_min": waited_min}
+                "place": plain(request["place"]),
+                "topic": request["topic"] if request["topic"] in WORDS["topic"] else "other", "waited_min": waited_min}
         try:
             self.post(url, body)
         except (OSError, ValueError) as error:  # the chat away: the boards have it all the same

@@ -35,11 +35,15 @@ MAX_QUEUED = 100  # events waiting for the broker to come back; more are refused
 RESULTS = ("done", "no_session", "no_service")
 COMMAND_KEPT_S = 120.0
 MAX_COMMANDS_WAITING = 1000
-# Several desk processes on one database share the kiosks' messages (an MQTT shared
-# subscription: the broker hands each to one of them). Retained messages are not sent to a
-# shared subscription, so a process reads the retained statuses directly for this long
-# after it connects.
+# Several desk processes on one database share the kiosks' statuses and days of statistics
+# (an MQTT shared subscription: the broker hands each to one of them), the bulk of what
+# kiosks send. Help requests and their cancels, presence and replies reach every process:
+# a cancel must meet its request in the same process, in order. Retained messages are not
+# sent to a shared subscription, so a process reads the retained statuses directly for
+# this long after it connects.
 SHARE_GROUP = "kiosk-desk"
+SHARED_LEAVES = ("status", "stats")
+DIRECT_LEAVES = ("presence", "help", "replies")
 RETAINED_CATCH_UP_S = 10.0
 
 
@@ -158,8 +162,10 @@ class DeskLink:
         self._dropped_logged: dict[str, float] = {}
         self._buckets_lock = threading.Lock()
         # A lasting session: the broker keeps the kiosks' requests while the desk restarts.
+        # Not for one of several processes: the broker would keep queuing a stopped one's
+        # share of the statuses (the kiosks send their requests again until one is seen).
         self._client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
-                                   client_id=settings.username or f"desk-{sites[0]}", clean_session=False)
+                                   client_id=settings.username or f"desk-{sites[0]}", clean_session=not share)
         self._client.username_pw_set(settings.username, settings.password)
         if settings.tls:
             self._client.tls_set(ca_certs=settings.ca_file or None, cert_reqs=ssl.CERT_REQUIRED)
@@ -187,15 +193,15 @@ class DeskLink:
             log.error("broker refused the desk: %s", reason)
             return
         self.connected = True
+        everything = [f"kiosk/{site}/+/+" for site in self.sites]
+        shared = [f"$share/{SHARE_GROUP}/kiosk/{site}/+/{leaf}" for site in self.sites for leaf in SHARED_LEAVES]
         if not self.share:
-            client.subscribe([(f"kiosk/{site}/+/+", 1) for site in self.sites])
+            client.subscribe([(topic, 1) for topic in everything])
         else:
-            # Presence (retained: who is online) and replies (to whichever process sent the
-            # command) reach every process; the rest one of them. A message that arrives
-            # twice is harmless: statuses and presence are stored as they are, a request or
-            # a day by its id, a reply once.
-            client.subscribe([(f"$share/{SHARE_GROUP}/kiosk/{site}/+/+", 1) for site in self.sites]
-                             + [(f"kiosk/{site}/+/{leaf}", 1) for site in self.sites for leaf in ("presence", "replies")])
+            # A message that arrives twice is harmless: statuses and presence are stored as
+            # they are, a request or a day by its id, a reply once.
+            client.subscribe([(topic, 1) for topic in shared]
+                             + [(f"kiosk/{site}/+/{leaf}", 1) for site in self.sites for leaf in DIRECT_LEAVES])
             statuses = [f"kiosk/{site}/+/status" for site in self.sites]
             client.subscribe([(topic, 1) for topic in statuses])
             if self._catch_up is not None:
@@ -352,24 +358,26 @@ class DeskLink:
             self._commands[command_id] = (site, kiosk, now)
         self.event(site, kiosk, {**event, "id": command_id})
 
-    def accept(self, request_id: str, helper: str) -> dict | None:
-        """The store's claim (`Store.accept`); the kiosk hears of it from the one who got it."""
+    def accept(self, request_id: str, helper: str, elsewhere: bool = False) -> dict | None:
+        """The store's claim (`Store.accept`); the kiosk hears of it from the one who got it
+        (`elsewhere`: a helper of another site, who arranges help rather than comes)."""
         request = self.store.accept(request_id, helper)
         if request is not None and request["claimed"]:
             self.event(request["site"], request["kiosk"], {"type": "help_accepted", "id": request_id,
-                                                           "helper": request["helper"]})
+                                                           "helper": request["helper"],
+                                                           **({"from": "elsewhere"} if elsewhere else {})})
         return request
 
-    def release(self, request_id: str) -> dict | None:
+    def release(self, request_id: str, holder: str) -> dict | None:
         """Back to the queue (`Store.release`): the kiosk shows the request as seen again."""
-        request = self.store.release(request_id)
+        request = self.store.release(request_id, holder)
         if request is not None:
             self.event(request["site"], request["kiosk"], {"type": "help_released", "id": request_id})
         return request
 
-    def transfer(self, request_id: str, to: str) -> dict | None:
+    def transfer(self, request_id: str, holder: str, to: str) -> dict | None:
         """To a colleague (`Store.transfer`): the kiosk shows the new helper's name."""
-        request = self.store.transfer(request_id, to)
+        request = self.store.transfer(request_id, holder, to)
         if request is not None:
             self.event(request["site"], request["kiosk"], {"type": "help_accepted", "id": request_id,
                                                            "helper": request["helper"]})

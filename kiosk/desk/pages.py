@@ -131,7 +131,9 @@ class BoardView:
             request["colleagues"] = [(name, name in duty.get(request["site"], []))
                                      for name in self.desk.colleagues(request["site"], staff)
                                      if name != request["helper"]] if request["may_pass"] else []
-            request["pass_key"] = digest(request["helper"], request["colleagues"])[:8]
+            # Who has it and who may take it, not who is on duty: a colleague going on duty
+            # must not reset a choice being made.
+            request["pass_key"] = digest(request["helper"], [name for name, _ in request["colleagues"]])[:8]
         asking: dict[tuple[str, str], dict] = {}
         for request in queue:
             asking.setdefault((request["site"], request["kiosk"]), request)

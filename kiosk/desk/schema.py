@@ -31,8 +31,9 @@ requests = Table("requests", metadata,
                  Column("created", Double), Column("accepted", Double), Column("helper", Text),
                  Column("resolved", Double), Column("cancelled", Double), Column("resolution", Text),
                  Column("resolution_service", Text),
-                 # When the request waited too long unaccepted and went to the region's staff.
-                 Column("escalated", Double),
+                 # When the request waited too long unaccepted and went to the region's staff;
+                 # since when it waits unaccepted, if it was released (else since `created`).
+                 Column("escalated", Double), Column("waiting_since", Double),
                  Index("requests_closed", "site", "resolved"))
 
 # Helpers' notes on a request (what was tried, where the person was sent): staff words,
@@ -42,6 +43,12 @@ notes = Table("notes", metadata,
               Column("request", Text, nullable=False), Column("at", Double, nullable=False),
               Column("author", Text, nullable=False), Column("text", Text, nullable=False),
               Index("notes_request", "request", "at"))
+
+# Kiosks an administrator took off the board: their retained status and "offline" (which
+# the broker sends again at every desk start) do not bring them back; going online does.
+forgotten = Table("forgotten", metadata,
+                  Column("site", Text, primary_key=True), Column("kiosk", Text, primary_key=True),
+                  Column("at", Double, nullable=False))
 
 # Who is on duty (True) or away (False) at which site; no row: away.
 duty = Table("duty", metadata,

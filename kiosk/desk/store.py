@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine, Row, make_url
 from kiosk.desk import schema
 from kiosk.desk.notices import NoNotices, PostgresNotices
 from kiosk.desk.passwords import decoy_hash, hash_password, needs_rehash, password_matches
-from kiosk.desk.schema import ROLES, audit, duty, kiosks, login_attempts, notes, requests, stats, users
+from kiosk.desk.schema import ROLES, audit, duty, forgotten, kiosks, login_attempts, notes, requests, stats, users
 from kiosk.wire import encode
 
 RESOLUTIONS = ("solved", "solved_partly", "referred", "e_service_fault", "no_show", "other")
@@ -41,11 +41,12 @@ AUDIT_ROWS = 1000  # at most this many entries in one listing
 NOTE_CHARS = 500
 NOTES_PER_REQUEST = 20  # a note is a line or two; a request with more is being misused
 HISTORY_ROWS = 200  # at most this many closed requests in one listing
+DUTY_KEPT_S = 12 * 3600  # "on duty" said longer ago than a staff session lasts is away
 
 REQUEST = (requests.c.id, requests.c.site, requests.c.kiosk, requests.c.place, requests.c.topic,
            requests.c.service, requests.c.language, requests.c.accessibility, requests.c.created,
            requests.c.accepted, requests.c.helper, requests.c.resolved, requests.c.cancelled,
-           requests.c.escalated, requests.c.resolution, requests.c.resolution_service)
+           requests.c.escalated, requests.c.resolution, requests.c.resolution_service, requests.c.waiting_since)
 REQUEST_KEYS = tuple(column.name for column in REQUEST)
 OPEN = (requests.c.resolved.is_(None), requests.c.cancelled.is_(None))
 
@@ -68,10 +69,12 @@ ACCEPT = (update(requests).where(requests.c.id == bindparam("rid"), requests.c.a
 RESOLVE = (update(requests).where(requests.c.id == bindparam("rid"), requests.c.resolved.is_(None))
            .values(resolved=bindparam("at"), resolution=bindparam("how"), resolution_service=bindparam("why"))
            .returning(requests.c.site, requests.c.kiosk))
-# Back to the queue, or to a colleague: only a request someone has accepted and that is open.
-RELEASE = (update(requests).where(requests.c.id == bindparam("rid"), requests.c.accepted.is_not(None), *OPEN)
-           .values(accepted=None, helper=None).returning(*REQUEST))
-TRANSFER = (update(requests).where(requests.c.id == bindparam("rid"), requests.c.accepted.is_not(None), *OPEN)
+# Back to the queue, or to a colleague: only an open request, and only from the helper the
+# staff member saw holding it (a page a moment old must not undo a colleague's new accept).
+_HELD = (requests.c.accepted.is_not(None), requests.c.helper == bindparam("holder"))
+RELEASE = (update(requests).where(requests.c.id == bindparam("rid"), *_HELD, *OPEN)
+           .values(accepted=None, helper=None, waiting_since=bindparam("at")).returning(*REQUEST))
+TRANSFER = (update(requests).where(requests.c.id == bindparam("rid"), *_HELD, *OPEN)
             .values(helper=bindparam("to")).returning(*REQUEST))
 # A waiting request's escalation is claimed like an accept: one desk process sends it.
 ESCALATE = (update(requests).where(requests.c.id == bindparam("rid"), requests.c.escalated.is_(None),
@@ -95,8 +98,14 @@ NOTE = notes.insert()
 NOTE_COUNT = select(func.count()).where(notes.c.request == bindparam("rid"))
 NOTES = (select(notes.c.request, notes.c.at, notes.c.author, notes.c.text)
          .where(notes.c.request.in_(bindparam("rids", expanding=True))).order_by(notes.c.at, notes.c.id))
-ON_DUTY = (select(duty.c.site, duty.c.name).where(duty.c.site.in_(SITES), duty.c.on_duty.is_(True))
+# On duty: said so within DUTY_KEPT_S, and the account still in use. A site whose staff say
+# on duty or away at all "uses duty": nobody on duty there escalates a request at once.
+_FRESH_DUTY = (duty.c.site.in_(SITES), duty.c.updated >= bindparam("since"))
+ON_DUTY = (select(duty.c.site, duty.c.name).join(users, users.c.name == duty.c.name)
+           .where(*_FRESH_DUTY, duty.c.on_duty.is_(True), users.c.disabled.is_(False))
            .order_by(duty.c.site, duty.c.name))
+DUTY_USED = select(duty.c.site).where(*_FRESH_DUTY).distinct()
+AWAY_EVERYWHERE = update(duty).where(duty.c.name == bindparam("who")).values(on_duty=False, updated=bindparam("at"))
 REPORT = (select(requests.c.created, requests.c.accepted, requests.c.resolved)
           .where(requests.c.site.in_(SITES), requests.c.cancelled.is_(None)).order_by(requests.c.created))
 # A literal '' (not a bound parameter): PostgreSQL groups by the same expression it selects.
@@ -116,9 +125,15 @@ KIOSKS_COUNTED = select(func.count(stats.c.kiosk.distinct())).where(*_STARTED)
 _ROW_KEYS = (stats.c.day, stats.c.site, stats.c.counter, stats.c.value)
 STATS_ROWS = select(*_ROW_KEYS, _TOTAL).where(*_DAYS).group_by(*_ROW_KEYS).order_by(*_ROW_KEYS)
 # A kiosk taken away for good: off the board (only while it is offline; one that connects
-# again is back at once).
+# again is back at once), and its open requests called off.
 FORGET_KIOSK = (delete(kiosks).where(kiosks.c.site == bindparam("site"), kiosks.c.kiosk == bindparam("kiosk"),
                                      kiosks.c.online == 0).returning(kiosks.c.kiosk))
+CANCEL_KIOSKS_REQUESTS = (update(requests).where(requests.c.site == bindparam("of_site"),
+                                                 requests.c.kiosk == bindparam("of_kiosk"), *OPEN)
+                          .values(cancelled=bindparam("at")))
+FORGOTTEN = select(forgotten.c.site, forgotten.c.kiosk)
+REMEMBER = delete(forgotten).where(forgotten.c.site == bindparam("site"), forgotten.c.kiosk == bindparam("kiosk"))
+FORGOTTEN_KEPT_S = 60.0  # how long a process trusts its list of forgotten kiosks
 DISABLE = (update(users).where(users.c.name == bindparam("who"))
            .values(disabled=True, stamp=bindparam("new_stamp")).returning(users.c.name))
 ENABLE = (update(users).where(users.c.name == bindparam("who"))
@@ -149,6 +164,7 @@ COUNT_ATTEMPT = (update(_attempts).where(_attempts.c.name == bindparam("typed"),
 CLEAR_ATTEMPTS = delete(_attempts).where(_attempts.c.name == bindparam("typed"))
 AUDIT = audit.insert()
 PRUNE_AUDIT = delete(audit).where(audit.c.at < bindparam("cutoff"))
+PRUNE_NOTES = delete(notes).where(notes.c.at < bindparam("cutoff"))
 
 
 class _Upserts:
@@ -177,6 +193,9 @@ class _Upserts:
                                       updated=bindparam("at"))
         self.duty = on_duty.on_conflict_do_update(index_elements=["name", "site"], set_={
             "on_duty": on_duty.excluded.on_duty, "updated": on_duty.excluded.updated})
+        self.forget = insert(forgotten).values(site=bindparam("site"), kiosk=bindparam("kiosk"),
+                                               at=bindparam("at")).on_conflict_do_nothing(
+            index_elements=["site", "kiosk"])
         self.first_attempt = (insert(_attempts).values(name=bindparam("typed"), failures=1, locked_until=0.0,
                                                        updated=bindparam("at"))
                               .on_conflict_do_nothing(index_elements=["name"]).returning(_attempts.c.name))
@@ -213,6 +232,8 @@ class Store:
         self.postgres = self.engine.dialect.name == "postgresql"
         self._upserts = _Upserts(postgresql.insert if self.postgres else sqlite.insert)
         self.audit_keep_days = audit_keep_days
+        self._forgotten_now: set[tuple[str, str]] = set()
+        self._forgotten_at = float("-inf")
         with self.engine.begin() as connection:
             schema.upgrade(connection)
         self.notices = PostgresNotices(self.engine) if self.postgres else NoNotices()
@@ -239,20 +260,40 @@ class Store:
     # -- kiosks ------------------------------------------------------------------------------
 
     def presence(self, site: str, kiosk: str, online: bool) -> None:
+        if (site, kiosk) in self._forgotten():
+            if not online:
+                return  # a kiosk taken away, its "offline" sent again by the broker
+            self._write(REMEMBER, site=site, kiosk=kiosk)
+            self._forgotten_now.discard((site, kiosk))
         self._write(self._upserts.presence, site=site, kiosk=kiosk, online=int(online), at=time.time())
         self.notices.kiosks_changed()
 
     def status(self, site: str, kiosk: str, status: dict) -> None:
+        if (site, kiosk) in self._forgotten():
+            return
         self._write(self._upserts.status, site=site, kiosk=kiosk, status=encode(status), at=time.time())
         self.notices.kiosks_changed()
 
+    def _forgotten(self) -> set[tuple[str, str]]:
+        """The kiosks taken off the board, read again every `FORGOTTEN_KEPT_S` (another desk
+        process may have forgotten one); a status a second must not cost a query each."""
+        if time.monotonic() - self._forgotten_at > FORGOTTEN_KEPT_S:
+            self._forgotten_now = {(row.site, row.kiosk) for row in self._rows(FORGOTTEN)}
+            self._forgotten_at = time.monotonic()
+        return self._forgotten_now
+
     def forget_kiosk(self, site: str, kiosk: str) -> bool:
-        """Take an offline kiosk off the board (a terminal taken away); False if there is
-        no such kiosk or it is online."""
+        """Take an offline kiosk off the board (a terminal taken away) and call off its open
+        requests; it stays off until it comes online again. False if there is no such
+        kiosk or it is online."""
         with self.engine.begin() as connection:
             gone = connection.execute(FORGET_KIOSK, {"site": site, "kiosk": kiosk}).first()
             if gone is not None:
+                connection.execute(self._upserts.forget, {"site": site, "kiosk": kiosk, "at": time.time()})
+                connection.execute(CANCEL_KIOSKS_REQUESTS, {"of_site": site, "of_kiosk": kiosk, "at": time.time()})
                 self.notices.send(connection, "kiosks", site=site, kiosk=kiosk)
+        if gone is not None:
+            self._forgotten().add((site, kiosk))
         return gone is not None
 
     def known_kiosk(self, site: str, kiosk: str) -> bool:
@@ -315,14 +356,16 @@ class Store:
                 self.notices.send(connection, "resolved", site=row.site, kiosk=row.kiosk, id=request_id)
         return self.request(request_id)
 
-    def release(self, request_id: str) -> dict | None:
-        """An accepted request goes back to the queue (the helper cannot come after all):
-        waiting again, for anyone to accept. None if it was not accepted or is closed."""
-        return self._changed(RELEASE, "released", rid=request_id)
+    def release(self, request_id: str, holder: str) -> dict | None:
+        """A request `holder` accepted goes back to the queue (they cannot come after all):
+        waiting again, for anyone to accept, its escalation time counted from now. None if
+        `holder` does not have it (any more) or it is closed."""
+        return self._changed(RELEASE, "released", rid=request_id, holder=holder, at=time.time())
 
-    def transfer(self, request_id: str, to: str) -> dict | None:
-        """An accepted request handed to colleague `to`; None if it was not accepted or is closed."""
-        return self._changed(TRANSFER, "accepted", rid=request_id, to=to)
+    def transfer(self, request_id: str, holder: str, to: str) -> dict | None:
+        """A request `holder` accepted handed to colleague `to`; None if `holder` does not
+        have it (any more) or it is closed."""
+        return self._changed(TRANSFER, "accepted", rid=request_id, holder=holder, to=to)
 
     def _changed(self, statement, kind: str, **values) -> dict | None:
         with self.engine.begin() as connection:
@@ -388,13 +431,24 @@ class Store:
             connection.execute(self._upserts.duty, {"who": name, "site": site, "on": on_duty, "at": time.time()})
             self.notices.send(connection, "duty", site=site)
 
+    def away_everywhere(self, name: str) -> None:
+        """`name` logged out: away from every site."""
+        with self.engine.begin() as connection:
+            if connection.execute(AWAY_EVERYWHERE, {"who": name, "at": time.time()}).rowcount:
+                self.notices.send(connection, "duty")
+
     def on_duty(self, sites: list[str]) -> dict[str, list[str]]:
         """Who is on duty at each of these sites: site -> names (a site nobody is on duty
-        at is missing)."""
+        at is missing). "On duty" said more than `DUTY_KEPT_S` ago, or by an account since
+        disabled, does not count."""
         found: dict[str, list[str]] = {}
-        for site, name in self._rows(ON_DUTY, sites=sites):
+        for site, name in self._rows(ON_DUTY, sites=sites, since=time.time() - DUTY_KEPT_S):
             found.setdefault(site, []).append(name)
         return found
+
+    def duty_used(self, sites: list[str]) -> set[str]:
+        """The sites whose staff have said on duty or away within `DUTY_KEPT_S`."""
+        return {row.site for row in self._rows(DUTY_USED, sites=sites, since=time.time() - DUTY_KEPT_S)}
 
     def report(self, sites: list[str]) -> list[dict]:
         """Per day: requests, median and 90th percentile seconds to accept and to resolve."""
@@ -573,9 +627,12 @@ class Store:
         return [{**row._asdict(), "detail": json.loads(row.detail)} for row in self._rows(statement)]
 
     def prune_audit(self, now: float | None = None) -> int:
-        """Delete entries older than `audit_keep_days`; how many went."""
+        """Delete audit entries, and notes on requests, older than `audit_keep_days`; how
+        many audit entries went. (A note is staff's free text: it may name someone by
+        mistake, so it is kept no longer than the record of who did what.)"""
         cutoff = (now if now is not None else time.time()) - self.audit_keep_days * 86400
         with self.engine.begin() as connection:
+            connection.execute(PRUNE_NOTES, {"cutoff": cutoff})
             return connection.execute(PRUNE_AUDIT, {"cutoff": cutoff}).rowcount
 
 

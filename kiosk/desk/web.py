@@ -56,6 +56,7 @@ LANGUAGE_KEPT_S = 365 * 86400
 # Where a language link may lead back to: the desk's own pages only.
 PAGES = ("/", "/login", "/report", "/stats", "/audit", "/admin", "/history")
 HISTORY_PAGE = 50
+ADMIN_KIOSKS = 500  # rows of the administrator's kiosk list (a region may have 10,000)
 # Every route, and the action of kiosk.desk.roles it needs: None for anyone (logging in,
 # the language), "session" for any logged-in staff member. Every handler checks its
 # route's action (`action_of`); the test of every route as every role reads this table.
@@ -305,8 +306,11 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
                                                            list(session["sites"]), chosen, days))
 
     async def logout(request: Request) -> Response:
-        await json_change(request)
+        session, _ = await json_change(request)
         desk.logout(request.cookies.get(COOKIE))
+        if not any(other["name"] == session["name"] for other in list(desk.sessions.values())):
+            await anyio.to_thread.run_sync(desk.store.away_everywhere, session["name"][:60])  # gone home
+            desk.notify("duty")
         return JSONResponse({})
 
     async def command(request: Request) -> Response:
@@ -371,7 +375,8 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
         said = ""
         # In a thread: with several desk processes, a claim may wait for a colleague's.
         if action == "accept":
-            answer = await anyio.to_thread.run_sync(desk.link.accept, request_id, me)
+            answer = await anyio.to_thread.run_sync(desk.link.accept, request_id, me,
+                                                    found["site"] not in session["sites"])
             if answer is not None and answer.get("claimed") is False:  # a colleague was first: who
                 if not from_htmx(request):
                     return JSONResponse(answer, 409)
@@ -388,9 +393,9 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
             said = _("Resolved: %(kiosk)s, %(outcome)s") % {"kiosk": found["kiosk"],
                                                              "outcome": word(_, "resolution", resolution)}
         elif action == "release":
-            answer = await anyio.to_thread.run_sync(desk.link.release, request_id)
+            answer = await anyio.to_thread.run_sync(desk.link.release, request_id, found["helper"] or "")
             if answer is None:
-                raise HTTPException(409, N_("This request is not accepted by anyone, or it is closed."))
+                raise HTTPException(409, N_("Someone else has this request now, or it is closed."))
             await anyio.to_thread.run_sync(desk.store.audit, me, "request_released", found["site"], found["kiosk"],
                                            {"helper": found["helper"] or ""})
             said = _("The request from %(kiosk)s is waiting in the queue again.") % {"kiosk": found["kiosk"]}
@@ -398,9 +403,9 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
             to = data.get("to")
             if not isinstance(to, str) or to not in desk.colleagues(found["site"]) or to == found["helper"]:
                 raise HTTPException(400, N_("Choose a colleague who works at this site."))
-            answer = await anyio.to_thread.run_sync(desk.link.transfer, request_id, to)
+            answer = await anyio.to_thread.run_sync(desk.link.transfer, request_id, found["helper"] or "", to)
             if answer is None:
-                raise HTTPException(409, N_("This request is not accepted by anyone, or it is closed."))
+                raise HTTPException(409, N_("Someone else has this request now, or it is closed."))
             await anyio.to_thread.run_sync(desk.store.audit, me, "request_transferred", found["site"],
                                            found["kiosk"], {"from": found["helper"] or "", "to": to})
             said = _("%(helper)s now has the request from %(kiosk)s: the person there sees the new name.") % {
@@ -478,16 +483,21 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
                            if user["name"] in last else ""} for user in desk.store.users()],
                 "roles": ROLES}
 
-    def kiosk_values() -> dict:
+    def kiosk_values(site: str = "") -> dict:
+        """The kiosks of one site, or of every site (offline first, at most `ADMIN_KIOSKS`)."""
+        sites = desk.sites
+        found = desk.store.kiosks([site] if site in sites else sites)
+        found.sort(key=lambda k: (bool(k["online"]), k["site"], k["kiosk"]))
         return {"kiosks": [{**k, "heard": time.strftime("%Y-%m-%d %H:%M", time.localtime(k["updated"]))
-                            if k["updated"] else ""} for k in desk.store.kiosks(desk.sites)]}
+                            if k["updated"] else ""} for k in found[:ADMIN_KIOSKS]],
+                "kiosks_total": len(found), "kiosk_site": site if site in sites else ""}
 
     def admin(request: Request) -> Response:
         session = page_session(request)
         if session is None:
             return RedirectResponse("/login", 303)
         return page(request, "admin.html", session=session, desk_sites=desk.sites,
-                    **staff_values(), **kiosk_values())
+                    **staff_values(), **kiosk_values(request.query_params.get("site", "")[:64]))
 
     async def forget_kiosk(request: Request) -> Response:
         """An administrator takes an offline kiosk off the board (a terminal taken away)."""
@@ -503,7 +513,7 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
         if not from_htmx(request):
             return JSONResponse({"forgotten": kiosk})
         _ = pages.gettext(language_of(request))
-        values = await anyio.to_thread.run_sync(kiosk_values)
+        values = await anyio.to_thread.run_sync(kiosk_values, site)
         table = pages.parts_of(language_of(request), "admin_parts.html").kiosk_table(**values, oob=True)
         return words(_("%(kiosk)s is off the board. If it connects again, it is back.") % {"kiosk": kiosk},
                      fragment=str(table))

@@ -25,6 +25,9 @@ def request_words(help_, tr, phone: str) -> str:
         return tr._("Your request has reached the staff. Please wait here.")
     if state == "seen":
         return tr._("The staff have seen your request. Please wait here.")
+    if state == "accepted" and help_.helper_elsewhere:
+        return tr._("{helper} from another service point will arrange help for you. Please wait here.").format(
+            helper=help_.helper)
     if state == "accepted":
         return tr._("{helper} is coming to help you.").format(helper=help_.helper)
     if state == "resolved":

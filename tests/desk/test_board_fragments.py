@@ -136,6 +136,6 @@ def test_a_note_a_hand_over_and_a_colleague_going_on_duty_reach_the_other_pages(
     assert [ident for ident, _ in swapped(duty)] == ["duty"] and "On duty at oodi: Eero" in duty
     store.accept(request_id, "Eero")
     view.update()
-    store.transfer(request_id, "Aino")
+    store.transfer(request_id, "Eero", "Aino")
     handed = view.update()
     assert f'id="request-{request_id}"' in handed and "Accepted by Aino" in handed

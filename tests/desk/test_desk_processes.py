@@ -236,6 +236,17 @@ def test_two_desk_links_share_the_kiosks_messages_and_each_hears_presence_and_it
         assert handled["desk-a"] and handled["desk-b"]  # shared between them
         assert len(stores[1].kiosks(["oodi"])) == 41
 
+        # A request and its cancel reach every process, in order (stored once).
+        for account in accounts:
+            handled[account].clear()
+        request_id = str(uuid.uuid4())
+        load.publish("kiosk/oodi/k5/help", json.dumps({"type": "help", "id": request_id, "kiosk": "k5",
+                                                       "topic": "printing"}), qos=1)
+        load.publish("kiosk/oodi/k5/help", json.dumps({"type": "cancel", "id": request_id, "kiosk": "k5"}), qos=1)
+        wait_for(lambda: all(handled[a].count("kiosk/oodi/k5/help") == 2 for a in accounts), 30)
+        wait_for(lambda: stores[0].request(request_id) is not None
+                 and stores[0].request(request_id)["cancelled"] is not None, 30)
+
         # A command's reply reaches the process that sent it, whichever gets the rest.
         command_id = str(uuid.uuid4())
         links[1].command("oodi", "k1", {"type": "message", "text": "Hei"}, command_id)

@@ -18,6 +18,7 @@ from kiosk.desk.board import DeskApp
 from kiosk.desk.cli import load
 from kiosk.desk.escalation import Escalation
 from kiosk.desk.link import BrokerSettings, DeskLink
+from kiosk.desk.schema import duty as duty_table
 from kiosk.desk.schema import requests as requests_table
 from kiosk.desk.store import NOTES_PER_REQUEST, Store
 from tests.desk.test_desk_roles import PASSWORD, logged_in
@@ -116,6 +117,17 @@ def test_a_request_is_handed_to_a_colleague_of_the_site_and_the_kiosk_shows_the_
     assert store.request(request_id)["helper"] == "Aino"
 
 
+def test_a_page_a_moment_old_does_not_undo_a_colleagues_new_accept(store, desk):
+    request_id = asked(store)
+    store.accept(request_id, "Aino")
+    seen_by_lauri = store.request(request_id)  # what Lauri's page showed: Aino has it
+    store.release(request_id, "Aino")
+    store.accept(request_id, "Eero")  # meanwhile Eero took it
+    assert store.release(request_id, seen_by_lauri["helper"]) is None
+    assert store.transfer(request_id, seen_by_lauri["helper"], "Lauri") is None
+    assert store.request(request_id)["helper"] == "Eero"
+
+
 def test_a_waiting_request_cannot_be_handed_over_nor_released(store, desk):
     request_id = asked(store)
     lauri = logged_in(desk, "Lauri")
@@ -147,6 +159,21 @@ def test_notes_show_on_the_card_and_in_the_history_as_text_never_as_markup(store
 
 
 # -- on duty and away -------------------------------------------------------------------------
+
+def test_logging_out_is_going_away_and_a_disabled_or_stale_on_duty_does_not_count(store, desk):
+    aino = logged_in(desk, "Aino")
+    aino.post("/api/duty", {"site": "oodi", "on": "1"})
+    store.set_duty("Eero", "oodi", True)
+    assert store.on_duty(["oodi"]) == {"oodi": ["Aino", "Eero"]}
+    assert aino.post("/logout", {}).status_code == 200
+    assert store.on_duty(["oodi"]) == {"oodi": ["Eero"]}
+    store.disable_user("Eero")
+    assert store.on_duty(["oodi"]) == {} and store.duty_used(["oodi", "kallio"]) == {"oodi"}
+    store.enable_user("Eero")
+    with store.engine.begin() as connection:  # said on duty yesterday morning and never went away
+        connection.execute(update(duty_table).values(updated=time.time() - 13 * 3600))
+    assert store.on_duty(["oodi"]) == {} and store.duty_used(["oodi"]) == set()
+
 
 def test_on_duty_and_away_per_site_show_on_every_board_of_the_site(store, desk):
     aino, eero = logged_in(desk, "Aino"), logged_in(desk, "Eero")
@@ -209,16 +236,18 @@ def test_a_request_nobody_accepts_in_time_reaches_the_region_and_the_sites_chat(
     assert escalation.run_once() == []  # once only
     [sent] = webhook.received
     assert sent["type"] == "application/json"
-    assert sent["text"] == ("Apua tarvitaan: oodi, kioski oodi-1 (2nd floor): Tulostaminen. Odottanut 6 min, "
-                            "kukaan ei ole vielä ottanut pyyntöä.")
+    assert sent["text"] == ("Apua tarvitaan: oodi, laite oodi-1 (2nd floor): Tulostaminen. Odottanut 6 min, "
+                            "kukaan ei ole vielä ottanut pyyntöä hoitoon.")
     assert {k: sent[k] for k in ("site", "kiosk", "topic", "waited_min")} == {
         "site": "oodi", "kiosk": "oodi-1", "topic": "printing", "waited_min": 6}
     board = kaisa.get("/").text
     assert late in board and fresh not in board and "From oodi: nobody there has accepted it in time." in board
     assert "oodi-1" in board and 'id="note-' not in board  # no notes on another site's request before taking it
-    # She takes it: the kiosk hears her name; it stays on her board to resolve.
+    # She takes it: the kiosk hears her name, and that she is at another service point (she
+    # arranges help, she is not walking over); it stays on her board to resolve.
     assert kaisa.post("/api/accept", {"id": late}).json()["helper"] == "Kaisa"
-    assert kiosk_heard(desk, late)[-1] == {"type": "help_accepted", "id": late, "helper": "Kaisa"}
+    assert kiosk_heard(desk, late)[-1] == {"type": "help_accepted", "id": late, "helper": "Kaisa",
+                                           "from": "elsewhere"}
     board = kaisa.get("/").text
     assert f'id="resolve-{late}"' in board and f'id="note-{late}"' in board
     assert kaisa.post("/api/note", {"id": late, "text": "Called the person's helpline"}).status_code == 200
@@ -257,6 +286,47 @@ def test_a_chat_that_is_down_is_logged_and_audited_and_the_boards_have_it_all_th
     # No chat at all (refused at once): the same.
     late = asked(store, kiosk="oodi-2", ago_s=600)
     assert Escalation(store, ["oodi"], 300, {"": down.url}).run_once()[0]["id"] == late
+
+
+def test_when_escalation_counts_from_and_what_it_leaves_alone(store, desk):
+    escalation = Escalation(store, ["oodi", "kallio"], 300)
+    # Accepted for 20 minutes, then back to the queue: waiting again from now.
+    released = asked(store, ago_s=1200)
+    store.accept(released, "Aino")
+    store.release(released, "Aino")
+    # The person left (their kiosk is free again): nobody to help.
+    store.status("oodi", "oodi-2", {"session": "ready"})
+    left = asked(store, kiosk="oodi-2", ago_s=1200)
+    # Two requests of one kiosk: one a round.
+    store.status("oodi", "oodi-3", {"session": "active"})
+    first, second = asked(store, kiosk="oodi-3", ago_s=900), asked(store, kiosk="oodi-3", ago_s=800)
+    assert [r["id"] for r in escalation.run_once()] == [first]
+    assert [r["id"] for r in escalation.run_once()] == [second]
+    assert escalation.run_once() == []
+    assert store.request(released)["escalated"] is None and store.request(left)["escalated"] is None
+
+
+def test_at_a_site_whose_staff_use_the_duty_switch_nobody_on_duty_escalates_at_once(store, desk):
+    escalation = Escalation(store, ["oodi", "kallio"], 300)
+    fresh = asked(store)
+    assert escalation.run_once() == []  # nobody uses the switch at oodi: the usual 5 minutes
+    store.set_duty("Aino", "oodi", True)
+    assert escalation.run_once() == []  # Aino is there
+    store.set_duty("Aino", "oodi", False)
+    assert [r["id"] for r in escalation.run_once()] == [fresh]  # she went away, nobody else is there
+
+
+def test_what_a_kiosk_sends_reaches_the_chat_only_as_plain_words(store, webhook):
+    request_id = str(uuid.uuid4())
+    store.add_request("oodi", {"id": request_id, "kiosk": "oodi-1", "topic": "<!channel> [click](https://x.example)",
+                               "place": "Floor 2 @here <!everyone> *now* [x](https://evil.example)"})
+    with store.engine.begin() as connection:
+        connection.execute(update(requests_table).values(created=time.time() - 600))
+    Escalation(store, ["oodi"], 300, {"": webhook.url}, "en").run_once()
+    [sent] = webhook.received
+    assert sent["text"] == ("Help needed at oodi, kiosk oodi-1 (Floor 2 here everyone now x (https //evil.example)): "
+                            "Something else. Waiting 10 min, nobody has accepted yet.")
+    assert sent["topic"] == "other" and "@" not in json.dumps(sent) and "<" not in json.dumps(sent)
 
 
 def test_escalation_off_and_requests_of_other_regions_are_left_alone(store):
@@ -339,3 +409,43 @@ def test_escalation_settings_are_read(tmp_path):
     escalation = load(config)["escalation"]
     assert escalation["after_min"] == 3 and escalation["site_webhooks"] == {"oodi": "https://chat.example.fi/hooks/abc"}
     assert load(None)["escalation"]["after_min"] == 5
+
+
+# -- kiosks taken away, and notes kept no longer than the audit log ---------------------------
+
+def test_a_kiosk_taken_away_stays_off_the_board_until_it_comes_online_again(store, desk):
+    store.presence("oodi", "oodi-9", False)
+    request_id = asked(store, kiosk="oodi-9")
+    admin = "Aada"
+    store.add_user(admin, PASSWORD, ["oodi"], "admin")
+    assert logged_in(desk, admin).post("/admin/forget", {"site": "oodi", "kiosk": "oodi-9"}).status_code == 200
+    assert store.request(request_id)["cancelled"] is not None  # its waiting request went with it
+    # The broker sends its retained "offline" and status again when the desk restarts.
+    desk.link.handle("kiosk/oodi/oodi-9/presence", b"offline")
+    desk.link.handle("kiosk/oodi/oodi-9/status", json.dumps({"session": "ready"}).encode())
+    assert "oodi-9" not in [k["kiosk"] for k in store.kiosks(["oodi"])]
+    desk.link.handle("kiosk/oodi/oodi-9/presence", b"online")  # it was put back to use
+    desk.link.handle("kiosk/oodi/oodi-9/status", json.dumps({"session": "ready"}).encode())
+    [back] = [k for k in store.kiosks(["oodi"]) if k["kiosk"] == "oodi-9"]
+    assert back["online"] and back["status"] == {"session": "ready"}
+
+
+def test_the_administrators_kiosk_list_is_one_site_or_every_site_offline_first(store, desk, monkeypatch):
+    import kiosk.desk.web as web
+
+    monkeypatch.setattr(web, "ADMIN_KIOSKS", 2)
+    store.presence("kallio", "kallio-9", False)
+    store.add_user("Aada", PASSWORD, ["oodi"], "admin")
+    aada = logged_in(desk, "Aada")
+    everything = aada.get("/admin").text.split('id="kiosks"', 1)[1]
+    assert "2 of 3 kiosks, those offline first" in everything and everything.index("kallio-9") < everything.index(
+        "kallio-1")
+    one_site = aada.get("/admin?site=oodi").text.split('id="kiosks"', 1)[1]
+    assert "oodi-1" in one_site and "kallio" not in one_site.split("</table>")[0]
+
+
+def test_notes_go_with_the_audit_log_after_its_keeping_time(store):
+    request_id = asked(store)
+    store.add_note(request_id, "Aino", "Phoned the helpline")
+    store.prune_audit(now=time.time() + 366 * 86400)
+    assert store.notes([request_id]) == {}

@@ -40,15 +40,15 @@ class FakeLink:
         if self.reply is not None:
             self.on_reply(command_id, self.reply)
 
-    def accept(self, request_id: str, helper: str) -> dict:
+    def accept(self, request_id: str, helper: str, elsewhere: bool = False) -> dict:
         self.accepted.append((request_id, helper))
         return {"id": request_id, "helper": helper}
 
-    def release(self, request_id: str) -> dict:
+    def release(self, request_id: str, holder: str) -> dict:
         self.events.append(("", "", {"type": "help_released", "id": request_id}))
         return {"id": request_id, "helper": None}
 
-    def transfer(self, request_id: str, to: str) -> dict:
+    def transfer(self, request_id: str, holder: str, to: str) -> dict:
         self.events.append(("", "", {"type": "help_accepted", "id": request_id, "helper": to}))
         return {"id": request_id, "helper": to}
 
@@ -383,7 +383,7 @@ class ClaimingLink(FakeLink):
         super().__init__()
         self.store = store
 
-    def accept(self, request_id: str, helper: str) -> dict | None:
+    def accept(self, request_id: str, helper: str, elsewhere: bool = False) -> dict | None:
         super().accept(request_id, helper)
         return self.store.accept(request_id, helper)
 
