@@ -179,7 +179,7 @@ def settle(gui) -> None:
 # -- every screen --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("speech", [False, True], ids=["speech off", "speech on"])
-@pytest.mark.parametrize("scale", [1.5, 2.0])
+@pytest.mark.parametrize("scale", [1.0, 1.5, 2.0])
 def test_every_screen_at_large_text(fresh_app, scale, speech):
     """No overlap, no broken word, bars of one row, the essentials in sight, and Help and End
     session in one place on every screen and in every language."""
