@@ -456,3 +456,54 @@ def test_a_screen_reads_its_text_on_arrival_not_only_its_buttons(speaking, langu
     assert len(summary) >= 3  # pages and sheets, the price, where to collect it, the limit
     speaking.wait_until(lambda: all(said(line) in heard_since(speaking, before) for line in summary), 15)
     speaking.wait_until(lambda: said(speaking.screen().ids.print_button.text) in heard_since(speaking, before), 15)
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_print_help_and_the_end_by_ear_alone(speaking, language):
+    """After the e-service, by swipes and double taps only: a downloaded document printed
+    (its summary heard before Print, the printout heard ready), the help screen's phone
+    number heard in its spoken form, the session ended and the goodbye heard."""
+    from kiosk.screenshots import SAMPLE_DOCUMENT, stage_printing
+    from tests.test_spoken_text import KANSALAISNEUVONTA
+
+    app, speaker = speaking.app, speaking.app.devices.speaker
+    app.switch_language(language)
+    tr = app.tr
+
+    def said(text: str) -> str:
+        return normalise(text, language, app.speech.spoken_forms.get(language))
+
+    stage_printing(app, "documents")  # a document downloaded from the e-service
+    speaking.frames()
+    swipe_until(speaking, tr._("My documents ({n})").format(n=1))
+    speaking.double_tap()
+    assert app.journey.screen == "documents"
+    swipe_until(speaking, tr._("Print {name}").format(name=SAMPLE_DOCUMENT))
+    before = len(speaker.spoken)
+    speaking.double_tap()
+    assert app.journey.screen == "print"
+    speaking.wait_until(lambda: not app.printing.preparing, 15)
+    print_label = speaking.screen().ids.print_button.text
+    speaking.wait_until(lambda: said(print_label) in heard_since(speaking, before), 15)  # the summary, then Print
+    swipe_until(speaking, print_label)
+    before = len(speaker.spoken)
+    speaking.double_tap()
+    speaking.wait_until(lambda: app.journey.screen == "print_status"
+                        and said(tr._("Your printout is ready.")) in heard_since(speaking, before), 15)
+
+    swipe_until(speaking, tr._("Help"))
+    before = len(speaker.spoken)
+    speaking.double_tap()
+    assert app.journey.screen == "help"
+    speaking.wait_until(lambda: KANSALAISNEUVONTA[language] in heard_since(speaking, before), 15)
+
+    swipe_until(speaking, tr._("End and erase"))
+    speaking.double_tap()
+    assert app.journey.screen == "end_session"
+    swipe_until(speaking, tr._("Yes, end and erase everything"))
+    before = len(speaker.spoken)
+    speaking.double_tap()
+    speaking.wait_until(lambda: app.journey.screen == "goodbye" and said(
+        tr._("Thank you. Everything you did here has been erased.")) in heard_since(speaking, before), 20)
+    assert speaker.spoken[-1][0] == language
+    app.flow.leave_goodbye()
