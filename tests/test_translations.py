@@ -70,3 +70,25 @@ def test_no_user_visible_literal_in_screens():
             if re.search(r'\b(text|title|summary|heading)\s*=\s*f?"[A-Za-z]', line):
                 offenders.append(f"{path.name}:{number}: {line.strip()}")
     assert offenders == []
+
+
+# Words a citizen should not meet: the computer has one plain name in each language, and
+# "session" is said as what happens ("everything you did here is erased"). Staff mode's own
+# screens may speak of the kiosk.
+JARGON = {"fi": r"\bkiosk|\bpääte|\bistun", "sv": r"\bkiosk|\bsession", "en": r"\bkiosk|\bsession"}
+STAFF_FILES = ("screens/staff", "staff")  # staff mode's screens and service, under kiosk/
+
+
+def staff_only(places: list[str]) -> bool:
+    return all(str(Path(place.rsplit(":", 1)[0]).resolve().relative_to(PACKAGE)).startswith(STAFF_FILES)
+               for place in places)
+
+
+@pytest.mark.parametrize("language", sorted(JARGON))
+def test_citizens_screens_use_one_plain_name_and_no_jargon(language):
+    entries = {e.msgid: e.msgstr for e in read_po(LOCALE_DIR / language / "LC_MESSAGES" / "kiosk.po") if e.msgid}
+    found = [(msgid, entries.get(msgid, "")) for msgid, places in MESSAGES.items()
+             if not staff_only(places) and re.search(JARGON[language], entries.get(msgid, ""), re.IGNORECASE)]
+    assert found == []
+    assert any(staff_only(places) and re.search(JARGON[language], entries.get(msgid, ""), re.IGNORECASE)
+               for msgid, places in MESSAGES.items())  # the staff's own words are there, and passed over

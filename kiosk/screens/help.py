@@ -41,6 +41,9 @@ class HelpScreen(KioskScreen):
     """Where help is: someone here (a request to the staff desk, followed live), and
     remote help that works when nobody is on site."""
 
+    # The question "What do you need help with?" and every answer to it.
+    essentials = ("topics",)
+
     def topic_label(self, topic: str, *_bound) -> str:
         return kiosk().tr._(TOPIC_LABELS[topic])
 

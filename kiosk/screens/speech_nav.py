@@ -40,7 +40,7 @@ class SpeechNavigation:
         services.help.bind(state=self._on_help_state,
                            helper=lambda help_, helper: help_.state == "accepted" and helper
                            and self._on_help_state(help_, help_.state))
-        services.printing.bind(job_state=self._on_print_job)
+        services.printing.bind(job_state=self._on_print_job, preparing=self._on_print_ready)
         services.usb.bind(refused=self._on_stick_refused)
 
     def set_speech(self, on: bool) -> None:
@@ -237,6 +237,24 @@ class SpeechNavigation:
         if state and state != "sending" and self.speech.enabled:
             place = self.s.config.printing.printer_place.in_(self.tr.language)
             self.speech.say(job_text(printing, self.tr, place))
+
+    def _on_print_ready(self, _printing, preparing: bool) -> None:
+        """The print screen is read while its preview is being made: once it is ready, what
+        the screen now says (how many pages on how many sheets, the price, where to collect
+        it, the limit; or why it cannot be printed) and its choices, Print among them."""
+        root = self.root()
+        if preparing or not self.speech.enabled or root is None or root.ids.manager.current_screen.name != "print":
+            return
+        generation = self._generation
+
+        def say_what_is_ready() -> None:
+            from kiosk.screens.spoken import announce_rest
+
+            screen = root.ids.manager.current_screen
+            if generation == self._generation and screen.name == "print" and self.speech.enabled:
+                self.speech.then(announce_rest(screen, self.tr))
+
+        self._later(REST_AFTER_FRAMES, 0, say_what_is_ready)
 
     def _on_stick_refused(self, _usb, kind: str) -> None:
         """A picture on the stick that cannot be printed is said in speech mode (its row shows why)."""

@@ -179,7 +179,7 @@ def settle(gui) -> None:
 # -- every screen --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("speech", [False, True], ids=["speech off", "speech on"])
-@pytest.mark.parametrize("scale", [1.5, 2.0])
+@pytest.mark.parametrize("scale", [1.0, 1.5, 2.0])
 def test_every_screen_at_large_text(fresh_app, scale, speech):
     """No overlap, no broken word, bars of one row, the essentials in sight, and Help and End
     session in one place on every screen and in every language."""
@@ -406,3 +406,24 @@ def test_a_person_at_200_percent_with_high_contrast(fresh_app, language):
     finally:
         app.look.reset()
     assert problems == []
+
+
+@pytest.mark.parametrize("contrast", [False, True], ids=["normal", "high contrast"])
+@pytest.mark.parametrize("scale", [1.0, 2.0])
+def test_the_four_levels_of_need_are_offered_as_equals(fresh_app, scale, contrast):
+    """None of the four is drawn as the one to choose: the most fearful must not be nudged
+    to "I can do it myself". Same kind, colours, size and symbol beside each."""
+    app = fresh_app.app
+    app.flow.start_session()
+    app.look.set_text_scale(scale)
+    app.look.contrast = contrast
+    try:
+        app.journey.screen = "needs"
+        settle(fresh_app)
+        levels = [fresh_app.ids()[f"level_{level}"] for level in ("self", "guided", "person", "nondigital")]
+        drawn = {(card.kind, tuple(card.bg), tuple(card.fg), card.compact, round(card.width), round(card.height),
+                  card.ids.card_icon.shown) for card in levels}
+        assert len(drawn) == 1, drawn
+        assert all(card.icon and card.ids.card_icon.shown and wholly_seen(card) for card in levels)
+    finally:
+        app.look.reset()

@@ -422,3 +422,88 @@ def test_an_e_service_form_by_ear_with_swipes_double_taps_and_the_strips_keyboar
     speaking.double_tap()
     assert app.journey.screen == "end_session"
     assert app.devices.browser.typed == list("abc123-123")
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_screen_reads_its_text_on_arrival_not_only_its_buttons(speaking, language):
+    """What a person without sight must hear to act: the print summary before Print, the
+    phone numbers of the help screen in their spoken form, the advice of the screen for
+    those who cannot use e-services."""
+    from kiosk.screenshots import stage
+    from tests.test_spoken_text import KANSALAISNEUVONTA
+
+    app, speaker = speaking.app, speaking.app.devices.speaker
+    app.switch_language(language)
+
+    def said(text: str) -> str:
+        return normalise(text, language, app.speech.spoken_forms.get(language))
+
+    def heard_on_arrival(screen: str, *texts: str) -> None:
+        before = len(speaker.spoken)
+        stage(app, screen)
+        speaking.wait_until(lambda: all(text in heard_since(speaking, before) for text in texts), 15)
+
+    heard_on_arrival("help", KANSALAISNEUVONTA[language])
+    heard_on_arrival("nondigital", said(app.tr._(
+        "A person you trust can handle your matters with a Suomi.fi mandate (valtuutus).")), KANSALAISNEUVONTA[language])
+    # The print screen is read while its preview is made; once ready, its summary is said.
+    stage(app, "documents")
+    speaking.frames()
+    before = len(speaker.spoken)
+    stage(app, "print")
+    speaking.wait_until(lambda: not app.printing.preparing and speaking.screen().ids.summary.lines, 15)
+    summary = [line.strip("• ") for line in speaking.screen().ids.summary.lines if line.strip()]
+    assert len(summary) >= 3  # pages and sheets, the price, where to collect it, the limit
+    speaking.wait_until(lambda: all(said(line) in heard_since(speaking, before) for line in summary), 15)
+    speaking.wait_until(lambda: said(speaking.screen().ids.print_button.text) in heard_since(speaking, before), 15)
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_print_help_and_the_end_by_ear_alone(speaking, language):
+    """After the e-service, by swipes and double taps only: a downloaded document printed
+    (its summary heard before Print, the printout heard ready), the help screen's phone
+    number heard in its spoken form, the session ended and the goodbye heard."""
+    from kiosk.screenshots import SAMPLE_DOCUMENT, stage_printing
+    from tests.test_spoken_text import KANSALAISNEUVONTA
+
+    app, speaker = speaking.app, speaking.app.devices.speaker
+    app.switch_language(language)
+    tr = app.tr
+
+    def said(text: str) -> str:
+        return normalise(text, language, app.speech.spoken_forms.get(language))
+
+    stage_printing(app, "documents")  # a document downloaded from the e-service
+    speaking.frames()
+    swipe_until(speaking, tr._("My documents ({n})").format(n=1))
+    speaking.double_tap()
+    assert app.journey.screen == "documents"
+    swipe_until(speaking, tr._("Print {name}").format(name=SAMPLE_DOCUMENT))
+    before = len(speaker.spoken)
+    speaking.double_tap()
+    assert app.journey.screen == "print"
+    speaking.wait_until(lambda: not app.printing.preparing, 15)
+    print_label = speaking.screen().ids.print_button.text
+    speaking.wait_until(lambda: said(print_label) in heard_since(speaking, before), 15)  # the summary, then Print
+    swipe_until(speaking, print_label)
+    before = len(speaker.spoken)
+    speaking.double_tap()
+    speaking.wait_until(lambda: app.journey.screen == "print_status"
+                        and said(tr._("Your printout is ready.")) in heard_since(speaking, before), 15)
+
+    swipe_until(speaking, tr._("Help"))
+    before = len(speaker.spoken)
+    speaking.double_tap()
+    assert app.journey.screen == "help"
+    speaking.wait_until(lambda: KANSALAISNEUVONTA[language] in heard_since(speaking, before), 15)
+
+    swipe_until(speaking, tr._("End and erase"))
+    speaking.double_tap()
+    assert app.journey.screen == "end_session"
+    swipe_until(speaking, tr._("Yes, end and erase everything"))
+    before = len(speaker.spoken)
+    speaking.double_tap()
+    speaking.wait_until(lambda: app.journey.screen == "goodbye" and said(
+        tr._("Thank you. Everything you did here has been erased.")) in heard_since(speaking, before), 20)
+    assert speaker.spoken[-1][0] == language
+    app.flow.leave_goodbye()
