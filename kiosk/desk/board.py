@@ -224,13 +224,22 @@ class DeskApp:
         request = self.store.request(request_id)
         if request is None or request["site"] not in set(session["sites"]) | set(self.sites):
             return None
-        own_site = request["site"] in session["sites"]
-        mine = request["accepted"] is not None and request["helper"] == session["name"][:60]
         if action in ("release", "transfer"):
-            return request if mine or (own_site and may(session.get("role"), "command")) else None
-        if own_site or mine:
+            return request if self.may_pass(session, request) else None
+        if request["site"] in session["sites"] or self.holds(session, request):
             return request
         return request if action == "accept" and request["escalated"] is not None else None
+
+    @staticmethod
+    def holds(session: dict, request: dict) -> bool:
+        """This staff member has accepted `request`."""
+        return request["accepted"] is not None and request["helper"] == session["name"][:60]
+
+    def may_pass(self, session: dict, request: dict) -> bool:
+        """Whether this staff member may put `request` back in the queue or hand it over (if
+        it is accepted): they hold it, or are a site lead of its site."""
+        return self.holds(session, request) or (request["site"] in session["sites"]
+                                                and may(session.get("role"), "command"))
 
     def colleagues(self, site: str, staff: list[dict] | None = None) -> list[str]:
         """Who may take over a request of `site`: enabled staff of the site, and the

@@ -113,24 +113,27 @@ class Escalation:
         return escalated
 
     def message(self, request: dict, waited_min: int) -> str:
-        """The chat's message, in the desk's words only: what came from the kiosk (its place
-        and topic) could carry mentions or links into the staff's chat, so the topic is one
-        the desk knows and the place is reduced to letters, digits and plain punctuation."""
         _ = self._gettext
-        topic = request["topic"] if request["topic"] in WORDS["topic"] else "other"
-        place = plain(request["place"])
-        where = request["kiosk"] + (f" ({place})" if place else "")
+        seen = for_chat(request)
+        where = seen["kiosk"] + (f" ({seen['place']})" if seen["place"] else "")
         return _("Help needed at %(site)s, kiosk %(where)s: %(topic)s. Waiting %(minutes)s min, "
-                 "nobody has accepted yet.") % {"site": request["site"], "where": where,
-                                                "topic": word(_, "topic", topic), "minutes": waited_min}
+                 "nobody has accepted yet.") % {"site": seen["site"], "where": where,
+                                                "topic": word(_, "topic", seen["topic"]), "minutes": waited_min}
 
     def _tell_chat(self, url: str, request: dict, waited_min: int) -> None:
-        body = {"text": self.message(request, waited_min), "site": request["site"], "kiosk": request["kiosk"],
-                "place": plain(request["place"]),
-                "topic": request["topic"] if request["topic"] in WORDS["topic"] else "other", "waited_min": waited_min}
+        body = {"text": self.message(request, waited_min), **for_chat(request), "waited_min": waited_min}
         try:
             self.post(url, body)
         except (OSError, ValueError) as error:  # the chat away: the boards have it all the same
             log.error("desk: the escalation of %s did not reach the chat webhook: %s", request["kiosk"], error)
             self.store.audit("desk", "webhook_failed", request["site"], request["kiosk"],
                              {"error": str(error)[:200]})
+
+
+def for_chat(request: dict) -> dict:
+    """What the chat is told of a request, in the desk's words only: what came from the
+    kiosk (its place and topic) could carry mentions or links into the staff's chat, so the
+    topic is one the desk knows and the place is reduced to letters, digits and plain
+    punctuation. Site and kiosk ids are the desk's own pattern."""
+    return {"site": request["site"], "kiosk": request["kiosk"], "place": plain(request["place"]),
+            "topic": request["topic"] if request["topic"] in WORDS["topic"] else "other"}

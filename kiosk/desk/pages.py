@@ -51,7 +51,7 @@ class Pages:
                 duration=lambda seconds, _g=catalogue.gettext: duration(_g, seconds),
                 result_text=lambda command, result, _g=catalogue.gettext: result_text(_g, command, result),
                 clock=lambda at: time.strftime("%H:%M", time.localtime(at)),
-                day_and_clock=lambda at: time.strftime("%Y-%m-%d %H:%M", time.localtime(at)))
+                day_and_clock=day_and_clock)
             environment.filters["strong"] = lambda value: Markup("<strong>{}</strong>").format(value)
             self._environments[code] = environment
 
@@ -68,6 +68,11 @@ class Pages:
 
     def gettext(self, language: str):
         return self.catalogues[language].gettext
+
+
+def day_and_clock(at: float) -> str:
+    """A moment as staff read it in tables: 2026-12-07 14:05."""
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(at))
 
 
 def duration(_, seconds: float | None) -> str:
@@ -117,17 +122,14 @@ class BoardView:
         now = self.clock()
         sites = self.session["sites"]
         queue = self.desk.queue(self.session)
-        me, role = self.session["name"][:60], self.session.get("role")
+        me = self.session["name"][:60]
         notes = self.desk.store.notes([q["id"] for q in queue])
         duty = self.desk.store.on_duty(sorted({*sites, *(q["site"] for q in queue)}))
         staff = self.desk.store.users() if any(q["accepted"] for q in queue) else []
         for request in queue:
             request["notes"] = notes.get(request["id"], [])
             request["elsewhere"] = request["site"] not in sites
-            mine = request["accepted"] is not None and request["helper"] == me
-            # Release and transfer: the helper who has it, or a site lead of its site.
-            request["may_pass"] = bool(request["accepted"]) and (
-                mine or (not request["elsewhere"] and may(role, "command")))
+            request["may_pass"] = bool(request["accepted"]) and self.desk.may_pass(self.session, request)
             request["colleagues"] = [(name, name in duty.get(request["site"], []))
                                      for name in self.desk.colleagues(request["site"], staff)
                                      if name != request["helper"]] if request["may_pass"] else []

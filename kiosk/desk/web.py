@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import time
 import uuid
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -33,7 +32,7 @@ from kiosk.desk.board import DeskApp
 from kiosk.desk.commands import COMMANDS, LABELS, READY_MESSAGES, result_text
 from kiosk.desk.language import N_, word
 from kiosk.desk.link import valid_id, valid_request_id
-from kiosk.desk.pages import BoardView, Pages
+from kiosk.desk.pages import BoardView, Pages, day_and_clock
 from kiosk.desk.roles import command_action, may
 from kiosk.desk.schema import ROLES
 from kiosk.desk.server import Server
@@ -401,7 +400,8 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
             said = _("The request from %(kiosk)s is waiting in the queue again.") % {"kiosk": found["kiosk"]}
         elif action == "transfer":
             to = data.get("to")
-            if not isinstance(to, str) or to not in desk.colleagues(found["site"]) or to == found["helper"]:
+            colleagues = await anyio.to_thread.run_sync(desk.colleagues, found["site"])  # reads the store
+            if not isinstance(to, str) or to not in colleagues or to == found["helper"]:
                 raise HTTPException(400, N_("Choose a colleague who works at this site."))
             answer = await anyio.to_thread.run_sync(desk.link.transfer, request_id, found["helper"] or "", to)
             if answer is None:
@@ -479,8 +479,8 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
 
     def staff_values() -> dict:
         last = desk.store.last_logins()
-        return {"staff": [{**user, "last_login": time.strftime("%Y-%m-%d %H:%M", time.localtime(last[user["name"]]))
-                           if user["name"] in last else ""} for user in desk.store.users()],
+        return {"staff": [{**user, "last_login": day_and_clock(last[user["name"]]) if user["name"] in last else ""}
+                          for user in desk.store.users()],
                 "roles": ROLES}
 
     def kiosk_values(site: str = "") -> dict:
@@ -488,8 +488,8 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
         sites = desk.sites
         found = desk.store.kiosks([site] if site in sites else sites)
         found.sort(key=lambda k: (bool(k["online"]), k["site"], k["kiosk"]))
-        return {"kiosks": [{**k, "heard": time.strftime("%Y-%m-%d %H:%M", time.localtime(k["updated"]))
-                            if k["updated"] else ""} for k in found[:ADMIN_KIOSKS]],
+        return {"kiosks": [{**k, "heard": day_and_clock(k["updated"]) if k["updated"] else ""}
+                           for k in found[:ADMIN_KIOSKS]],
                 "kiosks_total": len(found), "kiosk_site": site if site in sites else ""}
 
     def admin(request: Request) -> Response:
