@@ -38,6 +38,7 @@ class StickFileRow(Panel):
 class StickScreen(KioskScreen):
     """A USB stick: its files to print, saving one's documents to it, taking it out safely."""
 
+    essentials = ("save_button", "take_out_button")
     count = NumericProperty(0)
 
     def on_pre_enter(self, *args) -> None:

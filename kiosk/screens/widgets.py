@@ -190,12 +190,16 @@ class CardButton(Hideable, ButtonBehavior, BoxLayout):
 
 
 class CardGrid(GridLayout):
-    """Cards in columns, each as tall as the tallest of its row: a grid, not a staircase."""
+    """Cards in columns, each as tall as the tallest of its row: a grid, not a staircase.
+    With `equals`, every card as tall as the tallest of all (choices offered as equals)."""
+
+    equals = BooleanProperty(False)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._even_soon = Clock.create_trigger(self._even, 0)
         self.fbind("cols", self._even_soon)
+        self.fbind("equals", self._even_soon)
 
     def add_widget(self, widget, *args, **kwargs):
         super().add_widget(widget, *args, **kwargs)
@@ -204,7 +208,7 @@ class CardGrid(GridLayout):
 
     def _even(self, *_args) -> None:
         cards = list(reversed(self.children))
-        cols = self.cols or 1
+        cols = len(cards) if self.equals else self.cols or 1
         for start in range(0, len(cards), cols):
             row = cards[start:start + cols]
             tallest = max(getattr(card, "natural_height", card.height) for card in row)

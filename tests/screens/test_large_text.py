@@ -31,12 +31,13 @@ def intersect(a, b):
     return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
 
 
-def seen_rect(widget):
-    """The part of `widget` that is on the window and not scrolled out of a view; None if none."""
+def seen_rect(widget, rect=None):
+    """The part of `widget` (or of `rect`, drawn by it) that is on the window and not
+    scrolled out of a view; None if none."""
     from kivy.core.window import Window
     from kivy.uix.scrollview import ScrollView
 
-    rect = intersect(window_rect(widget), (0, 0, Window.width, Window.height))
+    rect = intersect(rect or window_rect(widget), (0, 0, Window.width, Window.height))
     parent = widget.parent
     while rect is not None and parent is not None and parent is not parent.parent:
         if isinstance(parent, ScrollView):
@@ -69,6 +70,65 @@ def overlapping(root) -> list[str]:
             if both is not None:
                 found.append(f"'{name_of(a)}' {tuple(round(v) for v in ra)} and "
                              f"'{name_of(b)}' {tuple(round(v) for v in rb)}")
+    return found
+
+
+# -- text on text, text behind the bars -------------------------------------------------
+
+def text_rect(label):
+    """Where a label's text is drawn on the window: Kivy's Label draws its texture centred on
+    the widget (kivy/data/style.kv), so a text larger than its box spills out of it."""
+    cx, cy = label.to_window(label.center_x, label.center_y)
+    w, h = label.texture_size
+    return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
+
+
+def seen_texts(root) -> list:
+    """Every label with text in sight: (label, where its text is drawn, cut as it is seen)."""
+    from kivy.uix.label import Label
+
+    found = []
+    for widget in visible_widgets(root):
+        if isinstance(widget, Label) and widget.text.strip() and widget.opacity:
+            if (drawn := seen_rect(widget, text_rect(widget))) is not None:
+                found.append((widget, drawn))
+    return found
+
+
+def inside(widget, other) -> bool:
+    parent = widget.parent
+    while parent is not None and parent is not parent.parent:
+        if parent is other:
+            return True
+        parent = parent.parent
+    return False
+
+
+def shrunk(rect):
+    return rect[0] + SLACK, rect[1] + SLACK, rect[2] - SLACK, rect[3] - SLACK
+
+
+def texts_on_texts(root) -> list[str]:
+    """Every pair of texts in sight drawn over one another (a label over a button's words,
+    two lines of a screen on top of each other)."""
+    seen, found = seen_texts(root), []
+    for i, (a, ra) in enumerate(seen):
+        for b, rb in seen[i + 1:]:
+            if not (inside(a, b) or inside(b, a)) and intersect(shrunk(ra), rb) is not None:
+                found.append(f"'{name_of(a)}' {tuple(round(v) for v in ra)} and "
+                             f"'{name_of(b)}' {tuple(round(v) for v in rb)}")
+    return found
+
+
+def texts_behind_bars(root) -> list[str]:
+    """A screen's text that spills under the top or bottom bar (or a bar's text out of it)."""
+    found = []
+    bars = [root.ids.top_bar.__self__, root.ids.bottom_bar.__self__]  # ids are weak proxies
+    for label, drawn in seen_texts(root):
+        for bar in bars:
+            if bar.height and not inside(label, bar) and intersect(shrunk(drawn), window_rect(bar)):
+                found.append(f"'{name_of(label)}' {tuple(round(v) for v in drawn)} under the "
+                             f"{'top' if bar is bars[0] else 'bottom'} bar")
     return found
 
 
@@ -160,6 +220,8 @@ def essentials_out_of_sight(gui) -> list[str]:
 def problems_here(gui) -> list[str]:
     name = gui.screen().name
     found = [f"{name}: overlap: {p}" for p in overlapping(gui.root)]
+    found += [f"{name}: text on text: {p}" for p in texts_on_texts(gui.root)]
+    found += [f"{name}: text behind a bar: {p}" for p in texts_behind_bars(gui.root)]
     found += [f"{name}: word broken: {p}" for p in labels_breaking_words(gui.root)]
     found += [f"{name}: not in sight: {p}" for p in essentials_out_of_sight(gui)]
     for bar in ("top_bar", "bottom_bar"):
@@ -208,6 +270,37 @@ def test_every_screen_at_large_text(fresh_app, scale, speech):
     moved = {key: where for key, where in seen_places.items() if len(where) > 1}
     assert problems == [] and moved == {}
     assert set(seen_places) == {"help", "end"}
+
+
+def test_the_checks_find_text_on_text_and_text_behind_a_bar(fresh_app):
+    """The checks above can fail: a line laid over another, and a long text spilling out of
+    a short box under the bottom bar, are both found on the welcome screen."""
+    from kivy.uix.label import Label
+
+    from kiosk.screenshots import stage
+
+    app = fresh_app.app
+    stage(app, "welcome")
+    settle(fresh_app)
+    screen = fresh_app.screen()
+    assert texts_on_texts(fresh_app.root) == [] and texts_behind_bars(fresh_app.root) == []
+    bottom = window_rect(fresh_app.bar("bottom_bar"))
+    over = Label(text="Laid over", font_size=40, size_hint=(None, None), size=(300, 60),
+                 pos=(200, bottom[3] + 200))
+    again = Label(text="Laid over too", font_size=40, size_hint=(None, None), size=(300, 60),
+                  pos=(220, bottom[3] + 210))
+    spill = Label(text="Line\n" * 12, font_size=30, size_hint=(None, None), size=(300, 40),
+                  pos=(700, bottom[3] + 20))
+    for label in (over, again, spill):
+        screen.add_widget(label)
+    try:
+        fresh_app.frames()
+        assert any(found.startswith("'Laid over' ") and "'Laid over too' " in found
+                   for found in texts_on_texts(fresh_app.root))
+        assert any(found.startswith("'Line") and "bottom bar" in found for found in texts_behind_bars(fresh_app.root))
+    finally:
+        for label in (over, again, spill):
+            screen.remove_widget(label)
 
 
 def test_help_and_end_session_do_not_move_with_speech_or_the_chooser(fresh_app):
@@ -425,5 +518,30 @@ def test_the_four_levels_of_need_are_offered_as_equals(fresh_app, scale, contras
                   card.ids.card_icon.shown) for card in levels}
         assert len(drawn) == 1, drawn
         assert all(card.icon and card.ids.card_icon.shown and wholly_seen(card) for card in levels)
+    finally:
+        app.look.reset()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_levels_explain_themselves_up_to_150_percent(fresh_app, language):
+    """Each level says what it means under its title while all four fit with it: at 100 %
+    and 150 % in every language; at 200 % the titles alone (the explanations are spoken)."""
+    app = fresh_app.app
+    app.flow.start_session()
+    app.switch_language(language)
+    try:
+        for scale, explained in ((1.0, True), (1.5, True), (2.0, False)):
+            app.look.set_text_scale(scale)
+            app.journey.screen = "needs"
+            settle(fresh_app)
+            screen = fresh_app.screen()
+            for name in screen.essentials:
+                card = screen.ids[name]
+                summary = card.ids.summary_label
+                assert wholly_seen(card), (scale, name)
+                assert (summary.height > 0 and summary.opacity == 1) is explained, (scale, name)
+                if explained:
+                    assert summary.text in fresh_app.texts() and wholly_seen(summary)
+            assert essentials_out_of_sight(fresh_app) == []
     finally:
         app.look.reset()
