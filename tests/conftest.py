@@ -30,6 +30,24 @@ def xvfb_display():
     display.stop()
 
 
+@pytest.fixture(scope="module")
+def site(xvfb_display):
+    """The local test e-service (testbed/site), allowed by an installed Chromium policy."""
+    import json
+
+    from kiosk.browser_policy import policy, policy_json
+    from testbed.chromium import CATALOG
+    from testbed.site import InstalledPolicy, TestSite
+
+    served = TestSite().start()
+    installed = InstalledPolicy(policy_json(CATALOG, [served.host]))
+    served.policy = installed
+    served.policy_text = json.dumps(policy(CATALOG, [served.host]))
+    yield served
+    installed.remove()
+    served.stop()
+
+
 @pytest.fixture
 def kiosk_cli(xvfb_display, tmp_path):
     """Run the `kiosk` command as IT would, on the virtual display, with private
