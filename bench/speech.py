@@ -28,9 +28,9 @@ LONG = "Tämä on pitkä ohje, joka luetaan ääneen kokonaan, ellei joku keskey
 
 
 def demo_config_with_real_speech(directory: Path) -> Path:
-    from kiosk.config import DEMO_FILE
+    from testbed.config import demo_text
 
-    text = DEMO_FILE.read_text(encoding="utf-8").replace('speaker = "fake"', 'speaker = "espeak"')
+    text = demo_text().replace('speaker = "fake"', 'speaker = "espeak"')
     text += (f'\n[session]\nruntime_dir = "{directory / "run"}"\nstate_dir = "{directory / "state"}"\n'
              '\n[speech]\ndevice = "null"\n')
     path = directory / "kiosk.toml"

@@ -50,6 +50,7 @@ class KioskApp(App):
         self.speech, self.tr, self.look, self.journey = s.speech, s.tr, s.look, s.journey
         self.wipe, self.printing, self.eservices = s.wipe, s.printing, s.eservices
         self.help, self.usb, self.session = s.help, s.usb, s.session
+        self.support = s.support  # digital support near the kiosk (kiosk/support.py)
         self.language = self.tr.language
         self.site_name = s.config.site.name.in_(self.language)
         self.counts = SessionStatistics(s.stats, s.session, s.journey, s.help, s.printing, s.tr,

@@ -32,6 +32,23 @@ def _parser():
     catalog_check.add_argument("--config", type=Path,
                                help="the configuration whose languages the catalogue must cover")
 
+    support = commands.add_parser("support", help="digital support near the kiosk: import from PTV, check")
+    support_commands = support.add_subparsers(dest="support_command", required=True)
+    support_import = support_commands.add_parser(
+        "import", help="make the snapshot the kiosk reads from PTV's service channels (open API v11 JSON)")
+    support_import.add_argument("files", type=Path, nargs="+",
+                                help="JSON saved from /api/v11/ServiceChannel/list/... (pages, lists or channels)")
+    support_import.add_argument("--out", type=Path, required=True, help="the snapshot to write (TOML)")
+    support_import.add_argument("--municipality", action="append", default=[],
+                                help="keep service locations in this municipality (its code, e.g. 091); repeat")
+    support_import.add_argument("--offers", nargs="+", default=[], metavar="OFFER",
+                                help="what every channel of these files offers (e.g. eservice_help)")
+    support_import.add_argument("--area", default="", help="the area's name, written into the snapshot")
+    support_check = support_commands.add_parser("check", help="validate a snapshot or a site's own entries")
+    support_check.add_argument("file", type=Path)
+    support_check.add_argument("--config", type=Path,
+                               help="the configuration whose languages and snapshot age apply")
+
     shots = commands.add_parser("screenshots", help="render every screen to PNG files")
     shots.add_argument("--out", type=Path, required=True)
     shots.add_argument("--config", type=Path)
@@ -62,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         return check_config(args.file)
     if command == "catalog":
         return check_catalog(args.file, args.config)
+    if command == "support":
+        if args.support_command == "import":
+            return import_support(args)
+        return check_support(args.file, args.config)
     if command == "hash-pin":
         return hash_pin()
     if command == "screenshots":
@@ -107,6 +128,7 @@ def check_config(file: Path) -> int:
     if loaded.catalog_file.exists():
         cat = catalog.load_catalog(loaded.catalog_file, loaded.languages.offered)
         problems += cat.problems
+    problems += support_problems(loaded)
     if problems:
         for problem in problems:
             print(problem)
@@ -117,6 +139,16 @@ def check_config(file: Path) -> int:
         print("catalogue: " + catalog.summary(cat))
     print("configuration is valid")
     return 0
+
+
+def support_problems(loaded) -> list:
+    from datetime import datetime, timezone
+
+    from kiosk.support import load_support
+
+    files = [f for f in (loaded.support.snapshot, loaded.support.local_file) if f is not None and f.exists()]
+    support = load_support(files, loaded.languages.offered, loaded.support.max_age_days)
+    return support.problems_for_staff(datetime.now(timezone.utc))
 
 
 def check_catalog(file: Path, config_file: Path | None) -> int:
@@ -131,6 +163,61 @@ def check_catalog(file: Path, config_file: Path | None) -> int:
         return EXIT_INVALID
     print(catalog.summary(cat) + f"; languages {', '.join(offered)}")
     print("catalogue is valid")
+    return 0
+
+
+def import_support(args) -> int:
+    from kiosk import ptv
+    from kiosk.support import OFFERS, load_support
+
+    unknown = [offer for offer in args.offers if offer not in OFFERS]
+    if unknown:
+        print(f"--offers: {', '.join(unknown)} not known; use {', '.join(OFFERS)}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        channels = ptv.read_channels(args.files)
+    except (OSError, ptv.ImportError_) as error:
+        print(error, file=sys.stderr)
+        return EXIT_INVALID
+    report = ptv.Report()
+    providers = ptv.convert(channels, municipalities=tuple(args.municipality), offers=tuple(args.offers),
+                            report=report)
+    text = ptv.snapshot(providers, area=args.area)
+    # Written beside, checked, then put in place: a kiosk never rolls out a broken snapshot.
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    draft = args.out.with_name(args.out.name + ".new")
+    draft.write_text(text, encoding="utf-8")
+    checked = load_support([draft], ("fi", "sv", "en"))
+    if checked.problems:
+        for problem in checked.problems:
+            print(problem, file=sys.stderr)
+        print(f"the snapshot was not written; its draft is {draft}", file=sys.stderr)
+        return EXIT_INVALID
+    draft.replace(args.out)
+    print(f"wrote {args.out}: {report}")
+    return 0
+
+
+def check_support(file: Path, config_file: Path | None) -> int:
+    from datetime import datetime, timezone
+
+    from kiosk import config
+    from kiosk.support import load_support
+
+    loaded = config.load_config(config_file)
+    if not file.exists():
+        print(f"{file}: file not found", file=sys.stderr)
+        return EXIT_INVALID
+    support = load_support([file], loaded.languages.offered, loaded.support.max_age_days)
+    problems = support.problems_for_staff(datetime.now(timezone.utc))
+    if problems:
+        for problem in problems:
+            print(problem)
+        print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found", file=sys.stderr)
+        return EXIT_INVALID
+    made = f", made {support.made:%Y-%m-%d}" if support.made else " (the site's own entries)"
+    print(f"{len(support.providers)} support providers{made}")
+    print("support file is valid")
     return 0
 
 

@@ -17,6 +17,8 @@ from kivy.clock import Clock
 from kiosk.appearance import Appearance
 from kiosk.background import Background
 from kiosk.catalog import Catalog
+from kiosk.support import EMPTY as EMPTY_SUPPORT
+from kiosk.support import Support, load_support
 from kiosk.config import Config
 from kiosk.devices import DeviceError
 from kiosk.devices.browser import Browser, FakeBrowser, Geometry
@@ -181,6 +183,7 @@ class Services:
     stats_delivery: Delivery
     staff_gate: StaffGate
     session: Session
+    support: Support = EMPTY_SUPPORT
 
 
 def build_services(config: Config, catalog: Catalog, devices: Devices | None = None,
@@ -236,7 +239,11 @@ def build_services(config: Config, catalog: Catalog, devices: Devices | None = N
         wipe.register_step(step, reset)
         if left_over is not None:
             wipe.register_check(check, left_over)
+    support = load_support([f for f in (config.support.snapshot, config.support.local_file) if f is not None],
+                           config.languages.offered, config.support.max_age_days)
+    for problem in support.problems:
+        log.warning("digital support: %s", problem)
     return Services(config=config, catalog=catalog, devices=devices, tr=tr, look=look, journey=Journey(),
                     speech=speech, wipe=wipe, printing=printing, eservices=eservices, help=help_, usb=usb,
                     stats=stats, stats_delivery=delivery, staff_gate=StaffGate(config.staff.pin_hash),
-                    session=session)
+                    session=session, support=support)

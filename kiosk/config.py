@@ -33,7 +33,7 @@ DEMO_FILE = PACKAGE_DATA / "demo.toml"
 
 CORE_SECTIONS = ("site", "languages", "catalog", "timeouts", "session", "display")
 # A problem here turns off only that feature.
-FEATURE_SECTIONS = ("devices", "speech", "printing", "browser", "fleet", "help", "staff")
+FEATURE_SECTIONS = ("devices", "speech", "printing", "browser", "fleet", "help", "staff", "support")
 INPUT_PROVIDERS = ("mouse", "mtdev", "hidinput")
 USB_STORAGE_POLICIES = ("read-only", "allowed", "blocked")
 PIN_HASH_FORMAT = r"pbkdf2-sha256\$\d{5,7}\$[0-9a-f]{32}\$[0-9a-f]{64}"
@@ -194,6 +194,16 @@ class StatisticsConfig:
 
 
 @dataclass(frozen=True)
+class SupportConfig:
+    """Digital support near the kiosk (kiosk/support.py): the region's snapshot from PTV and
+    the site's own entries, as paths (relative to the file that sets them); "" for none."""
+
+    snapshot: Path | None = None
+    local_file: Path | None = None
+    max_age_days: int = 30
+
+
+@dataclass(frozen=True)
 class Config:
     site: SiteConfig
     languages: LanguagesConfig
@@ -209,6 +219,7 @@ class Config:
     help: HelpConfig
     staff: StaffConfig
     statistics: StatisticsConfig = StatisticsConfig()
+    support: SupportConfig = SupportConfig()
     files: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = field(default=())
     # feature section -> why it is off, for the screens that offer that feature
@@ -227,8 +238,8 @@ class Config:
 
 
 # Each section's dataclass by its name in the file. [catalog] has one key, `file`, read
-# as a path in `_catalog_file`.
-SECTIONS = {name: cls for name, cls in get_type_hints(Config).items() if is_dataclass(cls)}
+# as a path in `_catalog_file`; [support]'s paths are read in `_support`.
+SECTIONS = {name: cls for name, cls in get_type_hints(Config).items() if is_dataclass(cls) and name != "support"}
 # Texts given per language; a site's file replaces them whole.
 LOCALIZED_KEYS = frozenset((section, name) for section, cls in SECTIONS.items()
                            for name, key in declared(cls).items() if key.getter == "localized")
@@ -266,6 +277,7 @@ def _parse(data: dict, context: Context, files: tuple[str, ...]) -> Config:
     offered = languages.offered
     sections = {"languages": languages, "site": _section(SiteConfig, root.sub("site"), offered),
                 "catalog_file": _catalog_file(root.sub("catalog"), context),
+                "support": _support(root.sub("support"), context),
                 "timeouts": _timeouts(root.sub("timeouts")), "session": _session(root.sub("session"), context)}
     for name, cls in SECTIONS.items():  # the rest need nothing but their own keys
         if name not in sections:
@@ -307,6 +319,24 @@ def _catalog_file(r: TableReader, context: Context) -> Path:
     if not path.exists():
         r.report("file", f"'{path}' does not exist")
     return path
+
+
+def _support(r: TableReader, context: Context) -> SupportConfig:
+    paths = {}
+    for key in ("snapshot", "local_file"):
+        value = r.string(key, "")
+        path = None
+        if value:
+            path = Path(value)
+            if not path.is_absolute():
+                source = context.source_of(("support", key))
+                path = (source.directory if source else Path.cwd()) / path
+            if not path.exists():
+                r.report(key, f"'{path}' does not exist")
+        paths[key] = path
+    days = r.number("max_age_days", 30, minimum=1, maximum=365, unit="days")
+    r.finish()
+    return SupportConfig(paths["snapshot"], paths["local_file"], days)
 
 
 def _timeouts(r: TableReader) -> TimeoutsConfig:

@@ -37,6 +37,7 @@ GLYPHS = {
     "call": 0xE0B0,
     "chat": 0xE0B7,
     "videocam": 0xE04B,
+    "place": 0xE55F,            # digital support near you
     "login": 0xEA77,
     "edit_note": 0xE745,
     "print": 0xE8AD,

@@ -14,11 +14,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def kiosk_test_config(directory: Path, cups_socket: str, extra: str = "") -> Path:
-    """The demo configuration with real CUPS and private session and state directories."""
+def demo_text() -> str:
+    """The demo configuration's text, to be written elsewhere: its relative paths made whole."""
     from kiosk.config import DEMO_FILE
 
-    text = DEMO_FILE.read_text(encoding="utf-8").replace('printer = "fake"', 'printer = "cups"')
+    return DEMO_FILE.read_text(encoding="utf-8").replace(
+        'local_file = "support-demo.toml"', f'local_file = "{DEMO_FILE.parent / "support-demo.toml"}"')
+
+
+def kiosk_test_config(directory: Path, cups_socket: str, extra: str = "") -> Path:
+    """The demo configuration with real CUPS and private session and state directories."""
+    text = demo_text().replace('printer = "fake"', 'printer = "cups"')
     text += (f'\n[session]\nruntime_dir = "{directory / "run"}"\nstate_dir = "{directory / "state"}"\n'
              f'\n[browser]\npractice_port = {free_port()}\n'
              f'\n[printing]\nserver = "{cups_socket}"\njob_user = "kiosk-test"\n' + extra)

@@ -139,9 +139,19 @@ def test_every_key_is_declared_once_and_documented_in_the_packaged_defaults():
     """A key declared but not in defaults.toml would be missing on every kiosk; one in
     defaults.toml but not declared would be an unknown key."""
     documented = tomllib.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))
-    assert set(documented) == set(SECTIONS) | {"catalog"}  # [catalog] file: a path, in _catalog_file
+    assert set(documented) == set(SECTIONS) | {"catalog", "support"}  # paths: _catalog_file, _support
     for section, cls in SECTIONS.items():
         assert list(declared(cls)) == list(documented[section]), section
+    assert list(documented["support"]) == ["snapshot", "local_file", "max_age_days"]
+
+
+def test_the_support_files_are_paths_relative_to_their_file_and_checked(tmp_path):
+    (tmp_path / "support.local.toml").write_text("", encoding="utf-8")
+    config = load(tmp_path, '[support]\nlocal_file = "support.local.toml"\nsnapshot = "missing.toml"\n'
+                            'max_age_days = 0\n')
+    assert config.support.local_file == tmp_path / "support.local.toml"
+    assert {p.key: p.line for p in config.problems} == {"support.snapshot": 3, "support.max_age_days": 4}
+    assert config.support.max_age_days == 30 and "support" in config.disabled and config.usable
 
 
 def test_every_declared_key_is_checked_and_named_with_its_file_and_line(tmp_path):

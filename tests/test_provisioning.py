@@ -21,10 +21,12 @@ def ansible(*argv: str, **kwargs) -> subprocess.CompletedProcess:
                                "ANSIBLE_LOCAL_TEMP": "/tmp/ansible-local"}, **kwargs)
 
 
-def render(template: str, target: Path, host: str = "oodi-kiosk-01") -> str:
-    """A role's template as provisioning writes it for a host of the example inventory."""
+def render(template: str, target: Path, host: str = "oodi-kiosk-01", *extra: str) -> str:
+    """A role's template as provisioning writes it for a host of the example inventory
+    (`extra`: variables given as `-e name=value`)."""
     result = ansible("ansible", host, "-i", "inventory.example.yml", "-c", "local", "-m",
-                     "ansible.builtin.template", "-a", f"src={PROVISIONING}/roles/{template} dest={target}")
+                     "ansible.builtin.template", "-a", f"src={PROVISIONING}/roles/{template} dest={target}",
+                     *(arg for value in extra for arg in ("-e", value)))
     assert result.returncode == 0, result.stdout + result.stderr
     return target.read_text()
 
@@ -66,6 +68,29 @@ def test_the_configuration_provisioning_writes_passes_the_kiosks_own_check(tmp_p
     target = tmp_path / "kiosk.toml"
     text = render("kiosk_app/templates/kiosk.toml.j2", target)
     assert 'kiosk_id = "oodi-01"' in text and 'site = "oodi"' in text and "Våning 2" in text
+    check = subprocess.run([sys.executable, "-m", "kiosk", "check-config", str(target)], capture_output=True,
+                           text=True, timeout=120, cwd=ROOT)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_digital_support_files_are_rolled_out_with_the_configuration(tmp_path):
+    """With the region's snapshot and the site's entries in the inventory, the kiosk reads both
+    from /etc/kiosk (here: files put where the rendered paths point)."""
+    target = tmp_path / "kiosk.toml"
+    assert "[support]" not in render("kiosk_app/templates/kiosk.toml.j2", target)  # none given: none
+    text = render("kiosk_app/templates/kiosk.toml.j2", target, "oodi-kiosk-01",
+                  "kiosk_support_snapshot=files/support.toml", "kiosk_support_local=files/support.local.toml",
+                  "kiosk_support_max_age_days=21")
+    assert '[support]\nsnapshot = "/etc/kiosk/support.toml"\nlocal_file = "/etc/kiosk/support.local.toml"\n' \
+           'max_age_days = 21\n' in text
+    for name in ("support.toml", "support.local.toml"):
+        shutil.copy(ROOT / "kiosk" / "data" / "support-demo.toml", tmp_path / name)
+        text = text.replace(f"/etc/kiosk/{name}", str(tmp_path / name))
+    target.write_text(text)
+    check = subprocess.run([sys.executable, "-m", "kiosk", "check-config", str(target)], capture_output=True,
+                           text=True, timeout=120, cwd=ROOT)
+    assert check.returncode == 2 and "is used by another provider" in check.stdout  # the same file twice
+    (tmp_path / "support.toml").write_text("format = 1\n")
     check = subprocess.run([sys.executable, "-m", "kiosk", "check-config", str(target)], capture_output=True,
                            text=True, timeout=120, cwd=ROOT)
     assert check.returncode == 0, check.stdout + check.stderr

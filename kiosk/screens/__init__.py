@@ -22,6 +22,7 @@ SCREENS = {
     "accessibility": ("kiosk.screens.accessibility", "AccessibilityScreen"),
     "language": ("kiosk.screens.language", "LanguageScreen"),
     "nondigital": ("kiosk.screens.nondigital", "NondigitalScreen"),
+    "support": ("kiosk.screens.support", "SupportScreen"),
     "documents": ("kiosk.screens.documents", "DocumentsScreen"),
     "print": ("kiosk.screens.print", "PrintScreen"),
     "print_status": ("kiosk.screens.print_status", "PrintStatusScreen"),

@@ -56,6 +56,7 @@ class StaffScreen(KioskScreen):
             tr._("Printer: {state}").format(state=printer_text),
             tr._("Speech volume at the start of a session: {percent} %").format(
                 percent=int(round(app.speech.default_volume * 100))),
+            support_fact(app),
             tr._("In service") if not app.flow.out_of_service else tr._("Out of service"),
         ))
         lines = []
@@ -90,3 +91,17 @@ class StaffScreen(KioskScreen):
     def volume(self, delta: float) -> None:
         kiosk().staff.default_volume(delta)
         self.refresh()
+
+
+def support_fact(app) -> str:
+    """What staff must know of the digital-support details: how many, how old, what is wrong."""
+    from kiosk.support import now_utc
+
+    tr, support = app.tr, app.support
+    if support.problems:
+        return tr._("Digital support: {count} problems in its files (see 'kiosk support check')").format(
+            count=len(support.problems))
+    if support.stale(now_utc()):
+        return tr._("Digital support: the details are from {date}, older than {days} days. Import them again.").format(
+            date=support.made.strftime("%Y-%m-%d"), days=support.max_age_days)
+    return tr._("Digital support: {count} places").format(count=len(support.providers))

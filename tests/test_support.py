@@ -1,0 +1,208 @@
+"""Digital support near the kiosk (issue 19): PTV's service channels made into the snapshot
+the kiosk reads offline, the snapshot and a site's own entries checked, and "open now"
+against a fixed clock, over midnight and on holidays."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+
+import pytest
+
+from kiosk import ptv
+from kiosk.support import HELSINKI, load_support, public_holiday, status, today
+
+FIXTURES = Path(__file__).parent / "data" / "ptv"
+OFFERED = ("fi", "sv", "en")
+MADE = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+OODI = "ptv-0f6a2b7c-1d2e-4f3a-8b9c-0d1e2f3a4b5c"
+PHONE_LINE = "ptv-1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+NIGHT = "ptv-3c4d5e6f-7a8b-4c9d-0e1f-2a3b4c5d6e7f"
+ALWAYS = "ptv-8b9c0d1e-2f3a-4b4c-5d6e-7f8a9b0c1d2e"
+MANDATES = "ptv-6f7a8b9c-0d1e-4f2a-3b4c-5d6e7f8a9b0c"
+
+
+def helsinki(*args) -> datetime:
+    return datetime(*args, tzinfo=HELSINKI)
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory):
+    report = ptv.Report()
+    providers = ptv.convert(ptv.read_channels([FIXTURES / "channels-page1.json"]), municipalities=("091",),
+                            today=date(2026, 12, 7), report=report)
+    path = tmp_path_factory.mktemp("support") / "snapshot.toml"
+    path.write_text(ptv.snapshot(providers, MADE, "Helsinki"), encoding="utf-8")
+    support = load_support([path], OFFERED)
+    assert support.problems == ()
+    return report, support
+
+
+def provider(support, provider_id):
+    return next(p for p in support.providers if p.id == provider_id)
+
+
+def test_the_import_keeps_the_regions_digital_support_and_says_what_it_left_out(imported):
+    report, support = imported
+    assert [p.id for p in support.providers] == [OODI, PHONE_LINE, NIGHT, MANDATES, ALWAYS]
+    assert (report.read, report.written) == (9, 5)
+    assert report.skipped == {"elsewhere": 1, "not published": 1, "of type PrintableForm": 1,
+                              "offering no digital support": 1}  # Espoo, a draft, a form, a swimming hall
+    assert support.made == MADE and "PTV" in support.source and support.licence.startswith("CC0")
+
+
+def test_a_service_location_in_three_languages(imported):
+    oodi = provider(imported[1], OODI)
+    assert oodi.name == {"fi": "Digituki – Keskustakirjasto Oodi", "sv": "Digistöd – Centrumbiblioteket Ode",
+                         "en": "Digital support – Central Library Oodi"}
+    assert oodi.offers == ("eservice_help",)
+    # Summary where PTV has one, else its description, on one line.
+    assert oodi.summary["en"] == "Help with e-services, smartphones and computers. Drop in or book a time."
+    assert oodi.address == {"fi": "Töölönlahdenkatu 4, 00100 Helsinki", "sv": "Tölöviksgatan 4, 00100 Helsingfors",
+                            "en": "Töölönlahdenkatu 4, 00100 Helsinki"}
+    assert oodi.phone == "09 310 85000"  # +358 9 … as dialled in Finland
+    assert oodi.phone_note == {"fi": "Paikallis- tai matkapuhelinmaksu"}
+    assert oodi.url == "https://www.oodihelsinki.fi/digituki"
+    # This year's hours (last year's period and last Christmas are over), split days kept.
+    assert [(w.first, w.last, w.opens, w.closes) for w in oodi.weekly] == [
+        (0, 4, time(8), time(20)), (5, 6, time(10), time(18))]
+    assert [(x.first, x.last, x.closed, x.opens, x.closes) for x in oodi.exceptions] == [
+        (date(2026, 12, 24), date(2026, 12, 26), True, None, None),
+        (date(2026, 12, 31), date(2026, 12, 31), False, time(10), time(16))]
+
+
+def test_a_language_missing_falls_back_and_a_phone_line_needs_no_address(imported):
+    line = provider(imported[1], PHONE_LINE)
+    assert line.name == {"fi": "Digitukipuhelin"} and line.name.in_("sv") == "Digitukipuhelin"
+    assert line.phone == "09 310 12345" and not line.address
+    assert line.offers == ("eservice_help",)  # from its service's name, "Digituki"
+    mandates = provider(imported[1], MANDATES)
+    assert mandates.offers == ("on_behalf",) and mandates.url == "https://www.suomi.fi/valtuudet"
+
+
+@pytest.mark.parametrize("at, open_now, closes, next_open", [
+    (helsinki(2026, 12, 7, 9, 0), True, time(20), None),                     # Monday morning
+    (helsinki(2026, 12, 7, 7, 59), False, None, helsinki(2026, 12, 7, 8, 0)),  # before opening
+    (helsinki(2026, 12, 7, 20, 0), False, None, helsinki(2026, 12, 8, 8, 0)),  # at closing: closed
+    (helsinki(2026, 12, 12, 17, 59), True, time(18), None),                  # Saturday's own hours
+    (helsinki(2026, 12, 23, 21, 0), False, None, helsinki(2026, 12, 27, 10, 0)),  # over Christmas
+    (helsinki(2026, 12, 31, 12, 0), True, time(16), None),                   # New Year's Eve's hours
+])
+def test_open_now_against_a_fixed_clock(imported, at, open_now, closes, next_open):
+    state = status(provider(imported[1], OODI), at)
+    assert (state.open_now, state.closes, state.next_open, state.known) == (open_now, closes, next_open, True)
+
+
+def test_christmas_is_closed_by_the_data_and_a_holiday_without_data_is_not_claimed(imported):
+    oodi = provider(imported[1], OODI)
+    christmas = today(oodi, date(2026, 12, 25))
+    assert christmas.closed and christmas.note == {"fi": "Suljettu joulunpyhinä"} and christmas.holiday == "Joulupäivä"
+    independence = today(oodi, date(2026, 12, 6))  # a Sunday and a holiday PTV says nothing of
+    assert independence.unknown and independence.holiday == "Itsenäisyyspäivä"
+    assert status(oodi, helsinki(2026, 12, 6, 12, 0)).known is False
+    assert public_holiday(date(2026, 6, 19), "sv") == "Midsommarafton"
+    # The day before a holiday: no promise of opening past it.
+    assert status(oodi, helsinki(2026, 12, 5, 19, 0)).next_open is None
+
+
+def test_hours_over_midnight_count_in_the_small_hours(imported):
+    night = provider(imported[1], NIGHT)
+    assert [(w.first, w.opens, w.closes) for w in night.weekly] == [(4, time(20), time(2))]
+    assert night.hours_note["fi"].startswith("Ajanvarauksella.")  # isReservation
+    friday_night = status(night, helsinki(2026, 12, 11, 23, 30))
+    assert friday_night.open_now and friday_night.closes is None  # on past midnight
+    saturday = status(night, helsinki(2026, 12, 12, 1, 30))
+    assert saturday.open_now and saturday.closes == time(2)
+    assert not status(night, helsinki(2026, 12, 12, 2, 0)).open_now
+    assert status(night, helsinki(2026, 12, 10, 12, 0)).next_open == helsinki(2026, 12, 11, 20, 0)
+
+
+def test_always_open_is_open_at_midnight(imported):
+    always = provider(imported[1], ALWAYS)
+    assert status(always, helsinki(2026, 12, 8, 0, 0)).open_now
+    assert status(always, helsinki(2026, 12, 8, 23, 59)).open_now
+
+
+def test_a_stale_snapshot_claims_nothing_and_tells_the_staff(tmp_path, imported):
+    support = imported[1]
+    oodi = provider(support, OODI)
+    fresh, old = datetime(2026, 12, 7, 9, tzinfo=timezone.utc), datetime(2027, 1, 15, 9, tzinfo=timezone.utc)
+    assert status(oodi, fresh, support).known and support.problems_for_staff(fresh) == []
+    assert not status(oodi, old, support).known
+    assert support.problems_for_staff(old) == [
+        "the digital-support snapshot was made on 2026-12-01, more than 30 days ago: "
+        "run 'kiosk support import' and roll it out"]
+
+
+def test_the_sites_own_entries_come_first_and_are_never_stale(tmp_path, imported):
+    local = tmp_path / "local.toml"
+    local.write_text('format = 1\n[[provider]]\nid = "our-desk"\noffers = ["eservice_help"]\n'
+                     'name = "Digituki tiskillä"\naddress = "Kirjastokatu 1"\n'
+                     'hours = [{ from = "tue", opens = "10:00", closes = "12:00" }]\n', encoding="utf-8")
+    snapshot = tmp_path / "snapshot.toml"
+    snapshot.write_text(ptv.snapshot([], MADE), encoding="utf-8")
+    support = load_support([snapshot, local], OFFERED)
+    assert support.problems == () and [p.id for p in support.providers] == ["our-desk"]
+    ours = support.providers[0]
+    assert ours.local and ours.name.in_("sv") == "Digituki tiskillä"
+    assert status(ours, helsinki(2026, 12, 8, 11, 0)).open_now  # a Tuesday
+    alone = load_support([local], OFFERED)
+    assert not alone.stale(datetime(2030, 1, 1, tzinfo=timezone.utc))
+
+
+def test_a_bad_file_is_reported_with_its_lines_and_read_as_far_as_it_goes(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("\n".join([
+        "format = 1",
+        'made = "yesterday"',
+        "[[provider]]",
+        'id = "Bad Id"',
+        'offers = ["knitting"]',
+        'name = "Paikka"',
+        'phone = "call us"',
+        'hours = [{ from = "fri", to = "mon", opens = "25:00", closes = "16:00" }]',
+        "[[provider.exception]]",
+        'first = "2026-02-30"',
+        "closed = true",
+        "[[provider]]",
+        'id = "no-way-to-reach"',
+        'offers = ["courses"]',
+        'name = "Kurssi"',
+        'colour = "red"',
+    ]) + "\n", encoding="utf-8")
+    support = load_support([bad], OFFERED)
+    found = {(p.key, p.line) for p in support.problems}
+    assert found == {("made", 2), ("provider[0].id", 4), ("provider[0].offers[0]", 5), ("provider[0].phone", 7),
+                     ("provider[0].hours[0].to", 8), ("provider[0].hours[0].opens", 8),
+                     ("provider[0].exception[0].first", 10),
+                     ("provider[0]", 3),  # the phone was wrong: no way left to reach it
+                     ("provider[1]", 12), ("provider[1].colour", 16)}, found
+    assert len(support.providers) == 2  # read as far as it goes: staff fix it in one round
+
+
+@pytest.mark.parametrize("text, why", [
+    ("not json", "not JSON"),
+    ('{"something": 1}', "not PTV service channels"),
+    ('{"itemList": [1, 2]}', "not JSON objects"),
+])
+def test_the_import_refuses_what_is_not_ptv_json(tmp_path, text, why):
+    path = tmp_path / "in.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ptv.ImportError_, match=why):
+        ptv.read_channels([path])
+
+
+def test_the_commands_import_and_check_as_it_would_be_run(kiosk_cli, tmp_path):
+    out = tmp_path / "support" / "snapshot.toml"
+    made = kiosk_cli("support", "import", str(FIXTURES / "channels-page1.json"), "--out", str(out),
+                     "--municipality", "091", "--area", "Helsinki")
+    assert made.returncode == 0, made.stderr
+    assert "5 of 9 service channels written" in made.stdout and out.exists()
+    checked = kiosk_cli("support", "check", str(out))
+    assert checked.returncode == 0 and "5 support providers" in checked.stdout
+    broken = tmp_path / "broken.toml"
+    broken.write_text('format = 1\n[[provider]]\nid = "x"\n', encoding="utf-8")
+    refused = kiosk_cli("support", "check", str(broken))
+    assert refused.returncode == 2 and "the key 'offers' is missing" in refused.stdout
+    wrong = kiosk_cli("support", "import", str(broken), "--out", str(tmp_path / "never.toml"))
+    assert wrong.returncode == 2 and not (tmp_path / "never.toml").exists()
