@@ -99,6 +99,28 @@ class Errands(EventDispatcher):
             printing.choose(document)
             self.s.journey.go("print")
 
+    def print_support(self) -> None:
+        """"Digital support near you" as a one-page slip in the person's language (larger
+        type for a person using large text): into the session's documents, which the wipe
+        erases, then the print screen as for any document."""
+        from kiosk.support import now_utc
+        from kiosk.support_slip import write_slip
+        from kiosk.usb import unused_name
+
+        tr, config = self.s.tr, self.s.config
+        folder = self.s.printing.documents_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        path = unused_name(folder, tr._("Digital support near you") + ".pdf")
+        try:
+            write_slip(path, self.s.support, tr, config.site.name.in_(tr.language), config.help.phone,
+                       config.help.phone_hours.in_(tr.language) if config.help.phone_hours else "", now_utc(),
+                       large=self.text_scale() > 1)
+        except (OSError, ValueError) as error:  # a full disk, a font gone: the person stays where they were
+            log.error("the digital-support slip could not be made: %s", error)
+            path.unlink(missing_ok=True)
+            return
+        self._to_print(path)
+
     def save_to_stick(self) -> None:
         self.s.usb.save_documents([d.path for d in self.s.printing.documents])
 

@@ -206,3 +206,55 @@ def test_the_commands_import_and_check_as_it_would_be_run(kiosk_cli, tmp_path):
     assert refused.returncode == 2 and "the key 'offers' is missing" in refused.stdout
     wrong = kiosk_cli("support", "import", str(broken), "--out", str(tmp_path / "never.toml"))
     assert wrong.returncode == 2 and not (tmp_path / "never.toml").exists()
+
+
+SLIP_WORDS = {
+    "fi": ["Digitukea lähelläsi", "Tulostettu: Esimerkkikirjasto, 8.12.2026", "Esimerkkikirjaston digituki",
+           "Apua verkkoasiointiin · Laitteita kokeiltavaksi", "ti–to klo 10–14, la klo 11–13", "Kansalaisneuvonta",
+           "0295 000, arkisin klo 9–16"],
+    "sv": ["Digistöd nära dig", "Exempelbibliotekets digistöd", "tis–tors kl. 10–14, lör kl. 11–13",
+           "Exempelgatan 1, 00100 Helsingfors"],
+    "en": ["Digital support near you", "Example Library's digital support", "Tue–Thu 10:00–14:00, Sat 11:00–13:00",
+           "Public Service Info (Kansalaisneuvonta)"],
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_the_slip_is_one_page_of_real_text_in_the_persons_language(tmp_path, language):
+    from kiosk.config import PACKAGE_DATA
+    from kiosk.i18n import Translator
+    from kiosk.support_slip import write_slip
+    from testbed.pdfs import pdf_pages, pdf_text
+
+    support = load_support([PACKAGE_DATA / "support-demo.toml"], OFFERED)
+    tr = Translator(list(OFFERED), language)
+    names = {"fi": "Esimerkkikirjasto", "sv": "Exempelbiblioteket", "en": "Example Library"}
+    path = write_slip(tmp_path / "slip.pdf", support, tr, names[language], "0295 000",
+                      {"fi": "arkisin klo 9–16", "sv": "vardagar kl. 9–16", "en": "weekdays 9–16"}[language],
+                      datetime(2026, 12, 8, 9, tzinfo=timezone.utc))
+    text = " ".join(pdf_text(path).split())
+    assert pdf_pages(path) == 1
+    assert [words for words in SLIP_WORDS[language] if words not in text] == []
+
+
+def test_a_long_list_says_how_many_more_and_large_type_fits_fewer(tmp_path, imported):
+    from dataclasses import replace
+
+    from kiosk.i18n import Translator
+    from kiosk.support_slip import write_slip
+    from testbed.pdfs import pdf_pages, pdf_text
+
+    support = imported[1]
+    many = replace(support, providers=tuple(replace(p, id=f"{p.id}-{n}") for n in range(4) for p in support.providers))
+    tr = Translator(list(OFFERED), "en")
+    at = datetime(2026, 12, 8, 9, tzinfo=timezone.utc)
+
+    def left_out(large: bool) -> int:
+        path = write_slip(tmp_path / f"slip-{large}.pdf", many, tr, "Oodi", "0295 000", "", at, large=large)
+        assert pdf_pages(path) == 1
+        text = " ".join(pdf_text(path).split())
+        assert "Public Service Info" in text
+        return int(text.split("More places that did not fit here: ")[1].split(".")[0])
+
+    normal, large = left_out(False), left_out(True)
+    assert 0 < normal < large < len(many.providers)

@@ -104,3 +104,34 @@ def test_stale_details_say_their_date_and_claim_no_open_now(fresh_app, at_tuesda
     fresh_app.frames()
     assert "Digituki: tiedot ovat päivältä 2026-10-24, yli 30 päivää vanhoja. Tuo ne uudelleen." in \
         fresh_app.screen().facts
+
+
+def test_the_list_printed_on_paper_to_take_home(fresh_app, at_tuesday_11, cupsd):
+    """Print this list → the print screen with the slip → Print → the real CUPS queue; the
+    printout, read back, has the places in the person's language."""
+    from testbed.pdfs import pdf_pages, pdf_text
+
+    gui, app = fresh_app, fresh_app.app
+    gui.tap(gui.ids()["start_button"])
+    app.switch_language("sv")
+    app.journey.go("support")
+    gui.frames()
+    before = set(cupsd.pdf_dir.glob("*.pdf"))
+    gui.tap(gui.ids()["print_list"])
+    assert app.journey.screen == "print" and app.printing.document.name == "Digistöd nära dig.pdf"
+    gui.wait_until(lambda: not app.printing.preparing, 30)
+    gui.frames()
+    gui.tap(gui.ids()["print_button"])
+    gui.wait_until(lambda: app.printing.job_state == "done", 30)
+    gui.wait_until(lambda: set(cupsd.pdf_dir.glob("*.pdf")) - before, 30)
+    (printed,) = set(cupsd.pdf_dir.glob("*.pdf")) - before
+    # cups-pdf passes the job through PostScript and Ghostscript, which keep the glyphs but not
+    # which letters non-ASCII ones are ("digistöd" reads back "digist d"): compared on the rest.
+    def letters(text: str) -> str:
+        return " ".join("".join(c if c.isascii() and c.isalnum() else " " for c in text).split())
+
+    text = letters(pdf_text(printed))
+    assert pdf_pages(printed) == 1
+    for words in ("Exempelbibliotekets digistöd", "tis–tors kl. 10–14", "Exempelgatan 1, 00100 Helsingfors",
+                  "Medborgarrådgivningen (Kansalaisneuvonta)"):
+        assert letters(words) in text, words
