@@ -38,6 +38,12 @@ GLYPHS = {
     "chat": 0xE0B7,
     "videocam": 0xE04B,
     "place": 0xE55F,            # digital support near you
+    # doing this for someone else
+    "supervisor_account": 0xE8D3,
+    "lock": 0xE897,
+    "how_to_reg": 0xE174,
+    "family_restroom": 0xF1A2,
+    "gavel": 0xE90E,
     "login": 0xEA77,
     "edit_note": 0xE745,
     "print": 0xE8AD,

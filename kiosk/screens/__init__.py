@@ -23,6 +23,7 @@ SCREENS = {
     "language": ("kiosk.screens.language", "LanguageScreen"),
     "nondigital": ("kiosk.screens.nondigital", "NondigitalScreen"),
     "support": ("kiosk.screens.support", "SupportScreen"),
+    "on_behalf": ("kiosk.screens.on_behalf", "OnBehalfScreen"),
     "documents": ("kiosk.screens.documents", "DocumentsScreen"),
     "print": ("kiosk.screens.print", "PrintScreen"),
     "print_status": ("kiosk.screens.print_status", "PrintStatusScreen"),

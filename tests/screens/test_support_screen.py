@@ -135,3 +135,46 @@ def test_the_list_printed_on_paper_to_take_home(fresh_app, at_tuesday_11, cupsd)
     for words in ("Exempelbibliotekets digistöd", "tis–tors kl. 10–14", "Exempelgatan 1, 00100 Helsingfors",
                   "Medborgarrådgivningen (Kansalaisneuvonta)"):
         assert letters(words) in text, words
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_relative_finds_how_to_act_for_someone_else(fresh_app, language):
+    """From the needs screen: mandates, never another's bank codes, a child's matters,
+    guardianship, what must be done in person; then the step-by-step guide to giving a
+    mandate."""
+    app = fresh_app.app
+    fresh_app.tap(fresh_app.ids()["start_button"])
+    app.switch_language(language)
+    fresh_app.frames()
+    fresh_app.tap(fresh_app.ids()["on_behalf_button"])
+    fresh_app.frames()
+    assert app.journey.screen == "on_behalf"
+    tr, ids = app.tr, fresh_app.ids()
+    english = ["Never with their bank codes", "A Suomi.fi mandate", "Your child's matters",
+               "When a mandate is not enough", "What the person must do themselves"]
+    headings = [ids[name].heading for name in ("never_codes", "mandate", "children", "guardianship", "in_person")]
+    assert headings == [tr._(text) for text in english] and all(h in fresh_app.texts() for h in headings)
+    assert (headings == english) is (language == "en")  # translated, every one
+    fresh_app.ids()["mandate_guide"].dispatch("on_release")
+    fresh_app.frames()
+    assert app.journey.screen == "guide" and app.journey.service_id == "suomifi-mandates" and app.journey.guided
+
+
+def test_acting_for_someone_else_is_read_aloud_and_found_from_the_screen_without_e_services(fresh_app):
+    app, speaker = fresh_app.app, fresh_app.app.devices.speaker
+    fresh_app.tap(fresh_app.ids()["start_button"])
+    app.journey.go("nondigital")
+    fresh_app.frames()
+    app.speech_nav.set_speech(True)
+    try:
+        before = len(speaker.spoken)
+        fresh_app.ids()["on_behalf_button"].dispatch("on_release")
+
+        def heard() -> str:
+            return " ".join(text for _language, text in speaker.spoken[before:])
+
+        fresh_app.wait_until(lambda: "Ei koskaan hänen pankkitunnuksillaan" in heard()
+                             and "edunvalvoja" in heard(), 15)
+        assert app.journey.screen == "on_behalf"
+    finally:
+        app.speech_nav.set_speech(False)
