@@ -13,13 +13,28 @@ user still cannot open them, because their pages are blocked and there is no add
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 from kiosk.catalog import Catalog
 
 MAX_ALLOWLIST = 1000  # Chromium reads no more than this many entries
 
 
-def policy(catalog: Catalog, extra_allowed: list[str] | tuple[str, ...] = ()) -> dict:
+def remote_help(help_config) -> tuple[list[str], list[str]]:
+    """What the site's remote help needs of the browser when it opens at the kiosk
+    (`[help] open_here`): the chat's and the video's hosts allowed, and the camera and
+    microphone for the video's origin alone ("https://meet.example.fi"); else nothing."""
+    if not help_config.open_here:
+        return [], []
+    hosts = [urlsplit(url).netloc for url in (help_config.chat_url, help_config.video_url) if url]
+    video = urlsplit(help_config.video_url) if help_config.video_url else None
+    return hosts, [f"{video.scheme}://{video.netloc}"] if video else []
+
+
+def policy(catalog: Catalog, extra_allowed: list[str] | tuple[str, ...] = (),
+           capture_origins: list[str] | tuple[str, ...] = ()) -> dict:
+    """`capture_origins`: the only pages that may use the camera and the microphone (the
+    site's video help); every other page is refused them without a prompt."""
     allowed = list(dict.fromkeys([*catalog.allowed_domains(), *extra_allowed]))
     if len(allowed) > MAX_ALLOWLIST:
         raise ValueError(f"{len(allowed)} allowed domains: Chromium reads at most {MAX_ALLOWLIST}")
@@ -57,8 +72,11 @@ def policy(catalog: Catalog, extra_allowed: list[str] | tuple[str, ...] = ()) ->
         "SavingBrowserHistoryDisabled": True,
         "DefaultGeolocationSetting": 2,
         "DefaultNotificationsSetting": 2,
+        # Refused to every page, except those listed (Chromium grants those without a prompt).
         "AudioCaptureAllowed": False,
         "VideoCaptureAllowed": False,
+        "AudioCaptureAllowedUrls": list(capture_origins),
+        "VideoCaptureAllowedUrls": list(capture_origins),
         "ScreenCaptureAllowed": False,
         "ClearBrowsingDataOnExitList": ["browsing_history", "download_history", "cookies_and_other_site_data",
                                         "cached_images_and_files", "password_signin", "autofill",
@@ -66,5 +84,6 @@ def policy(catalog: Catalog, extra_allowed: list[str] | tuple[str, ...] = ()) ->
     }
 
 
-def policy_json(catalog: Catalog, extra_allowed: list[str] | tuple[str, ...] = ()) -> str:
-    return json.dumps(policy(catalog, extra_allowed), indent=2) + "\n"
+def policy_json(catalog: Catalog, extra_allowed: list[str] | tuple[str, ...] = (),
+                capture_origins: list[str] | tuple[str, ...] = ()) -> str:
+    return json.dumps(policy(catalog, extra_allowed, capture_origins), indent=2) + "\n"

@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def browser_policy(config_file: Path | None, out: Path | None) -> int:
-    from kiosk.browser_policy import policy_json
+    from kiosk.browser_policy import policy_json, remote_help
     from kiosk.catalog import load_catalog
     from kiosk.config import load_config
 
@@ -105,8 +105,9 @@ def browser_policy(config_file: Path | None, out: Path | None) -> int:
         for problem in catalog.problems:
             print(problem, file=sys.stderr)
         return EXIT_INVALID
-    allowed = [*config.browser.allow, *([config.browser.practice_host] if config.browser.practice_host else [])]
-    text = policy_json(catalog, allowed)
+    hosts, capture = remote_help(config.help)
+    allowed = [*config.browser.allow, *([config.browser.practice_host] if config.browser.practice_host else []), *hosts]
+    text = policy_json(catalog, allowed, capture)
     if out is None:
         sys.stdout.write(text)
     else:

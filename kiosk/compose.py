@@ -16,7 +16,9 @@ from kivy.clock import Clock
 
 from kiosk.appearance import Appearance
 from kiosk.background import Background
+from kiosk.browser_policy import remote_help
 from kiosk.catalog import Catalog
+from kiosk.devices.camera import Cameras, FakeCameras, SystemCameras
 from kiosk.support import EMPTY as EMPTY_SUPPORT
 from kiosk.support import Support, load_support
 from kiosk.config import Config
@@ -59,6 +61,7 @@ class Devices:
     speaker: Speaker | None = None
     speaker_problem: str = ""
     headsets: Headsets | None = None
+    cameras: Cameras | None = None  # for video help at the kiosk ([help] open_here)
     browser: Browser | None = None
     link: Link | None = None
     monitor: Monitor | None = None
@@ -85,6 +88,9 @@ def build_devices(config: Config) -> Devices:
         printer = NoPrinter()
     display = os.environ.get("DISPLAY", "")
     headsets = {"udev": SystemHeadsets, "fake": FakeHeadsets}.get(config.devices.headset)
+    cameras = {"udev": SystemCameras, "fake": FakeCameras}.get(config.devices.camera)
+    if config.devices.camera == "fake":
+        log.warning("camera: FAKE ([devices] camera = \"fake\"): no picture is taken")
     processes = SessionProcesses(config.session.runtime_dir / "session-processes")
     if config.devices.browser == "chromium":
         # Only here: Chromium's module brings its guard, window warden and protocol
@@ -102,7 +108,8 @@ def build_devices(config: Config) -> Devices:
         helper = None
     return Devices(printer=printer, processes=processes,
                    selections=XSelections(display) if display else None,
-                   headsets=headsets() if headsets else None, browser=browser, link=build_link(config),
+                   headsets=headsets() if headsets else None, cameras=cameras() if cameras else None,
+                   browser=browser, link=build_link(config),
                    monitor=monitor() if monitor else None, helper=helper, idle=XIdle(display) if display else None,
                    practice=practice_server(config.browser.practice_port))
 
@@ -211,7 +218,7 @@ def build_services(config: Config, catalog: Catalog, devices: Devices | None = N
     # The window layout gives the browser its place once the window exists (KioskApp).
     eservices = EServices(devices.browser, catalog, wipe.session_dir, Background("browser"), post=on_kivy_thread,
                           geometry=lambda: Geometry(0, 0, config.display.width, config.display.height),
-                          extra_allowed=config.browser.allow)
+                          extra_allowed=(*config.browser.allow, *remote_help(config.help)[0]))
     eservices.bind(on_download=lambda *_: printing.refresh_documents())
     link = devices.link
     help_ = Help(link, Outbox(config.session.state_dir / "help-outbox.sqlite") if link else None,

@@ -135,6 +135,7 @@ class DevicesConfig:
     browser: str = text(choices=("chromium", "fake"))
     fleet: str = text(choices=("mqtt", "fake", "none"))
     headset: str = text(choices=("udev", "fake", "none"))
+    camera: str = text(choices=("udev", "fake", "none"), default="none")
     usb: str = text(choices=("udev", "fake", "none"), default="none")
     usb_storage: str = text(choices=USB_STORAGE_POLICIES, default="read-only")
     root_helper: str = text(default="")  # its socket; "" = none
@@ -181,6 +182,9 @@ class HelpConfig:
     chat_url: str = text(pattern=r"https://\S+", hint="an https:// address")
     video_url: str = text(pattern=r"https://\S+", hint="an https:// address")
     on_site: Text = per_language()
+    # The chat and the video open here, in the locked browser (the camera and microphone for
+    # the video's address only, when the kiosk has both); else they are for one's own phone.
+    open_here: bool = boolean()
 
 
 @dataclass(frozen=True)

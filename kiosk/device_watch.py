@@ -11,7 +11,7 @@ from typing import Callable
 
 from kivy.clock import Clock
 from kivy.event import EventDispatcher
-from kivy.properties import NumericProperty
+from kivy.properties import BooleanProperty, NumericProperty
 
 from kiosk.devices import DeviceError
 from kiosk.devices.hotplug import CARD_READER, PRINTER, STORAGE, Plugged
@@ -29,22 +29,30 @@ def to_kivy_thread(callback: Callable) -> Callable:
 
 class DeviceWatch(EventDispatcher):
     card_readers = NumericProperty(0)  # ID-card readers plugged in: the guides mention the ID card
+    # Video help at the kiosk needs both: someone must see and hear the helper, privately.
+    camera = BooleanProperty(False)
+    headset = BooleanProperty(False)
 
     def __init__(self, services, flow, headset: Callable[[bool, str], None], changed: Callable[[], None],
                  **kwargs) -> None:
         """`headset(plugged, device)`: speech navigation's; `changed`: the status should go
         to the desk again."""
         super().__init__(**kwargs)
-        self.s, self.flow, self.headset, self.changed = services, flow, headset, changed
+        self.s, self.flow, self.headset_changed, self.changed = services, flow, headset, changed
         services.journey.bind(screen=lambda *_: self.check_documents())
 
     def start(self) -> None:
         devices = self.s.devices
         if devices.headsets is not None:
             try:
-                devices.headsets.start(to_kivy_thread(self.headset))
+                devices.headsets.start(to_kivy_thread(self._headset))
             except DeviceError as error:
                 log.warning("headsets will not turn speech on: %s", error)
+        if devices.cameras is not None:
+            try:
+                devices.cameras.start(to_kivy_thread(lambda present: setattr(self, "camera", present)))
+            except DeviceError as error:
+                log.warning("video help is not offered here: %s", error)
         if devices.monitor is not None:
             try:
                 devices.monitor.start(to_kivy_thread(self.plugged))
@@ -55,6 +63,10 @@ class DeviceWatch(EventDispatcher):
             printing.refresh_printer()
             Clock.schedule_interval(lambda _dt: printing.refresh_printer(), PRINTER_CHECK_S)
         Clock.schedule_interval(lambda _dt: self.check_documents(), DOCUMENTS_CHECK_S)
+
+    def _headset(self, plugged: bool, device: str) -> None:
+        self.headset = plugged
+        self.headset_changed(plugged, device)
 
     def plugged(self, event: Plugged) -> None:
         log.info("%s %s", event.kind, "plugged in" if event.added else "taken out")

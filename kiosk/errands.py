@@ -45,6 +45,17 @@ class Errands(EventDispatcher):
         self.counts.practised()
         self._open(replace(service, url=self.practice.url(self.s.tr.language)))
 
+    def open_remote_help(self, kind: str) -> None:
+        """The site's chat or video help here, in the locked browser ([help] open_here; the
+        camera and the microphone are the video page's alone, by the browser's policy)."""
+        contact = self.s.config.help
+        url = {"chat": contact.chat_url, "video": contact.video_url}.get(kind, "")
+        if not url or not contact.open_here or not self.flow.begin_session():
+            return
+        self.s.eservices.set_zoom(self.text_scale())
+        self.s.eservices.open_address(f"help-{kind}", url)
+        self.s.journey.go("browser")
+
     def _open(self, service) -> None:
         self.s.eservices.set_zoom(self.text_scale())
         self.s.eservices.open_service(service)

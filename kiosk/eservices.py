@@ -68,9 +68,14 @@ class EServices(EventDispatcher):
     # -- opening and closing ---------------------------------------------------------------
 
     def open_service(self, service: Service) -> None:
-        self.service_id = service.id
+        self.open_address(service.id, service.url)
+
+    def open_address(self, name: str, url: str) -> None:
+        """`url` as the session's page under `name` (a catalogue service's id, or the site's
+        remote help), if the allowlist lets it."""
+        self.service_id = name
         self._reopened_at = None
-        self._start(service.url)
+        self._start(url)
 
     def _start(self, url: str) -> None:
         if not self.is_allowed(url):

@@ -171,14 +171,15 @@ def test_screenshots_of_every_screen_language_and_look(kiosk_cli, tmp_path):
     assert "wipe check" not in result.stderr and "wipe step" not in result.stderr, result.stderr[-3000:]
     pictures = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.png"))
     screens = ["accessibility", "browser", "categories", "documents", "end_session", "goodbye", "guide", "help",
-               "language", "needs", "nondigital", "open_service", "print", "print_status", "services", "staff",
-               "staff_pin", "stick", "warning", "welcome"]
+               "language", "needs", "nondigital", "on_behalf", "open_service", "print", "print_status", "services",
+               "staff", "staff_pin", "stick", "support", "warning", "welcome"]
     assert pictures == sorted(f"{look}/{lang}/{screen}.png" for look in ("normal", "large", "contrast")
                               for lang in ("fi", "sv", "en") for screen in screens)
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert "Kosketa aloittaaksesi" in manifest["normal/fi/welcome.png"]
     assert "Rör för att börja" in manifest["contrast/sv/welcome.png"]
     assert "How can we help you?" in manifest["large/en/needs.png"]
+    assert "Esimerkkikirjaston digituki" in manifest["normal/fi/support.png"]
     # The looks really differ: a high-contrast picture is not the normal one.
     assert (tmp_path / "normal/fi/needs.png").read_bytes() != (tmp_path / "contrast/fi/needs.png").read_bytes()
 

@@ -71,8 +71,10 @@ MAX_FRAME_SESSIONS = 64
 class ChromiumBrowser:
     """Chromium in a process group of the session (the wipe stops it), driven over the pipe."""
 
-    def __init__(self, processes: SessionProcesses, executable: str = "") -> None:
+    def __init__(self, processes: SessionProcesses, executable: str = "", test_flags: tuple[str, ...] = ()) -> None:
+        """`test_flags`: for tests only (a fake camera); a kiosk never passes any."""
         self.processes = processes
+        self.test_flags = test_flags
         # The binary itself, not Debian's wrapper script, which loads extensions and API keys.
         self.executable = executable or next(
             (p for p in ("/usr/lib/chromium/chromium",) if os.access(p, os.X_OK)),
@@ -121,7 +123,7 @@ class ChromiumBrowser:
 
         argv = [self.executable, "--remote-debugging-pipe", f"--user-data-dir={profile_dir}",
                 f"--window-position={geometry.x},{geometry.y}", f"--window-size={geometry.width},{geometry.height}",
-                *FLAGS, f"--app={url}"]
+                *FLAGS, *self.test_flags, f"--app={url}"]
         if os.geteuid() == 0:
             # Chromium's sandbox refuses root: only tests and the demo run so, never a terminal.
             log.warning("browser runs WITHOUT its sandbox because the kiosk runs as root")
