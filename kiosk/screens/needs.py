@@ -22,6 +22,7 @@ class NeedsScreen(KioskScreen):
         ids.scroll.fbind("height", self._fit_soon)
         ids.question.fbind("height", self._fit_soon)
         ids.levels.fbind("cols", self._fit_soon)
+        ids.others.fbind("height", self._fit_soon)
         for card in ids.levels.children:
             for label in (card.ids.title_label, card.ids.summary_label):
                 label.fbind("texture_size", self._fit_soon)
@@ -30,7 +31,8 @@ class NeedsScreen(KioskScreen):
     def _fit(self, *_args) -> None:
         """Whether the four levels fit above the bars with their explanations. Measured from
         what the texts need with them (their textures exist while hidden), never from the
-        cards' present height: showing or hiding them cannot change the answer."""
+        cards' present height: showing or hiding them cannot change the answer. What stands
+        below the four may scroll; then the row that says so takes its room too."""
         ids = self.ids
         grid, body = ids.levels, ids.body
         cards = list(reversed(grid.children))
@@ -40,6 +42,9 @@ class NeedsScreen(KioskScreen):
                                 card.ids.title_label.height + dp(6) + card.ids.summary_label.texture_size[1]) + dp(36))
                 for card in cards]
         rows = -(-len(cards) // max(1, int(grid.cols or 1)))  # all as tall as the tallest
-        needed = (body.padding[1] + body.padding[3] + ids.question.height + body.spacing
-                  + rows * max(full) + grid.spacing[1] * (rows - 1))
-        self.compact = needed > ids.scroll.height
+        four = body.padding[1] + ids.question.height + body.spacing + rows * max(full) + grid.spacing[1] * (rows - 1)
+        everything = four + body.spacing + ids.others.height + body.padding[3]
+        more = ids.scroll.more.ids
+        more_row = max(dp(64), more.more_button.texture_size[1], more.more_label.texture_size[1]) + dp(12)
+        room = ids.scroll.height
+        self.compact = everything > room and four + more_row > room
