@@ -231,7 +231,7 @@ def build_services(config: Config, catalog: Catalog, devices: Devices | None = N
     usb = UsbSticks(devices.helper, config.devices.usb_storage, Background("usb"))
     session = Session(wipe, config.timeouts, scheduler,
                       needs_more_time=lambda: look.text_scale > 1.0 or look.contrast or speech.enabled,
-                      logging_in=lambda: eservices.identifying)
+                      logging_in=lambda: eservices.identifying or eservices.logged_in)
     # The services' steps, in one table: each puts back what a person changed, and its
     # check counts what is left (the wipe runs them in this order, after the devices').
     for step, reset, check, left_over in (

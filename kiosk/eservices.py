@@ -37,6 +37,9 @@ class EServices(EventDispatcher):
     service_id = StringProperty("")
     url = StringProperty("")
     identifying = BooleanProperty(False)
+    # Identification passed in this session: the e-service's login lives in the browser's
+    # profile until the wipe (Home and back finds it logged in), so the guard stays too.
+    logged_in = BooleanProperty(False)
     notice = OptionProperty("", options=NOTICES)
     notice_detail = StringProperty("")
     zoom = NumericProperty(1.0)
@@ -137,7 +140,10 @@ class EServices(EventDispatcher):
         if kind == "navigated":
             url = str(value)
             self.url = url
+            was_identifying = self.identifying
             self.identifying = any(domain_covers(d, host_of(url)) for d in self.catalog.identification_domains)
+            if was_identifying and not self.identifying:
+                self.logged_in = True  # back from the identification provider to the service
             if self.is_allowed(url):
                 self._last_allowed = url
         elif kind == "popup":
@@ -277,6 +283,7 @@ class EServices(EventDispatcher):
         self.service_id = ""
         self.url = ""
         self.identifying = False
+        self.logged_in = False
         self.notice = ""
         self.notice_detail = ""
         self.zoom = 1.0
@@ -284,4 +291,4 @@ class EServices(EventDispatcher):
         self._reopened_at = None
 
     def left_over(self) -> int:
-        return sum((self.open, self.browser.running, bool(self.url), self.identifying))
+        return sum((self.open, self.browser.running, bool(self.url), self.identifying, self.logged_in))

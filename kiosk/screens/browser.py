@@ -127,6 +127,8 @@ class BrowserScreen(KioskScreen):
             return tr._("The browser closed unexpectedly and was opened again.")
         if services.identifying:
             return tr._("You are logging in: this computer will log you out and erase everything when you finish.")
+        if services.logged_in:
+            return tr._("You are logged in: this computer will log you out and erase everything when you finish.")
         if services.starting:
             return tr._("Opening the service…")
         return ""

@@ -318,8 +318,17 @@ def test_logging_in_is_noticed_from_the_address(kiosk, site):
         kiosk.browser.navigate(f"http://localhost:{port}/second.html")
         kiosk.wait_for(lambda: kiosk.services.identifying, 10)
         kiosk.wait_for(lambda: "You came here from the first page" in kiosk.browser.page_text(), 10)
+        assert not kiosk.services.logged_in  # on the provider's page: not yet through
         kiosk.browser.navigate(kiosk.site.url())
         kiosk.wait_for(lambda: not kiosk.services.identifying, 10)
+        # Back at the service, identified: the guard stays for the whole logged-in period,
+        # Home and back included (the login lives in the profile until the wipe).
+        assert kiosk.services.logged_in
+        kiosk.services.close()
+        kiosk.open()
+        assert kiosk.services.logged_in and not kiosk.services.identifying
+        kiosk.services.reset()
+        assert not kiosk.services.logged_in and kiosk.services.left_over() == 0
     finally:
         site.policy.write(site.policy_text)
 
