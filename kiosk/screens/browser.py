@@ -1,16 +1,23 @@
 from kivy.clock import Clock
-from kivy.properties import BooleanProperty, NumericProperty
+from kivy.properties import BooleanProperty, NumericProperty, OptionProperty
 
 from kiosk.screens.facade import kiosk
 from kiosk.screens.widgets import KioskScreen
 
-# The on-screen keyboard: Finnish letters, digits and what addresses and e-mail need.
+# The on-screen keyboard: Finnish letters, digits and what addresses and e-mail need; a
+# layer of symbols (passwords ask for one), and large digits alone for numeric fields.
 KEY_ROWS = (
     "1234567890",
     "qwertyuiopå",
     "asdfghjklöä",
     "zxcvbnm,.-@",
 )
+LAYERS = {
+    "letters": KEY_ROWS,
+    "symbols": ("1234567890", "!\"#%&/()=?", "+*<>[]{}€$£", "_'~^|\\;:§½"),
+    "numbers": ("123", "456", "789", ",0-"),
+}
+NEXT_LAYER = {"letters": "symbols", "symbols": "numbers", "numbers": "letters"}
 # The page's tools as they stand in the strip, and which keep their place first when the
 # row is short (a narrow window, long words, large text): the rest go under "More".
 TOOLS = ("read_aloud", "print_page", "browser_documents", "browser_text_size", "keyboard_button")
@@ -24,6 +31,9 @@ class BrowserScreen(KioskScreen):
     One row at every text size: the tools that do not fit wait under "More"."""
 
     keyboard = BooleanProperty(False)
+    layer = OptionProperty("letters", options=tuple(LAYERS))
+    # Capitals: "once" for the next letter (Shift), "lock" until pressed again (Caps Lock).
+    shift = OptionProperty("off", options=("off", "once", "lock"))
     more_open = BooleanProperty(False)
     overflowing = BooleanProperty(False)
     needed_height = NumericProperty(0)
@@ -31,7 +41,11 @@ class BrowserScreen(KioskScreen):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(chrome=False, **kwargs)
+        self._key_lines: list = []
+        self._letters: list = []
         self._build_keys()
+        self.fbind("layer", self._build_keys)
+        self.fbind("shift", self._label_keys)
         # The widgets themselves (ids hold weak proxies): a tool out of both rows lives on.
         self._tools = {name: self.ids[name].__self__ for name in TOOLS}
         self._fit_soon = Clock.create_trigger(self._fit_tools, 0)
@@ -66,7 +80,7 @@ class BrowserScreen(KioskScreen):
         room = self.room_for_tools()
         in_row = shown
         if width(shown) > room:
-            more = max(ids.more_button.fixed_width, ids.more_button.texture_size[0])
+            more = ids.more_button.fixed_width or self._natural_width(ids.more_button)  # as BarButton sizes it
             in_row = []
             for name in shown:  # in order, the first that does not fit and all after it wait
                 if width(in_row + [name]) > room - more:
@@ -86,27 +100,74 @@ class BrowserScreen(KioskScreen):
                     box.add_widget(tool)
 
     def _natural(self, name: str) -> float:
+        return self._natural_width(self._tools[name])
+
+    @staticmethod
+    def _natural_width(button) -> float:
         from kivy.metrics import dp
 
-        return max(dp(96), self._tools[name].texture_size[0])
+        return max(dp(96), button.texture_size[0])
 
-    def _build_keys(self) -> None:
+    def _build_keys(self, *_args) -> None:
         from kivy.factory import Factory
         from kivy.uix.boxlayout import BoxLayout
 
         keys = self.ids.key_rows
-        for row in reversed(KEY_ROWS):  # each goes on top of the last; the space row stays last
+        for line in self._key_lines:
+            keys.remove_widget(line)
+        self._key_lines, self._letters, self._shift_key = [], [], None
+        rows = LAYERS[self.layer]
+        for row in reversed(rows):  # each goes on top of the last; the space row stays last
             line = BoxLayout(size_hint_y=None, spacing=4)
             line.bind(minimum_height=line.setter("height"))
+            if self.layer == "letters" and row == rows[-1]:
+                # Shift left of z, as on every keyboard. A bound method (Kivy keeps it
+                # weakly), not a lambda holding the screen: a closure over the screen in its
+                # own children's handlers is never collected.
+                self._shift_key = Factory.BrowserKey(text="ABC", on_release=self._shift_pressed)
+                line.add_widget(self._shift_key)
             for char in row:
-                # A bound method (Kivy keeps it weakly), not a lambda holding the screen: a
-                # closure over the screen in its own children's handlers is never collected.
                 key = Factory.BrowserKey(text=char, on_release=self._key_pressed)
+                key.char = char
+                if char.isalpha():
+                    self._letters.append(key)
                 line.add_widget(key)
             keys.add_widget(line, index=len(keys.children))
+            self._key_lines.append(line)
+        self._label_keys()
+
+    def _label_keys(self, *_args) -> None:
+        for key in self._letters:
+            key.text = key.char.upper() if self.shift != "off" else key.char
+        if self._shift_key is not None:
+            self._shift_key.kind = "selected" if self.shift != "off" else "secondary"
+            self._shift_key.speech_label = self.shift_words()
+
+    def refresh(self) -> None:
+        self._label_keys()  # the Shift key's words, in the new language
+
+    def _shift_pressed(self, _key) -> None:
+        self.shift = {"off": "once", "once": "lock", "lock": "off"}[self.shift]
+        kiosk().speech_nav.say_now(self.shift_words())
+
+    def shift_words(self, *_bound) -> str:
+        tr = kiosk().tr
+        return {"off": tr._("Capitals off"), "once": tr._("Capital letter"), "lock": tr._("Capitals on")}[self.shift]
+
+    def next_layer(self) -> None:
+        self.layer = NEXT_LAYER[self.layer]
+        self.shift = "off"
+
+    def layer_words(self, *_bound) -> tuple[str, str]:
+        """The layer key: what it shows (the next layer, as keyboards write it) and says."""
+        tr = kiosk().tr
+        return {"letters": ("?123", tr._("Symbols")), "symbols": ("123", tr._("Numbers")),
+                "numbers": ("abc", tr._("Letters"))}[self.layer]
 
     def _key_pressed(self, key) -> None:
         self.type(key.text)
+        if self.shift == "once":
+            self.shift = "off"
 
     def type(self, text: str) -> None:
         app = kiosk()

@@ -135,10 +135,19 @@ class SpeechNavigation:
         return self.focus is not None and self.focus.activate()
 
     def typed(self, text: str) -> None:
-        """A key of the strip's keyboard typed `text`: said, as a person cannot see it appear."""
+        """A key of the strip's keyboard typed `text`: said, as a person cannot see it appear
+        (a capital as a capital: "capital k")."""
+        if text == " ":
+            text = self.tr._("Space")
+        elif len(text) == 1 and text.isalpha() and text.isupper():
+            text = self.tr._("Capital {letter}").format(letter=text.lower())
+        self.say_now(text)
+
+    def say_now(self, text: str) -> None:
+        """What a key just did, said at once over whatever was being said."""
         if self.speech.enabled:
             self.speech.stop()
-            self.speech.say(self.tr._("Space") if text == " " else text)
+            self.speech.say(text)
 
     def repeat(self) -> None:
         """Repeat: the whole screen read again."""

@@ -545,3 +545,35 @@ def test_the_levels_explain_themselves_up_to_150_percent(fresh_app, language):
             assert essentials_out_of_sight(fresh_app) == []
     finally:
         app.look.reset()
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.5, 2.0])
+def test_the_strips_keyboard_in_every_layer_fits(fresh_app, scale):
+    """Letters (with Shift), symbols and numbers: every key in sight, none over another, no
+    word broken, in every language."""
+    from kiosk.screenshots import stage
+
+    app = fresh_app.app
+    app.flow.start_session()
+    problems = []
+    try:
+        app.look.set_text_scale(scale)
+        for language in LANGUAGES:
+            app.switch_language(language)
+            stage(app, "browser")
+            screen = fresh_app.screen()
+            screen.keyboard = True
+            for layer in ("letters", "symbols", "numbers"):
+                screen.layer = layer
+                settle(fresh_app)
+                keys = [w for w in touchables(screen.ids.key_rows)]
+                hidden = [name_of(k) for k in keys if not wholly_seen(k)]
+                problems += [f"{language} {layer}: {p}" for p in problems_here(fresh_app)
+                             if "the strip has" not in p]  # the keyboard's own rows
+                problems += [f"{language} {layer}: key out of sight: {k}" for k in hidden]
+                assert len(keys) >= 10
+    finally:
+        app.look.reset()
+        stage(app, "needs")
+        settle(fresh_app)
+    assert problems == []

@@ -126,3 +126,60 @@ def test_a_real_form_by_ear_with_the_strips_keys_in_chromium(chromium_kiosk, sit
     swipe_to("End and erase", -1)
     gui.double_tap()
     gui.wait_until(lambda: app.journey.screen == "end_session", 10)
+
+
+def test_a_password_with_a_capital_a_digit_and_a_symbol_typed_key_by_key(chromium_kiosk, site):
+    """The strip's keyboard is complete for a real password: Shift for one capital, Caps Lock
+    for several, the symbols layer for digits and "!", the numbers layer for a postal code;
+    every key tapped, nothing typed for the person."""
+    gui = chromium_kiosk
+    app, speaker = gui.app, gui.app.devices.speaker
+
+    def value(element: str) -> str:
+        return evaluate(app, f"document.getElementById('{element}').value")
+
+    def tap(*keys: str) -> None:
+        for key in keys:
+            gui.tap(gui.button(key))
+
+    def click(element: str) -> None:
+        """A finger on the page's field: a real click, which Chromium takes as a user's."""
+        x, y = evaluate(app, f"(() => {{ const r = document.getElementById('{element}').getBoundingClientRect();"
+                             " return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+        for kind in ("mousePressed", "mouseReleased"):
+            app.eservices.browser.call("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y, "button": "left",
+                                                                    "clickCount": 1})
+        gui.wait_until(lambda: evaluate(app, "document.activeElement.id") == element, 10)
+
+    assert app.flow.begin_session()
+    app.errands._open(replace(app.catalog.services[0], url=site.url("/password.html")))
+    gui.wait_until(lambda: app.journey.screen == "browser" and app.eservices.open, 30)
+    gui.wait_until(lambda: evaluate(app, "document.readyState === 'complete' && "
+                                         "performance.getEntriesByName('first-contentful-paint').length > 0"), 30)
+    screen = gui.screen()
+    app.speech_nav.set_speech(False)  # a sighted person: taps on the page and the keys
+    click("pw")
+    gui.tap(gui.ids()["keyboard_button"])
+    gui.wait_until(app.window_settled, 10)
+    gui.frames()
+    shift = next(key for key in screen.ids.key_rows.walk() if getattr(key, "text", "") == "ABC")
+    gui.tap(shift)  # once: the next letter only
+    assert screen.shift == "once" and gui.button("K") is not None
+    tap("K", "i", "s", "s", "a")
+    assert screen.shift == "off"
+    gui.tap(shift)
+    gui.tap(shift)  # again: Caps Lock
+    assert screen.shift == "lock"
+    tap("Ö", "Å")
+    gui.tap(shift)
+    tap("?123")
+    assert screen.layer == "symbols"
+    tap("7", "!", "€")
+    gui.wait_until(lambda: value("pw") == "KissaÖÅ7!€", 20)
+    click("code")
+    tap("123")
+    assert screen.layer == "numbers"
+    tap("0", "0", "1", "0", "0")
+    gui.wait_until(lambda: value("code") == "00100", 20)
+    tap("abc")
+    assert screen.layer == "letters" and gui.button("q") is not None
