@@ -26,9 +26,10 @@ def remote_help(help_config) -> tuple[list[str], list[str]]:
     microphone for the video's origin alone ("https://meet.example.fi"); else nothing."""
     if not help_config.open_here:
         return [], []
-    hosts = [urlsplit(url).netloc for url in (help_config.chat_url, help_config.video_url) if url]
+    hosts = [urlsplit(url).hostname or "" for url in (help_config.chat_url, help_config.video_url) if url]
     video = urlsplit(help_config.video_url) if help_config.video_url else None
-    return hosts, [f"{video.scheme}://{video.netloc}"] if video else []
+    origin = f"{video.scheme}://{video.hostname}" + (f":{video.port}" if video and video.port else "") if video else ""
+    return [h for h in hosts if h], [origin] if origin else []
 
 
 def policy(catalog: Catalog, extra_allowed: list[str] | tuple[str, ...] = (),

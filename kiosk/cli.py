@@ -149,7 +149,10 @@ def support_problems(loaded) -> list:
 
     files = [f for f in (loaded.support.snapshot, loaded.support.local_file) if f is not None and f.exists()]
     support = load_support(files, loaded.languages.offered, loaded.support.max_age_days)
-    return support.problems_for_staff(datetime.now(timezone.utc))
+    # An old snapshot is for staff to import again, not a reason to refuse a configuration.
+    for note in support.problems_for_staff(datetime.now(timezone.utc))[len(support.problems):]:
+        print(f"note: {note}", file=sys.stderr)
+    return list(support.problems)
 
 
 def check_catalog(file: Path, config_file: Path | None) -> int:

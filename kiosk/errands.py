@@ -126,8 +126,8 @@ class Errands(EventDispatcher):
             write_slip(path, self.s.support, tr, config.site.name.in_(tr.language), config.help.phone,
                        config.help.phone_hours.in_(tr.language) if config.help.phone_hours else "", now_utc(),
                        large=self.text_scale() > 1)
-        except (OSError, ValueError) as error:  # a full disk, a font gone: the person stays where they were
-            log.error("the digital-support slip could not be made: %s", error)
+        except Exception:  # noqa: BLE001 - ReportLab raises its own kinds (a font, a QR code): the person stays here
+            log.exception("the digital-support slip could not be made")
             path.unlink(missing_ok=True)
             return
         self._to_print(path)

@@ -29,7 +29,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from kiosk.support import MAX_EXCEPTIONS, MAX_HOURS, MAX_PROVIDERS, MAX_TEXT, OFFERS, WEEKDAYS
+from kiosk.support import HELSINKI, MAX_EXCEPTIONS, MAX_HOURS, MAX_PROVIDERS, MAX_TEXT, OFFERS, WEEKDAYS
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 LANGUAGES = ("fi", "sv", "en")
@@ -37,13 +37,14 @@ DAYS = {name: index for index, name in enumerate(
     ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))}
 CHANNEL_TYPES = ("ServiceLocation", "Phone", "EChannel", "WebPage")  # PrintableForm: not a place to go
 # Words in a channel's or its services' names that say what it offers, in fi, sv and en.
-OFFER_WORDS = {
-    "eservice_help": r"digitu|digituki|digiopast|digineuvo|digistöd|digital support|e-services? help|"
-                     r"sähköisen asioinnin|verkkoasioin|datorhjälp|tietokoneopast",
-    "courses": r"kurssi|koulutu|kurs\b|kurser|course|opinto|bildning",
-    "peer_support": r"vertais|kamratstöd|peer|vapaaehto|frivillig|volunteer",
-    "home_support": r"kotiin|kotikäyn|hembesök|i hemmet|home visit|at home",
-    "on_behalf": r"valtuu|puolesta|fullmakt|on behalf|mandate|edunvalvon|intressebevak|guardianship",
+OFFER_WORDS = {  # each at the start of a word ("valtuusto" is a council, not a mandate)
+    "eservice_help": r"digitu|digiopast|digineuvo|digiapu|digistöd|digital support|datorhjälp|tietokoneopast|"
+                     r"sähköisen asioinnin (tuki|neuvonta|opastus)|e-tjänsterådgivning",
+    "courses": r"(digi|tietokone|tablet|älypuhelin)?kurss|kurs(er)?\b|course|digikoulutu",
+    "peer_support": r"vertaistu|kamratstöd|peer support|digikaveri|digivertai",
+    "home_support": r"kotikäyn|hembesök|home visit|kotiin vietävä (digi|tuki)",
+    "on_behalf": r"valtuutu|valtuudet|valtuuks|puolesta asioin|asiointi toisen puolesta|fullmakt|on behalf|"
+                 r"mandate|edunvalvon|intressebevak|guardianship",
     "devices": r"laitelain|laitteiden lainaus|lånedator|device loan|laitekokeil",
 }
 
@@ -110,8 +111,15 @@ def convert(channels: list[dict[str, Any]], *, municipalities: tuple[str, ...] =
         if channel.get("publishingStatus", "Published") != "Published":
             report.skip("not published")
             continue
-        provider = _provider(channel, offers, today, municipalities, report)
+        try:
+            provider = _provider(channel, offers, today, municipalities, report)
+        except (TypeError, AttributeError, ValueError, KeyError, RecursionError):
+            report.skip("unreadable")  # a shape PTV's models do not have: the rest go on
+            continue
         if provider is None:
+            continue
+        if not _valid(provider):
+            report.skip("failing the kiosk's checks")
             continue
         if provider["id"] in seen:
             report.skip("given twice")
@@ -123,6 +131,17 @@ def convert(channels: list[dict[str, Any]], *, municipalities: tuple[str, ...] =
             break
     report.written = len(providers)
     return providers
+
+
+def _valid(provider: dict[str, Any]) -> bool:
+    """What the kiosk's reader (kiosk/support.py) takes: one provider that it would refuse
+    is left out, not the whole snapshot."""
+    from kiosk.support import _provider as read_provider
+    from kiosk.toml_schema import Context, TableReader
+
+    problems: list = []
+    read_provider(TableReader(Context([], problems), provider, ("provider", 0)), LANGUAGES, False)
+    return not problems
 
 
 def snapshot(providers: list[dict[str, Any]], made: datetime | None = None, area: str = "") -> str:
@@ -142,12 +161,15 @@ def snapshot(providers: list[dict[str, Any]], made: datetime | None = None, area
 
 # -- one channel ---------------------------------------------------------------------------
 
+def _list(value: Any) -> list:
+    """A JSON array, or nothing: a channel of another shape is read as far as it goes."""
+    return value if isinstance(value, list) else []
+
+
 def _texts(entries: Any, wanted_type: str | None = None) -> dict[str, str]:
     """PTV's [{language, value, type}] as {language: value}, in the kiosk's languages."""
     found: dict[str, str] = {}
-    if not isinstance(entries, list):
-        return found
-    for entry in entries:
+    for entry in _list(entries):
         if not isinstance(entry, dict):
             continue
         language, value = entry.get("language"), entry.get("value")
@@ -181,21 +203,27 @@ def _summary(channel: dict[str, Any]) -> dict[str, str]:
 
 def _phone(channel: dict[str, Any]) -> tuple[str, dict[str, str]]:
     """The first voice number, as it is dialled in Finland, and what it costs or says."""
-    numbers = [p for p in channel.get("phoneNumbers") or [] if isinstance(p, dict)
-               and p.get("type", "Phone") == "Phone" and isinstance(p.get("number"), str)]
+    numbers = [p for p in _list(channel.get("phoneNumbers")) + _list(channel.get("supportPhones"))
+               if isinstance(p, dict) and p.get("type", "Phone") == "Phone" and isinstance(p.get("number"), str)]
     numbers.sort(key=lambda p: {"fi": 0, "sv": 1, "en": 2}.get(p.get("language"), 3))
     if not numbers:
         return "", {}
     phone = numbers[0]
-    number = re.sub(r"[^0-9 +()-]", "", phone["number"]).strip()
-    prefix = (phone.get("prefixNumber") or "").strip()
+    first = re.split(r"[/,;]| tai | eller | or ", phone["number"])[0]  # "09 123 / 09 456": the first
+    number = re.sub(r"[^0-9 +()-]", "", first).strip()
+    prefix = phone.get("prefixNumber") if isinstance(phone.get("prefixNumber"), str) else ""
+    prefix = prefix.strip()
+    if number.startswith("+"):
+        prefix = ""  # the number has its own
+        if number.startswith("+358"):
+            number = "0" + number[4:].strip()
     if not phone.get("isFinnishServiceNumber") and prefix == "+358" and not number.startswith("0"):
         number = "0" + number  # +358 9 310 85000 is dialled 09 310 85000 in Finland
     elif prefix and prefix != "+358":
         number = f"{prefix} {number}"
     note: dict[str, str] = {}
     for entry in numbers:
-        language = entry.get("language")
+        language = entry.get("language")  # the notes of the first number's languages
         if language not in LANGUAGES or language in note:
             continue
         words = [w for w in (entry.get("chargeDescription"), entry.get("additionalInformation"))
@@ -207,7 +235,7 @@ def _phone(channel: dict[str, Any]) -> tuple[str, dict[str, str]]:
 
 def _address(channel: dict[str, Any], municipalities: tuple[str, ...]) -> tuple[dict[str, str], bool]:
     """The visiting address in each language it has, and whether it lies in `municipalities`."""
-    for address in channel.get("addresses") or []:
+    for address in _list(channel.get("addresses")):
         if not isinstance(address, dict) or address.get("type") != "Location":
             continue
         street = address.get("streetAddress")
@@ -229,11 +257,10 @@ def _address(channel: dict[str, Any], municipalities: tuple[str, ...]) -> tuple[
 
 
 def _url(channel: dict[str, Any]) -> str:
-    pages = [p for p in channel.get("webPages") or [] if isinstance(p, dict)]
-    if channel.get("serviceChannelType") == "EChannel":
-        pages = ([{"url": u.get("value")} for u in channel.get("urls") or [] if isinstance(u, dict)] + pages)
-    pages.sort(key=lambda p: {"fi": 0, "sv": 1, "en": 2}.get(p.get("language"), 3))
-    for page in pages:
+    pages = sorted((p for p in _list(channel.get("webPages")) if isinstance(p, dict)),
+                   key=lambda p: {"fi": 0, "sv": 1, "en": 2}.get(p.get("language"), 3))
+    urls = [{"url": u.get("value")} for u in _list(channel.get("urls")) if isinstance(u, dict)]  # older e-channels
+    for page in urls + pages:
         url = page.get("url")
         if isinstance(url, str) and url.startswith("https://") and len(url) <= 300 and " " not in url:
             return url
@@ -259,9 +286,10 @@ def _day(value: Any) -> date | None:
     if not isinstance(value, str) or not value:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+    return at.astimezone(HELSINKI).date() if at.tzinfo else at.date()  # "2026-12-23T22:00Z" is the 24th here
 
 
 def _hours(channel: dict[str, Any], today: date) -> tuple[list, list, dict[str, str]]:
@@ -269,18 +297,16 @@ def _hours(channel: dict[str, Any], today: date) -> tuple[list, list, dict[str, 
     exceptions: list[dict[str, Any]] = []
     notes: dict[str, str] = {}
     regular = []
-    for hours in channel.get("serviceHours") or []:
+    for hours in _list(channel.get("serviceHours")):
         if not isinstance(hours, dict):
             continue
         first, last = _day(hours.get("validFrom")), _day(hours.get("validTo"))
-        if last is not None and last < today:
-            continue  # over
         kind = hours.get("serviceHourType")
         if kind == "Exceptional":
-            if first is None:
-                continue
+            if first is None or (last or first) < today:
+                continue  # over (an exception without validTo is its one day)
             row: dict[str, Any] = {"first": first.isoformat(), "last": (last or first).isoformat()}
-            opening = next((o for o in hours.get("openingHour") or [] if isinstance(o, dict)), None)
+            opening = next((o for o in _list(hours.get("openingHour")) if isinstance(o, dict)), None)
             opens, closes = (_clock(opening.get("from")), _clock(opening.get("to"))) if opening else (None, None)
             if hours.get("isClosed") or not (opens and closes):
                 row["closed"] = True
@@ -291,44 +317,55 @@ def _hours(channel: dict[str, Any], today: date) -> tuple[list, list, dict[str, 
                 row["note"] = note
             exceptions.append(row)
         elif kind in ("DaysOfTheWeek", "OverMidnight"):
+            if last is not None and last < today:
+                continue  # last season's
             if first is not None and first > today and not hours.get("validForNow"):
                 continue  # next season's hours: the next import takes them
             regular.append(hours)
-    # Of several regular periods, the one valid now (PTV marks it), else the latest begun.
-    regular.sort(key=lambda h: (bool(h.get("validForNow")), _day(h.get("validFrom")) or date.min), reverse=True)
-    for hours in regular[:1]:
-        notes = _texts(hours.get("additionalInformation"))
+    # The periods in force today, all of them (a day's hours and a night's beside them); PTV
+    # marks them, else those begun: of those, only the latest begun of each kind.
+    now = [h for h in regular if h.get("validForNow")] or regular
+    latest: dict[str, dict] = {}
+    for hours in sorted(now, key=lambda h: _day(h.get("validFrom")) or date.min):
+        latest[hours.get("serviceHourType")] = hours
+    for hours in latest.values():
+        extra = _texts(hours.get("additionalInformation"))
         if hours.get("isReservation"):
-            notes = {language: ("Ajanvarauksella. " if language == "fi" else "Med tidsbokning. " if language == "sv"
-                                else "By appointment. ") + notes.get(language, "") for language in LANGUAGES}
-            notes = {k: v.strip() for k, v in notes.items()}
+            extra = {language: ("Ajanvarauksella. " if language == "fi" else "Med tidsbokning. " if language == "sv"
+                                else "By appointment. ") + extra.get(language, "") for language in LANGUAGES}
+        for language, text in extra.items():
+            notes[language] = (notes.get(language, "") + " " + text).strip()
         if hours.get("isAlwaysOpen"):
             weekly.append({"from": "mon", "to": "sun", "opens": "00:00", "closes": "24:00"})
             continue
         if hours.get("isClosed"):
             continue
-        for opening in hours.get("openingHour") or []:
+        for opening in _list(hours.get("openingHour")):
             if not isinstance(opening, dict) or opening.get("dayFrom") not in DAYS:
                 continue
             opens, closes = _clock(opening.get("from")), _clock(opening.get("to"))
-            if not opens or not closes:
+            if not opens or not closes or opens == "24:00":
                 continue
             first_day = DAYS[opening["dayFrom"]]
             last_day = first_day
             if hours.get("serviceHourType") == "DaysOfTheWeek" and opening.get("dayTo") in DAYS:
-                last_day = max(first_day, DAYS[opening["dayTo"]])
+                last_day = DAYS[opening["dayTo"]]
+            if last_day < first_day:  # Saturday to Monday: over the week's end
+                weekly.append({"from": WEEKDAYS[first_day], "to": "sun", "opens": opens, "closes": closes})
+                first_day = 0
             weekly.append({"from": WEEKDAYS[first_day], "to": WEEKDAYS[last_day], "opens": opens, "closes": closes})
     return weekly[:MAX_HOURS], sorted(exceptions, key=lambda e: e["first"])[:MAX_EXCEPTIONS], notes
 
 
 def _offers(channel: dict[str, Any], given: tuple[str, ...]) -> list[str]:
     words = " ".join(_texts(channel.get("serviceChannelNames")).values())
-    for service in channel.get("services") or []:
+    for service in _list(channel.get("services")):
         if isinstance(service, dict):
             inner = service.get("service") if isinstance(service.get("service"), dict) else service
-            words += " " + " ".join(_texts(inner.get("name")).values())
+            name = inner.get("name")  # v11: a plain text (VmOpenApiItem); other versions: per language
+            words += " " + (name if isinstance(name, str) else " ".join(_texts(name).values()))
     words = words.lower()
-    found = [offer for offer, pattern in OFFER_WORDS.items() if re.search(pattern, words)]
+    found = [offer for offer, pattern in OFFER_WORDS.items() if re.search(r"(?<!\w)(" + pattern + ")", words)]
     return [offer for offer in OFFERS if offer in found or offer in given]
 
 

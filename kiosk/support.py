@@ -43,6 +43,7 @@ MAX_PROVIDERS = 2000
 MAX_HOURS = 14       # weekly rows a provider (two a day)
 MAX_EXCEPTIONS = 60  # dated rows a provider
 MAX_TEXT = 1000      # characters of a name, a summary, an address or a note
+MAX_URL = 300        # characters of a web address (it becomes a QR code on the slip)
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class Today:
 @dataclass(frozen=True)
 class Status:
     open_now: bool
-    closes: time | None     # when open: until when (None: 24:00 or over midnight)
+    closes: time | None     # when open: until when (None: 24:00; earlier than now: tomorrow)
     next_open: datetime | None  # when closed: the next opening within a week
     known: bool             # False: nothing is claimed (stale data, a holiday, no hours)
 
@@ -156,11 +157,12 @@ def _runs_over(opens: time, closes: time | None) -> bool:
 
 
 def today(provider: Provider, day: date) -> Today:
-    for exception in provider.exceptions:
-        if exception.first <= day <= exception.last:
-            if exception.closed:
-                return Today((), True, False, public_holiday(day), exception.note)
-            return Today(((exception.opens, exception.closes),), False, False, public_holiday(day), exception.note)
+    covering = [x for x in provider.exceptions if x.first <= day <= x.last]
+    # The narrowest says most of the day: "open 15.7 10–12" inside "closed in July".
+    for exception in sorted(covering, key=lambda x: x.last - x.first)[:1]:
+        if exception.closed:
+            return Today((), True, False, public_holiday(day), exception.note)
+        return Today(((exception.opens, exception.closes),), False, False, public_holiday(day), exception.note)
     holiday = public_holiday(day)
     if holiday:
         return Today((), False, True, holiday, Text())
@@ -171,7 +173,7 @@ def today(provider: Provider, day: date) -> Today:
 def status(provider: Provider, now: datetime, support: Support | None = None) -> Status:
     """Open now or not, and until when or from when, at `now` (any time zone; told in
     Helsinki's). Nothing is claimed from stale data, on an unknown holiday or without hours."""
-    if support is not None and support.stale(now):
+    if support is not None and support.stale(now) and not provider.local:
         return Status(False, None, None, False)
     local = now.astimezone(HELSINKI)
     day, clock = local.date(), local.time().replace(tzinfo=None)
@@ -185,7 +187,7 @@ def status(provider: Provider, now: datetime, support: Support | None = None) ->
             return Status(True, closes, None, True)
     for opens, closes in hours.spans:
         if opens <= clock and (closes is None or _runs_over(opens, closes) or clock < closes):
-            return Status(True, None if _runs_over(opens, closes) else closes, None, True)
+            return Status(True, closes, None, True)  # past midnight: closes early tomorrow
     return Status(False, None, _next_opening(provider, local), True)
 
 
@@ -264,10 +266,19 @@ def _some_languages(r: TableReader, key: str, offered: tuple[str, ...], required
     return text
 
 
-def _clock(r: TableReader, key: str) -> time | None:
-    """"09:00" as a time; "24:00" (the day's end) and a missing or wrong value as None."""
+def _clock(r: TableReader, key: str, *, opening: bool) -> tuple[bool, time | None]:
+    """(good, the time): "09:00"; a closing "24:00" (the day's end) is None. A missing or
+    wrong value is reported and not good: its row is left out, never guessed."""
+    before = len(r.context.problems)
     value = r.string(key, pattern=CLOCK_PATTERN, hint="a time like 09:00, or 24:00 for the day's end")
-    return time.fromisoformat(value) if value and value != "24:00" else None
+    if len(r.context.problems) > before or not value:
+        return False, None
+    if value == "24:00" or (value == "00:00" and not opening):  # closing at midnight: the day's end
+        if opening and value == "24:00":
+            r.report(key, "a place cannot open at 24:00: use 00:00")
+            return False, None
+        return True, None
+    return True, time.fromisoformat(value)
 
 
 def _date(r: TableReader, key: str) -> date | None:
@@ -294,6 +305,9 @@ def _provider(r: TableReader, offered: tuple[str, ...], local: bool) -> Provider
     phone = r.string("phone", "", pattern=PHONE_PATTERN, hint="a phone number, like '09 310 85000'")
     phone_note = _some_languages(r, "phone_note", offered)
     url = r.string("url", "")
+    if len(url) > MAX_URL:
+        r.report("url", f"{len(url)} characters: at most {MAX_URL}")
+        url = ""
     if url and https_url(url):
         r.report("url", https_url(url) + " (only https:// addresses are shown)")
         url = ""
@@ -310,8 +324,10 @@ def _provider(r: TableReader, offered: tuple[str, ...], local: bool) -> Provider
         if WEEKDAYS.index(last) < WEEKDAYS.index(first):
             h.report("to", f"'{last}' comes before '{first}': give the days in week order, Monday first")
             last = first
-        weekly.append(Weekly(WEEKDAYS.index(first), WEEKDAYS.index(last), _clock(h, "opens") or time(0),
-                             _clock(h, "closes")))
+        good_open, opens = _clock(h, "opens", opening=True)
+        good_close, closes = _clock(h, "closes", opening=False)
+        if good_open and good_close and opens is not None:
+            weekly.append(Weekly(WEEKDAYS.index(first), WEEKDAYS.index(last), opens, closes))
         h.finish()
     exceptions = []
     rows = r.tables("exception")
@@ -323,12 +339,15 @@ def _provider(r: TableReader, offered: tuple[str, ...], local: bool) -> Provider
         x.known.append("last")
         closed = x.boolean("closed", False)
         opens = closes = None
-        if not closed:
-            opens, closes = _clock(x, "opens"), _clock(x, "closes")
+        good = True
+        if not closed:  # other hours: both times, or the row says nothing true
+            good_open, opens = _clock(x, "opens", opening=True)
+            good_close, closes = _clock(x, "closes", opening=False)
+            good = good_open and good_close and opens is not None
         note = _some_languages(x, "note", offered)
         if first and last and last < first:
             x.report("last", "comes before 'first'")
-        elif first and last:
+        elif first and last and good:
             exceptions.append(Exceptional(first, last, closed, opens, closes, note))
         x.finish()
     if not phone and not address and not url:

@@ -64,12 +64,15 @@ def write_slip(path: Path, support: Support, tr, site_name: str, phone: str, pho
 
     grow = 1.35 if large else 1.0
 
-    def line(text: str, font: str = regular, size: float = 11, indent: float = 0, room: float = 0) -> None:
+    def parts(text: str, font: str, size: float, room: float = 0) -> list[str]:
+        return simpleSplit(text, font, size * grow, width - 2 * margin - room)
+
+    def line(text: str, font: str = regular, size: float = 11, room: float = 0) -> None:
         nonlocal y
         size *= grow
-        for part in simpleSplit(text, font, size, width - 2 * margin - indent - room):
+        for part in parts(text, font, size / grow, room):
             canvas.setFont(font, size)
-            canvas.drawString(margin + indent, y - size, part)
+            canvas.drawString(margin, y - size, part)
             y -= size * 1.3
 
     def qr(data: str, top: float) -> None:
@@ -91,20 +94,26 @@ def write_slip(path: Path, support: Support, tr, site_name: str, phone: str, pho
     floor = margin + 30 * mm  # Public Service Info's lines stay on the page
     left_out = 0
     for provider in support.providers:
-        if y - _height(grow) < floor:
+        room = (QR_SIZE + 4) * mm if provider.url or provider.phone else 0
+        offers = " · ".join(tr._(OFFER_NAMES[o]) for o in provider.offers if o in OFFER_NAMES)
+        texts = [text for text in (
+            offers, provider.address.in_(tr.language) if provider.address else "",
+            week_text(tr, provider.weekly, clock) if provider.weekly else "",
+            provider.hours_note.in_(tr.language) if provider.hours_note else "",
+            tr._("Phone {number}").format(number=provider.phone) if provider.phone else "",
+            provider.url.removeprefix("https://")) if text]
+        # Measured before it is drawn: a place that would run into the floor waits for the staff.
+        name = provider.name.in_(tr.language)
+        needed = (len(parts(name, bold, 13, room)) * 13 + sum(len(parts(t, regular, 11, room)) * 11 for t in texts)) \
+            * 1.3 * grow
+        needed = max(needed, QR_SIZE * mm if room else 0) + 5 * mm
+        if y - needed < floor:
             left_out += 1
             continue
         top = y
-        room = (QR_SIZE + 4) * mm if provider.url or provider.phone else 0
-        line(provider.name.in_(tr.language), bold, 13, room=room)
-        offers = " · ".join(tr._(OFFER_NAMES[o]) for o in provider.offers if o in OFFER_NAMES)
-        for text in (offers, provider.address.in_(tr.language) if provider.address else "",
-                     week_text(tr, provider.weekly, clock) if provider.weekly else "",
-                     provider.hours_note.in_(tr.language) if provider.hours_note else "",
-                     tr._("Phone {number}").format(number=provider.phone) if provider.phone else "",
-                     provider.url.removeprefix("https://")):
-            if text:
-                line(text, regular, 11, room=room)
+        line(name, bold, 13, room=room)
+        for text in texts:
+            line(text, regular, 11, room=room)
         if room:
             qr(provider.url or "tel:" + provider.phone.replace(" ", ""), top)
             y = min(y, top - QR_SIZE * mm)
@@ -119,10 +128,3 @@ def write_slip(path: Path, support: Support, tr, site_name: str, phone: str, pho
     canvas.showPage()
     canvas.save()
     return path
-
-
-def _height(grow: float) -> float:
-    """Room a place takes on the slip at most: its name and six lines, or its QR code."""
-    from reportlab.lib.units import mm
-
-    return max((13 * 1.3 + 6 * 11 * 1.3) * grow, QR_SIZE * mm) + 5 * mm

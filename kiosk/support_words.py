@@ -61,11 +61,13 @@ def hours_lines(tr, provider: support_data.Provider, now: datetime, support: sup
     language = tr.language
     local = now.astimezone(support_data.HELSINKI)
     today = support_data.today(provider, local.date())
+    state = support_data.status(provider, now, support)
     lines = []
     if today.unknown and today.holiday:
-        lines.append(tr._("Today is a public holiday ({name}): the opening hours may differ.").format(
-            name=support_data.public_holiday(local.date(), language)))
-    elif today.closed:
+        name = support_data.public_holiday(local.date(), language)
+        lines.append(tr._("Today is {holiday}: the opening hours may differ.").format(
+            holiday=name if language == "en" else name.lower()))  # "jouluaatto": not a name in fi or sv
+    elif today.closed and not state.open_now:  # open from last night until early today: said below
         lines.append(tr._("Closed today."))
     elif today.spans:
         lines.append(tr._("Today {hours}.").format(hours=", ".join(span(o, c, language) for o, c in today.spans)))
@@ -73,12 +75,13 @@ def hours_lines(tr, provider: support_data.Provider, now: datetime, support: sup
         lines.append(today.note.in_(language))
     if provider.hours_note:
         lines.append(provider.hours_note.in_(language))
-    state = support_data.status(provider, now, support)
     if state.known and state.open_now:
         lines.append(tr._("Open now, until {time}.").format(time=clock(state.closes, language, with_word=False))
-                     if state.closes is not None or not today.spans else tr._("Open now."))
+                     if state.closes is not None else tr._("Open now."))
     elif state.known and state.next_open is not None:
         lines.append(opens_words(tr, state.next_open, local.date()))
+    elif state.known and not today.closed:  # closed for the rest of a day that had hours
+        lines.append(tr._("Closed now."))
     return lines
 
 

@@ -110,7 +110,7 @@ def test_hours_over_midnight_count_in_the_small_hours(imported):
     assert [(w.first, w.opens, w.closes) for w in night.weekly] == [(4, time(20), time(2))]
     assert night.hours_note["fi"].startswith("Ajanvarauksella.")  # isReservation
     friday_night = status(night, helsinki(2026, 12, 11, 23, 30))
-    assert friday_night.open_now and friday_night.closes is None  # on past midnight
+    assert friday_night.open_now and friday_night.closes == time(2)  # on past midnight, until 2 tomorrow
     saturday = status(night, helsinki(2026, 12, 12, 1, 30))
     assert saturday.open_now and saturday.closes == time(2)
     assert not status(night, helsinki(2026, 12, 12, 2, 0)).open_now
@@ -258,3 +258,91 @@ def test_a_long_list_says_how_many_more_and_large_type_fits_fewer(tmp_path, impo
 
     normal, large = left_out(False), left_out(True)
     assert 0 < normal < large < len(many.providers)
+
+
+def local_support(tmp_path, text: str):
+    path = tmp_path / "local.toml"
+    path.write_text("format = 1\n" + text, encoding="utf-8")
+    return load_support([path], OFFERED)
+
+
+def test_a_row_with_a_wrong_time_is_left_out_never_guessed(tmp_path):
+    support = local_support(tmp_path, '[[provider]]\nid = "desk"\noffers = ["eservice_help"]\nname = "Tiski"\n'
+                            'address = "Katu 1"\nhours = [{ from = "mon", to = "sun", opens = "09:00", closes = "17.00" },'
+                            ' { from = "mon", opens = "24:00", closes = "10:00" }]\n'
+                            '[[provider.exception]]\nfirst = 2026-12-09\nnote = "Only a note"\n')
+    desk = support.providers[0]
+    assert desk.weekly == () and desk.exceptions == ()  # reported, and not made "open"
+    assert {p.key for p in support.problems} == {"provider[0].hours[0].closes", "provider[0].hours[1].opens",
+                                                 "provider[0].exception[0]"}  # its times missing
+    assert not status(desk, helsinki(2026, 12, 9, 23, 0)).open_now  # and no crash on the day
+
+
+def test_the_narrowest_exception_says_the_day_and_midnight_is_the_days_end(tmp_path):
+    support = local_support(tmp_path, '[[provider]]\nid = "desk"\noffers = ["eservice_help"]\nname = "Tiski"\n'
+                            'address = "Katu 1"\nhours = [{ from = "mon", to = "sun", opens = "18:00", closes = "00:00" }]\n'
+                            '[[provider.exception]]\nfirst = 2027-07-01\nlast = 2027-07-31\nclosed = true\n'
+                            '[[provider.exception]]\nfirst = 2027-07-15\nopens = "10:00"\ncloses = "12:00"\n')
+    desk = support.providers[0]
+    assert support.problems == () and desk.weekly[0].closes is None  # 00:00 closing: 24:00, not over midnight
+    assert status(desk, helsinki(2027, 7, 15, 11, 0)).open_now
+    assert not status(desk, helsinki(2027, 7, 16, 11, 0)).open_now
+    assert status(desk, helsinki(2027, 8, 2, 23, 59)).open_now and not status(desk, helsinki(2027, 8, 3, 0, 1)).open_now
+
+
+def test_the_screens_words_at_the_edges():
+    from dataclasses import replace
+
+    from kiosk.i18n import Translator
+    from kiosk.support import Provider, Support, Weekly
+    from kiosk.support_words import hours_lines
+
+    tr = Translator(list(OFFERED), "en")
+    night = Provider("night", {"en": "Night"}, ("peer_support",), {}, {}, "", {}, "", (),
+                     (Weekly(4, 4, time(22), time(2)),), (), {}, True)
+    support = Support((night,), None, "", "", 30)
+    # Saturday 01:00: open from last night; not also "closed today".
+    assert hours_lines(tr, night, helsinki(2026, 12, 12, 1, 0), support) == ["Open now, until 2:00."]
+    assert hours_lines(tr, night, helsinki(2026, 12, 11, 23, 0), support) == ["Today 22:00–2:00.",
+                                                                              "Open now, until 2:00."]
+    # The week before Christmas: closed, no promise past the holidays, and said so.
+    assert hours_lines(tr, night, helsinki(2026, 12, 21, 12, 0), support) == ["Closed today."]
+    assert hours_lines(tr, night, helsinki(2026, 12, 18, 12, 0), support) == [
+        "Today 22:00–2:00.", "Closed now. Opens today at 22:00."]
+    stale = replace(support, made=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    assert status(night, helsinki(2026, 12, 11, 23, 0), stale).known  # the site's own: never stale
+
+
+def test_odd_channels_are_left_out_one_by_one_and_words_are_read_at_their_start():
+    base = ptv.read_channels([FIXTURES / "channels-page1.json"])[1]  # the phone line
+
+    def variant(**changes):
+        return {**base, **changes}
+
+    channels = [
+        variant(id="aaaaaaaa-0000-4000-8000-000000000001",
+                serviceChannelDescriptions=[{"type": "Summary", "language": "fi", "value": '{"blocks": [{"text": 5}]}'}]),
+        variant(id="aaaaaaaa-0000-4000-8000-000000000002",
+                phoneNumbers=[{"type": "Phone", "prefixNumber": 358, "number": "9 1"}]),
+        variant(id="aaaaaaaa-0000-4000-8000-000000000003",
+                phoneNumbers=[{"type": "Phone", "prefixNumber": "+358", "number": "+358 9 123 4567 / 09 456",
+                               "isFinnishServiceNumber": False, "language": "fi"}]),
+        variant(id="aaaaaaaa-0000-4000-8000-000000000004", services=[],
+                serviceChannelNames=[{"type": "Name", "language": "fi", "value": "Kaupunginvaltuusto"}]),
+        variant(id="aaaaaaaa-0000-4000-8000-000000000005", services=[],
+                serviceChannelNames=[{"type": "Name", "language": "fi", "value": "Opintotuki ja ateriapalvelu kotiin"}]),
+        variant(id="aaaaaaaa-0000-4000-8000-000000000006", url="https://" + "x" * 400 + ".fi",
+                serviceHours=[{"serviceHourType": "Exceptional", "validFrom": "2026-01-05T00:00:00Z", "validTo": None,
+                               "isClosed": True, "openingHour": []},
+                              {"serviceHourType": "DaysOfTheWeek", "validFrom": "2026-01-01T00:00:00Z",
+                               "validForNow": True, "openingHour": [{"dayFrom": "Saturday", "dayTo": "Monday",
+                                                                     "from": "10:00", "to": "14:00"}]}]),
+    ]
+    report = ptv.Report()
+    providers = {p["id"]: p for p in ptv.convert(channels, today=date(2026, 12, 7), report=report)}
+    assert report.skipped == {"unreadable": 1, "offering no digital support": 2}
+    assert providers["ptv-aaaaaaaa-0000-4000-8000-000000000003"]["phone"] == "09 123 4567"
+    last = providers["ptv-aaaaaaaa-0000-4000-8000-000000000006"]
+    assert "exception" not in last  # past, though PTV gave no end
+    assert last["hours"] == [{"from": "sat", "to": "sun", "opens": "10:00", "closes": "14:00"},
+                             {"from": "mon", "to": "mon", "opens": "10:00", "closes": "14:00"}]

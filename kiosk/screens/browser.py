@@ -124,7 +124,7 @@ class BrowserScreen(KioskScreen):
                 # Shift left of z, as on every keyboard. A bound method (Kivy keeps it
                 # weakly), not a lambda holding the screen: a closure over the screen in its
                 # own children's handlers is never collected.
-                self._shift_key = Factory.BrowserKey(text="ABC", on_release=self._shift_pressed)
+                self._shift_key = Factory.BrowserKey(on_release=self._shift_pressed)  # labelled in _label_keys
                 line.add_widget(self._shift_key)
             for char in row:
                 key = Factory.BrowserKey(text=char, on_release=self._key_pressed)
@@ -140,6 +140,7 @@ class BrowserScreen(KioskScreen):
         for key in self._letters:
             key.text = key.char.upper() if self.shift != "off" else key.char
         if self._shift_key is not None:
+            self._shift_key.text = kiosk().tr._("ABC")  # capitals, as keyboards write it
             self._shift_key.kind = "selected" if self.shift != "off" else "secondary"
             self._shift_key.speech_label = self.shift_words()
 

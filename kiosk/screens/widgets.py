@@ -208,6 +208,8 @@ class CardGrid(GridLayout):
 
     def _even(self, *_args) -> None:
         cards = list(reversed(self.children))
+        if not cards:
+            return
         cols = len(cards) if self.equals else self.cols or 1
         for start in range(0, len(cards), cols):
             row = cards[start:start + cols]

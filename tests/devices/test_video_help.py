@@ -24,7 +24,7 @@ def video_site(site):
     port = site.host.rsplit(":", 1)[1]
     help_config = type("Help", (), {"open_here": True, "chat_url": "", "video_url": f"https://{site.host}/video"})
     hosts, origins = remote_help(help_config)
-    assert hosts == [site.host] and origins == [f"https://{site.host}"]
+    assert hosts == ["127.0.0.1"] and origins == [f"https://{site.host}"]  # a host allows any port
     allowed = [site.host, f"localhost:{port}"]
     site.policy.write(json.dumps(policy(CATALOG, allowed, [f"http://{site.host}"])))
     yield f"localhost:{port}"

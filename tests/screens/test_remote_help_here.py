@@ -35,7 +35,7 @@ def test_video_is_offered_only_with_a_camera_and_a_headset(at_help):
     app.devices.headsets.plug()
     gui.frames()
     assert not ids.video_here.hidden and ids.video_needs.hidden
-    assert "Videopuhelu auttajan kanssa tässä" in gui.texts()
+    assert "Videopuhelu auttajan kanssa täällä" in gui.texts()
     app.devices.cameras.unplug()
     gui.frames()
     assert ids.video_here.hidden
@@ -62,7 +62,7 @@ def test_video_opens_here_for_a_person_with_the_headset_on(at_help):
     button = gui.ids()["video_here"]
     gui.tap(button)
     assert app.journey.screen == "help"
-    assert "Videopuhelu auttajan kanssa tässä" in app.devices.speaker.spoken[-1][1]
+    assert "Videopuhelu auttajan kanssa täällä" in app.devices.speaker.spoken[-1][1]
     gui.tap(button)
     gui.wait_until(lambda: app.journey.screen == "browser" and app.eservices.open, 10)
     assert app.eservices.service_id == "help-video" and app.devices.browser.url == app.kiosk_config.help.video_url
