@@ -15,15 +15,34 @@ class SupportScreen(KioskScreen):
     """"Digital support near you": the providers of the kiosk's region and the site's own."""
 
     essentials = ("print_list",)
+    _ticking = None
+    _shown: list = []
+
+    def on_enter(self, *_args) -> None:
+        from kivy.clock import Clock
+
+        # "Open now" stays true while the person reads: told again each minute. A bound
+        # method, which Kivy's clock holds weakly: a dropped screen is not kept alive.
+        self._ticking = Clock.schedule_interval(self._tick, 60)
+
+    def _tick(self, _dt) -> None:
+        if self._content() != self._shown:  # rebuilt only when a line changed (a person may be listening)
+            self.refresh()
+
+    def _content(self) -> list:
+        app = kiosk()
+        tr, support, now = app.tr, app.support, support_data.now_utc()
+        return [(p.name.in_(tr.language), provider_lines(tr, p, now, support)) for p in support.providers]
 
     def refresh(self) -> None:
         app = kiosk()
         tr, support = app.tr, app.support
         now = support_data.now_utc()
+        self._shown = self._content()
         box = self.ids.providers
         box.clear_widgets()
-        for provider in support.providers:
-            box.add_widget(TextBlock(heading=provider.name.in_(tr.language), lines=provider_lines(tr, provider, now, support)))
+        for heading, lines in self._shown:
+            box.add_widget(TextBlock(heading=heading, lines=lines))
         self.ids.stale_note.text = (
             tr._("These details are from {date} and may have changed: check the opening hours before you go.").format(
                 date=f"{support.made.day}.{support.made.month}.{support.made.year}") if support.stale(now) else "")

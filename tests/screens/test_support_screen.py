@@ -180,3 +180,20 @@ def test_acting_for_someone_else_is_read_aloud_and_found_from_the_screen_without
         assert app.journey.screen == "on_behalf"
     finally:
         app.speech_nav.set_speech(False)
+
+
+def test_open_now_follows_the_clock_while_the_screen_stays(fresh_app, at_tuesday_11, monkeypatch):
+    app = fresh_app.app
+    fresh_app.tap(fresh_app.ids()["start_button"])
+    app.journey.go("support")
+    fresh_app.frames()
+    screen = fresh_app.screen()
+    assert "Avoinna nyt, klo 14 asti." in block_lines(fresh_app, LIBRARY["fi"])
+    before = screen.ids.providers.children[0]
+    screen._tick(60)  # a minute on, nothing changed: nothing rebuilt under a listening person
+    assert screen.ids.providers.children[0] is before
+    monkeypatch.setattr(support_data, "now_utc", lambda: (TUESDAY_11 + timedelta(hours=3, minutes=1)).astimezone(
+        timezone.utc))
+    screen._tick(60)
+    lines = block_lines(fresh_app, LIBRARY["fi"])
+    assert "Avoinna nyt, klo 14 asti." not in lines and "Suljettu nyt. Avautuu huomenna klo 10." in lines
