@@ -93,19 +93,31 @@ def read_keys(cls: type, reader: TableReader, offered: tuple[str, ...] = ()) -> 
     return {name: key.read(reader, name, offered) for name, key in declared(cls).items()}
 
 
-def localized(reader: TableReader, key: str, offered: tuple[str, ...], *, required: bool = True) -> Text:
-    """A text given once for all languages ("...") or per language ({fi = "...", sv = ...})."""
+def given_texts(reader: TableReader, key: str, *, required: bool) -> str | dict[str, str] | None:
+    """A key's text as the file gives it: once for all languages ("...") or a table by
+    language ({fi = "...", sv = ...}); None, reported, when it is of another kind or
+    missing where `required`. What the texts must then cover is the caller's."""
     reader.known.append(key)
     value = reader.table.get(key)
     if value is None:
         if required:
             reader.report(None, f"the key '{key}' is missing")
+        return None
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        reader.report(key, "must be text, or a table of texts by language like {fi = \"...\", sv = \"...\"}")
+        return None
+    return value
+
+
+def localized(reader: TableReader, key: str, offered: tuple[str, ...], *, required: bool = True) -> Text:
+    """A text given once for all languages ("...") or per language ({fi = "...", sv = ...})."""
+    value = given_texts(reader, key, required=required)
+    if value is None:
         return Text()
     if isinstance(value, str):
         return Text({lang: value for lang in offered})
-    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-        reader.report(key, "must be text, or a table of texts by language like {fi = \"...\", sv = \"...\"}")
-        return Text()
     missing = [lang for lang in offered if not value.get(lang, "").strip()]
     if missing and not required and len(missing) == len(offered):
         return Text()

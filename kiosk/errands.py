@@ -52,13 +52,15 @@ class Errands(EventDispatcher):
         url = {"chat": contact.chat_url, "video": contact.video_url}.get(kind, "")
         if not url or not contact.open_here or not self.flow.begin_session():
             return
-        self.s.eservices.set_zoom(self.text_scale())
-        self.s.eservices.open_address(f"help-{kind}", url)
-        self.s.journey.go("browser")
+        self._open_address(f"help-{kind}", url)
 
     def _open(self, service) -> None:
+        self._open_address(service.id, service.url)
+
+    def _open_address(self, name: str, url: str) -> None:
+        """`url` in the locked browser at the person's text size, this window its strip."""
         self.s.eservices.set_zoom(self.text_scale())
-        self.s.eservices.open_service(service)
+        self.s.eservices.open_address(name, url)
         self.s.journey.go("browser")
 
     def start_practice(self) -> None:

@@ -25,7 +25,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from kiosk.config_keys import Text
+from kiosk.config_keys import Text, given_texts
 from kiosk.toml_schema import Context, Problem, TableReader, https_url, read_source
 
 FORMAT = 1
@@ -247,17 +247,11 @@ def load_support(files: list[Path | str], offered: tuple[str, ...], max_age_days
 def _some_languages(r: TableReader, key: str, offered: tuple[str, ...], required: bool = False) -> Text:
     """A text in the languages it has (PTV gives most in Finnish only): at least one needed
     where `required`; a language the kiosk does not offer is ignored."""
-    r.known.append(key)
-    value = r.table.get(key)
+    value = given_texts(r, key, required=required)
     if value is None:
-        if required:
-            r.report(None, f"the key '{key}' is missing")
         return Text()
     if isinstance(value, str):
         value = {language: value for language in offered}
-    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-        r.report(key, "must be text, or a table of texts by language like {fi = \"...\", sv = \"...\"}")
-        return Text()
     text = Text({language: v[:MAX_TEXT] for language, v in value.items() if v.strip()})
     if any(len(v) > MAX_TEXT for v in value.values()):
         r.report(key, f"a text longer than {MAX_TEXT} characters")

@@ -53,7 +53,7 @@ def write_slip(path: Path, support: Support, tr, site_name: str, phone: str, pho
     from reportlab.lib.utils import simpleSplit
     from reportlab.pdfgen.canvas import Canvas
 
-    from kiosk.support_words import OFFER_NAMES, clock
+    from kiosk.support_words import OFFER_NAMES, advice_words, clock, stale_words
 
     regular, bold = _fonts()
     width, height = A4
@@ -87,9 +87,9 @@ def write_slip(path: Path, support: Support, tr, site_name: str, phone: str, pho
     line(tr._("Digital support near you"), bold, 20)
     line(tr._("Printed at {place} on {date}").format(place=site_name, date=f"{local.day}.{local.month}.{local.year}"),
          regular, 10)
-    if support.made is not None and support.stale(now):
-        line(tr._("These details are from {date} and may have changed: check the opening hours before you go.").format(
-            date=f"{support.made.day}.{support.made.month}.{support.made.year}"), bold, 10)
+    stale = stale_words(tr, support, now)
+    if stale:
+        line(stale, bold, 10)
     y -= 4 * mm
     floor = margin + 30 * mm  # Public Service Info's lines stay on the page
     left_out = 0
@@ -123,8 +123,7 @@ def write_slip(path: Path, support: Support, tr, site_name: str, phone: str, pho
             count=left_out), bold, 11)
         y -= 3 * mm
     line(tr._("Public Service Info (Kansalaisneuvonta)"), bold, 13)
-    line(tr._("Advice on public services by phone: {phone}, {hours}.").format(phone=phone, hours=phone_hours)
-         if phone_hours else tr._("Advice on public services by phone: {phone}.").format(phone=phone))
+    line(advice_words(tr, phone, phone_hours))
     canvas.showPage()
     canvas.save()
     return path

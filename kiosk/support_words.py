@@ -92,3 +92,19 @@ def opens_words(tr, at: datetime, today: date) -> str:
     if at.date() == today + timedelta(days=1):
         return tr._("Closed now. Opens tomorrow at {time}.").format(time=when)
     return tr._("Closed now.") + " " + tr._(OPENS_ON[at.weekday()]).format(time=when)
+
+
+def stale_words(tr, support: support_data.Support, now: datetime) -> str:
+    """Said above the list (and on the slip) when its details are older than they may be; ""."""
+    if not support.stale(now):
+        return ""
+    made = support.made
+    return tr._("These details are from {date} and may have changed: check the opening hours before you go.").format(
+        date=f"{made.day}.{made.month}.{made.year}")
+
+
+def advice_words(tr, phone: str, hours: str) -> str:
+    """Public Service Info, last on the screen and the slip: its number and, if given, hours."""
+    if hours:
+        return tr._("Advice on public services by phone: {phone}, {hours}.").format(phone=phone, hours=hours)
+    return tr._("Advice on public services by phone: {phone}.").format(phone=phone)

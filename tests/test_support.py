@@ -260,6 +260,9 @@ def test_a_long_list_says_how_many_more_and_large_type_fits_fewer(tmp_path, impo
     assert 0 < normal < large < len(many.providers)
 
 
+DESK = '[[provider]]\nid = "desk"\noffers = ["eservice_help"]\nname = "Tiski"\naddress = "Katu 1"\n'
+
+
 def local_support(tmp_path, text: str):
     path = tmp_path / "local.toml"
     path.write_text("format = 1\n" + text, encoding="utf-8")
@@ -267,8 +270,7 @@ def local_support(tmp_path, text: str):
 
 
 def test_a_row_with_a_wrong_time_is_left_out_never_guessed(tmp_path):
-    support = local_support(tmp_path, '[[provider]]\nid = "desk"\noffers = ["eservice_help"]\nname = "Tiski"\n'
-                            'address = "Katu 1"\nhours = [{ from = "mon", to = "sun", opens = "09:00", closes = "17.00" },'
+    support = local_support(tmp_path, DESK + 'hours = [{ from = "mon", to = "sun", opens = "09:00", closes = "17.00" },'
                             ' { from = "mon", opens = "24:00", closes = "10:00" }]\n'
                             '[[provider.exception]]\nfirst = 2026-12-09\nnote = "Only a note"\n')
     desk = support.providers[0]
@@ -279,8 +281,7 @@ def test_a_row_with_a_wrong_time_is_left_out_never_guessed(tmp_path):
 
 
 def test_the_narrowest_exception_says_the_day_and_midnight_is_the_days_end(tmp_path):
-    support = local_support(tmp_path, '[[provider]]\nid = "desk"\noffers = ["eservice_help"]\nname = "Tiski"\n'
-                            'address = "Katu 1"\nhours = [{ from = "mon", to = "sun", opens = "18:00", closes = "00:00" }]\n'
+    support = local_support(tmp_path, DESK + 'hours = [{ from = "mon", to = "sun", opens = "18:00", closes = "00:00" }]\n'
                             '[[provider.exception]]\nfirst = 2027-07-01\nlast = 2027-07-31\nclosed = true\n'
                             '[[provider.exception]]\nfirst = 2027-07-15\nopens = "10:00"\ncloses = "12:00"\n')
     desk = support.providers[0]

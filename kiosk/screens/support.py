@@ -8,7 +8,7 @@ from __future__ import annotations
 from kiosk import support as support_data
 from kiosk.screens.facade import kiosk
 from kiosk.screens.widgets import KioskScreen, TextBlock
-from kiosk.support_words import provider_lines
+from kiosk.support_words import advice_words, provider_lines, stale_words
 
 
 class SupportScreen(KioskScreen):
@@ -26,25 +26,32 @@ class SupportScreen(KioskScreen):
         self._ticking = Clock.schedule_interval(self._tick, 60)
 
     def _tick(self, _dt) -> None:
-        if self._content() != self._shown:  # rebuilt only when a line changed (a person may be listening)
-            self.refresh()
+        now = support_data.now_utc()
+        content = self._content(now)
+        if content != self._shown:  # rebuilt only when a line changed (a person may be listening)
+            self._show(now, content)
 
-    def _content(self) -> list:
+    def _content(self, now) -> list:
         app = kiosk()
-        tr, support, now = app.tr, app.support, support_data.now_utc()
+        tr, support = app.tr, app.support
         return [(p.name.in_(tr.language), provider_lines(tr, p, now, support)) for p in support.providers]
 
     def refresh(self) -> None:
-        app = kiosk()
-        tr, support = app.tr, app.support
         now = support_data.now_utc()
-        self._shown = self._content()
+        self._show(now, self._content(now))
+
+    def _show(self, now, content: list) -> None:
+        app = kiosk()
+        self._shown = content
         box = self.ids.providers
         box.clear_widgets()
-        for heading, lines in self._shown:
+        for heading, lines in content:
             box.add_widget(TextBlock(heading=heading, lines=lines))
-        self.ids.stale_note.text = (
-            tr._("These details are from {date} and may have changed: check the opening hours before you go.").format(
-                date=f"{support.made.day}.{support.made.month}.{support.made.year}") if support.stale(now) else "")
+        self.ids.stale_note.text = stale_words(app.tr, app.support, now)
         self.ids.stale_note.hidden = not self.ids.stale_note.text
-        self.ids.none_note.hidden = bool(support.providers)
+        self.ids.none_note.hidden = bool(app.support.providers)
+
+    def advice(self, *_bound) -> str:
+        app = kiosk()
+        return advice_words(app.tr, app.contact.phone, app.contact.phone_hours.in_(app.language)
+                            if app.contact.phone_hours else "")
