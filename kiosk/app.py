@@ -51,6 +51,7 @@ class KioskApp(App):
         self.wipe, self.printing, self.eservices = s.wipe, s.printing, s.eservices
         self.help, self.usb, self.session = s.help, s.usb, s.session
         self.support = s.support  # digital support near the kiosk (kiosk/support.py)
+        self.booking = s.booking  # a time with a helper (kiosk/booking.py)
         self.language = self.tr.language
         self.site_name = s.config.site.name.in_(self.language)
         self.counts = SessionStatistics(s.stats, s.session, s.journey, s.help, s.printing, s.tr,

@@ -152,6 +152,10 @@ def support_problems(loaded) -> list:
     # An old snapshot is for staff to import again, not a reason to refuse a configuration.
     for note in support.problems_for_staff(datetime.now(timezone.utc))[len(support.problems):]:
         print(f"note: {note}", file=sys.stderr)
+    book_with = loaded.support.book_with
+    if book_with and not any(p.id == book_with for p in support.providers):
+        return [*support.problems, f"[support] book_with: '{book_with}' is no place in the support files"
+                + (" (" + ", ".join(p.id for p in support.providers[:10]) + ")" if support.providers else "")]
     return list(support.problems)
 
 

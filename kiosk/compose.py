@@ -36,6 +36,7 @@ from kiosk.devices.selections import Selections, XSelections
 from kiosk.devices.speaker import EspeakSpeaker, FakeSpeaker, Speaker
 from kiosk.devices.systemd import Systemd
 from kiosk.eservices import EServices
+from kiosk.booking import Booking
 from kiosk.help import Help, Outbox
 from kiosk.i18n import Translator
 from kiosk.journey import Journey
@@ -130,8 +131,8 @@ def build_link(config: Config) -> Link | None:
     """The fleet link the configuration names; None = help by phone, chat and video only."""
     kind = config.devices.fleet
     if kind == "fake":
-        log.warning("fleet: FAKE ([devices] fleet = \"fake\"): help requests reach no desk")
-        return FakeLink()
+        log.warning("fleet: FAKE ([devices] fleet = \"fake\"): help requests reach no desk, bookings are pretend")
+        return FakeLink(desk=True)  # answers bookings too, as a desk would
     if kind != "mqtt" or not config.fleet.host or "fleet" in config.disabled:
         return None
     fleet = config.fleet
@@ -191,6 +192,7 @@ class Services:
     staff_gate: StaffGate
     session: Session
     support: Support = EMPTY_SUPPORT
+    booking: "Booking | None" = None
 
 
 def build_services(config: Config, catalog: Catalog, devices: Devices | None = None,
@@ -250,7 +252,14 @@ def build_services(config: Config, catalog: Catalog, devices: Devices | None = N
                            config.languages.offered, config.support.max_age_days)
     for problem in support.problems:
         log.warning("digital support: %s", problem)
+    booking = Booking(help_, support, config.support.book_with, config.support.book_minutes,
+                      config.support.book_days, scheduler)
+    if config.support.book_with and booking.provider is None:
+        log.warning("booking off: [support] book_with = %r is no place in the support files",
+                    config.support.book_with)
+    wipe.register_step("booking", booking.reset)
+    wipe.register_check("booking forgotten", booking.left_over)
     return Services(config=config, catalog=catalog, devices=devices, tr=tr, look=look, journey=Journey(),
                     speech=speech, wipe=wipe, printing=printing, eservices=eservices, help=help_, usb=usb,
                     stats=stats, stats_delivery=delivery, staff_gate=StaffGate(config.staff.pin_hash),
-                    session=session, support=support)
+                    session=session, support=support, booking=booking)

@@ -205,6 +205,11 @@ class SupportConfig:
     snapshot: Path | None = None
     local_file: Path | None = None
     max_age_days: int = 30
+    # Booking a time with a helper (kiosk/booking.py): the provider whose hours this site's
+    # helpers serve by appointment ("" = no booking), how long a time is, how far ahead.
+    book_with: str = ""
+    book_minutes: int = 30
+    book_days: int = 14
 
 
 @dataclass(frozen=True)
@@ -339,8 +344,16 @@ def _support(r: TableReader, context: Context) -> SupportConfig:
                 r.report(key, f"'{path}' does not exist")
         paths[key] = path
     days = r.number("max_age_days", 30, minimum=1, maximum=365, unit="days")
+    from kiosk.support import BOOK_MINUTES, ID_PATTERN, MAX_BOOK_DAYS
+
+    book_with = r.string("book_with", "", pattern=ID_PATTERN, hint="a provider's id in the support files")
+    minutes = r.number("book_minutes", 30, unit="minutes")
+    if minutes not in BOOK_MINUTES:
+        r.report("book_minutes", f"{minutes} is not one of " + ", ".join(map(str, BOOK_MINUTES)))
+        minutes = 30
+    book_days = r.number("book_days", 14, minimum=1, maximum=MAX_BOOK_DAYS, unit="days")
     r.finish()
-    return SupportConfig(paths["snapshot"], paths["local_file"], days)
+    return SupportConfig(paths["snapshot"], paths["local_file"], days, book_with, minutes, book_days)
 
 
 def _timeouts(r: TableReader) -> TimeoutsConfig:

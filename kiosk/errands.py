@@ -114,22 +114,37 @@ class Errands(EventDispatcher):
 
     def print_support(self) -> None:
         """"Digital support near you" as a one-page slip in the person's language (larger
-        type for a person using large text): into the session's documents, which the wipe
-        erases, then the print screen as for any document."""
+        type for a person using large text), then the print screen as for any document."""
         from kiosk.support import now_utc
         from kiosk.support_slip import write_slip
-        from kiosk.usb import unused_name
 
         tr, config = self.s.tr, self.s.config
+        self._print_slip(tr._("Digital support near you"), lambda path, large: write_slip(
+            path, self.s.support, tr, config.site.name.in_(tr.language), config.help.phone,
+            config.help.phone_hours.in_(tr.language) if config.help.phone_hours else "", now_utc(), large=large))
+
+    def print_booking(self) -> None:
+        """The booked time, its code and a calendar QR code on a slip to take home."""
+        from kiosk.support_slip import write_booking_slip
+
+        tr = self.s.tr
+        if self.s.booking is None or self.s.booking.state != "booked":
+            return
+        self._print_slip(tr._("Your time with a helper"), lambda path, large: write_booking_slip(
+            path, self.s.booking, tr, self.s.config.site.name.in_(tr.language), large=large))
+
+    def _print_slip(self, name: str, write) -> None:
+        """A slip made by `write(path, large)` into the session's documents, which the wipe
+        erases, then to the print screen."""
+        from kiosk.usb import unused_name
+
         folder = self.s.printing.documents_dir
         folder.mkdir(parents=True, exist_ok=True)
-        path = unused_name(folder, tr._("Digital support near you") + ".pdf")
+        path = unused_name(folder, name + ".pdf")
         try:
-            write_slip(path, self.s.support, tr, config.site.name.in_(tr.language), config.help.phone,
-                       config.help.phone_hours.in_(tr.language) if config.help.phone_hours else "", now_utc(),
-                       large=self.text_scale() > 1)
+            write(path, self.text_scale() > 1)
         except Exception:  # noqa: BLE001 - ReportLab raises its own kinds (a font, a QR code): the person stays here
-            log.exception("the digital-support slip could not be made")
+            log.exception("the slip %r could not be made", name)
             path.unlink(missing_ok=True)
             return
         self._to_print(path)

@@ -51,6 +51,11 @@ EVENTS = {
     "lift_print_limit": COMMAND_ID,
     "restart": COMMAND_ID,
     "stats_ack": {"day": (str, 10)},
+    # Answers to a booking (kiosk/booking.py): the times taken, the booking made with its
+    # code, or refused ("taken": someone was first; "invalid").
+    "booking_taken": {"id": (str, 64), "taken": (list, 500)},
+    "booking_made": {"id": (str, 64), "code": (str, 12), "starts": (str, 16)},
+    "booking_refused": {"id": (str, 64), "reason": (str, 20)},
 }
 COMMANDS = ("message", "end_session", "out_of_service", "back_in_service", "reopen_browser", "lift_print_limit",
             "restart")
@@ -115,7 +120,8 @@ class Help(EventDispatcher):
     """`state` of this person's on-site request: "" (none), queued (waiting for the
     network), sent (the broker has it), seen (a desk shows it), accepted (`helper` is
     coming), resolved, cancelled. `on_desk(event)` fires for the desk's commands the app
-    carries out (message, end_session, out_of_service, back_in_service, reopen_browser)."""
+    carries out (message, end_session, out_of_service, back_in_service, reopen_browser),
+    `on_booking(event)` for the desk's answers to a booking (kiosk/booking.py)."""
 
     state = StringProperty("")
     request_id = StringProperty("")
@@ -126,7 +132,7 @@ class Help(EventDispatcher):
     connected = BooleanProperty(False)
     available = BooleanProperty(False)
 
-    __events__ = ("on_desk",)
+    __events__ = ("on_desk", "on_booking")
 
     def __init__(self, link: Link | None, outbox: Outbox | None, kiosk_id: str, place: Callable[[], str],
                  post: Callable[[Callable[[], None]], None], resend_s: float = RESEND_S,
@@ -238,11 +244,17 @@ class Help(EventDispatcher):
             elif kind == "help_resolved":
                 self.state = "resolved"
             return
+        if kind.startswith("booking_"):
+            self.dispatch("on_booking", event)
+            return
         if kind == "message":
             self.message = event["text"].strip()
         self.dispatch("on_desk", event)
 
     def on_desk(self, event: dict) -> None:
+        pass
+
+    def on_booking(self, event: dict) -> None:
         pass
 
     def reply(self, command: dict, result: str) -> None:

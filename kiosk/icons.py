@@ -38,6 +38,7 @@ GLYPHS = {
     "chat": 0xE0B7,
     "videocam": 0xE04B,
     "place": 0xE55F,            # digital support near you
+    "event": 0xE878,            # book a time with a helper
     # doing this for someone else
     "supervisor_account": 0xE8D3,
     "lock": 0xE897,

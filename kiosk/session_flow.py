@@ -164,6 +164,22 @@ class SessionFlow(EventDispatcher):
         self.counts.answered(answer)
         self.leave_goodbye()
 
+    def support_after_goodbye(self) -> None:
+        """"Digital support near you" from the goodbye: the person stays, in a new session
+        (theirs was wiped), in the language, text size and speech they had; that session is
+        wiped and ends in a goodbye like any other."""
+        self.counts.goodbye_left()
+        if self._goodbye_cancel is not None:
+            self._goodbye_cancel()
+            self._goodbye_cancel = None
+        if not self.begin_session():
+            self.leave_goodbye()
+            return
+        self._presented = None  # kept as it is: the new session's end puts the defaults back
+        journey = self.s.journey
+        journey.history = ["needs"]  # Back leads on, not to the goodbye
+        journey.screen = "support"
+
     def leave_goodbye(self) -> None:
         """The goodbye is over (its time, or a touch): back to the welcome screen."""
         self.counts.goodbye_left()

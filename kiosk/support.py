@@ -44,6 +44,27 @@ MAX_HOURS = 14       # weekly rows a provider (two a day)
 MAX_EXCEPTIONS = 60  # dated rows a provider
 MAX_TEXT = 1000      # characters of a name, a summary, an address or a note
 MAX_URL = 300        # characters of a web address (it becomes a QR code on the slip)
+# Booking a time with a helper (kiosk/booking.py, [support] book_minutes and book_days): how
+# long a time may be, and how far ahead; the desk checks the same.
+BOOK_MINUTES = (15, 20, 30, 45, 60, 90)
+MAX_BOOK_DAYS = 60
+
+
+def slot_text(at: datetime) -> str:
+    """A booked time on the wire and in the desk's store: Helsinki wall-clock time to the
+    minute, "2026-12-08T10:00" (sorts as it runs)."""
+    return at.strftime("%Y-%m-%dT%H:%M")
+
+
+def parse_slot(text: object) -> datetime | None:
+    """A booked time back, or None for anything that is not exactly one."""
+    if not isinstance(text, str) or len(text) != 16:
+        return None
+    try:
+        parsed = datetime.strptime(text, "%Y-%m-%dT%H:%M")
+    except ValueError:
+        return None
+    return parsed if slot_text(parsed) == text else None
 
 
 @dataclass(frozen=True)

@@ -41,57 +41,74 @@ def week_text(tr, weekly: tuple[Weekly, ...], clock) -> str:
     return ", ".join(parts)
 
 
+class Slip:
+    """One A4 page written top down: lines that wrap, QR codes at the right margin. `large`:
+    type a third larger, for a person who uses large text."""
+
+    def __init__(self, path: Path, title: str, large: bool = False) -> None:
+        from reportlab.lib.pagesizes import A4
+        from reportlab.lib.units import mm
+        from reportlab.pdfgen.canvas import Canvas
+
+        self.regular, self.bold = _fonts()
+        self.width, height = A4
+        self.mm = mm
+        self.margin = 18 * mm
+        self.canvas = Canvas(str(path), pagesize=A4, invariant=True)  # the same list makes the same file
+        self.canvas.setTitle(title)
+        self.y = height - self.margin
+        self.grow = 1.35 if large else 1.0
+
+    def parts(self, text: str, font: str, size: float, room: float = 0) -> list[str]:
+        from reportlab.lib.utils import simpleSplit
+
+        return simpleSplit(text, font, size * self.grow, self.width - 2 * self.margin - room)
+
+    def line(self, text: str, font: str = "", size: float = 11, room: float = 0) -> None:
+        font = font or self.regular
+        grown = size * self.grow
+        for part in self.parts(text, font, size, room):
+            self.canvas.setFont(font, grown)
+            self.canvas.drawString(self.margin, self.y - grown, part)
+            self.y -= grown * 1.3
+
+    def qr(self, data: str, top: float, side_mm: float = QR_SIZE) -> None:
+        from reportlab.graphics import renderPDF
+        from reportlab.graphics.barcode.qr import QrCodeWidget
+        from reportlab.graphics.shapes import Drawing
+
+        widget = QrCodeWidget(data)
+        x0, y0, x1, y1 = widget.getBounds()
+        side = side_mm * self.mm
+        drawing = Drawing(side, side, transform=[side / (x1 - x0), 0, 0, side / (y1 - y0), 0, 0])
+        drawing.add(widget)
+        renderPDF.draw(drawing, self.canvas, self.width - self.margin - side, top - side)
+
+    def gap(self, millimetres: float) -> None:
+        self.y -= millimetres * self.mm
+
+    def save(self) -> None:
+        self.canvas.showPage()
+        self.canvas.save()
+
+
 def write_slip(path: Path, support: Support, tr, site_name: str, phone: str, phone_hours: str,
                now: datetime, large: bool = False) -> Path:
     """The slip at `path`; `large`: type a third larger, for a person who uses large text
     (fewer places fit; the rest are counted)."""
-    from reportlab.graphics import renderPDF
-    from reportlab.graphics.barcode.qr import QrCodeWidget
-    from reportlab.graphics.shapes import Drawing
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.units import mm
-    from reportlab.lib.utils import simpleSplit
-    from reportlab.pdfgen.canvas import Canvas
-
     from kiosk.support_words import OFFER_NAMES, advice_words, clock, stale_words
 
-    regular, bold = _fonts()
-    width, height = A4
-    margin = 18 * mm
-    canvas = Canvas(str(path), pagesize=A4, invariant=True)  # the same list makes the same file
-    canvas.setTitle(tr._("Digital support near you"))
-    y = height - margin
-
-    grow = 1.35 if large else 1.0
-
-    def parts(text: str, font: str, size: float, room: float = 0) -> list[str]:
-        return simpleSplit(text, font, size * grow, width - 2 * margin - room)
-
-    def line(text: str, font: str = regular, size: float = 11, room: float = 0) -> None:
-        nonlocal y
-        size *= grow
-        for part in parts(text, font, size / grow, room):
-            canvas.setFont(font, size)
-            canvas.drawString(margin, y - size, part)
-            y -= size * 1.3
-
-    def qr(data: str, top: float) -> None:
-        widget = QrCodeWidget(data)
-        x0, y0, x1, y1 = widget.getBounds()
-        side = QR_SIZE * mm
-        drawing = Drawing(side, side, transform=[side / (x1 - x0), 0, 0, side / (y1 - y0), 0, 0])
-        drawing.add(widget)
-        renderPDF.draw(drawing, canvas, width - margin - side, top - side)
-
+    page = Slip(path, tr._("Digital support near you"), large)
+    mm, regular, bold = page.mm, page.regular, page.bold
     local = now.astimezone(HELSINKI)
-    line(tr._("Digital support near you"), bold, 20)
-    line(tr._("Printed at {place} on {date}").format(place=site_name, date=f"{local.day}.{local.month}.{local.year}"),
-         regular, 10)
+    page.line(tr._("Digital support near you"), bold, 20)
+    page.line(tr._("Printed at {place} on {date}").format(place=site_name,
+                                                          date=f"{local.day}.{local.month}.{local.year}"), regular, 10)
     stale = stale_words(tr, support, now)
     if stale:
-        line(stale, bold, 10)
-    y -= 4 * mm
-    floor = margin + 30 * mm  # Public Service Info's lines stay on the page
+        page.line(stale, bold, 10)
+    page.gap(4)
+    floor = page.margin + 30 * mm  # Public Service Info's lines stay on the page
     left_out = 0
     for provider in support.providers:
         room = (QR_SIZE + 4) * mm if provider.url or provider.phone else 0
@@ -104,26 +121,54 @@ def write_slip(path: Path, support: Support, tr, site_name: str, phone: str, pho
             provider.url.removeprefix("https://")) if text]
         # Measured before it is drawn: a place that would run into the floor waits for the staff.
         name = provider.name.in_(tr.language)
-        needed = (len(parts(name, bold, 13, room)) * 13 + sum(len(parts(t, regular, 11, room)) * 11 for t in texts)) \
-            * 1.3 * grow
+        needed = (len(page.parts(name, bold, 13, room)) * 13
+                  + sum(len(page.parts(t, regular, 11, room)) * 11 for t in texts)) * 1.3 * page.grow
         needed = max(needed, QR_SIZE * mm if room else 0) + 5 * mm
-        if y - needed < floor:
+        if page.y - needed < floor:
             left_out += 1
             continue
-        top = y
-        line(name, bold, 13, room=room)
+        top = page.y
+        page.line(name, bold, 13, room=room)
         for text in texts:
-            line(text, regular, 11, room=room)
+            page.line(text, regular, 11, room=room)
         if room:
-            qr(provider.url or "tel:" + provider.phone.replace(" ", ""), top)
-            y = min(y, top - QR_SIZE * mm)
-        y -= 5 * mm
+            page.qr(provider.url or "tel:" + provider.phone.replace(" ", ""), top)
+            page.y = min(page.y, top - QR_SIZE * mm)
+        page.gap(5)
     if left_out:
-        line(tr._("More places that did not fit here: {count}. The staff can tell you of them.").format(
+        page.line(tr._("More places that did not fit here: {count}. The staff can tell you of them.").format(
             count=left_out), bold, 11)
-        y -= 3 * mm
-    line(tr._("Public Service Info (Kansalaisneuvonta)"), bold, 13)
-    line(advice_words(tr, phone, phone_hours))
-    canvas.showPage()
-    canvas.save()
+        page.gap(3)
+    page.line(tr._("Public Service Info (Kansalaisneuvonta)"), bold, 13)
+    page.line(advice_words(tr, phone, phone_hours))
+    page.save()
+    return path
+
+
+def write_booking_slip(path: Path, booking, tr, site_name: str, large: bool = False) -> Path:
+    """A booked time on paper: when, where, how long, the code, and a QR code with the
+    time as a calendar event (a phone's camera offers to add it). Nothing of the person."""
+    from kiosk.booking import place_words, when_words
+
+    title = tr._("Your time with a helper")
+    page = Slip(path, title, large)
+    at = booking.chosen_at()
+    top = page.y
+    room = (QR_SIZE + 8) * page.mm
+    page.line(title, page.bold, 20, room=room)
+    page.line(when_words(tr, at), page.bold, 16, room=room)
+    page.line(place_words(tr, booking), page.regular, 12, room=room)
+    page.gap(3)
+    page.line(tr._("Booking code: {code}").format(code=booking.code), page.bold, 16, room=room)
+    page.line(tr._("Show this slip or say the code to the helper when you come."), page.regular, 12, room=room)
+    provider = booking.provider
+    if provider is not None and provider.phone:
+        page.line(tr._("If you cannot come, please call {number}.").format(number=provider.phone), page.regular,
+                  12, room=room)
+    page.qr(booking.slip_event(title), top, QR_SIZE + 4)
+    page.y = min(page.y, top - (QR_SIZE + 4) * page.mm)
+    page.gap(4)
+    page.line(tr._("Scan the code with your phone's camera to add the time to your calendar."), page.regular, 10)
+    page.line(tr._("Booked at {place}").format(place=site_name), page.regular, 10)
+    page.save()
     return path

@@ -38,6 +38,9 @@ def detail_text(_, entry: dict) -> str:
     if action == "request_escalated" and isinstance(detail.get("waited_min"), int):
         return _("%(topic)s, waited %(minutes)s min") % {"topic": word(_, "topic", str(detail.get("topic", ""))),
                                                           "minutes": detail["waited_min"]}
+    if action == "booking_cancelled":
+        return _("%(time)s, code %(code)s") % {"time": str(detail.get("starts", "")).replace("T", " "),
+                                               "code": str(detail.get("code", ""))}
     if action == "login_failed" and detail.get("locked"):
         return _("the name is locked for five minutes")
     return ""

@@ -95,7 +95,8 @@ WORDS: dict[str, dict[str, str]] = {
               "request_released": N_("Request back to the queue"), "request_transferred": N_("Request handed over"),
               "request_escalated": N_("Request escalated to the region"),
               "webhook_failed": N_("Escalation did not reach the chat"),
-              "kiosk_forgotten": N_("Kiosk removed from the board")},
+              "kiosk_forgotten": N_("Kiosk removed from the board"),
+              "booking_cancelled": N_("Booked time cancelled")},
     "help_accepted": {"under_2_min": N_("Under 2 min"), "2_5_min": N_("2–5 min"), "5_15_min": N_("5–15 min"),
                       "over_15_min": N_("Over 15 min")},
 }

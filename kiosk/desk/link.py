@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from dataclasses import dataclass
 from typing import Callable
 
+from kiosk.desk.bookings import Bookings, check_booking, local_now
 from kiosk.desk.store import Store
 from kiosk.stats import in_vocabulary, valid_day
 from kiosk.wire import WireError, decode, encode
@@ -42,7 +43,7 @@ MAX_COMMANDS_WAITING = 1000
 # sent to a shared subscription, so a process reads the retained statuses directly for
 # this long after it connects.
 SHARE_GROUP = "kiosk-desk"
-SHARED_LEAVES = ("status", "stats")
+SHARED_LEAVES = ("status", "stats", "booking")
 DIRECT_LEAVES = ("presence", "help", "replies")
 RETAINED_CATCH_UP_S = 10.0
 
@@ -150,6 +151,7 @@ class DeskLink:
         self._catch_up: threading.Timer | None = None
         self.caught_up = threading.Event()  # shared: the retained statuses were read (tests wait on it)
         self.store = store
+        self.bookings = Bookings(store.engine)
         self.on_change = on_change
         # A kiosk's reply to a command: (command id, result), called on the network thread.
         self.on_reply: Callable[[str, str], None] = lambda command_id, result: None
@@ -282,7 +284,40 @@ class DeskLink:
             return self._stats(site, kiosk, data)
         if leaf == "replies":
             return self._reply(site, kiosk, data)
+        if leaf == "booking":
+            return self._booking(site, kiosk, data)
         return "ignored"
+
+    def _booking(self, site: str, kiosk: str, data: dict) -> str:
+        """Which times of a support place are taken, or a booking of one (kiosk/desk/bookings.py);
+        answered on the kiosk's events. A kiosk speaks only for itself."""
+        kind, booking_id = data.get("type"), data.get("id")
+        if data.get("kiosk") != kiosk or not valid_request_id(booking_id):
+            return "ignored"
+        now = local_now()
+        if kind == "slots":
+            if not valid_id(data.get("provider")):
+                return "ignored"
+            taken = self.bookings.taken(site, data["provider"], now)
+            self.event(site, kiosk, {"type": "booking_taken", "id": booking_id, "taken": taken})
+            return "slots"
+        if kind != "book":
+            return "ignored"
+        problem = check_booking(data, now)
+        if problem:
+            log.warning("desk: a booking from %s refused: it needs %s", kiosk, problem)
+            self.event(site, kiosk, {"type": "booking_refused", "id": booking_id, "reason": "invalid"})
+            return "booking"
+        if self.bookings.booking(booking_id) is None and not self._allowed(site, kiosk, "requests"):
+            return "ignored"  # not answered: the kiosk says the desk did not answer
+        outcome, said = self.bookings.book(site, kiosk, data)
+        if outcome == "made":
+            self.event(site, kiosk, {"type": "booking_made", "id": booking_id, "code": said,
+                                     "starts": data["starts"]})
+            self.on_change("bookings")
+        else:
+            self.event(site, kiosk, {"type": "booking_refused", "id": booking_id, "reason": said})
+        return "booking"
 
     def _reply(self, site: str, kiosk: str, data: dict) -> str:
         """What became of a command: only the kiosk it was sent to may say, and once."""

@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 
 from sqlalchemy import (BigInteger, Boolean, Column, Double, Index, Integer, MetaData, PrimaryKeyConstraint, Table,
-                        Text, false)
+                        Text, false, text)
 from sqlalchemy.engine import Connection
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,22 @@ stats = Table("stats", metadata,
               Column("value", Text, nullable=False), Column("n", Integer, nullable=False),
               PrimaryKeyConstraint("kiosk", "day", "hour", "counter", "value"),
               Index("stats_report", "counter", "value", "site", "day", "hour", "kiosk", "n"))
+
+# Times booked with a site's digital-support helpers (kiosk/desk/bookings.py): when (Helsinki
+# wall-clock time, "2026-12-08T10:00"), where, for how long, what about, and the code the
+# person shows; nothing of who. One live booking a time and place (the partial index).
+bookings = Table("bookings", metadata,
+                 Column("id", Text, primary_key=True),
+                 *(Column(name, Text, nullable=False) for name in ("site", "kiosk", "provider", "provider_name",
+                                                                   "starts")),
+                 Column("minutes", Integer, nullable=False),
+                 *(Column(name, Text, nullable=False) for name in ("topic", "service", "language",
+                                                                   "accessibility", "code")),
+                 Column("created", Double, nullable=False), Column("cancelled", Double),
+                 Column("cancelled_by", Text),
+                 Index("bookings_live", "site", "provider", "starts", unique=True,
+                       sqlite_where=text("cancelled IS NULL"), postgresql_where=text("cancelled IS NULL")),
+                 Index("bookings_kiosk", "kiosk", "starts"))
 
 audit = Table("audit", metadata,
               Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),

@@ -28,6 +28,7 @@ from starlette.staticfiles import StaticFiles
 
 from kiosk.desk import language as languages
 from kiosk.desk.audit_page import AUDIT_PAGE, audit_rows
+from kiosk.desk.bookings import Bookings, local_now
 from kiosk.desk.board import DeskApp
 from kiosk.desk.commands import COMMANDS, LABELS, READY_MESSAGES, result_text
 from kiosk.desk.language import N_, word
@@ -53,7 +54,7 @@ MAX_LOGINS_WAITING = 20
 MAX_STREAMS_PER_SESSION = 4
 LANGUAGE_KEPT_S = 365 * 86400
 # Where a language link may lead back to: the desk's own pages only.
-PAGES = ("/", "/login", "/report", "/stats", "/audit", "/admin", "/history")
+PAGES = ("/", "/login", "/report", "/stats", "/audit", "/admin", "/history", "/bookings")
 HISTORY_PAGE = 50
 ADMIN_KIOSKS = 500  # rows of the administrator's kiosk list (a region may have 10,000)
 # Every route, and the action of kiosk.desk.roles it needs: None for anyone (logging in,
@@ -68,6 +69,7 @@ ROUTES = {("GET", "/login"): None, ("POST", "/login"): None, ("GET", "/language"
           ("POST", "/api/accept"): "help", ("POST", "/api/resolve"): "help",
           ("POST", "/api/release"): "help", ("POST", "/api/transfer"): "help", ("POST", "/api/note"): "help",
           ("POST", "/api/duty"): "help", ("GET", "/history"): "board",
+          ("GET", "/bookings"): "board", ("POST", "/bookings/cancel"): "help",
           ("POST", "/admin/users"): "admin", ("POST", "/admin/disable"): "admin",
           ("POST", "/admin/enable"): "admin", ("POST", "/admin/password"): "admin",
           ("POST", "/admin/forget"): "admin"}
@@ -461,6 +463,33 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
         return page(request, "history.html", session=session, closed=shown, paged=before_at is not None,
                     older=repr(shown[-1]["closed"]) if len(closed) > HISTORY_PAGE else None)
 
+    def booked(request: Request) -> Response:
+        """The coming times booked at the staff member's sites (kiosk/desk/bookings.py)."""
+        session = page_session(request)
+        if session is None:
+            return RedirectResponse("/login", 303)
+        rows = Bookings(desk.store.engine).coming(list(session["sites"]), local_now())
+        return page(request, "bookings.html", session=session, bookings=rows)
+
+    async def cancel_booking(request: Request) -> Response:
+        """A helper calls a booked time off (the person phoned): free again, audited."""
+        session, data = await json_change(request)
+        booking_id = data.get("id")
+        if not valid_request_id(booking_id):
+            raise HTTPException(400, N_("bad request"))
+        found = await anyio.to_thread.run_sync(Bookings(desk.store.engine).cancel, booking_id,
+                                               list(session["sites"]), session["name"])
+        if found is None:
+            raise HTTPException(404, N_("No such booked time: it may have been cancelled already."))
+        await anyio.to_thread.run_sync(lambda: desk.store.audit(
+            session["name"], "booking_cancelled", found["site"], found["kiosk"],
+            {"starts": found["starts"], "code": found["code"]}))
+        _ = pages.gettext(language_of(request))
+        if not from_htmx(request):
+            return JSONResponse({"cancelled": booking_id})
+        return words(_("The time %(time)s is free again.") % {"time": found["starts"].replace("T", " ")},
+                     fragment=Markup('<tr id="booking-{}" hx-swap-oob="delete"></tr>').format(booking_id))
+
     def audit(request: Request) -> Response:
         """The audit log, newest first, `AUDIT_PAGE` entries a page: a site lead's sites,
         or everything for an administrator."""
@@ -599,6 +628,8 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
           for action in ("resolve", "release", "transfer", "note")),
         Route("/api/duty", duty, methods=["POST"]),
         Route("/history", history),
+        Route("/bookings", booked),
+        Route("/bookings/cancel", cancel_booking, methods=["POST"]),
         Route("/audit", audit),
         Route("/admin", admin),
         *(Route(f"/admin/{change}", account, methods=["POST"]) for change in ("users", "disable", "enable",

@@ -151,9 +151,12 @@ class FakeLink:
     tests deliver events, acknowledgements and outages. Its contract with MqttLink:
     tests/devices/test_contract_fleet.py."""
 
-    def __init__(self, up: bool = True) -> None:
+    def __init__(self, up: bool = True, desk: bool = False) -> None:
+        """`desk`: answer bookings as a desk with free times would (the laptop demo)."""
         self.connected = False
         self.up = up
+        self.desk = desk
+        self.booked: dict[str, str] = {}  # time -> code, of the pretend desk
         self.published: list[tuple[str, object, int, bool]] = []
         self._mid = 0
         self.unacked: list[int] = []
@@ -175,7 +178,20 @@ class FakeLink:
         self.published.append((leaf, payload, qos, retain))
         if qos:
             self.unacked.append(self._mid)
+        if self.desk and leaf == "booking" and isinstance(payload, dict):
+            self._answer_booking(payload)
         return self._mid
+
+    def _answer_booking(self, asked: dict) -> None:
+        """The pretend desk: every time free but those it booked; codes counted up."""
+        if asked.get("type") == "slots":
+            self.deliver({"type": "booking_taken", "id": asked["id"], "taken": sorted(self.booked)})
+        elif asked.get("type") == "book":
+            if asked["starts"] in self.booked:
+                self.deliver({"type": "booking_refused", "id": asked["id"], "reason": "taken"})
+                return
+            self.booked[asked["starts"]] = code = f"D{len(self.booked) + 1:03d}"
+            self.deliver({"type": "booking_made", "id": asked["id"], "code": code, "starts": asked["starts"]})
 
     def acknowledge_all(self) -> None:
         for mid in self.unacked:

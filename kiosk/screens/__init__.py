@@ -23,6 +23,7 @@ SCREENS = {
     "language": ("kiosk.screens.language", "LanguageScreen"),
     "nondigital": ("kiosk.screens.nondigital", "NondigitalScreen"),
     "support": ("kiosk.screens.support", "SupportScreen"),
+    "booking": ("kiosk.screens.booking", "BookingScreen"),
     "on_behalf": ("kiosk.screens.on_behalf", "OnBehalfScreen"),
     "documents": ("kiosk.screens.documents", "DocumentsScreen"),
     "print": ("kiosk.screens.print", "PrintScreen"),

@@ -42,6 +42,8 @@ class SpeechNavigation:
                            and self._on_help_state(help_, help_.state))
         services.printing.bind(job_state=self._on_print_job, preparing=self._on_print_ready)
         services.usb.bind(refused=self._on_stick_refused)
+        if services.booking is not None:
+            services.booking.bind(state=self._on_booking)
 
     def set_speech(self, on: bool) -> None:
         if on and not self.speech.available:
@@ -251,19 +253,31 @@ class SpeechNavigation:
         """The print screen is read while its preview is being made: once it is ready, what
         the screen now says (how many pages on how many sheets, the price, where to collect
         it, the limit; or why it cannot be printed) and its choices, Print among them."""
+        if not preparing:
+            self._read_again("print", self.speech.then)
+
+    def _read_again(self, name: str, say: Callable[[str], None]) -> None:
+        """Screen `name`, if shown, read again after the title once laid out (its content
+        changed): `say` is Speech.say (instead of what is being said) or Speech.then."""
         root = self.root()
-        if preparing or not self.speech.enabled or root is None or root.ids.manager.current_screen.name != "print":
+        if not self.speech.enabled or root is None or root.ids.manager.current_screen.name != name:
             return
         generation = self._generation
 
-        def say_what_is_ready() -> None:
+        def read() -> None:
             from kiosk.screens.spoken import announce_rest
 
             screen = root.ids.manager.current_screen
-            if generation == self._generation and screen.name == "print" and self.speech.enabled:
-                self.speech.then(announce_rest(screen, self.tr))
+            if generation == self._generation and screen.name == name and self.speech.enabled:
+                say(announce_rest(screen, self.tr))
 
-        self._later(REST_AFTER_FRAMES, 0, say_what_is_ready)
+        self._later(REST_AFTER_FRAMES, 0, read)
+
+    def _on_booking(self, _booking, state: str) -> None:
+        """The booking screen changes as the desk answers: what it says now and its choices
+        are read (the free times, "Book this time?", the code)."""
+        if state:
+            self._read_again("booking", self.speech.say)
 
     def _on_stick_refused(self, _usb, kind: str) -> None:
         """A picture on the stick that cannot be printed is said in speech mode (its row shows why)."""

@@ -14,7 +14,7 @@ from kiosk.support_words import advice_words, provider_lines, stale_words
 class SupportScreen(KioskScreen):
     """"Digital support near you": the providers of the kiosk's region and the site's own."""
 
-    essentials = ("print_list",)
+    essentials = ("book_time", "print_list")
     _ticking = None
     _shown: list = []
 
