@@ -115,14 +115,14 @@ class Booking(EventDispatcher):
     def __init__(self, help_, support: Support, provider_id: str, minutes: int, days: int, scheduler,
                  now=None, **kwargs) -> None:
         super().__init__(**kwargs)
-        from kiosk.support import now_utc
+        from kiosk import support as support_module
 
         self.help = help_
         self.support = support
         self.provider = next((p for p in support.providers if p.id == provider_id), None) if provider_id else None
         self.minutes, self.days = minutes, days
         self.scheduler = scheduler
-        self.now = now or now_utc
+        self.now = now or (lambda: support_module.now_utc())  # looked up when called: tests set the clock
         self._asked = ""      # the id of the question or booking the desk is to answer
         self._cancel_wait = None
         help_.bind(on_booking=lambda _h, event: self._on_event(event))
@@ -174,7 +174,7 @@ class Booking(EventDispatcher):
     def _no_answer(self) -> None:
         self._cancel_wait = None
         if self.state in ("asking", "booking"):
-            log.warning("booking: the desk did not answer within %.0f s", ANSWER_S)
+            log.warning("booking: the desk did not answer within %s s", ANSWER_S)
             self.problem, self.state = "no_answer", "unavailable"
 
     def _stop_waiting(self) -> None:
@@ -253,8 +253,7 @@ def status_words(tr, booking: Booking) -> str:
             if booking.was_taken else ""
         return taken + tr._("Choose a time that suits you:")
     if state == "none_free":
-        return tr._("There are no free times in the next {days} days. You can come during the opening hours, "
-                    "or ask the staff here.").format(days=booking.days)
+        return tr._("There are no free times in the next {days} days. You can come during the opening hours, or ask the staff here.").format(days=booking.days)
     if state == "confirming":
         return tr._("Book {when}?").format(when=when)
     if state == "booking":
@@ -264,6 +263,5 @@ def status_words(tr, booking: Booking) -> str:
                          tr._("Your booking code is {code}. Show it to the helper when you come.").format(
                              code=" ".join(booking.code))))
     if state == "unavailable":
-        return tr._("Booking is not possible right now. You can come during the opening hours, or ask the "
-                    "staff here.")
+        return tr._("Booking is not possible right now. You can come during the opening hours, or ask the staff here.")
     return ""

@@ -8,6 +8,7 @@ import time
 import uuid
 
 import pytest
+import sqlalchemy
 
 from testbed.desk import StaffBrowser as Browser
 from testbed.desk import board_in_chromium, desk_in_process, raw_client, wait_for
@@ -258,3 +259,96 @@ def test_the_desk_refuses_statistics_outside_the_vocabulary_or_the_days_kiosks_k
                 {**good, "counts": "lots"}):
         assert desk.link.handle("kiosk/oodi/oodi-1/stats", json.dumps(bad).encode()) == "ignored"
     assert desk.store.statistics(["oodi"])["totals"] == {"session": {"started": 2}}
+
+
+class TimerScheduler:
+    """The kiosk's scheduler on threads (the Kivy clock's stand-in off the GUI)."""
+
+    def call_later(self, delay_s, callback):
+        import threading
+
+        timer = threading.Timer(delay_s, callback)
+        timer.daemon = True
+        timer.start()
+        return timer.cancel
+
+
+def test_a_time_booked_at_two_kiosks_through_the_broker_and_the_desk(broker, desk, tmp_path):
+    """Issue 19: the free times come from the desk, a booking comes back with a code, the
+    same time from another kiosk is refused as taken, the helper sees the booking and
+    cancels it, and the time is offered again."""
+    from datetime import datetime, time as clock
+
+    from kiosk.booking import Booking
+    from kiosk.config_keys import Text
+    from kiosk.support import HELSINKI, Provider, Support, Weekly
+
+    every_day = Provider("oodi-digituki", Text({"fi": "Oodin digituki"}), ("eservice_help",), Text(),
+                         Text({"fi": "Töölönlahdenkatu 4"}), "", Text(), "", ("fi",),
+                         (Weekly(0, 6, clock(9), clock(17)),), (), Text(), True)
+    support = Support((every_day,), None, "", "", 30)
+    first_help, second_help = kiosk(broker, tmp_path), kiosk(broker, tmp_path, "oodi-2")
+    try:
+        wait_for(lambda: first_help.connected and second_help.connected)
+        now = lambda: datetime.now(HELSINKI)  # noqa: E731 - the desk's clock too
+        first, second = (Booking(h, support, "oodi-digituki", 30, 14, TimerScheduler(), now=now)
+                         for h in (first_help, second_help))
+        first.ask()
+        second.ask()
+        wait_for(lambda: first.state == "choosing" and second.state == "choosing")
+        wanted = first.free[0]
+        assert wanted in second.free
+        first.choose(wanted)
+        first.book("filling_form", "kela", "sv", ["large_text"])
+        wait_for(lambda: first.state == "booked")
+        assert len(first.code) == 4
+        second.choose(wanted)  # the other kiosk still shows it: its person was slower
+        second.book("other", "", "fi", [])
+        wait_for(lambda: second.state == "choosing" and second.was_taken)
+        assert wanted not in second.free
+
+        staff = Browser(desk.url)
+        assert staff.login("Aino", "correct horse battery") == 200
+        status, page = staff.get("/bookings")
+        text = page.decode()
+        assert status == 200 and first.code in text and wanted.replace("T", " ") in text
+        assert "Oodin digituki" in text and "Filling in a form" in text and "Large text" in text
+        others = Browser(desk.url)  # a helper of another site sees none of it
+        assert others.login("Ville", "another long secret") == 200
+        assert first.code not in others.get("/bookings")[1].decode()
+        (booked,) = desk.store.engine.connect().execute(
+            sqlalchemy.text("SELECT id FROM bookings WHERE code = :c"), {"c": first.code}).all()
+        assert others.post("/bookings/cancel", {"id": booked[0]}) == 404
+        assert staff.post("/bookings/cancel", {"id": booked[0]}) == 200
+        assert first.code not in staff.get("/bookings")[1].decode()
+        assert [e["action"] for e in desk.store.audit_log(["oodi"])][:1] == ["booking_cancelled"]
+        second.ask()
+        wait_for(lambda: second.state == "choosing")
+        assert wanted in second.free  # free again
+    finally:
+        first_help.stop()
+        second_help.stop()
+
+
+def test_a_kiosk_account_cannot_book_as_another_kiosk_or_outside_the_bounds(broker, desk, tmp_path):
+    answers = []
+    client = raw_client(broker, "oodi-1", on_message=lambda _c, _u, message: answers.append(
+        json.loads(message.payload)))
+    client.subscribe("kiosk/oodi/oodi-1/events", qos=1)
+    try:
+        forged = {"type": "book", "id": str(uuid.uuid4()), "kiosk": "oodi-2", "provider": "p",
+                  "provider_name": "x", "starts": "2030-01-01T10:00", "minutes": 30, "topic": "other",
+                  "language": "fi"}
+        client.publish("kiosk/oodi/oodi-2/booking", json.dumps(forged), qos=1).wait_for_publish(5)  # the ACL
+        client.publish("kiosk/oodi/oodi-1/booking", json.dumps(forged), qos=1).wait_for_publish(5)  # not itself
+        far = {**forged, "kiosk": "oodi-1", "id": str(uuid.uuid4())}  # 2030: beyond 60 days
+        client.publish("kiosk/oodi/oodi-1/booking", json.dumps(far), qos=1).wait_for_publish(5)
+        wait_for(lambda: any(a.get("id") == far["id"] for a in answers))
+        assert [a for a in answers if a.get("id") == far["id"]] == [
+            {"type": "booking_refused", "id": far["id"], "reason": "invalid"}]
+        assert not any(a.get("id") == forged["id"] for a in answers)
+        assert desk.store.engine.connect().execute(
+            sqlalchemy.text("SELECT count(*) FROM bookings")).scalar_one() == 0
+    finally:
+        client.disconnect()
+        client.loop_stop()
