@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ MAX_CATALOG_BYTES = 4 * 1024 * 1024
 MAX_SPOKEN_FORMS = 100  # per language
 MAX_WRITTEN_CHARS = 80
 MAX_SPOKEN_CHARS = 200
+ADVICE = "advice"  # a route's phone: Public Service Info, not the authority's own number
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,9 @@ class ServiceTexts:
     offline: str
     # Plain-language version (selkokieli) where the catalogue has one.
     plain: "PlainTexts | None" = None
+    # The route without e-services (`Route`): whose phone service it is, and what to bring.
+    phone_name: str = ""
+    bring: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,27 @@ class PlainTexts:
     summary: str
     needs: tuple[str, ...]
     steps: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A service's route for a person who cannot use e-services (level 4): the authority's
+    phone service and its hours, its nearest office (the support snapshot's offices of
+    `office`, kiosk/support.py), and whether the matter can be started by talking. `phone`
+    is ADVICE where no number of the authority's own could be checked: then Public Service
+    Info (the kiosk's [help] phone), whose task is to tell which authority to call. A
+    number carries the page it was read from and when (`source`, `checked`)."""
+
+    phone: str
+    hours: tuple = ()  # kiosk.support.Weekly rows
+    oral: bool = False
+    office: str = ""
+    source: str = ""
+    checked: "date | None" = None
+
+    @property
+    def advice(self) -> bool:
+        return self.phone == ADVICE
 
 
 @dataclass(frozen=True)
@@ -56,6 +82,7 @@ class Service:
     strong_identification: bool
     helpline: str
     texts: dict[str, ServiceTexts]
+    route: Route = field(default_factory=lambda: Route(ADVICE))
 
     def in_(self, language: str) -> ServiceTexts:
         return self.texts.get(language) or self.texts.get("en") or next(iter(self.texts.values()))
@@ -164,6 +191,7 @@ def _service(r: TableReader, offered: tuple[str, ...], id_domains: tuple[str, ..
         r.report("strong_identification", "the catalogue lists no identification domains "
                  "([identification] domains), so identification would be blocked")
 
+    route = _route(r.sub("route", required=True))
     texts: dict[str, ServiceTexts] = {}
     step_counts: dict[str, int] = {}
     for language in offered:
@@ -188,6 +216,8 @@ def _service(r: TableReader, offered: tuple[str, ...], id_domains: tuple[str, ..
             steps=steps,
             offline=t.string("offline", allow_empty=False),
             plain=plain,
+            phone_name=t.string("phone_name", "", required=not route.advice, allow_empty=route.advice),
+            bring=t.strings("bring", item=_non_blank),
         )
         t.finish()
     if len(set(step_counts.values())) > 1:
@@ -195,7 +225,34 @@ def _service(r: TableReader, offered: tuple[str, ...], id_domains: tuple[str, ..
                  + ", ".join(f"{k} {v}" for k, v in step_counts.items())
                  + "): a translation is missing or extra")
     r.known.extend(k for k in r.table if len(k) == 2 and k.isalpha() and k not in offered)
-    return Service(service_id, category, url, domains, strong, helpline, texts)
+    return Service(service_id, category, url, domains, strong, helpline, texts, route)
+
+
+def _route(r: TableReader) -> Route:
+    """[service.route]: every service has one, with a phone number (or "advice")."""
+    from kiosk.support import ID_PATTERN as OFFICE_PATTERN
+    from kiosk.support import read_weekly
+
+    phone = r.string("phone", pattern=ADVICE + r"|\+?[0-9 ()-]{3,20}", allow_empty=False,
+                     hint=f"the authority's phone number, or '{ADVICE}' for Public Service Info")
+    hours = tuple(read_weekly(r))
+    oral = r.boolean("oral", False)
+    office = r.string("office", "", pattern=OFFICE_PATTERN, hint="an authority's name in the support snapshot, "
+                      "like kela (its offices: 'kiosk support import --authority')")
+    number = bool(phone) and phone != ADVICE
+    source = r.string("source", "", required=number, allow_empty=not number)
+    if source and https_url(source):
+        r.report("source", https_url(source) + " (the authority's page the number was read from)")
+    checked = r.table.get("checked")
+    r.known.append("checked")
+    if number and not isinstance(checked, date):
+        r.report("checked" if "checked" in r.table else None,
+                 "'checked' must be the date the number was read from its source, like 2026-12-07")
+        checked = None
+    if number and not hours:
+        r.report("hours" if "hours" in r.table else None, "a phone number needs its hours")
+    r.finish()
+    return Route(phone, hours, oral, office, source, checked if isinstance(checked, date) else None)
 
 
 def _spoken_forms(r: TableReader) -> dict[str, dict[str, str]]:
@@ -246,4 +303,6 @@ def summary(catalog: Catalog) -> str:
     return (f"{len(catalog.services)} services in {len(catalog.categories)} categories, "
             f"{len(catalog.allowed_domains())} allowed domains "
             f"({len(catalog.identification_domains)} for identification)"
-            + (f", {forms} spoken form{'s' if forms != 1 else ''}" if forms else ""))
+            + (f", {forms} spoken form{'s' if forms != 1 else ''}" if forms else "")
+            + f"; routes without e-services: {sum(not s.route.advice for s in catalog.services)} with the "
+              f"authority's own phone number, the rest through Public Service Info")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -44,6 +45,10 @@ def _parser():
     support_import.add_argument("--offers", nargs="+", default=[], metavar="OFFER",
                                 help="what every channel of these files offers (e.g. eservice_help)")
     support_import.add_argument("--area", default="", help="the area's name, written into the snapshot")
+    support_import.add_argument("--authority", action="append", default=[], metavar="NAME=ORGANISATION-ID",
+                                help="keep this PTV organisation's service locations as NAME's offices "
+                                     "(e.g. kela=<Kela's organisation id>), shown as the nearest office of "
+                                     "the catalogue's services whose route names NAME; repeat")
     support_check = support_commands.add_parser("check", help="validate a snapshot or a site's own entries")
     support_check.add_argument("file", type=Path)
     support_check.add_argument("--config", type=Path,
@@ -187,9 +192,17 @@ def import_support(args) -> int:
     except (OSError, ptv.ImportError_) as error:
         print(error, file=sys.stderr)
         return EXIT_INVALID
+    authorities = {}
+    for given in args.authority:
+        name, _, organisation = given.partition("=")
+        if not (re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,60}", name) and re.fullmatch(r"[0-9a-fA-F-]{36}", organisation)):
+            print(f"--authority {given!r}: give NAME=ORGANISATION-ID, like kela=<a PTV organisation's id>",
+                  file=sys.stderr)
+            return EXIT_INVALID
+        authorities[organisation.lower()] = name
     report = ptv.Report()
     providers = ptv.convert(channels, municipalities=tuple(args.municipality), offers=tuple(args.offers),
-                            report=report)
+                            report=report, authorities=authorities)
     text = ptv.snapshot(providers, area=args.area)
     # Written beside, checked, then put in place: a kiosk never rolls out a broken snapshot.
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -133,6 +133,19 @@ class Errands(EventDispatcher):
         self._print_slip(tr._("Your time with a helper"), lambda path, large: write_booking_slip(
             path, self.s.booking, tr, self.s.config.site.name.in_(tr.language), large=large))
 
+    def print_route(self) -> None:
+        """A service's route without e-services on a slip: phone, hours, office, what to bring."""
+        from kiosk.support import now_utc
+        from kiosk.support_slip import write_route_slip
+
+        tr, config = self.s.tr, self.s.config
+        service = self.s.catalog.service(self.s.journey.service_id)
+        if service is None:
+            return
+        self._print_slip(service.in_(tr.language).title, lambda path, large: write_route_slip(
+            path, service, self.s.support, tr, config.help.phone,
+            config.help.phone_hours.in_(tr.language) if config.help.phone_hours else "", now_utc(), large=large))
+
     def _print_slip(self, name: str, write) -> None:
         """A slip made by `write(path, large)` into the session's documents, which the wipe
         erases, then to the print screen."""

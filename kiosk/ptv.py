@@ -96,8 +96,12 @@ def read_channels(paths: list[Path]) -> list[dict[str, Any]]:
 
 
 def convert(channels: list[dict[str, Any]], *, municipalities: tuple[str, ...] = (), offers: tuple[str, ...] = (),
-            today: date | None = None, report: Report | None = None) -> list[dict[str, Any]]:
-    """PTV channels → the snapshot's providers (as TOML-ready tables), today's and later hours."""
+            today: date | None = None, report: Report | None = None,
+            authorities: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """PTV channels → the snapshot's providers (as TOML-ready tables), today's and later hours.
+    `authorities`: organisation id → a name (kela, police): those organisations' service
+    locations here are kept as that authority's offices, digital support or not."""
+    authorities = authorities or {}
     today = today or date.today()
     report = report if report is not None else Report()
     providers: list[dict[str, Any]] = []
@@ -112,7 +116,9 @@ def convert(channels: list[dict[str, Any]], *, municipalities: tuple[str, ...] =
             report.skip("not published")
             continue
         try:
-            provider = _provider(channel, offers, today, municipalities, report)
+            organisation = channel.get("organizationId")
+            authority = authorities.get(organisation.lower(), "") if isinstance(organisation, str) else ""
+            provider = _provider(channel, offers, today, municipalities, report, authority)
         except (TypeError, AttributeError, ValueError, KeyError, RecursionError):
             report.skip("unreadable")  # a shape PTV's models do not have: the rest go on
             continue
@@ -370,7 +376,7 @@ def _offers(channel: dict[str, Any], given: tuple[str, ...]) -> list[str]:
 
 
 def _provider(channel: dict[str, Any], offers: tuple[str, ...], today: date, municipalities: tuple[str, ...],
-              report: Report) -> dict[str, Any] | None:
+              report: Report, authority: str = "") -> dict[str, Any] | None:
     channel_id = channel.get("id")
     if not isinstance(channel_id, str) or not re.fullmatch(r"[0-9a-fA-F-]{36}", channel_id):
         report.skip("without an id")
@@ -389,11 +395,15 @@ def _provider(channel: dict[str, Any], offers: tuple[str, ...], today: date, mun
         report.skip("with no phone, address or web address")
         return None
     found = _offers(channel, offers)
-    if not found:
+    if authority and channel.get("serviceChannelType") != "ServiceLocation":
+        authority = ""  # an office is a place to go to
+    if not found and not authority:
         report.skip("offering no digital support")
         return None
     weekly, exceptions, hours_note = _hours(channel, today)
     provider: dict[str, Any] = {"id": "ptv-" + channel_id.lower(), "offers": found, "name": name}
+    if authority:
+        provider["authority"] = authority
     for key, value in (("summary", _summary(channel)), ("address", address), ("phone", phone),
                        ("phone_note", phone_note), ("url", url), ("hours_note", hours_note)):
         if value:

@@ -105,6 +105,7 @@ class Provider:
     exceptions: tuple[Exceptional, ...]
     hours_note: Text
     local: bool  # the site's own entry, not from the snapshot
+    authority: str = ""  # an authority's office (kela, police, …): see Support.offices
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,16 @@ class Support:
         return found
 
     def offering(self, offer: str = "") -> list[Provider]:
-        return [p for p in self.providers if not offer or offer in p.offers]
+        return [p for p in self.providers if p.offers and (not offer or offer in p.offers)]
+
+    def places(self) -> tuple[Provider, ...]:
+        """The places that give digital support ("Digital support near you"), not the
+        authorities' offices that give none."""
+        return tuple(p for p in self.providers if p.offers)
+
+    def offices(self, authority: str) -> list[Provider]:
+        """An authority's offices near the kiosk (the snapshot holds the kiosk's area)."""
+        return [p for p in self.providers if authority and p.authority == authority]
 
 
 EMPTY = Support((), None, "", "", 30)
@@ -310,10 +320,35 @@ def _date(r: TableReader, key: str) -> date | None:
     return None
 
 
+def read_weekly(r: TableReader, key: str = "hours") -> list[Weekly]:
+    """A table's weekly hours: [{ from = "mon", to = "fri", opens = "09:00", closes = "16:00" }]
+    (also the catalogue's phone services, kiosk/catalog.py)."""
+    weekly = []
+    rows = r.tables(key)
+    if len(rows) > MAX_HOURS:
+        r.report(key, f"{len(rows)} rows: at most {MAX_HOURS}")
+    for h in rows[:MAX_HOURS]:
+        first = h.string("from", "mon", choices=WEEKDAYS)
+        last = h.string("to", first, choices=WEEKDAYS)
+        if WEEKDAYS.index(last) < WEEKDAYS.index(first):
+            h.report("to", f"'{last}' comes before '{first}': give the days in week order, Monday first")
+            last = first
+        good_open, opens = _clock(h, "opens", opening=True)
+        good_close, closes = _clock(h, "closes", opening=False)
+        if good_open and good_close and opens is not None:
+            weekly.append(Weekly(WEEKDAYS.index(first), WEEKDAYS.index(last), opens, closes))
+        h.finish()
+    return weekly
+
+
 def _provider(r: TableReader, offered: tuple[str, ...], local: bool) -> Provider:
     provider_id = r.string("id", pattern=ID_PATTERN, hint="lower-case letters, digits, '-' and '_'",
                            allow_empty=False)
-    offers = r.strings("offers", item=lambda o: None if o in OFFERS else f"'{o}' is not one of {', '.join(OFFERS)}")
+    # An authority's office (a Kela service point) offers no digital support of its own: it is
+    # shown as the nearest office of a service without e-services (kiosk/catalog.py's route).
+    authority = r.string("authority", "", pattern=ID_PATTERN, hint="a name like kela or police")
+    check = lambda o: None if o in OFFERS else f"'{o}' is not one of {', '.join(OFFERS)}"  # noqa: E731
+    offers = r.strings("offers", (), item=check, allow_empty=True) if authority else r.strings("offers", item=check)
     name = _some_languages(r, "name", offered, required=True)
     summary = _some_languages(r, "summary", offered)
     address = _some_languages(r, "address", offered)
@@ -329,21 +364,7 @@ def _provider(r: TableReader, offered: tuple[str, ...], local: bool) -> Provider
     languages = r.strings("languages", (), item=lambda v: None if re.fullmatch(r"[a-z]{2,3}", v) else
                           f"'{v}' is not a language code like fi", allow_empty=True)
     hours_note = _some_languages(r, "hours_note", offered)
-    weekly = []
-    rows = r.tables("hours")
-    if len(rows) > MAX_HOURS:
-        r.report("hours", f"{len(rows)} rows: at most {MAX_HOURS}")
-    for h in rows[:MAX_HOURS]:
-        first = h.string("from", "mon", choices=WEEKDAYS)
-        last = h.string("to", first, choices=WEEKDAYS)
-        if WEEKDAYS.index(last) < WEEKDAYS.index(first):
-            h.report("to", f"'{last}' comes before '{first}': give the days in week order, Monday first")
-            last = first
-        good_open, opens = _clock(h, "opens", opening=True)
-        good_close, closes = _clock(h, "closes", opening=False)
-        if good_open and good_close and opens is not None:
-            weekly.append(Weekly(WEEKDAYS.index(first), WEEKDAYS.index(last), opens, closes))
-        h.finish()
+    weekly = read_weekly(r)
     exceptions = []
     rows = r.tables("exception")
     if len(rows) > MAX_EXCEPTIONS:
@@ -369,7 +390,7 @@ def _provider(r: TableReader, offered: tuple[str, ...], local: bool) -> Provider
         r.report(None, "gives no phone, address or web address: a person could not reach it")
     r.finish()
     return Provider(provider_id, name, offers, summary, address, phone, phone_note, url, languages,
-                    tuple(weekly), tuple(exceptions), hours_note, local)
+                    tuple(weekly), tuple(exceptions), hours_note, local, authority)
 
 
 def now_utc() -> datetime:

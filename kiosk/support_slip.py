@@ -110,7 +110,7 @@ def write_slip(path: Path, support: Support, tr, site_name: str, phone: str, pho
     page.gap(4)
     floor = page.margin + 30 * mm  # Public Service Info's lines stay on the page
     left_out = 0
-    for provider in support.providers:
+    for provider in support.places():
         room = (QR_SIZE + 4) * mm if provider.url or provider.phone else 0
         offers = " · ".join(tr._(OFFER_NAMES[o]) for o in provider.offers if o in OFFER_NAMES)
         texts = [text for text in (
@@ -170,5 +170,38 @@ def write_booking_slip(path: Path, booking, tr, site_name: str, large: bool = Fa
     page.gap(4)
     page.line(tr._("Scan the code with your phone's camera to add the time to your calendar."), page.regular, 10)
     page.line(tr._("Booked at {place}").format(place=site_name), page.regular, 10)
+    page.save()
+    return path
+
+
+def write_route_slip(path: Path, service, support: Support, tr, phone: str, phone_hours: str, now: datetime,
+                     large: bool = False) -> Path:
+    """A service's route without e-services on paper: the same words as the route screen."""
+    from kiosk.route_words import office_blocks, other_lines, phone_lines
+
+    texts = service.in_(tr.language)
+    page = Slip(path, texts.title, large)
+    page.line(texts.title, page.bold, 20)
+    page.line(texts.offline, page.regular, 11)
+    page.gap(3)
+    page.line(tr._("Call"), page.bold, 13)
+    for text in phone_lines(tr, service, phone, phone_hours):
+        page.line(text)
+    page.gap(3)
+    page.line(tr._("Nearest office"), page.bold, 13)
+    offices = office_blocks(tr, service, support, now)
+    for name, lines in offices:
+        page.line(name, page.bold, 11)
+        for text in lines:
+            page.line(text)
+    if not offices:
+        page.line(tr._("The staff here can tell you where the nearest office is."))
+    page.gap(3)
+    page.line(tr._("What to bring"), page.bold, 13)
+    for text in texts.bring:
+        page.line("• " + text)
+    page.gap(3)
+    for text in other_lines(tr, service):
+        page.line(text, page.regular, 10)
     page.save()
     return path

@@ -1,4 +1,4 @@
-from kiosk.catalog import domain_covers, load_catalog
+from kiosk.catalog import domain_covers, load_catalog, summary
 from kiosk.config import PACKAGED_CATALOG
 
 LANGS = ("fi", "sv", "en")
@@ -36,7 +36,8 @@ summary = { fi = "a", sv = "b", en = "c" }
 """
 
 
-def service(id_="vero", url="https://www.vero.fi/omavero", category="taxes", en_steps='["1", "2"]', extra=""):
+def service(id_="vero", url="https://www.vero.fi/omavero", category="taxes", en_steps='["1", "2"]', extra="",
+            route='phone = "advice"', language_extra=""):
     blocks = "".join(f"""
 [service.{lang}]
 title = "T"
@@ -44,7 +45,8 @@ summary = "S"
 needs = ["N"]
 steps = {en_steps if lang == "en" else '["1", "2"]'}
 offline = "O"
-""" for lang in LANGS)
+bring = ["B"]
+{language_extra}""" for lang in LANGS)
     return f"""
 [[service]]
 id = "{id_}"
@@ -52,7 +54,10 @@ category = "{category}"
 url = "{url}"
 domains = ["vero.fi"]
 strong_identification = true
-{extra}{blocks}"""
+{extra}
+[service.route]
+{route}
+{blocks}"""
 
 
 def check(tmp_path, text):
@@ -156,3 +161,39 @@ def test_a_category_may_name_an_icon_and_an_unknown_one_is_an_error(tmp_path):
     assert problem.message.endswith("(did you mean 'receipt_long'?)")
     assert str(problem).startswith(f"{tmp_path / 'catalog.toml'}:{line}: category[0].icon: ")
     assert catalog.categories[0].icon == ""  # the category still shows, with its words alone
+
+
+def test_every_packaged_service_has_a_route_without_e_services():
+    """Issue 19: a phone service for every service, the authority's own where its number was
+    checked against its own page (with the page and the date), and what to bring."""
+    catalog = load_catalog(PACKAGED_CATALOG, LANGS)
+    own = {s.id: s.route.phone for s in catalog.services if not s.route.advice}
+    assert own == {"police-permits": "0295 419 800", "traficom": "029 534 5115", "enter-finland": "0295 419 600"}
+    for service in catalog.services:
+        route = service.route
+        for language in LANGS:
+            texts = service.in_(language)
+            assert texts.bring and (route.advice or texts.phone_name), (service.id, language)
+        if not route.advice:
+            assert route.hours and route.source.startswith("https://") and route.checked is not None
+    assert catalog.service("enter-finland").route.office == "migri"
+    assert "3 with the authority's own phone number" in summary(catalog)
+
+
+def test_a_route_is_required_and_a_number_needs_its_hours_source_and_date(tmp_path):
+    missing = check(tmp_path, SERVICE + service().replace('[service.route]\nphone = "advice"\n', ""))
+    assert any("route" in str(p) for p in missing.problems)
+    bare = check(tmp_path, SERVICE + service(route='phone = "0295 419 600"', language_extra='phone_name = "Migri"'))
+    said = " ".join(str(p) for p in bare.problems)
+    assert "source" in said and "checked" in said and "hours" in said
+    good = check(tmp_path, SERVICE + service(
+        route='phone = "0295 419 600"\nhours = [{ from = "mon", to = "fri", opens = "08:30", closes = "15:30" }]\n'
+              'source = "https://migri.fi/yhteystiedot"\nchecked = 2026-12-07\noral = true\noffice = "migri"',
+        language_extra='phone_name = "Migri"'))
+    assert good.problems == ()
+    unnamed = check(tmp_path, SERVICE + service(
+        route='phone = "0295 419 600"\nhours = [{ from = "mon", to = "fri", opens = "08:30", closes = "15:30" }]\n'
+              'source = "https://migri.fi/yhteystiedot"\nchecked = 2026-12-07'))
+    assert any("phone_name" in str(p) for p in unnamed.problems)
+    words = check(tmp_path, SERVICE + service(route='phone = "call us"'))
+    assert any("advice" in str(p) for p in words.problems)

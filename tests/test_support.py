@@ -347,3 +347,32 @@ def test_odd_channels_are_left_out_one_by_one_and_words_are_read_at_their_start(
     assert "exception" not in last  # past, though PTV gave no end
     assert last["hours"] == [{"from": "sat", "to": "sun", "opens": "10:00", "closes": "14:00"},
                              {"from": "mon", "to": "mon", "opens": "10:00", "closes": "14:00"}]
+
+
+def test_an_authoritys_offices_are_kept_apart_from_the_digital_support_places(tmp_path):
+    """--authority: an organisation's service locations here become its offices (the route
+    without e-services shows the nearest); one without digital support is no support place."""
+    report = ptv.Report()
+    providers = ptv.convert(ptv.read_channels([FIXTURES / "channels-page1.json"]), municipalities=("091",),
+                            today=date(2026, 12, 7), report=report,
+                            authorities={"d3a0ea5c-9d12-4e2f-8f2b-2b0e6c0a1d11": "city"})
+    path = tmp_path / "snapshot.toml"
+    path.write_text(ptv.snapshot(providers, MADE), encoding="utf-8")
+    support = load_support([path], OFFERED)
+    assert support.problems == () and report.written == 6
+    hall = next(p for p in support.providers if p.name["fi"] == "Uimahalli")
+    assert (hall.authority, hall.offers) == ("city", ())
+    assert hall not in support.places() and hall in support.offices("city")
+    assert [p.id for p in support.places()] == [OODI, PHONE_LINE, NIGHT, MANDATES, ALWAYS]
+    # The phone line and the e-service are no offices: an office is a place to go to.
+    assert {p.id for p in support.offices("city")} == {OODI, NIGHT, ALWAYS, hall.id}
+    assert support.offices("") == [] and support.offices("kela") == []
+
+
+def test_an_entry_without_offers_must_be_an_authoritys_office(tmp_path):
+    path = tmp_path / "local.toml"
+    path.write_text('format = 1\n[[provider]]\nid = "x"\nname = "X"\noffers = []\n', encoding="utf-8")
+    assert any("offers" in str(p) for p in load_support([path], OFFERED).problems)
+    path.write_text('format = 1\n[[provider]]\nid = "x"\nname = "X"\nauthority = "kela"\naddress = "Katu 5"\n',
+                    encoding="utf-8")
+    assert load_support([path], OFFERED).problems == ()

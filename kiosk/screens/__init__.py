@@ -22,6 +22,7 @@ SCREENS = {
     "accessibility": ("kiosk.screens.accessibility", "AccessibilityScreen"),
     "language": ("kiosk.screens.language", "LanguageScreen"),
     "nondigital": ("kiosk.screens.nondigital", "NondigitalScreen"),
+    "route": ("kiosk.screens.route", "RouteScreen"),
     "support": ("kiosk.screens.support", "SupportScreen"),
     "booking": ("kiosk.screens.booking", "BookingScreen"),
     "on_behalf": ("kiosk.screens.on_behalf", "OnBehalfScreen"),

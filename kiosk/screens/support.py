@@ -34,7 +34,7 @@ class SupportScreen(KioskScreen):
     def _content(self, now) -> list:
         app = kiosk()
         tr, support = app.tr, app.support
-        return [(p.name.in_(tr.language), provider_lines(tr, p, now, support)) for p in support.providers]
+        return [(p.name.in_(tr.language), provider_lines(tr, p, now, support)) for p in support.places()]
 
     def refresh(self) -> None:
         now = support_data.now_utc()
@@ -49,7 +49,7 @@ class SupportScreen(KioskScreen):
             box.add_widget(TextBlock(heading=heading, lines=lines))
         self.ids.stale_note.text = stale_words(app.tr, app.support, now)
         self.ids.stale_note.hidden = not self.ids.stale_note.text
-        self.ids.none_note.hidden = bool(app.support.providers)
+        self.ids.none_note.hidden = bool(app.support.places())
 
     def advice(self, *_bound) -> str:
         app = kiosk()

@@ -110,8 +110,26 @@ def request_of(store, method: str, path: str) -> dict | None:
                                "password": PASSWORD},
               "/admin/disable": {"name": OTHER}, "/admin/enable": {"name": OTHER},
               "/admin/forget": gone_kiosk(store) if path == "/admin/forget" else None,
-              "/admin/password": {"name": OTHER, "password": "a brand new password"}}
+              "/admin/password": {"name": OTHER, "password": "a brand new password"},
+              "/bookings/cancel": {"id": booked_time(store)} if path == "/bookings/cancel" else None}
     return bodies.get(path) if method == "POST" else None
+
+
+def booked_time(store) -> str:
+    """A time booked at a kiosk of oodi, tomorrow."""
+    from datetime import timedelta
+
+    from kiosk.desk.bookings import Bookings, local_now
+    from kiosk.support import slot_text
+
+    booking_id = str(uuid.uuid4())
+    starts = slot_text((local_now() + timedelta(days=1)).replace(hour=10, minute=0) + timedelta(minutes=5 * (
+        uuid.UUID(booking_id).int % 100)))
+    outcome, _code = Bookings(store.engine).book("oodi", "oodi-1", {
+        "id": booking_id, "provider": "library", "provider_name": "Kirjasto", "starts": starts, "minutes": 30,
+        "topic": "other", "language": "fi"})
+    assert outcome == "made"
+    return booking_id
 
 
 def gone_kiosk(store) -> dict:
