@@ -39,7 +39,25 @@ WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Fr
             N_("Sunday"))
 
 
-def free_times(provider: Provider, now: datetime, minutes: int, days: int, taken: set[datetime],
+def _taken(given: list) -> list[tuple[datetime, int]]:
+    """The desk's taken times, [["2026-12-08T10:00", 45], ...]; anything else is left out."""
+    found = []
+    for entry in given:
+        if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], int) and 0 < entry[1] <= 24 * 60:
+            at = parse_slot(entry[0])
+            if at is not None:
+                found.append((at, entry[1]))
+    return found
+
+
+def overlaps(at: datetime, minutes: int, taken: list[tuple[datetime, int]]) -> bool:
+    """Whether a time of `minutes` from `at` meets any taken one (kiosks with other lengths
+    of time, or a length changed since, cut the same hours differently)."""
+    end = at + timedelta(minutes=minutes)
+    return any(start < end and at < start + timedelta(minutes=length) for start, length in taken)
+
+
+def free_times(provider: Provider, now: datetime, minutes: int, days: int, taken: list[tuple[datetime, int]],
                support: Support | None = None) -> list[datetime]:
     """The provider's hours from `now` (+ LEAD) for `days` days, in times of `minutes`, less
     the taken ones; Helsinki wall-clock times, without a zone, earliest first. Days the data
@@ -62,7 +80,7 @@ def free_times(provider: Provider, now: datetime, minutes: int, days: int, taken
                 if closes is None or closes <= opens else datetime.combine(day, closes)
             at = start
             while at + step <= end:
-                if at >= earliest and at not in taken:
+                if at >= earliest and not overlaps(at, minutes, taken):
                     found.append(at)
                 at += step
     return sorted(set(found))
@@ -124,6 +142,7 @@ class Booking(EventDispatcher):
         self.scheduler = scheduler
         self.now = now or (lambda: support_module.now_utc())  # looked up when called: tests set the clock
         self._asked = ""      # the id of the question or booking the desk is to answer
+        self._unanswered: dict | None = None  # a booking sent and not answered yet
         self._cancel_wait = None
         help_.bind(on_booking=lambda _h, event: self._on_event(event))
 
@@ -158,16 +177,27 @@ class Booking(EventDispatcher):
                     "starts": self.chosen, "minutes": self.minutes, "topic": topic, "service": service,
                     "language": language, "accessibility": sorted(accessibility)}, "booking")
 
-    def _send(self, fields: dict, state: str) -> None:
+    def try_again(self) -> None:
+        """After no answer: a booking that was sent goes again under its id (the desk answers
+        with the code it gave, if it got the first), else the free times are asked again."""
+        if self._unanswered is not None:
+            self._send(self._unanswered, "booking", same_id=True)
+        else:
+            self.ask()
+
+    def _send(self, fields: dict, state: str, same_id: bool = False) -> None:
         self._stop_waiting()
         if not self.offered or not self.help.link.connected:
             self.problem, self.state = "no_desk", "unavailable"
             return
-        self._asked = str(uuid.uuid4())
+        if not same_id:
+            self._call_off_unanswered()
+            self._asked = str(uuid.uuid4())
+        payload = {**fields, "id": self._asked, "kiosk": self.help.kiosk_id}
+        self._unanswered = payload if fields["type"] == "book" else None
         self.state = state  # before sending: an answer may come back at once
         self._cancel_wait = self.scheduler.call_later(ANSWER_S, self._no_answer)
-        if self.help.link.publish("booking", {**fields, "id": self._asked, "kiosk": self.help.kiosk_id},
-                                  qos=1) is None:
+        if self.help.link.publish("booking", payload, qos=1) is None:
             self._stop_waiting()
             self.problem, self.state = "no_desk", "unavailable"
 
@@ -188,17 +218,20 @@ class Booking(EventDispatcher):
         kind = event["type"]
         if kind == "booking_taken" and self.state == "asking":
             self._stop_waiting()
-            taken = {parse_slot(t) for t in event["taken"][:MAX_TAKEN]} - {None}
+            taken = _taken(event["taken"][:MAX_TAKEN])
             self.free = [slot_text(t) for t in free_times(self.provider, self.now(), self.minutes, self.days,
                                                          taken, self.support)[:MAX_SHOWN]]
             self.state = "choosing" if self.free else "none_free"
-        elif kind == "booking_made" and self.state == "booking" and event.get("starts") == self.chosen:
+        elif kind == "booking_made" and self._unanswered is not None and event.get("starts") == self.chosen:
+            # Also after "no answer": the desk had it after all, and this is its code.
             self._stop_waiting()
+            self._unanswered = None
             self.code = event["code"]
             self.state = "booked"
             log.info("booking made")
-        elif kind == "booking_refused" and self.state == "booking":
+        elif kind == "booking_refused" and self._unanswered is not None:
             self._stop_waiting()
+            self._unanswered = None
             if event["reason"] == "taken":
                 self.was_taken = True  # said on screen over the free times, asked again
                 self.ask()
@@ -216,17 +249,25 @@ class Booking(EventDispatcher):
         return calendar_text(at, self.minutes, title, address, self.code) if at else ""
 
     def reset(self) -> None:
-        """The person has gone: nothing of their booking stays on the kiosk."""
+        """The person has gone: nothing of their booking stays on the kiosk. A booking sent
+        and never answered is called off at the desk: nobody holds its code."""
         self._stop_waiting()
+        self._call_off_unanswered()
         self._asked = ""
         self.free = []
         self.chosen = self.code = self.problem = ""
         self.was_taken = False
         self.state = ""
 
+    def _call_off_unanswered(self) -> None:
+        if self._unanswered is not None and self.offered:
+            self.help.link.publish("booking", {"type": "cancel", "id": self._asked, "kiosk": self.help.kiosk_id},
+                                   qos=1)
+        self._unanswered = None
+
     def left_over(self) -> int:
         return sum((bool(self.state), bool(self.free), bool(self.chosen), bool(self.code), bool(self._asked),
-                    self.was_taken))
+                    self.was_taken, self._unanswered is not None))
 
 
 def place_words(tr, booking: Booking) -> str:

@@ -394,9 +394,9 @@ def _provider(channel: dict[str, Any], offers: tuple[str, ...], today: date, mun
     if not (phone or address or url):
         report.skip("with no phone, address or web address")
         return None
-    found = _offers(channel, offers)
     if authority and channel.get("serviceChannelType") != "ServiceLocation":
         authority = ""  # an office is a place to go to
+    found = _offers(channel, () if authority else offers)  # --offers: the support files', not an office's
     if not found and not authority:
         report.skip("offering no digital support")
         return None

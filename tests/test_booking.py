@@ -33,31 +33,34 @@ def at(text: str) -> datetime:
 
 
 def test_free_times_are_the_hours_cut_into_times_less_the_taken_and_the_next_half_hour():
-    times = free_times(LIBRARY, TUESDAY_11, 30, 14, {at("2026-12-08T12:00")})
+    times = free_times(LIBRARY, TUESDAY_11, 30, 14, [(at("2026-12-08T12:00"), 30)])
     assert [slot_text(t) for t in times[:5]] == ["2026-12-08T11:30", "2026-12-08T12:30", "2026-12-08T13:00",
                                                  "2026-12-08T13:30", "2026-12-09T10:00"]
     assert all(t.weekday() in (1, 2, 3) and time(10) <= t.time() <= time(13, 30) for t in times)
+    # A 45-minute booking from 12:00 (a kiosk cutting the hours otherwise) covers 12:00 and 12:30.
+    later = free_times(LIBRARY, TUESDAY_11, 30, 0, [(at("2026-12-08T12:00"), 45)])
+    assert [slot_text(t) for t in later] == ["2026-12-08T11:30", "2026-12-08T13:00", "2026-12-08T13:30"]
     assert max(times).date() <= date(2026, 12, 22)
     # 45-minute times end by closing: 10:00, 10:45, 11:30, 12:15, 13:00 (13:45 would run past 14).
-    assert [t.time() for t in free_times(LIBRARY, TUESDAY_11 - timedelta(days=1), 45, 1, set())] == [
+    assert [t.time() for t in free_times(LIBRARY, TUESDAY_11 - timedelta(days=1), 45, 1, [])] == [
         time(10), time(10, 45), time(11, 30), time(12, 15), time(13)]
 
 
 def test_no_time_on_a_closed_day_a_holiday_the_data_says_nothing_of_or_from_stale_data():
     closed = replace(LIBRARY, exceptions=(Exceptional(date(2026, 12, 9), date(2026, 12, 9), True),))
-    assert not any(t.date() == date(2026, 12, 9) for t in free_times(closed, TUESDAY_11, 30, 7, set()))
+    assert not any(t.date() == date(2026, 12, 9) for t in free_times(closed, TUESDAY_11, 30, 7, []))
     # Christmas Eve and Christmas Day (Thursday and Friday): no exception, so no promise.
-    days = {t.date() for t in free_times(LIBRARY, datetime(2026, 12, 21, 8, tzinfo=HELSINKI), 30, 7, set())}
+    days = {t.date() for t in free_times(LIBRARY, datetime(2026, 12, 21, 8, tzinfo=HELSINKI), 30, 7, [])}
     assert date(2026, 12, 22) in days and date(2026, 12, 24) not in days
     from_ptv = replace(LIBRARY, local=False)
     stale = support_of(from_ptv, made=TUESDAY_11.astimezone(timezone.utc) - timedelta(days=40))
-    assert free_times(from_ptv, TUESDAY_11, 30, 14, set(), stale) == []
-    assert free_times(LIBRARY, TUESDAY_11, 30, 14, set(), stale)  # the site's own: never stale
+    assert free_times(from_ptv, TUESDAY_11, 30, 14, [], stale) == []
+    assert free_times(LIBRARY, TUESDAY_11, 30, 14, [], stale)  # the site's own: never stale
 
 
 def test_hours_past_midnight_give_times_after_midnight():
     night = replace(LIBRARY, weekly=(Weekly(0, 6, time(22), time(1)),))
-    times = free_times(night, datetime(2026, 12, 8, 12, tzinfo=HELSINKI), 60, 0, set())
+    times = free_times(night, datetime(2026, 12, 8, 12, tzinfo=HELSINKI), 60, 0, [])
     assert [slot_text(t) for t in times] == ["2026-12-08T22:00", "2026-12-08T23:00", "2026-12-09T00:00"]
 
 
@@ -103,7 +106,8 @@ def test_a_booking_asks_the_desk_shows_the_free_times_and_gets_a_code(tmp_path):
     (leaf, asked, qos, _retain), = link.published[-1:]
     assert (leaf, asked["type"], asked["provider"], asked["kiosk"], qos) == ("booking", "slots", "library", "k1", 1)
     assert booking.state == "asking"
-    link.deliver({"type": "booking_taken", "id": asked["id"], "taken": ["2026-12-08T11:30", "bad", 7]})
+    link.deliver({"type": "booking_taken", "id": asked["id"], "taken": [["2026-12-08T11:30", 30], "bad", 7, ["x", 30],
+                                                                                ["2026-12-09T10:00", 0]]})
     assert booking.state == "choosing" and booking.free[:2] == ["2026-12-08T12:00", "2026-12-08T12:30"]
     assert len(booking.free) == 8
     booking.choose("2026-12-09T09:00")  # not offered: nothing happens
@@ -134,7 +138,7 @@ def test_someone_else_first_is_said_and_the_times_are_asked_again(tmp_path):
     booking.book("other", "", "fi", [])
     link.deliver({"type": "booking_refused", "id": link.published[-1][1]["id"], "reason": "taken"})
     assert booking.was_taken and booking.state == "asking" and link.published[-1][1]["type"] == "slots"
-    link.deliver({"type": "booking_taken", "id": link.published[-1][1]["id"], "taken": ["2026-12-08T11:30"]})
+    link.deliver({"type": "booking_taken", "id": link.published[-1][1]["id"], "taken": [["2026-12-08T11:30", 30]]})
     assert booking.state == "choosing" and "2026-12-08T11:30" not in booking.free
 
 
@@ -155,6 +159,29 @@ def test_no_desk_no_answer_or_a_refusal_is_said_not_waited_on(tmp_path):
     assert (booking.state, booking.problem) == ("unavailable", "refused")
     link.deliver({"type": "booking_taken", "id": "x" * 65, "taken": []})  # malformed: dropped
     assert booking.state == "unavailable"
+    # No answer to a booking: Try again sends it under its id, and the desk's first code counts.
+    booking.ask()
+    link.deliver({"type": "booking_taken", "id": link.published[-1][1]["id"], "taken": []})
+    booking.choose(booking.free[0])
+    booking.book("other", "", "fi", [])
+    sent = link.published[-1][1]
+    later.fire()
+    assert (booking.state, booking.problem) == ("unavailable", "no_answer")
+    booking.try_again()
+    assert link.published[-1][1] == sent and booking.state == "booking"
+    later.fire()
+    link.deliver({"type": "booking_made", "id": sent["id"], "code": "K7F4", "starts": sent["starts"]})
+    assert (booking.state, booking.code) == ("booked", "K7F4")  # late, but the person gets it
+    # A booking never answered when the person leaves is called off at the desk.
+    booking.reset()
+    booking.ask()
+    link.deliver({"type": "booking_taken", "id": link.published[-1][1]["id"], "taken": []})
+    booking.choose(booking.free[0])
+    booking.book("other", "", "fi", [])
+    sent = link.published[-1][1]
+    booking.reset()
+    assert link.published[-1][1] == {"type": "cancel", "id": sent["id"], "kiosk": "k1"}
+    assert booking.left_over() == 0
     nowhere = Booking(Help(None, None, "k1", lambda: "", post=lambda work: work()), support_of(LIBRARY),
                       "library", 30, 14, later)
     assert not nowhere.offered
@@ -193,11 +220,22 @@ def test_the_desk_books_a_time_once_and_a_resend_gets_the_same_code(bookings):
     assert bookings.book("oodi", "k1", first) == ("made", code)  # the kiosk sent it again
     assert bookings.book("oodi", "k2", wanted(coming_day())) == ("refused", "taken")
     assert bookings.book("kallio", "k9", wanted(coming_day()))[0] == "made"  # another site's helpers
-    assert bookings.taken("oodi", "library", local_now()) == [coming_day()]
+    assert bookings.taken("oodi", "library", local_now()) == [[coming_day(), 30]]
     assert bookings.cancel(first["id"], ["kallio"], "Ville") is None  # not their site's
     assert bookings.cancel(first["id"], ["oodi"], "Aino")["cancelled_by"] == "Aino"
     assert bookings.taken("oodi", "library", local_now()) == []
     assert bookings.book("oodi", "k2", wanted(coming_day()))[0] == "made"  # free again
+
+
+def test_times_of_other_lengths_do_not_overlap_and_a_kiosk_calls_off_only_its_own(bookings):
+    first = wanted(coming_day(3), minutes=45)
+    assert bookings.book("oodi", "k1", first)[0] == "made"
+    half_past = coming_day(3)[:-2] + "30"
+    assert bookings.book("oodi", "k2", wanted(half_past)) == ("refused", "taken")  # 10:30 is inside 10:00–10:45
+    assert bookings.book("oodi", "k2", wanted(coming_day(3, 11)))[0] == "made"  # 11:00 is free
+    assert not bookings.call_off(first["id"], "oodi", "k2")  # another kiosk's
+    assert bookings.call_off(first["id"], "oodi", "k1")
+    assert bookings.book("oodi", "k2", wanted(half_past))[0] == "made"
 
 
 def test_two_kiosks_booking_the_same_time_at_once_get_one_booking(bookings):

@@ -17,7 +17,7 @@ import secrets
 import time
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.desk.language import WORDS
@@ -71,13 +71,15 @@ class Bookings:
     def __init__(self, engine) -> None:
         self.engine = engine
 
-    def taken(self, site: str, provider: str, now: datetime) -> list[str]:
-        """The coming taken times of a place, earliest first, at most MAX_TAKEN."""
-        query = (select(bookings.c.starts).where(and_(
+    def taken(self, site: str, provider: str, now: datetime) -> list[list]:
+        """The coming taken times of a place as [start, minutes], earliest first, at most
+        MAX_TAKEN (from the start of today: one begun before now may still run)."""
+        query = (select(bookings.c.starts, bookings.c.minutes).where(and_(
             bookings.c.site == site, bookings.c.provider == provider, bookings.c.cancelled.is_(None),
-            bookings.c.starts >= slot_text(now))).order_by(bookings.c.starts).limit(MAX_TAKEN))
+            bookings.c.starts >= slot_text(now.replace(hour=0, minute=0)))).order_by(bookings.c.starts)
+            .limit(MAX_TAKEN))
         with self.engine.connect() as connection:
-            return [row[0] for row in connection.execute(query)]
+            return [[row[0], row[1]] for row in connection.execute(query)]
 
     def book(self, site: str, kiosk: str, data: dict) -> tuple[str, str]:
         """("made", code) or ("refused", why: "taken", "too_many"). The kiosk's id makes a
@@ -100,6 +102,8 @@ class Bookings:
                     bookings.c.starts >= slot_text(now)))).scalar_one()
                 if live >= MAX_LIVE_PER_KIOSK:
                     return "refused", "too_many"
+                if self._overlapping(connection, site, data):
+                    return "refused", "taken"
                 connection.execute(bookings.insert().values(**row))
         except IntegrityError:
             again = self.booking(data["id"])  # another desk process took this very booking
@@ -107,6 +111,35 @@ class Bookings:
                 return "made", again["code"]
             return "refused", "taken"
         return "made", row["code"]
+
+    def _overlapping(self, connection, site: str, data: dict) -> bool:
+        """Whether a live booking of the place meets this one's time (kiosks may cut the hours
+        in other lengths). Several desk processes on PostgreSQL take the place's lock first,
+        so two overlapping bookings cannot pass this at once; a SQLite desk is one process
+        whose link handles one message at a time, and equal times meet the unique index."""
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:place))"),
+                               {"place": f"booking/{site}/{data['provider']}"})
+        starts = parse_slot(data["starts"])
+        day_before = slot_text(starts - timedelta(days=1))
+        rows = connection.execute(select(bookings.c.starts, bookings.c.minutes).where(and_(
+            bookings.c.site == site, bookings.c.provider == data["provider"], bookings.c.cancelled.is_(None),
+            bookings.c.starts >= day_before, bookings.c.starts < slot_text(starts + timedelta(days=1)))))
+        end = starts + timedelta(minutes=data["minutes"])
+        for other, minutes in rows:
+            began = parse_slot(other)
+            if began is not None and began < end and starts < began + timedelta(minutes=minutes):
+                return True
+        return False
+
+    def call_off(self, booking_id: str, site: str, kiosk: str) -> bool:
+        """The kiosk calls off a booking it never got an answer to (its person left): only
+        its own, and only one without a code the person holds."""
+        with self.engine.begin() as connection:
+            done = connection.execute(update(bookings).where(and_(
+                bookings.c.id == booking_id, bookings.c.site == site, bookings.c.kiosk == kiosk,
+                bookings.c.cancelled.is_(None))).values(cancelled=time.time(), cancelled_by="kiosk"))
+        return bool(done.rowcount)
 
     def booking(self, booking_id: str) -> dict | None:
         with self.engine.connect() as connection:

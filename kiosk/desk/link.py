@@ -301,6 +301,10 @@ class DeskLink:
             taken = self.bookings.taken(site, data["provider"], now)
             self.event(site, kiosk, {"type": "booking_taken", "id": booking_id, "taken": taken})
             return "slots"
+        if kind == "cancel":
+            if self.bookings.call_off(booking_id, site, kiosk):
+                self.on_change("bookings")
+            return "booking"
         if kind != "book":
             return "ignored"
         problem = check_booking(data, now)
@@ -311,9 +315,10 @@ class DeskLink:
         if self.bookings.booking(booking_id) is None and not self._allowed(site, kiosk, "requests"):
             return "ignored"  # not answered: the kiosk says the desk did not answer
         outcome, said = self.bookings.book(site, kiosk, data)
-        if outcome == "made":
+        if outcome == "made":  # the time as stored: a resend under the same id gets the first one
+            stored = self.bookings.booking(booking_id)
             self.event(site, kiosk, {"type": "booking_made", "id": booking_id, "code": said,
-                                     "starts": data["starts"]})
+                                     "starts": stored["starts"] if stored else data["starts"]})
             self.on_change("bookings")
         else:
             self.event(site, kiosk, {"type": "booking_refused", "id": booking_id, "reason": said})
