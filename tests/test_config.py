@@ -142,7 +142,8 @@ def test_every_key_is_declared_once_and_documented_in_the_packaged_defaults():
     assert set(documented) == set(SECTIONS) | {"catalog", "support"}  # paths: _catalog_file, _support
     for section, cls in SECTIONS.items():
         assert list(declared(cls)) == list(documented[section]), section
-    assert list(documented["support"]) == ["snapshot", "local_file", "max_age_days"]
+    assert list(documented["support"]) == ["snapshot", "local_file", "max_age_days", "book_with", "book_minutes",
+                                           "book_days"]
 
 
 def test_the_support_files_are_paths_relative_to_their_file_and_checked(tmp_path):
@@ -152,6 +153,21 @@ def test_the_support_files_are_paths_relative_to_their_file_and_checked(tmp_path
     assert config.support.local_file == tmp_path / "support.local.toml"
     assert {p.key: p.line for p in config.problems} == {"support.snapshot": 3, "support.max_age_days": 4}
     assert config.support.max_age_days == 30 and "support" in config.disabled and config.usable
+
+
+def test_booking_keys_are_bounded_and_book_with_must_name_a_place(tmp_path, capsys):
+    config = load(tmp_path, '[support]\nbook_with = "Not An Id"\nbook_minutes = 25\nbook_days = 90\n')
+    assert {p.key for p in config.problems} == {"support.book_with", "support.book_minutes", "support.book_days"}
+    assert (config.support.book_minutes, config.support.book_days) == (30, 14)
+    from kiosk.cli import support_problems
+
+
+    demo = load_config(DEMO_FILE)
+    assert demo.support.book_with == "example-library" and support_problems(demo) == []
+    from dataclasses import replace
+
+    elsewhere = replace(demo, support=replace(demo.support, book_with="nowhere"))
+    assert any("book_with: 'nowhere' is no place" in str(p) for p in support_problems(elsewhere))
 
 
 def test_every_declared_key_is_checked_and_named_with_its_file_and_line(tmp_path):

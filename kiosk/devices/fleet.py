@@ -183,9 +183,11 @@ class FakeLink:
         return self._mid
 
     def _answer_booking(self, asked: dict) -> None:
-        """The pretend desk: every time free but those it booked; codes counted up."""
+        """The pretend desk: every time free but those it booked (as long as the kiosk's
+        times: `book_minutes`' default); codes counted up."""
         if asked.get("type") == "slots":
-            self.deliver({"type": "booking_taken", "id": asked["id"], "taken": sorted(self.booked)})
+            self.deliver({"type": "booking_taken", "id": asked["id"],
+                          "taken": [[starts, 30] for starts in sorted(self.booked)]})
         elif asked.get("type") == "book":
             if asked["starts"] in self.booked:
                 self.deliver({"type": "booking_refused", "id": asked["id"], "reason": "taken"})
