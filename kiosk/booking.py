@@ -26,7 +26,7 @@ from kivy.event import EventDispatcher
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
 from kiosk.i18n import N_
-from kiosk.support import HELSINKI, Provider, Support, parse_slot, slot_text, today
+from kiosk.support import HELSINKI, Provider, Support, overlaps, parse_slot, slot_text, today
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +48,6 @@ def _taken(given: list) -> list[tuple[datetime, int]]:
             if at is not None:
                 found.append((at, entry[1]))
     return found
-
-
-def overlaps(at: datetime, minutes: int, taken: list[tuple[datetime, int]]) -> bool:
-    """Whether a time of `minutes` from `at` meets any taken one (kiosks with other lengths
-    of time, or a length changed since, cut the same hours differently)."""
-    end = at + timedelta(minutes=minutes)
-    return any(start < end and at < start + timedelta(minutes=length) for start, length in taken)
 
 
 def free_times(provider: Provider, now: datetime, minutes: int, days: int, taken: list[tuple[datetime, int]],

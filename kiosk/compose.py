@@ -234,20 +234,6 @@ def build_services(config: Config, catalog: Catalog, devices: Devices | None = N
     session = Session(wipe, config.timeouts, scheduler,
                       needs_more_time=lambda: look.text_scale > 1.0 or look.contrast or speech.enabled,
                       logging_in=lambda: eservices.identifying or eservices.logged_in)
-    # The services' steps, in one table: each puts back what a person changed, and its
-    # check counts what is left (the wipe runs them in this order, after the devices').
-    for step, reset, check, left_over in (
-            ("speech", speech.reset, "speech off, volume at default",
-             lambda: int(speech.enabled) + int(speech.volume != speech.default_volume)),
-            ("help request", help_.reset, "help request closed", help_.left_over),
-            ("browser", eservices.reset, "browser closed", eservices.left_over),
-            ("printing", printing.reset, "printing forgotten", printing.left_over),
-            # Through the root helper: sticks unmounted, the kiosk user's leftovers, every job.
-            ("root helper", lambda: usb.helper.request("wipe") if usb.helper else None, "", None),
-            ("memory stick", usb.forget, "", None)):
-        wipe.register_step(step, reset)
-        if left_over is not None:
-            wipe.register_check(check, left_over)
     support = load_support([f for f in (config.support.snapshot, config.support.local_file) if f is not None],
                            config.languages.offered, config.support.max_age_days)
     for problem in support.problems:
@@ -257,8 +243,21 @@ def build_services(config: Config, catalog: Catalog, devices: Devices | None = N
     if config.support.book_with and booking.provider is None:
         log.warning("booking off: [support] book_with = %r is no place in the support files",
                     config.support.book_with)
-    wipe.register_step("booking", booking.reset)
-    wipe.register_check("booking forgotten", booking.left_over)
+    # The services' steps, in one table: each puts back what a person changed, and its
+    # check counts what is left (the wipe runs them in this order, after the devices').
+    for step, reset, check, left_over in (
+            ("speech", speech.reset, "speech off, volume at default",
+             lambda: int(speech.enabled) + int(speech.volume != speech.default_volume)),
+            ("help request", help_.reset, "help request closed", help_.left_over),
+            ("booking", booking.reset, "booking forgotten", booking.left_over),
+            ("browser", eservices.reset, "browser closed", eservices.left_over),
+            ("printing", printing.reset, "printing forgotten", printing.left_over),
+            # Through the root helper: sticks unmounted, the kiosk user's leftovers, every job.
+            ("root helper", lambda: usb.helper.request("wipe") if usb.helper else None, "", None),
+            ("memory stick", usb.forget, "", None)):
+        wipe.register_step(step, reset)
+        if left_over is not None:
+            wipe.register_check(check, left_over)
     return Services(config=config, catalog=catalog, devices=devices, tr=tr, look=look, journey=Journey(),
                     speech=speech, wipe=wipe, printing=printing, eservices=eservices, help=help_, usb=usb,
                     stats=stats, stats_delivery=delivery, staff_gate=StaffGate(config.staff.pin_hash),

@@ -56,6 +56,14 @@ def slot_text(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M")
 
 
+def overlaps(at: datetime, minutes: int, taken) -> bool:
+    """Whether a time of `minutes` from `at` meets any taken (start, minutes) one: kiosks
+    with other lengths of time, or a length changed since, cut the same hours differently
+    (the kiosk hides such times, the desk refuses them)."""
+    end = at + timedelta(minutes=minutes)
+    return any(start < end and at < start + timedelta(minutes=length) for start, length in taken)
+
+
 def parse_slot(text: object) -> datetime | None:
     """A booked time back, or None for anything that is not exactly one."""
     if not isinstance(text, str) or len(text) != 16:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kiosk.desk.language import WORDS
 from kiosk.desk.schema import bookings
-from kiosk.support import BOOK_MINUTES, HELSINKI, MAX_BOOK_DAYS, parse_slot, slot_text
+from kiosk.support import BOOK_MINUTES, HELSINKI, MAX_BOOK_DAYS, overlaps, parse_slot, slot_text
 
 MAX_TAKEN = 500           # times a kiosk is told are taken (the kiosk reads no more)
 MAX_LIVE_PER_KIOSK = 50   # coming bookings made at one kiosk
@@ -125,12 +125,8 @@ class Bookings:
         rows = connection.execute(select(bookings.c.starts, bookings.c.minutes).where(and_(
             bookings.c.site == site, bookings.c.provider == data["provider"], bookings.c.cancelled.is_(None),
             bookings.c.starts >= day_before, bookings.c.starts < slot_text(starts + timedelta(days=1)))))
-        end = starts + timedelta(minutes=data["minutes"])
-        for other, minutes in rows:
-            began = parse_slot(other)
-            if began is not None and began < end and starts < began + timedelta(minutes=minutes):
-                return True
-        return False
+        taken = [(parse_slot(other), minutes) for other, minutes in rows]
+        return overlaps(starts, data["minutes"], [(at, minutes) for at, minutes in taken if at is not None])
 
     def call_off(self, booking_id: str, site: str, kiosk: str) -> bool:
         """The kiosk calls off a booking it never got an answer to (its person left): only

@@ -134,6 +134,7 @@ def from_htmx(request: Request) -> bool:
 
 def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
     pages = pages or Pages()
+    bookings = Bookings(desk.store.engine)
     logins = anyio.CapacityLimiter(LOGIN_THREADS)
     streams: dict[str, int] = {}  # open event streams per session token (one event loop: no lock)
 
@@ -468,7 +469,7 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
         session = page_session(request)
         if session is None:
             return RedirectResponse("/login", 303)
-        rows = Bookings(desk.store.engine).coming(list(session["sites"]), local_now())
+        rows = bookings.coming(list(session["sites"]), local_now())
         return page(request, "bookings.html", session=session, bookings=rows)
 
     async def cancel_booking(request: Request) -> Response:
@@ -477,7 +478,7 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
         booking_id = data.get("id")
         if not valid_request_id(booking_id):
             raise HTTPException(400, N_("bad request"))
-        found = await anyio.to_thread.run_sync(Bookings(desk.store.engine).cancel, booking_id,
+        found = await anyio.to_thread.run_sync(bookings.cancel, booking_id,
                                                list(session["sites"]), session["name"])
         if found is None:
             raise HTTPException(404, N_("No such booked time: it may have been cancelled already."))

@@ -46,6 +46,22 @@ class Driver:
             self.frames(1)
             time.sleep(0.01)
 
+    def heard_since(self, index: int) -> str:
+        """Everything said since the speaker's transcript had `index` utterances, as one text."""
+        return " ".join(text for _language, text in self.app.devices.speaker.spoken[index:])
+
+    def print_shown_document(self, cupsd):
+        """On the print screen: the preview made, Print tapped, the job done; the one PDF the
+        real CUPS queue wrote for it."""
+        before = set(cupsd.pdf_dir.glob("*.pdf"))
+        self.wait_until(lambda: not self.app.printing.preparing, 30)
+        self.frames()
+        self.tap(self.ids()["print_button"])
+        self.wait_until(lambda: self.app.printing.job_state == "done", 30)
+        self.wait_until(lambda: set(cupsd.pdf_dir.glob("*.pdf")) - before, 30)
+        (printed,) = set(cupsd.pdf_dir.glob("*.pdf")) - before
+        return printed
+
     def press(self, widget):
         from kivy.tests.common import UnitTestTouch
         from kivy.uix.scrollview import ScrollView
@@ -180,3 +196,16 @@ def fresh_app(gui):
     gui.frames()
     assert app.session.state == "ready" and app.journey.screen == "welcome"
     return gui
+
+
+@pytest.fixture
+def speaking(fresh_app):
+    """A session with speech on (as a blind person turns it on), its transcript empty."""
+    app = fresh_app.app
+    speaker = app.devices.speaker
+    fresh_app.tap(fresh_app.ids()["start_button"])
+    app.speech_nav.set_speech(True)
+    fresh_app.frames()  # the bar shows speech's own buttons
+    speaker.spoken.clear()
+    yield fresh_app
+    app.speech_nav.set_speech(False)

@@ -86,32 +86,22 @@ def test_choosing_another_time_and_someone_else_first(fresh_app, at_tuesday_11):
     assert time_buttons(gui)[0].text == "Tuesday 8.12.2026 at 12:00"
 
 
-def test_a_booking_by_ear(fresh_app, at_tuesday_11):
+def test_a_booking_by_ear(speaking, at_tuesday_11):
     """Speech mode: the free times are read when the desk has answered, the question before
     booking, and the code letter by letter."""
-    gui, app = fresh_app, fresh_app.app
-    speaker = app.devices.speaker
-    gui.tap(gui.ids()["start_button"])
-    app.speech_nav.set_speech(True)
-    try:
-        app.journey.go("support")
-        gui.frames()
-        before = len(speaker.spoken)
-
-        def heard() -> str:
-            return " ".join(text for _language, text in speaker.spoken[before:])
-
-        gui.ids()["book_time"].dispatch("on_release")
-        said = [normalise(t, "fi", app.speech.spoken_forms.get("fi")) for t in (
-            "Valitse sinulle sopiva aika:", FIRST["fi"])]
-        gui.wait_until(lambda: all(t in heard() for t in said), 15)
-        gui.ids()["times"].children[-1].dispatch("on_release")
-        gui.wait_until(lambda: "Varataanko" in heard(), 15)
-        gui.ids()["book_button"].dispatch("on_release")
-        gui.wait_until(lambda: app.booking.state == "booked", 15)
-        gui.wait_until(lambda: " ".join(app.booking.code) in heard(), 15)
-    finally:
-        app.speech_nav.set_speech(False)
+    gui, app = speaking, speaking.app
+    app.journey.go("support")
+    gui.frames()
+    before = len(app.devices.speaker.spoken)
+    gui.ids()["book_time"].dispatch("on_release")
+    said = [normalise(t, "fi", app.speech.spoken_forms.get("fi")) for t in (
+        "Valitse sinulle sopiva aika:", FIRST["fi"])]
+    gui.wait_until(lambda: all(t in gui.heard_since(before) for t in said), 15)
+    gui.ids()["times"].children[-1].dispatch("on_release")
+    gui.wait_until(lambda: "Varataanko" in gui.heard_since(before), 15)
+    gui.ids()["book_button"].dispatch("on_release")
+    gui.wait_until(lambda: app.booking.state == "booked", 15)
+    gui.wait_until(lambda: " ".join(app.booking.code) in gui.heard_since(before), 15)
 
 
 def test_the_booking_printed_on_a_slip_with_its_code(fresh_app, at_tuesday_11, cupsd):
@@ -123,15 +113,9 @@ def test_the_booking_printed_on_a_slip_with_its_code(fresh_app, at_tuesday_11, c
     gui.tap(gui.ids()["book_button"])
     gui.wait_until(lambda: app.booking.state == "booked", 15)
     gui.frames()
-    before = set(cupsd.pdf_dir.glob("*.pdf"))
     gui.tap(gui.ids()["print_slip"])
     assert app.journey.screen == "print" and app.printing.document.name == "Your time with a helper.pdf"
-    gui.wait_until(lambda: not app.printing.preparing, 30)
-    gui.frames()
-    gui.tap(gui.ids()["print_button"])
-    gui.wait_until(lambda: app.printing.job_state == "done", 30)
-    gui.wait_until(lambda: set(cupsd.pdf_dir.glob("*.pdf")) - before, 30)
-    (printed,) = set(cupsd.pdf_dir.glob("*.pdf")) - before
+    printed = gui.print_shown_document(cupsd)
     text = " ".join(pdf_text(printed).split())
     assert pdf_pages(printed) == 1
     for words in ("Your time with a helper", FIRST["en"], f"Booking code: {app.booking.code}",

@@ -72,23 +72,16 @@ def test_the_office_is_no_digital_support_place(fresh_app, at_tuesday_11):
     assert KELA_OFFICE["fi"] not in gui.texts()
 
 
-def test_the_route_is_read_aloud_on_arrival(fresh_app, at_tuesday_11):
-    gui, app = fresh_app, fresh_app.app
-    speaker = app.devices.speaker
-    gui.tap(gui.ids()["start_button"])
-    app.speech_nav.set_speech(True)
-    try:
-        app.journey.go("nondigital")
-        gui.frames()
-        before = len(speaker.spoken)
-        app.journey.service_id = "enter-finland"
-        app.journey.go("route")
-        heard = lambda: " ".join(text for _l, text in speaker.spoken[before:])  # noqa: E731
-        wanted = [normalise(text, "fi", app.speech.spoken_forms.get("fi")) for text in MIGRI["fi"]]
-        gui.wait_until(lambda: all(text in heard() for text in wanted), 15)
-        assert "nolla kaksi yhdeksän viisi" in heard()  # the number digit by digit
-    finally:
-        app.speech_nav.set_speech(False)
+def test_the_route_is_read_aloud_on_arrival(speaking, at_tuesday_11):
+    gui, app = speaking, speaking.app
+    app.journey.go("nondigital")
+    gui.frames()
+    before = len(app.devices.speaker.spoken)
+    app.journey.service_id = "enter-finland"
+    app.journey.go("route")
+    wanted = [normalise(text, "fi", app.speech.spoken_forms.get("fi")) for text in MIGRI["fi"]]
+    gui.wait_until(lambda: all(text in gui.heard_since(before) for text in wanted), 15)
+    assert "nolla kaksi yhdeksän viisi" in gui.heard_since(before)  # the number digit by digit
 
 
 def test_the_route_printed_to_take_along(fresh_app, at_tuesday_11, cupsd):
@@ -96,15 +89,9 @@ def test_the_route_printed_to_take_along(fresh_app, at_tuesday_11, cupsd):
 
     gui, app = fresh_app, fresh_app.app
     to_route(gui, "police-permits", "en")
-    before = set(cupsd.pdf_dir.glob("*.pdf"))
     gui.tap(gui.ids()["print_route"])
     assert app.journey.screen == "print"
-    gui.wait_until(lambda: not app.printing.preparing, 30)
-    gui.frames()
-    gui.tap(gui.ids()["print_button"])
-    gui.wait_until(lambda: app.printing.job_state == "done", 30)
-    gui.wait_until(lambda: set(cupsd.pdf_dir.glob("*.pdf")) - before, 30)
-    (printed,) = set(cupsd.pdf_dir.glob("*.pdf")) - before
+    printed = gui.print_shown_document(cupsd)
     text = " ".join(pdf_text(printed).split())
     assert pdf_pages(printed) == 1
     # cups-pdf's PostScript pass keeps non-ASCII glyphs but not which letters they are (the

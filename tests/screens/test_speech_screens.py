@@ -13,18 +13,6 @@ pytestmark = pytest.mark.gui
 ROLE = {"fi": "painike", "sv": "knapp", "en": "button"}
 
 
-@pytest.fixture
-def speaking(fresh_app):
-    app = fresh_app.app
-    speaker = app.devices.speaker
-    fresh_app.tap(fresh_app.ids()["start_button"])
-    app.speech_nav.set_speech(True)
-    fresh_app.frames()  # the bar shows speech's own buttons
-    speaker.spoken.clear()
-    yield fresh_app
-    app.speech_nav.set_speech(False)
-
-
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])
 def test_every_touchable_on_every_screen_has_a_spoken_text_in_the_screen_language(speaking, language):
     from kiosk.screenshots import stage
@@ -286,7 +274,7 @@ def test_volume_keys_change_the_volume_and_say_it(speaking):
 
 def heard_since(gui, index: int) -> str:
     """Everything said since the transcript had `index` utterances, as one text."""
-    return " ".join(text for _language, text in gui.app.devices.speaker.spoken[index:])
+    return gui.heard_since(index)
 
 
 def swipe_until(gui, part: str, limit: int = 40) -> None:

@@ -70,23 +70,14 @@ def test_help_and_the_screen_without_e_services_lead_there_too(fresh_app, at_tue
     assert app.journey.screen == "support" and LIBRARY["fi"] in fresh_app.texts()
 
 
-def test_the_places_are_read_aloud_on_arrival(fresh_app, at_tuesday_11):
-    app, speaker = fresh_app.app, fresh_app.app.devices.speaker
-    fresh_app.tap(fresh_app.ids()["start_button"])
-    app.speech_nav.set_speech(True)
-    try:
-        before = len(speaker.spoken)
-        app.journey.go("support")
-
-        def heard() -> str:
-            return " ".join(text for _language, text in speaker.spoken[before:])
-
-        wanted = [normalise(text, "fi", app.speech.spoken_forms.get("fi"))
-                  for text in (LIBRARY["fi"], "Tänään klo 10–14.", "Avoinna nyt, klo 14 asti.")]
-        fresh_app.wait_until(lambda: all(text in heard() for text in wanted), 15)
-        assert "kello kymmenestä neljääntoista" in heard()  # the hours, said as hours
-    finally:
-        app.speech_nav.set_speech(False)
+def test_the_places_are_read_aloud_on_arrival(speaking, at_tuesday_11):
+    app = speaking.app
+    before = len(app.devices.speaker.spoken)
+    app.journey.go("support")
+    wanted = [normalise(text, "fi", app.speech.spoken_forms.get("fi"))
+              for text in (LIBRARY["fi"], "Tänään klo 10–14.", "Avoinna nyt, klo 14 asti.")]
+    speaking.wait_until(lambda: all(text in speaking.heard_since(before) for text in wanted), 15)
+    assert "kello kymmenestä neljääntoista" in speaking.heard_since(before)  # the hours, said as hours
 
 
 def test_stale_details_say_their_date_and_claim_no_open_now(fresh_app, at_tuesday_11, monkeypatch):
@@ -118,15 +109,9 @@ def test_the_list_printed_on_paper_to_take_home(fresh_app, at_tuesday_11, cupsd)
     app.switch_language("sv")
     app.journey.go("support")
     gui.frames()
-    before = set(cupsd.pdf_dir.glob("*.pdf"))
     gui.tap(gui.ids()["print_list"])
     assert app.journey.screen == "print" and app.printing.document.name == "Digistöd nära dig.pdf"
-    gui.wait_until(lambda: not app.printing.preparing, 30)
-    gui.frames()
-    gui.tap(gui.ids()["print_button"])
-    gui.wait_until(lambda: app.printing.job_state == "done", 30)
-    gui.wait_until(lambda: set(cupsd.pdf_dir.glob("*.pdf")) - before, 30)
-    (printed,) = set(cupsd.pdf_dir.glob("*.pdf")) - before
+    printed = gui.print_shown_document(cupsd)
     # cups-pdf passes the job through PostScript and Ghostscript, which keep the glyphs but not
     # which letters non-ASCII ones are ("digistöd" reads back "digist d"): compared on the rest.
     def letters(text: str) -> str:
