@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from kiosk.config import Text, localized
 from kiosk.icons import GLYPHS
+from kiosk.scenario import Page, check_scenario, read_scenario
 from kiosk.toml_schema import Context, Problem, TableReader, host_name, https_url, read_source
 
 ID_PATTERN = r"[a-z][a-z0-9_-]{0,40}"
@@ -83,6 +84,8 @@ class Service:
     helpline: str
     texts: dict[str, ServiceTexts]
     route: Route = field(default_factory=lambda: Route(ADVICE))
+    # Its practice version's pages, step by step as the guide (kiosk/scenario.py); () for none.
+    practice: tuple[Page, ...] = ()
 
     def in_(self, language: str) -> ServiceTexts:
         return self.texts.get(language) or self.texts.get("en") or next(iter(self.texts.values()))
@@ -194,12 +197,14 @@ def _service(r: TableReader, offered: tuple[str, ...], id_domains: tuple[str, ..
     route = _route(r.sub("route", required=True))
     texts: dict[str, ServiceTexts] = {}
     step_counts: dict[str, int] = {}
+    guides: dict[str, tuple[str, ...]] = {}
     for language in offered:
         t = r.sub(language, required=True)
         if not r.has(language):
             continue
         steps = t.strings("steps", item=_non_blank)
         step_counts[language] = len(steps)
+        guides[language] = steps
         plain = None
         if t.has("plain"):
             p = t.sub("plain")
@@ -207,6 +212,7 @@ def _service(r: TableReader, offered: tuple[str, ...], id_domains: tuple[str, ..
                                needs=p.strings("needs", item=_non_blank),
                                steps=p.strings("steps", item=_non_blank))
             p.finish()
+            guides[f"{language} plain"] = plain.steps
         else:
             t.known.append("plain")
         texts[language] = ServiceTexts(
@@ -225,7 +231,9 @@ def _service(r: TableReader, offered: tuple[str, ...], id_domains: tuple[str, ..
                  + ", ".join(f"{k} {v}" for k, v in step_counts.items())
                  + "): a translation is missing or extra")
     r.known.extend(k for k in r.table if len(k) == 2 and k.isalpha() and k not in offered)
-    return Service(service_id, category, url, domains, strong, helpline, texts, route)
+    practice = read_scenario(r, offered)
+    check_scenario(r, practice, guides, strong)
+    return Service(service_id, category, url, domains, strong, helpline, texts, route, practice)
 
 
 def _route(r: TableReader) -> Route:
@@ -304,5 +312,6 @@ def summary(catalog: Catalog) -> str:
             f"{len(catalog.allowed_domains())} allowed domains "
             f"({len(catalog.identification_domains)} for identification)"
             + (f", {forms} spoken form{'s' if forms != 1 else ''}" if forms else "")
+            + f"; practice for {sum(bool(s.practice) for s in catalog.services)} of {len(catalog.services)} services"
             + f"; routes without e-services: {sum(not s.route.advice for s in catalog.services)} with the "
               f"authority's own phone number, the rest through Public Service Info")

@@ -70,7 +70,7 @@ class Devices:
     idle: XIdle | None = None  # how long X has had no input (the browser's touches count)
     systemd: Systemd = field(default_factory=Systemd)  # READY, status and the watchdog
     # The practice e-service on loopback: made (its port bound) a second after the first frame.
-    practice: Callable[[], PracticeService] | None = None
+    practice: Callable[..., PracticeService] | None = None
     write_pdf: Callable[[Path, list[str]], Path] = write_text_pdf  # staff's test page
 
 
@@ -115,15 +115,16 @@ def build_devices(config: Config) -> Devices:
                    practice=practice_server(config.browser.practice_port))
 
 
-def practice_server(port: int) -> Callable[[], PracticeService] | None:
-    """The practice e-service's maker (None where [browser] practice_port is 0)."""
+def practice_server(port: int) -> Callable[..., PracticeService] | None:
+    """The practice e-service's maker (None where [browser] practice_port is 0): it is
+    given the catalogue whose practice it serves and the kiosk's `translate(language, text)`."""
     if not port:
         return None
 
-    def make() -> PracticeService:
-        from kiosk.practice import PracticeService  # http.server: not before the first frame
+    def make(catalog, translate) -> PracticeService:
+        from kiosk.practice import PracticeService  # http.server and Jinja2: not before the first frame
 
-        return PracticeService(port)
+        return PracticeService(catalog, translate, port)
     return make
 
 

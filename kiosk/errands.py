@@ -11,13 +11,15 @@ from pathlib import Path
 from typing import Callable
 
 from kivy.event import EventDispatcher
-from kivy.properties import ObjectProperty
+from kivy.properties import NumericProperty, ObjectProperty
 
 log = logging.getLogger(__name__)
 
 
 class Errands(EventDispatcher):
     practice = ObjectProperty(None, allownone=True)  # the practice e-service, once it serves
+    # The guide's step of the practice page in the browser (kiosk/practice.py); 0 elsewhere.
+    practice_step = NumericProperty(0)
 
     def __init__(self, services, flow, counts, modes: Callable[[], list[str]], text_scale: Callable[[], float],
                  **kwargs) -> None:
@@ -25,7 +27,7 @@ class Errands(EventDispatcher):
         `text_scale`: the person's text size, which the browser's zoom follows."""
         super().__init__(**kwargs)
         self.s, self.flow, self.counts, self.modes, self.text_scale = services, flow, counts, modes, text_scale
-        services.eservices.bind(on_gone=self._browser_gone)
+        services.eservices.bind(on_gone=self._browser_gone, url=self._page_changed, open=self._page_changed)
 
     # -- e-services -------------------------------------------------------------------------
 
@@ -38,12 +40,35 @@ class Errands(EventDispatcher):
         self._open(service)
 
     def open_practice(self) -> None:
-        """"Practise first": the pretend bank and application, in the same locked browser."""
+        """"Practise first": the service's practice version at step 1, in the same locked
+        browser; the strip shows the guide's step beside the page's."""
         service = self.s.catalog.service(self.s.journey.service_id)
-        if service is None or self.practice is None or not self.flow.begin_session():
+        if service is None or not service.practice or self.practice is None or not self.flow.begin_session():
             return
         self.counts.practised()
-        self._open(replace(service, url=self.practice.url(self.s.tr.language)))
+        plain = "plain_language" in self.modes() and service.in_(self.s.tr.language).plain is not None
+        self._open(replace(service, url=self.practice.url(service.id, self.s.tr.language, plain)))
+
+    def _page_changed(self, *_args) -> None:
+        from kiosk.practice import step_of
+
+        eservices = self.s.eservices
+        step = 0
+        if self.practice is not None and eservices.open:
+            service_id, step = step_of(self.s.catalog, eservices.url, self.practice.host)
+            step = step if service_id == self.s.journey.service_id else 0
+        self.practice_step = step
+        if step:
+            self.s.journey.step = step  # back at the guide, it is where the practice was
+
+    def leave_practice(self) -> None:
+        """"Guide" from the strip while practising: back to the guide, at the step practised."""
+        self.s.eservices.close()
+        journey = self.s.journey
+        if journey.history and journey.history[-1] == "guide":
+            journey.back()
+        else:
+            journey.go("guide")
 
     def open_remote_help(self, kind: str) -> None:
         """The site's chat or video help here, in the locked browser ([help] open_here; the
@@ -69,7 +94,7 @@ class Errands(EventDispatcher):
         if make is None or self.flow.out_of_service or self.practice is not None:
             return
         try:
-            self.practice = make().start()
+            self.practice = make(self.s.catalog, self.s.tr.gettext_for).start()
         except OSError as error:
             port = self.s.config.browser.practice_port
             log.error("practice mode is off: cannot serve it on 127.0.0.1:%d (%s)", port, error)

@@ -1,130 +1,206 @@
-"""Practice mode: a pretend e-service on loopback, to rehearse before the real one.
+"""Practice mode: each service's pretend version on loopback, to rehearse before the real one.
 
-AUTA's "practise with test credentials": a first-timer logs in at a fictional bank as a
-fictional person and fills in a short application, without anything real happening.
-Every page says PRACTICE in all three languages. It is served by the kiosk itself, on
-127.0.0.1 only, and sends nothing anywhere; what is typed lives in the page and goes
-with the browser's profile at the wipe.
+The model's "learn by doing" (practice credentials, kokeilutunnukset): a first-timer goes
+through a service's guide step by step on pages that look like the real ones, with the
+same buttons, a pretend identification (the choice of bank, mobile certificate or
+certificate card) and a form that asks what the real one asks, to a confirmation to print.
+The pages are the catalogue's data (kiosk/scenario.py); every one says PRACTICE and shows
+the guide's step beside its own. Served by the kiosk itself on 127.0.0.1 only; nothing is
+sent anywhere or kept: what is typed travels in the page's own address from page to page
+and goes with the browser's profile at the wipe.
+
+Addresses: /<service>/<page>?lang=fi[&plain=1], the page counted from 1; the kiosk reads
+the step from them (`step_of`).
 """
 
 from __future__ import annotations
 
-import html
 import http.server
 import logging
 import threading
-from urllib.parse import parse_qs, urlsplit
+import zlib
+from pathlib import Path
+from typing import Callable
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import jinja2
+
+from kiosk.catalog import Catalog, Service
+from kiosk.i18n import N_
+from kiosk.scenario import Page
 
 log = logging.getLogger(__name__)
 
 PERSON = "Maija Harjoittelija"
-TEXTS = {
-    "fi": {
-        "banner": "HARJOITUS – tämä ei ole oikea palvelu. Mitään ei lähetetä.",
-        "title": "Harjoittele asiointia",
-        "start": "Tällä sivulla voit harjoitella tunnistautumista ja hakemuksen tekemistä. Kaikki on kuvitteellista.",
-        "choose": "Valitse tunnistustapa",
-        "bank": "Harjoituspankki",
-        "login": "Kirjaudu Harjoituspankkiin",
-        "user": "Käyttäjätunnus (mikä tahansa)",
-        "password": "Salasana (mikä tahansa)",
-        "continue": "Jatka",
-        "confirm": "Olet tunnistautumassa nimellä {person}. Jatketaanko palveluun?",
-        "form": "Hakemus harjoitusetuudesta",
-        "name": "Nimi",
-        "amount": "Haettava summa euroina",
-        "reason": "Miksi haet?",
-        "send": "Lähetä hakemus",
-        "done": "Valmista! Teit harjoitushakemuksen. Oikeassa palvelussa saisit nyt vahvistuksen. Mitään ei lähetetty.",
-        "again": "Harjoittele uudelleen",
-    },
-    "sv": {
-        "banner": "ÖVNING – det här är ingen riktig tjänst. Ingenting skickas.",
-        "title": "Öva på att använda e-tjänster",
-        "start": "Här kan du öva på att identifiera dig och göra en ansökan. Allt är påhittat.",
-        "choose": "Välj identifieringssätt",
-        "bank": "Övningsbanken",
-        "login": "Logga in i Övningsbanken",
-        "user": "Användarnamn (vad som helst)",
-        "password": "Lösenord (vad som helst)",
-        "continue": "Fortsätt",
-        "confirm": "Du identifierar dig som {person}. Fortsätta till tjänsten?",
-        "form": "Ansökan om övningsförmån",
-        "name": "Namn",
-        "amount": "Belopp i euro",
-        "reason": "Varför ansöker du?",
-        "send": "Skicka ansökan",
-        "done": "Klart! Du gjorde en övningsansökan. I den riktiga tjänsten skulle du nu få en bekräftelse. Ingenting skickades.",
-        "again": "Öva igen",
-    },
-    "en": {
-        "banner": "PRACTICE – this is not a real service. Nothing is sent.",
-        "title": "Practise using e-services",
-        "start": "Here you can practise identifying yourself and making an application. Everything is made up.",
-        "choose": "Choose how to identify yourself",
-        "bank": "Practice Bank",
-        "login": "Log in to Practice Bank",
-        "user": "User name (anything)",
-        "password": "Password (anything)",
-        "continue": "Continue",
-        "confirm": "You are identifying yourself as {person}. Continue to the service?",
-        "form": "Application for a practice allowance",
-        "name": "Name",
-        "amount": "Amount in euros",
-        "reason": "Why are you applying?",
-        "send": "Send the application",
-        "done": "Done! You made a practice application. In the real service you would now get a confirmation. Nothing was sent.",
-        "again": "Practise again",
-    },
+# Suomi.fi identification's choice, as it lists them (the names are the banks' own).
+BANKS = ("Aktia", "Danske Bank", "Handelsbanken", "Nordea", "Oma Säästöpankki", "OP", "POP Pankki",
+         "S-Pankki", "Säästöpankki", "Ålandsbanken")
+METHODS = ("bank", "mobile", "card")
+# What the pages carry from one to the next, and how much: a practice, not a store.
+MAX_VALUE_CHARS = 200
+MAX_QUERY_BYTES = 16 * 1024
+
+WORDS = {
+    "banner": N_("PRACTICE – this is not a real service. Nothing is sent anywhere."),
+    "practice_of": N_("Practice: {service}"),
+    "step": N_("Step {n} of {total}"),
+    "guide_says": N_("The guide says:"),
+    "open": N_("Open the service"),
+    "start_text": N_("Here you can go through {service} step by step, as the guide tells. Everything is made up, and nothing you write is sent or kept."),
+    "identification": N_("Identification"),
+    "choose_method": N_("Choose how to identify yourself"),
+    "banking_codes": N_("Banking codes"),
+    "mobile": N_("Mobile certificate"),
+    "card": N_("Certificate card"),
+    "not_real_bank": N_("Practice: this is not {bank}'s real page. Write anything here, never your real codes."),
+    "user": N_("User ID"),
+    "password": N_("Password"),
+    "continue": N_("Continue"),
+    "phone": N_("Phone number"),
+    "mobile_text": N_("In the real service your phone shows a code: check it is the same as on the screen, then confirm with your PIN in the phone. Here, write any number and press Confirm."),
+    "confirm": N_("Confirm"),
+    "card_text": N_("In the real service you put your ID card in the card reader and type its PIN1 code. Here, write any four digits."),
+    "pin": N_("PIN code"),
+    "identified": N_("You are identifying yourself to the service as {person}."),
+    "to_service": N_("Continue to the service"),
+    "check": N_("Check the details before you go on. To change them, press Back below the page."),
+    "empty": N_("(not filled in)"),
+    "reference": N_("Practice reference: {code}"),
+    "print_hint": N_("You can print this page: press Print this page below the page."),
+    "logged_out": N_("You have logged out"),
+    "all_done": N_("You have practised all {total} steps. In the real service you would now press End and erase. Press Guide below the page to go back to the guide."),
+    "again": N_("Practise again"),
+    "date_format": N_("dd.mm.yyyy"),
+    "not_found": N_("This practice page does not exist. Press Guide below the page to go back to the guide."),
 }
-STYLE = """body{font-family:sans-serif;font-size:24px;margin:0;background:#f5f3ef;color:#1d1d1d}
-.banner{background:#ffd400;color:#000;font-weight:bold;padding:16px 24px;border-bottom:4px solid #000}
-main{padding:24px 40px;max-width:900px} h1{font-size:36px} label{display:block;margin:18px 0 6px}
-input,textarea{font-size:24px;padding:10px;width:100%;box-sizing:border-box}
-.button{display:inline-block;margin-top:24px;font-size:26px;padding:16px 32px;background:#0b4f8a;color:#fff;
-border:0;border-radius:10px;text-decoration:none}"""
+
+_TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("kiosk", "practice_pages"),
+                                autoescape=True, undefined=jinja2.StrictUndefined)
+STYLE = (Path(__file__).parent / "practice_pages" / "practice.css").read_text()
 
 
-def page(language: str, step: str) -> str:
-    t = TEXTS.get(language, TEXTS["en"])
-    q = f"?lang={language}"
-    e = html.escape
-    if step == "bank":
-        body = (f"<h1>{e(t['login'])}</h1><form action='/confirm'><input type=hidden name=lang value='{language}'>"
-                f"<label>{e(t['user'])}<input name=user autocomplete=off></label>"
-                f"<label>{e(t['password'])}<input name=password type=password autocomplete=off></label>"
-                f"<button class=button>{e(t['continue'])}</button></form>")
-    elif step == "confirm":
-        body = (f"<h1>{e(t['bank'])}</h1><p>{e(t['confirm'].format(person=PERSON))}</p>"
-                f"<a class=button id=continue href='/form{q}'>{e(t['continue'])}</a>")
-    elif step == "form":
-        body = (f"<h1>{e(t['form'])}</h1><form action='/done'><input type=hidden name=lang value='{language}'>"
-                f"<label>{e(t['name'])}<input name=name value='{e(PERSON)}'></label>"
-                f"<label>{e(t['amount'])}<input name=amount inputmode=numeric></label>"
-                f"<label>{e(t['reason'])}<textarea name=reason rows=3></textarea></label>"
-                f"<button class=button id=send>{e(t['send'])}</button></form>")
-    elif step == "done":
-        body = f"<h1>{e(t['title'])}</h1><p id=done>{e(t['done'])}</p><a class=button href='/{q}'>{e(t['again'])}</a>"
-    else:
-        body = (f"<h1>{e(t['title'])}</h1><p>{e(t['start'])}</p><h2>{e(t['choose'])}</h2>"
-                f"<a class=button id=bank href='/bank{q}'>{e(t['bank'])}</a>")
-    return (f"<!doctype html><html lang='{language}'><head><meta charset='utf-8'><title>{e(t['banner'])}</title>"
-            f"<style>{STYLE}</style></head><body><div class=banner role=banner>{e(t['banner'])}</div>"
-            f"<main>{body}</main></body></html>")
+def address(service_id: str, page: int, language: str, plain: bool = False, **carried: str) -> str:
+    query = {"lang": language, **({"plain": "1"} if plain else {}), **carried}
+    return f"/{service_id}/{page}?{urlencode(query)}"
+
+
+def step_of(catalog: Catalog, url: str, host: str) -> tuple[str, int]:
+    """(service id, the guide's step) of a practice page's address; ("", 0) for any other."""
+    parts = urlsplit(url)
+    if parts.netloc != host:
+        return "", 0
+    bits = parts.path.strip("/").split("/")
+    service = catalog.service(bits[0]) if len(bits) == 2 and bits[1].isdigit() else None
+    if service is None or not 1 <= int(bits[1]) <= len(service.practice) + 1:
+        return "", 0
+    pages = service.practice
+    return service.id, pages[min(int(bits[1]), len(pages)) - 1].step
+
+
+def render(catalog: Catalog, translate: Callable[[str, str], str], path: str, query: str) -> tuple[int, str]:
+    """(HTTP status, HTML) of one practice page."""
+    if path == "/practice.css":
+        return 200, STYLE
+    params = dict(parse_qsl(query, keep_blank_values=True))
+    language = params.get("lang", "fi")[:5]
+    words = {key: translate(language, text) for key, text in WORDS.items()}
+    bits = path.strip("/").split("/")
+    service = catalog.service(bits[0]) if len(bits) == 2 and bits[1].isdigit() else None
+    if service is None or not service.practice or not 1 <= int(bits[1]) <= len(service.practice) + 1:
+        return 404, _missing(translate, query)
+    return 200, _page(service, int(bits[1]), params, language, words)
+
+
+def _missing(translate: Callable[[str, str], str], query: str) -> str:
+    language = dict(parse_qsl(query)).get("lang", "fi")[:5]
+    words = {key: translate(language, text) for key, text in WORDS.items()}
+    return _TEMPLATES.get_template("missing.html").render(t=words, language=language)
+
+
+def _page(service: Service, number: int, params: dict[str, str], language: str, words: dict[str, str]) -> str:
+    texts = service.in_(language)
+    plain = params.get("plain") == "1" and texts.plain is not None
+    steps = texts.plain.steps if plain else texts.steps
+    pages = service.practice
+    after_logout = number == len(pages) + 1
+    page = pages[-1] if after_logout else pages[number - 1]
+    # Answers of the pages before this one travel on; this page's own are asked again.
+    carried = {key: value[:MAX_VALUE_CHARS] for key, value in params.items() if _page_of(key) in range(1, number)}
+    kept = {"lang": language, **({"plain": "1"} if plain else {}), **carried}
+    stage = params.get("stage", "") if page.kind == "identify" else ""
+    pick = params.get("pick", "")
+    bank = pick[5:] if pick.startswith("bank:") and pick[5:] in BANKS else ""
+    method = "bank" if bank else pick if pick in METHODS else ""
+    if stage not in ("", "login", "confirmed") or stage == "login" and not method:
+        stage = ""  # an address put together by hand: from the choice again
+    if stage == "login":
+        kept["pick"] = pick
+    return _TEMPLATES.get_template("page.html").render(
+        t=words, language=language, service=texts.title, page=page, kind="end" if after_logout else page.kind,
+        n=page.step, total=len(steps), guide=steps[page.step - 1], number=number, stage=stage,
+        method=method, bank=bank, banks=BANKS, person=PERSON,
+        next=f"/{service.id}/{number + 1}", here=f"/{service.id}/{number}", first=address(service.id, 1, language, plain),
+        kept=kept, answers=_answers(pages[:number - 1], carried, language, words),
+        code=_reference(service.id, carried), field_name=lambda index: f"v{number}_{index}",
+        choice_name=f"c{number}", fmt=lambda text, **kw: text.format(**kw))
+
+
+def _page_of(key: str) -> int:
+    """The page an answer's name belongs to (v3_0: page 3's first field; c3: its choice); 0 for none."""
+    head = key[1:].split("_", 1)[0]
+    if key[:1] not in ("v", "c") or not head.isdigit() or not key[1:].replace("_", "").isdigit():
+        return 0
+    return int(head)
+
+
+def _answers(pages: tuple[Page, ...], carried: dict[str, str], language: str,
+             words: dict[str, str]) -> list[tuple[str, str]]:
+    """What the person wrote and chose on the pages before, as (label, answer) to check."""
+    answers = []
+    for number, page in enumerate(pages, 1):
+        if page.kind == "choose" and len(page.choices) > 1:
+            chosen = carried.get(f"c{number}", "")
+            if chosen.isdigit() and int(chosen) < len(page.choices):
+                answers.append((page.heading.in_(language), page.choices[int(chosen)].in_(language)))
+        for index, field in enumerate(page.fields):
+            value = carried.get(f"v{number}_{index}", "").strip()
+            if field.type == "choice" and value.isdigit() and int(value) < len(field.options):
+                value = field.options[int(value)].in_(language)
+            elif field.type == "password":
+                value = "•" * len(value)
+            answers.append((field.label.in_(language), value or words["empty"]))
+    return answers
+
+
+def _reference(service_id: str, carried: dict[str, str]) -> str:
+    """A made-up reference, the same for the same answers (nothing is counted or kept)."""
+    return f"HARJ-{zlib.crc32((service_id + repr(sorted(carried.items()))).encode()) % 1_000_000:06d}"
 
 
 class PracticeService:
-    """The practice site on 127.0.0.1, in a thread of the kiosk."""
+    """The practice site on 127.0.0.1, in a thread of the kiosk. `translate(language,
+    text)`: the kiosk's translation of its own words on the pages."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, catalog: Catalog, translate: Callable[[str, str], str], port: int = 0) -> None:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
-                language = parse_qs(parts.query).get("lang", ["fi"])[0]
-                body = page(language if language in TEXTS else "en", parts.path.strip("/")).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
+                kind = "text/css" if parts.path == "/practice.css" else "text/html"
+                if len(self.path.encode()) > MAX_QUERY_BYTES:
+                    status, body = 414, b""
+                else:
+                    try:
+                        code, page = render(catalog, translate, parts.path, parts.query)
+                        status, body = code, page.encode()
+                    except Exception:  # the practice's fault, not the person's: they see a way back
+                        log.exception("practice page %s cannot be drawn", parts.path)
+                        status, body = 500, _missing(translate, parts.query).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", f"{kind}; charset=utf-8")
                 self.send_header("Cache-Control", "no-store")
+                # Plain HTML forms: no script of any kind, nothing from elsewhere, sent only here.
+                self.send_header("Content-Security-Policy",
+                                 "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -140,8 +216,8 @@ class PracticeService:
         self._thread.start()
         return self
 
-    def url(self, language: str) -> str:
-        return f"http://{self.host}/?lang={language}"
+    def url(self, service_id: str, language: str, plain: bool = False) -> str:
+        return f"http://{self.host}{address(service_id, 1, language, plain)}"
 
     def stop(self) -> None:
         self.server.shutdown()

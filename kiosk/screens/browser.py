@@ -187,6 +187,8 @@ class BrowserScreen(KioskScreen):
             return tr._("The service tried to open a page that is not allowed here.")
         if services.notice == "reopened":
             return tr._("The browser closed unexpectedly and was opened again.")
+        if app.errands.practice_step:
+            return self.practice_words()
         if services.identifying:
             return tr._("You are logging in: this computer will log you out and erase everything when you finish.")
         if services.logged_in:
@@ -194,3 +196,15 @@ class BrowserScreen(KioskScreen):
         if services.starting:
             return tr._("Opening the service…")
         return ""
+
+    @staticmethod
+    def practice_words() -> str:
+        """The guide's step beside the practice page's own (which shows the same number)."""
+        app = kiosk()
+        service = app.catalog.service(app.journey.service_id)
+        if service is None:
+            return ""
+        texts = service.in_(app.tr.language)
+        steps = texts.plain.steps if app.plain_language and texts.plain else texts.steps
+        n = min(app.errands.practice_step, len(steps))
+        return app.tr._("Practice – the guide's step {n} of {total}: {step}").format(n=n, total=len(steps), step=steps[n - 1])

@@ -15,6 +15,7 @@ class GuideScreen(KioskScreen):
     needs = ListProperty()
     steps = ListProperty()
     strong_identification = BooleanProperty(False)
+    practice = BooleanProperty(False)  # the service has a practice version (kiosk/scenario.py)
     guided = BooleanProperty(False)
     page = NumericProperty(0)
     essentials = ("previous_button", "next_button", "open_button")
@@ -31,6 +32,7 @@ class GuideScreen(KioskScreen):
         self.needs = list(plain.needs if plain else texts.needs)
         self.steps = list(plain.steps if plain else texts.steps)
         self.strong_identification = service.strong_identification
+        self.practice = bool(service.practice)
         self.guided = app.journey.guided
         self.page = min(app.journey.step, len(self.steps))
 

@@ -333,39 +333,6 @@ def test_logging_in_is_noticed_from_the_address(kiosk, site):
         site.policy.write(site.policy_text)
 
 
-def test_practice_mode_rehearses_a_login_and_an_application_marked_practice_throughout(kiosk, site):
-    import json
-
-    from kiosk.practice import PracticeService
-
-    practice = PracticeService().start()
-    allowed = json.loads(site.policy_text)
-    allowed["URLAllowlist"].append(practice.host)
-    site.policy.write(json.dumps(allowed))
-    try:
-        kiosk.services.allowed += (practice.host,)
-        service = replace(CATALOG.services[0], url=practice.url("fi"))
-        kiosk.services.open_service(service)
-        kiosk.wait_for(lambda: kiosk.services.open and "Harjoittele asiointia" in kiosk.browser.page_text(), 30)
-        for element in ("bank",):
-            kiosk.tap(element)
-        kiosk.wait_for(lambda: "Kirjaudu Harjoituspankkiin" in kiosk.browser.page_text(), 20)
-        kiosk.wait_for(kiosk.takes_input, 10)
-        kiosk.evaluate("document.querySelector('[name=user]').focus()")
-        kiosk.services.type_text("harjoitus")
-        kiosk.wait_for(lambda: kiosk.evaluate("document.querySelector('[name=user]').value") == "harjoitus", 10)
-        kiosk.evaluate("document.querySelector('form').submit()")
-        kiosk.wait_for(lambda: "Maija Harjoittelija" in kiosk.browser.page_text(), 10)
-        kiosk.tap("continue")
-        kiosk.wait_for(lambda: "Hakemus harjoitusetuudesta" in kiosk.browser.page_text(), 10)
-        kiosk.tap("send")
-        kiosk.wait_for(lambda: "Mitään ei lähetetty" in kiosk.browser.page_text(), 20)
-        assert "HARJOITUS" in kiosk.browser.page_text()
-    finally:
-        practice.stop()
-        site.policy.write(site.policy_text)
-
-
 # -- audit of issue 15: the locked browser and the wipe -----------------------------------
 
 

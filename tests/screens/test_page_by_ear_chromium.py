@@ -10,39 +10,10 @@ from dataclasses import replace
 
 import pytest
 
-from kiosk.devices.browser import ChromiumBrowser
-from kiosk.devices.processes import SessionProcesses
 from kiosk.spoken_text import normalise
+from tests.screens.conftest import evaluate
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def chromium_kiosk(fresh_app, site, tmp_path):
-    """The running kiosk with real Chromium for one test, speech on, in English."""
-    app = fresh_app.app
-    services = app.eservices
-    fake, allowed = services.browser, services.allowed
-    chromium = ChromiumBrowser(SessionProcesses(tmp_path / "session-processes"))
-    services.browser, services.allowed = chromium, allowed + (site.host,)
-    app.switch_language("en")
-    fresh_app.tap(fresh_app.ids()["start_button"])
-    app.speech_nav.set_speech(True)
-    try:
-        yield fresh_app
-    finally:
-        app.speech_nav.set_speech(False)
-        app.flow.end_session()  # closes the browser, as at every session's end
-        app.flow.leave_goodbye()
-        fresh_app.wait_until(lambda: not services.open, 20)
-        chromium.close()
-        services.browser, services.allowed = fake, allowed
-        fresh_app.frames()
-
-
-def evaluate(app, expression: str):
-    return app.eservices.browser.call("Runtime.evaluate", {"expression": expression, "returnByValue": True})[
-        "result"].get("value")
 
 
 def test_a_real_form_by_ear_with_the_strips_keys_in_chromium(chromium_kiosk, site):
