@@ -18,6 +18,7 @@ from kiosk.desk_commands import DeskCommands, StatusReporter
 from kiosk.device_watch import DeviceWatch
 from kiosk.errands import Errands
 from kiosk.journey import HOME
+from kiosk.learning import Learning
 from kiosk.session_flow import SessionFlow
 from kiosk.session_stats import SessionStatistics
 from kiosk.staff_mode import StaffMode
@@ -62,6 +63,7 @@ class KioskApp(App):
         self.staff = StaffMode(s, self.flow, self.reporter.soon, stop=self.stop)
         self.desk_commands = DeskCommands(s, self.flow, self.reporter.soon, restart=self.staff.restart)
         self.errands = Errands(s, self.flow, self.counts, self.accessibility_in_use, lambda: self.look.text_scale)
+        self.learning = Learning(s, self.flow, self.counts, self.errands)  # Learn the basics
         from kiosk.screens.speech_nav import SpeechNavigation
 
         self.speech_nav = SpeechNavigation(s, self.flow, root=lambda: self.root)
@@ -107,6 +109,8 @@ class KioskApp(App):
         # Kivy's clipboard is the X CLIPBOARD selection, cleared by the "x selections" step;
         # this checks it from the app's side.
         self.wipe.register_check("clipboard empty", self._clipboard_left)
+        self.wipe.register_step("lessons", self.learning.reset)
+        self.wipe.register_check("lessons forgotten", self.learning.left_over)
         self.wipe.register_step("settings", self._reset_settings)
         self.wipe.register_check("settings at defaults", self._settings_changed)
         self.wipe.register_step("screens", self.journey.reset)

@@ -64,11 +64,7 @@ class Errands(EventDispatcher):
     def leave_practice(self) -> None:
         """"Guide" from the strip while practising: back to the guide, at the step practised."""
         self.s.eservices.close()
-        journey = self.s.journey
-        if journey.history and journey.history[-1] == "guide":
-            journey.back()
-        else:
-            journey.go("guide")
+        self.s.journey.back_to("guide")
 
     def open_remote_help(self, kind: str) -> None:
         """The site's chat or video help here, in the locked browser ([help] open_here; the
@@ -77,12 +73,12 @@ class Errands(EventDispatcher):
         url = {"chat": contact.chat_url, "video": contact.video_url}.get(kind, "")
         if not url or not contact.open_here or not self.flow.begin_session():
             return
-        self._open_address(f"help-{kind}", url)
+        self.open_address(f"help-{kind}", url)
 
     def _open(self, service) -> None:
-        self._open_address(service.id, service.url)
+        self.open_address(service.id, service.url)
 
-    def _open_address(self, name: str, url: str) -> None:
+    def open_address(self, name: str, url: str) -> None:
         """`url` in the locked browser at the person's text size, this window its strip."""
         self.s.eservices.set_zoom(self.text_scale())
         self.s.eservices.open_address(name, url)
@@ -144,7 +140,7 @@ class Errands(EventDispatcher):
         from kiosk.support_slip import write_slip
 
         tr, config = self.s.tr, self.s.config
-        self._print_slip(tr._("Digital support near you"), lambda path, large: write_slip(
+        self.print_slip(tr._("Digital support near you"), lambda path, large: write_slip(
             path, self.s.support, tr, config.site.name.in_(tr.language), config.help.phone,
             config.help.phone_hours.in_(tr.language) if config.help.phone_hours else "", now_utc(), large=large))
 
@@ -155,7 +151,7 @@ class Errands(EventDispatcher):
         tr = self.s.tr
         if self.s.booking is None or self.s.booking.state != "booked":
             return
-        self._print_slip(tr._("Your time with a helper"), lambda path, large: write_booking_slip(
+        self.print_slip(tr._("Your time with a helper"), lambda path, large: write_booking_slip(
             path, self.s.booking, tr, self.s.config.site.name.in_(tr.language), large=large))
 
     def print_route(self) -> None:
@@ -167,11 +163,11 @@ class Errands(EventDispatcher):
         service = self.s.catalog.service(self.s.journey.service_id)
         if service is None:
             return
-        self._print_slip(service.in_(tr.language).title, lambda path, large: write_route_slip(
+        self.print_slip(service.in_(tr.language).title, lambda path, large: write_route_slip(
             path, service, self.s.support, tr, config.help.phone,
             config.help.phone_hours.in_(tr.language) if config.help.phone_hours else "", now_utc(), large=large))
 
-    def _print_slip(self, name: str, write) -> None:
+    def print_slip(self, name: str, write) -> None:
         """A slip made by `write(path, large)` into the session's documents, which the wipe
         erases, then to the print screen."""
         from kiosk.usb import unused_name

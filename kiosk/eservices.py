@@ -139,6 +139,8 @@ class EServices(EventDispatcher):
     def _handle(self, kind: str, value) -> None:
         if kind == "navigated":
             url = str(value)
+            if url != self.url and self.notice in ("downloaded", "download_refused", "popup_refused"):
+                self.clear_notice()  # said of the page left; My documents keeps the count
             self.url = url
             was_identifying = self.identifying
             self.identifying = any(domain_covers(d, host_of(url)) for d in self.catalog.identification_domains)

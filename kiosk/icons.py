@@ -39,6 +39,8 @@ GLYPHS = {
     "videocam": 0xE04B,
     "place": 0xE55F,            # digital support near you
     "event": 0xE878,            # book a time with a helper
+    "school": 0xE80C,           # Learn the basics
+    "check_circle": 0xE86C,     # a lesson done
     # doing this for someone else
     "supervisor_account": 0xE8D3,
     "lock": 0xE897,

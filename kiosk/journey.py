@@ -35,6 +35,13 @@ class Journey(EventDispatcher):
         if self.history:
             self.screen = self.history.pop()
 
+    def back_to(self, screen: str) -> None:
+        """Back to `screen`, where the person came from (or to it, if they came otherwise)."""
+        if self.history and self.history[-1] == screen:
+            self.back()
+        else:
+            self.go(screen)
+
     def home(self) -> None:
         """Back to the start of the person's choices, keeping their session."""
         self.history = [HOME]

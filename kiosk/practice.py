@@ -27,6 +27,7 @@ import jinja2
 
 from kiosk.catalog import Catalog, Service
 from kiosk.i18n import N_
+from kiosk.lessons import lesson, missing_from_password
 from kiosk.scenario import Page
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,25 @@ WORDS = {
     "all_done": N_("You have practised all {total} steps. In the real service you would now press End and erase. Press Guide below the page to go back to the guide."),
     "again": N_("Practise again"),
     "date_format": N_("dd.mm.yyyy"),
+    "learn_banner": N_("LEARNING – nothing here is real, and nothing is sent anywhere."),
+    "lesson_of": N_("Lesson: {title}"),
+    "page_of": N_("Page {n} of {total}"),
+    "next": N_("Next"),
+    "type_this": N_("Type: {answer}"),
+    "your_answer": N_("Your answer"),
+    "right": N_("Right!"),
+    "not_yet": N_("Not yet: you typed “{typed}”. It should be “{answer}”. Erase what is wrong and try again."),
+    "nothing_typed": N_("Nothing was typed yet. Touch the field first, then type."),
+    "still_needed": N_("Nearly: the password still needs {missing}."),
+    "password_ok": N_("Right: this password has a capital letter, a number and a symbol."),
+    "keep_scrolling": N_("Keep going: the button is further down."),
+    "well_done": N_("Well done!"),
+    "finished": N_("You finished the lesson: {title}"),
+    "you_learnt": N_("What you learnt: {learnt}"),
+    "choose_next": N_("Press Lessons below the page to choose the next lesson, or to print what you learnt today."),
+    "document_title": N_("Practice document"),
+    "document_text": N_("You saved this document and printed it yourself. Well done!"),
+    "and": N_("{first} and {last}"),
     "not_found": N_("This practice page does not exist. Press Guide below the page to go back to the guide."),
 }
 
@@ -104,11 +124,80 @@ def render(catalog: Catalog, translate: Callable[[str, str], str], path: str, qu
     params = dict(parse_qsl(query, keep_blank_values=True))
     language = params.get("lang", "fi")[:5]
     words = {key: translate(language, text) for key, text in WORDS.items()}
+    if path.startswith("/learn/"):
+        return _lesson_page(path, params, language, words, lambda text: translate(language, text))
     bits = path.strip("/").split("/")
     service = catalog.service(bits[0]) if len(bits) == 2 and bits[1].isdigit() else None
     if service is None or not service.practice or not 1 <= int(bits[1]) <= len(service.practice) + 1:
         return 404, _missing(translate, query)
     return 200, _page(service, int(bits[1]), params, language, words)
+
+
+def lesson_of(url: str, host: str) -> tuple[str, str]:
+    """(lesson id, its page number or "done") of a lesson page's address; ("", "") for any other."""
+    parts = urlsplit(url)
+    bits = parts.path.strip("/").split("/")
+    if parts.netloc != host or len(bits) != 3 or bits[0] != "learn" or lesson(bits[1]) is None:
+        return "", ""
+    return (bits[1], bits[2]) if bits[2] == "done" or bits[2].isdigit() else ("", "")
+
+
+def _lesson_page(path: str, params: dict[str, str], language: str, words: dict[str, str],
+                 _: Callable[[str], str]) -> tuple[int, str]:
+    bits = path.strip("/").split("/")
+    item = lesson(bits[1]) if len(bits) == 3 else None
+    if item is None:
+        return 404, _TEMPLATES.get_template("missing.html").render(t=words, language=language)
+    words = {**words, "banner": words["learn_banner"]}
+    total = len(item.pages)
+    common = dict(t=words, language=language, lesson_id=item.id, title=_(item.title), total=total,
+                  fmt=lambda text, **kw: text.format(**kw))
+    if bits[2] == "done":
+        return 200, _TEMPLATES.get_template("lesson.html").render(kind="done", n=total + 1, learnt=_(item.learnt), **common)
+    if not bits[2].isdigit() or not 1 <= int(bits[2]) <= total:
+        return 404, _TEMPLATES.get_template("missing.html").render(t=words, language=language)
+    n = int(bits[2])
+    page = item.pages[n - 1]
+    typed = params.get("answer", "")[:60]
+    verdict, right = "", False
+    if page.kind == "type" and "answer" in params:
+        right = typed.strip() == page.answer
+        verdict = (words["right"] if right else words["nothing_typed"] if not typed.strip()
+                   else words["not_yet"].format(typed=typed, answer=page.answer))
+    elif page.kind == "password" and "answer" in params:
+        missing = [_(rule) for rule in missing_from_password(typed)]
+        right = not missing
+        verdict = words["password_ok"] if right else words["still_needed"].format(missing=_joined(missing, words))
+    elif page.kind == "quiz" and params.get("chosen", "").isdigit() and int(params["chosen"]) < len(page.choices):
+        chosen = int(params["chosen"])
+        right = chosen == page.right
+        verdict = _(page.feedback[min(chosen, len(page.feedback) - 1)])
+    return 200, _TEMPLATES.get_template("lesson.html").render(
+        kind=page.kind, n=n, heading=_(page.heading), text=[_(line) for line in page.text], button=_(page.button),
+        answer=page.answer, typed=typed, verdict=verdict, right=right, choices=[_(c) for c in page.choices],
+        message=item.id == "scam" and page.kind == "quiz",
+        here=f"/learn/{item.id}/{n}", next=f"/learn/{item.id}/{n + 1 if n < total else 'done'}",
+        document=f"/learn/{item.id}/document.pdf?lang={language}", **common)
+
+
+def _joined(parts: list[str], words: dict[str, str]) -> str:
+    return parts[0] if len(parts) == 1 else words["and"].format(first=", ".join(parts[:-1]), last=parts[-1])
+
+
+def practice_document(language: str, translate: Callable[[str, str], str]) -> bytes:
+    """The "Saving and printing" lesson's document: one A4 page, made when asked."""
+    import io
+
+    from kiosk.support_slip import Slip
+
+    out = io.BytesIO()
+    page = Slip(out, translate(language, WORDS["document_title"]))
+    page.line(translate(language, WORDS["document_title"]), page.bold, 24)
+    page.gap(6)
+    page.line(translate(language, WORDS["document_text"]), page.regular, 14)
+    page.line(translate(language, WORDS["learn_banner"]), page.regular, 11)
+    page.save()
+    return out.getvalue()
 
 
 def _missing(translate: Callable[[str, str], str], query: str) -> str:
@@ -186,8 +275,13 @@ class PracticeService:
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 kind = "text/css" if parts.path == "/practice.css" else "text/html"
+                extra = {}
                 if len(self.path.encode()) > MAX_QUERY_BYTES:
                     status, body = 414, b""
+                elif parts.path.startswith("/learn/") and parts.path.endswith("/document.pdf"):
+                    language = dict(parse_qsl(parts.query)).get("lang", "fi")[:5]
+                    status, body, kind = 200, practice_document(language, translate), "application/pdf"
+                    extra["Content-Disposition"] = 'attachment; filename="practice-document.pdf"'
                 else:
                     try:
                         code, page = render(catalog, translate, parts.path, parts.query)
@@ -196,7 +290,9 @@ class PracticeService:
                         log.exception("practice page %s cannot be drawn", parts.path)
                         status, body = 500, _missing(translate, parts.query).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", f"{kind}; charset=utf-8")
+                self.send_header("Content-Type", kind if kind == "application/pdf" else f"{kind}; charset=utf-8")
+                for name, value in extra.items():
+                    self.send_header(name, value)
                 self.send_header("Cache-Control", "no-store")
                 # Plain HTML forms: no script of any kind, nothing from elsewhere, sent only here.
                 self.send_header("Content-Security-Policy",

@@ -35,6 +35,10 @@ class SessionStatistics:
     def practised(self) -> None:
         self.stats.count("practice", "used")
 
+    def learnt(self, lesson_id: str) -> None:
+        """A lesson of Learn the basics finished (kiosk/lessons.py)."""
+        self.stats.count("lesson", lesson_id)
+
     def help_asked(self, topic: str, service_id: str) -> None:
         self.stats.count("help", f"on_site.{topic}")
         self.stats.count("help_service", service_id or "none")

@@ -33,6 +33,7 @@ COUNTERS: dict[str, frozenset[str] | None] = {
     "need": frozenset({"self", "guided", "person", "nondigital"}),
     "service": None,            # catalogue id of a service opened
     "practice": frozenset({"used"}),
+    "lesson": None,             # id of a lesson of Learn the basics finished (kiosk/lessons.py)
     "outcome": frozenset({"yes", "partly", "no", "no_answer"}),
     "help": None,               # "on_site.<topic>" or "remote.<way>"
     "help_service": None,       # catalogue id of the service a help request came from

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from kiosk.i18n import N_
 from kiosk.support import HELSINKI, Support, Weekly
@@ -45,7 +46,7 @@ class Slip:
     """One A4 page written top down: lines that wrap, QR codes at the right margin. `large`:
     type a third larger, for a person who uses large text."""
 
-    def __init__(self, path: Path, title: str, large: bool = False) -> None:
+    def __init__(self, path: "Path | BinaryIO", title: str, large: bool = False) -> None:
         from reportlab.lib.pagesizes import A4
         from reportlab.lib.units import mm
         from reportlab.pdfgen.canvas import Canvas
@@ -54,7 +55,7 @@ class Slip:
         self.width, height = A4
         self.mm = mm
         self.margin = 18 * mm
-        self.canvas = Canvas(str(path), pagesize=A4, invariant=True)  # the same list makes the same file
+        self.canvas = Canvas(str(path) if isinstance(path, Path) else path, pagesize=A4, invariant=True)  # the same list makes the same file
         self.canvas.setTitle(title)
         self.y = height - self.margin
         self.grow = 1.35 if large else 1.0
@@ -64,13 +65,25 @@ class Slip:
 
         return simpleSplit(text, font, size * self.grow, self.width - 2 * self.margin - room)
 
-    def line(self, text: str, font: str = "", size: float = 11, room: float = 0) -> None:
+    def line(self, text: str, font: str = "", size: float = 11, room: float = 0, indent: float = 0) -> None:
         font = font or self.regular
         grown = size * self.grow
-        for part in self.parts(text, font, size, room):
+        for part in self.parts(text, font, size, room + indent):
             self.canvas.setFont(font, grown)
-            self.canvas.drawString(self.margin, self.y - grown, part)
+            self.canvas.drawString(self.margin + indent, self.y - grown, part)
             self.y -= grown * 1.3
+
+    def tick(self, size: float) -> float:
+        """A done mark at the left margin of the next line (drawn: the font has none); the
+        indent to write beside it."""
+        grown = size * self.grow
+        path = self.canvas.beginPath()
+        path.moveTo(self.margin, self.y - grown * 0.55)
+        path.lineTo(self.margin + grown * 0.35, self.y - grown * 0.95)
+        path.lineTo(self.margin + grown * 0.95, self.y - grown * 0.05)
+        self.canvas.setLineWidth(grown * 0.14)
+        self.canvas.drawPath(path, stroke=1, fill=0)
+        return grown * 1.4
 
     def qr(self, data: str, top: float, side_mm: float = QR_SIZE) -> None:
         from reportlab.graphics import renderPDF
@@ -203,5 +216,28 @@ def write_route_slip(path: Path, service, support: Support, tr, phone: str, phon
     page.gap(3)
     for text in other_lines(tr, service):
         page.line(text, page.regular, 10)
+    page.save()
+    return path
+
+
+def write_learnt_slip(path: Path, learnt: list[tuple[str, str]], tr, site_name: str, large: bool = False) -> Path:
+    """"What I learnt today": each lesson done in this session with what it taught, a done
+    mark beside it, and where and when. No name: the person may write theirs on it."""
+    from kiosk.support import now_utc
+
+    title = tr._("What I learnt today")
+    page = Slip(path, title, large)
+    local = now_utc().astimezone(HELSINKI)
+    page.line(title, page.bold, 22)
+    page.line(tr._("At {place} on {date}").format(place=site_name, date=f"{local.day}.{local.month}.{local.year}"),
+              page.regular, 11)
+    page.gap(6)
+    for lesson_title, what in learnt:
+        indent = page.tick(15)
+        page.line(lesson_title, page.bold, 15, indent=indent)
+        page.line(what, page.regular, 12, indent=indent)
+        page.gap(4)
+    page.gap(4)
+    page.line(tr._("Well done! The lessons are there to do again whenever you like."), page.regular, 12)
     page.save()
     return path

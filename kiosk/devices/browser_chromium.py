@@ -261,11 +261,14 @@ class ChromiumBrowser:
 
     def press_key(self, key: str) -> None:
         code, name = KEYS[key]
-        for kind in ("rawKeyDown", "keyUp"):
+        # A key with text goes down as "keyDown" (it then types, and Enter sends a form, as
+        # Puppeteer does it); one without, as "rawKeyDown".
+        text = "\r" if key == "Enter" else ""
+        for kind in ("keyDown" if text else "rawKeyDown", "keyUp"):
             params = {"type": kind, "key": name, "code": name, "windowsVirtualKeyCode": code,
                       "nativeVirtualKeyCode": code}
-            if key == "Enter" and kind == "rawKeyDown":
-                params["text"] = "\r"
+            if text and kind == "keyDown":
+                params["text"] = params["unmodifiedText"] = text
             self.call("Input.dispatchKeyEvent", params)
 
     # -- the page by ear (page_reader.py) ------------------------------------------------------

@@ -26,6 +26,7 @@ SCREENS = {
     "support": ("kiosk.screens.support", "SupportScreen"),
     "booking": ("kiosk.screens.booking", "BookingScreen"),
     "on_behalf": ("kiosk.screens.on_behalf", "OnBehalfScreen"),
+    "learn": ("kiosk.screens.learn", "LearnScreen"),
     "documents": ("kiosk.screens.documents", "DocumentsScreen"),
     "print": ("kiosk.screens.print", "PrintScreen"),
     "print_status": ("kiosk.screens.print_status", "PrintStatusScreen"),

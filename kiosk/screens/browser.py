@@ -189,6 +189,10 @@ class BrowserScreen(KioskScreen):
             return tr._("The browser closed unexpectedly and was opened again.")
         if app.errands.practice_step:
             return self.practice_words()
+        if app.learning.current:
+            from kiosk.learning import lesson_words
+
+            return lesson_words(tr, app.learning.current, app.learning.page)
         if services.identifying:
             return tr._("You are logging in: this computer will log you out and erase everything when you finish.")
         if services.logged_in:
@@ -196,6 +200,26 @@ class BrowserScreen(KioskScreen):
         if services.starting:
             return tr._("Opening the service…")
         return ""
+
+    def home_words(self, *_bound) -> tuple[str, str]:
+        """Home, or the way back to what the browser was opened from: a practice goes back to
+        its guide, a lesson to the lessons. (What it shows, what speech says.)"""
+        app = kiosk()
+        tr = app.tr
+        if app.errands.practice_step:
+            return tr._("Guide"), tr._("Back to the guide")
+        if app.learning.current:
+            return tr._("Lessons"), tr._("Back to the lessons")
+        return tr._("Home"), ""
+
+    def go_home(self) -> None:
+        app = kiosk()
+        if app.errands.practice_step:
+            app.errands.leave_practice()
+        elif app.learning.current:
+            app.learning.leave()
+        else:
+            app.errands.leave_service()
 
     @staticmethod
     def practice_words() -> str:

@@ -6,6 +6,8 @@ every test starts from a freshly ended session (`fresh_app`).
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from kiosk.catalog import load_catalog
@@ -235,6 +237,23 @@ def chromium_kiosk(fresh_app, site, tmp_path):
         chromium.close()
         services.browser, services.allowed = fake, allowed
         fresh_app.frames()
+
+
+@pytest.fixture
+def practising(chromium_kiosk, site):
+    """The kiosk with real Chromium, speech off, its practice site (practice and lessons)
+    allowed by the browser's policy."""
+    gui = chromium_kiosk
+    app = gui.app
+    app.speech_nav.set_speech(False)
+    gui.wait_until(lambda: app.errands.practice is not None, 20)  # started after the first frame
+    allowed = json.loads(site.policy_text)
+    allowed["URLAllowlist"].append(app.errands.practice.host)
+    site.policy.write(json.dumps(allowed))
+    try:
+        yield gui
+    finally:
+        site.policy.write(site.policy_text)
 
 
 def evaluate(app, expression: str):

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from kiosk.devices import DeviceError
 from testbed.pdfs import pdf_text
 from tests.screens.conftest import evaluate
 
@@ -27,30 +28,20 @@ FILL = """(() => {
 })()""" % json.dumps(ANSWERS)
 
 
-@pytest.fixture
-def practising(chromium_kiosk, site):
-    """The kiosk with real Chromium, its practice site allowed by the browser's policy."""
-    gui = chromium_kiosk
-    app = gui.app
-    app.speech_nav.set_speech(False)
-    gui.wait_until(lambda: app.errands.practice is not None, 20)  # started after the first frame
-    allowed = json.loads(site.policy_text)
-    allowed["URLAllowlist"].append(app.errands.practice.host)
-    site.policy.write(json.dumps(allowed))
-    try:
-        yield gui
-    finally:
-        site.policy.write(site.policy_text)
+PAGE = ("document.readyState === 'complete' && document.body && document.body.dataset.kind ? "
+        "({url: location.href, kind: document.body.dataset.kind, step: +document.body.dataset.step, "
+        "total: +document.body.dataset.total, shown: document.getElementById('step').innerText, "
+        "guide: document.getElementById('guide').innerText, "
+        "reference: document.getElementById('reference')?.innerText || ''}) : null")
 
 
 def page(app) -> dict:
-    """The page in the browser as the person sees it, once it is drawn."""
-    return evaluate(app, "document.readyState === 'complete' && document.body && document.body.dataset.kind ? "
-                         "({url: location.href, kind: document.body.dataset.kind, step: +document.body.dataset.step, "
-                         "total: +document.body.dataset.total, shown: document.getElementById('step').innerText, "
-                         "guide: document.getElementById('guide').innerText, "
-                         "stage: document.querySelector('input[name=stage]')?.value || '', "
-                         "reference: document.getElementById('reference')?.innerText || ''}) : null") or {}
+    """The page in the browser as the person sees it, once it is drawn ({} while it is
+    between two pages: Chromium may then have no page to ask)."""
+    try:
+        return evaluate(app, PAGE) or {}
+    except DeviceError:
+        return {}
 
 
 def go_on(gui, before: str) -> None:
@@ -96,6 +87,8 @@ def test_every_services_practice_follows_its_guide_step_by_step_in_chromium(prac
                 assert document is not None and shown["reference"][len("Practice reference: "):] in " ".join(
                     pdf_text(document.path).split()), where
                 printed = True
+                gui.wait_until(lambda: not app.printing.preparing, 30)
+                gui.frames()
                 gui.tap(gui.bar("back_button"))
                 gui.wait_until(lambda: app.journey.screen == "browser", 10)
             go_on(gui, shown["url"])
