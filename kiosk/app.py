@@ -91,6 +91,8 @@ class KioskApp(App):
             log.error("configuration: %s", problem)
         for feature, reason in self.kiosk_config.disabled.items():
             log.warning("%s disabled: %s", feature, reason)
+        for note in self.kiosk_config.languages_left_out:
+            log.warning("languages: %s", note)
         self.flow.start()  # before the first frame: whatever a crash or power cut left is wiped
         root = KioskRoot()
         self.focus = self.speech_nav.focus = FocusRing(root, self.look)

@@ -135,6 +135,8 @@ def check_config(file: Path) -> int:
         cat = catalog.load_catalog(loaded.catalog_file, loaded.languages.offered)
         problems += cat.problems
     problems += support_problems(loaded)
+    for note in loaded.languages_left_out:
+        print(f"note: {note}", file=sys.stderr)
     if problems:
         for problem in problems:
             print(problem)

@@ -18,11 +18,11 @@ import os
 import re
 from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
-from typing import TypeVar, get_type_hints
+from typing import Callable, TypeVar, get_type_hints
 
 from kiosk import config_keys
 from kiosk.config_keys import OFFERED, Text, boolean, declared, number, per_language, read_key, read_keys, text, texts
-from kiosk.languages import NATIVE_NAMES, available_languages
+from kiosk.languages import NATIVE_NAMES, available_languages, untranslated
 from kiosk.toml_schema import Context, Problem, Source, TableReader, merge, read_source
 
 PACKAGE_DATA = Path(__file__).parent / "data"
@@ -233,6 +233,8 @@ class Config:
     problems: tuple[Problem, ...] = field(default=())
     # feature section -> why it is off, for the screens that offer that feature
     disabled: dict[str, str] = field(default_factory=dict)
+    # Languages named in [languages] offered but not offered, each with why (kiosk/languages.py).
+    languages_left_out: tuple[str, ...] = ()
 
     @property
     def core_problems(self) -> list[Problem]:
@@ -282,7 +284,7 @@ def load_config(extra: Path | str | None = None, *, system_file: Path = SYSTEM_F
 def _parse(data: dict, context: Context, files: tuple[str, ...]) -> Config:
     root = TableReader(context, data, ())
     # [languages] first: the other sections' texts must be given in every offered language.
-    languages = _languages(root.sub("languages"))
+    languages, left_out = _languages(root.sub("languages"))
     offered = languages.offered
     sections = {"languages": languages, "site": _section(SiteConfig, root.sub("site"), offered),
                 "catalog_file": _catalog_file(root.sub("catalog"), context),
@@ -297,7 +299,8 @@ def _parse(data: dict, context: Context, files: tuple[str, ...]) -> Config:
         if problems:
             disabled[section] = "; ".join(problems)
     root.finish()
-    return Config(**sections, files=files, problems=tuple(context.problems), disabled=disabled)
+    return Config(**sections, files=files, problems=tuple(context.problems), disabled=disabled,
+                  languages_left_out=left_out)
 
 
 def _section(cls: type[T], r: TableReader, offered: tuple[str, ...]) -> T:
@@ -306,14 +309,27 @@ def _section(cls: type[T], r: TableReader, offered: tuple[str, ...]) -> T:
     return cls(**values)
 
 
-def _languages(r: TableReader) -> LanguagesConfig:
+def _languages(r: TableReader, count: Callable[[str], tuple[int, int]] = untranslated
+               ) -> tuple[LanguagesConfig, tuple[str, ...]]:
+    """[languages], and the languages left out with why; `count(code)`: a translation's
+    (untranslated, all) texts."""
     offered = read_key(LanguagesConfig, "offered", r)
     if len(set(offered)) != len(offered):
         r.report("offered", "lists a language twice")
     offered = tuple(dict.fromkeys(offered)) or tuple(available_languages()) or ("en",)
+    # A translation not yet complete is left out, not shown half in English; the kiosk
+    # runs in the rest, and check-config and the log say which and why.
+    left_out = []
+    for code in offered:
+        missing, total = count(code)
+        if missing:
+            left_out.append(f"'{code}' ({NATIVE_NAMES.get(code, code)}) is not offered: {missing} of {total} texts "
+                            f"have no translation in kiosk/locale/{code}/LC_MESSAGES/kiosk.po")
+    complete = tuple(code for code in offered if not any(note.startswith(f"'{code}'") for note in left_out))
     default = read_key(LanguagesConfig, "default", r, offered)
+    offered = complete or offered  # none complete: better half-translated than no kiosk
     r.finish()
-    return LanguagesConfig(offered, default if default in offered else offered[0])
+    return LanguagesConfig(offered, default if default in offered else offered[0]), tuple(left_out)
 
 
 def _catalog_file(r: TableReader, context: Context) -> Path:

@@ -22,6 +22,15 @@ NATIVE_NAMES = {
 }
 
 
+def untranslated(code: str, locale_dir: Path = LOCALE_DIR) -> tuple[int, int]:
+    """(texts with no translation, texts) in the kiosk's catalogue for `code`: a language
+    is offered only when the first is 0, so nobody meets a screen half in English."""
+    from kiosk.po import read_po
+
+    entries = [entry for entry in read_po(locale_dir / code / "LC_MESSAGES" / f"{DOMAIN}.po") if entry.msgid]
+    return sum(1 for entry in entries if not entry.msgstr.strip() or entry.fuzzy), len(entries)
+
+
 def available_languages(locale_dir: Path = LOCALE_DIR) -> list[str]:
     """Languages that have a translation catalogue in the package."""
     return sorted(p.parent.parent.name for p in locale_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))

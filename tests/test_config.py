@@ -209,3 +209,31 @@ def test_speech_or_large_text_never_gets_less_time_than_everyone_else(tmp_path):
     config = load(tmp_path, "[timeouts]\ninactivity_s = 600\naccessible_inactivity_s = 300\n")
     assert [(p.key, p.line) for p in config.problems] == [("timeouts.accessible_inactivity_s", 3)]
     assert "shorter than inactivity_s (600)" in config.problems[0].message
+
+
+def test_a_language_not_completely_translated_is_left_out_and_said_why(tmp_path):
+    """Issue 20: a translation is complete or the language is not offered; the kiosk runs in
+    the rest (no screen half in English), and check-config and the log say which."""
+    from kiosk.config import _languages
+    from kiosk.languages import untranslated
+    from kiosk.toml_schema import Context, TableReader
+
+    po = tmp_path / "et" / "LC_MESSAGES" / "kiosk.po"
+    po.parent.mkdir(parents=True)
+    po.write_text('msgid ""\nmsgstr ""\n\nmsgid "Help"\nmsgstr "Abi"\n\nmsgid "Back"\nmsgstr ""\n\n'
+                  '#, fuzzy\nmsgid "Next"\nmsgstr "Edasi"\n', encoding="utf-8")
+    assert untranslated("et", tmp_path) == (2, 3)
+    assert untranslated("fi") == (0, untranslated("en")[1])  # the packaged ones are complete
+
+    counts = {"fi": (0, 3), "sv": (0, 3), "et": (2, 3)}
+    problems: list = []
+    languages, left_out = _languages(TableReader(Context([], problems), {"offered": ["fi", "sv"], "default": "fi"},
+                                                 ("languages",)), counts.get)
+    assert (languages.offered, languages.default, left_out) == (("fi", "sv"), "fi", ())
+    # _translated only lets packaged languages through; the rule is the count's.
+    counts["sv"] = (40, 556)
+    languages, left_out = _languages(TableReader(Context([], problems), {"offered": ["fi", "sv"], "default": "sv"},
+                                                 ("languages",)), counts.get)
+    assert languages.offered == ("fi",) and languages.default == "fi" and problems == []
+    assert left_out == ("'sv' (Svenska) is not offered: 40 of 556 texts have no translation in "
+                                  "kiosk/locale/sv/LC_MESSAGES/kiosk.po",)

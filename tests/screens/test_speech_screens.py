@@ -239,9 +239,14 @@ def test_plain_language_guides_where_the_catalogue_has_them(fresh_app):
     texts = " ".join(fresh_app.texts())
     assert "Kela maksaa rahaa, jos sinulla on vähän rahaa" in texts
     assert "Paina Kirjaudu OmaKelaan." in texts
-    app.switch_language("sv")  # no plain Swedish in the catalogue: the standard guide, no choice offered
+    app.switch_language("sv")  # lättläst beside selkokieli: the same guide in plain Swedish
     fresh_app.frames()
-    assert any("Ansök om förmåner" in t for t in fresh_app.texts())
+    texts = " ".join(fresh_app.texts())
+    assert "FPA betalar pengar om du har lite pengar eller är sjuk." in texts
+    assert "Tryck på Logga in i MittFPA." in texts
+    app.switch_language("en")  # no plain English in the catalogue: the standard guide
+    fresh_app.frames()
+    assert any("Apply for benefits" in t for t in fresh_app.texts())
     app.session.end("end")
     assert not app.plain_language
 
