@@ -267,6 +267,20 @@ class EServices(EventDispatcher):
     def press_key(self, key: str) -> None:
         self._run(lambda: self.browser.press_key(key))
 
+    def focused_field(self, done: Callable[[str | None], None]) -> None:
+        """What the page's focus is in ("numeric", "text" or None), to `done` on the Kivy
+        thread; None while the browser cannot be asked."""
+        browser = self.browser
+
+        def work() -> str | None:
+            try:
+                return browser.focused_field()
+            except DeviceError as error:
+                log.info("the page's focus cannot be read: %s", error)
+                return None
+
+        self._run(work, done)
+
     def clear_notice(self) -> None:
         self.notice = ""
         self.notice_detail = ""

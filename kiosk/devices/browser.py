@@ -52,6 +52,10 @@ class Browser(Protocol):
     def press_key(self, key: str) -> None:
         """"Backspace", "Enter" or "Tab"."""
 
+    def focused_field(self) -> str | None:
+        """What the page's focus is in: "numeric" (a field for digits: inputmode numeric,
+        decimal or tel, or type number or tel), "text" (any other field), None (no field)."""
+
     def page_items(self) -> list[PageItem]:
         """The page's headings, links, buttons and form fields in document order, once it has
         loaded."""
@@ -126,6 +130,9 @@ class FakePage:
     def type(self, text: str) -> None:
         if self.focused == self.FIELD:
             self.plate += text
+
+    def focused_kind(self) -> str | None:
+        return "text" if self.focused == self.FIELD else None
 
     def key(self, key: str) -> None:
         if self.focused == self.FIELD and key == "Backspace":
@@ -205,6 +212,9 @@ class FakeBrowser:
     def press_key(self, key: str) -> None:
         self.keys.append(key)
         self.page.key(key)
+
+    def focused_field(self) -> str | None:
+        return self.page.focused_kind()
 
     def page_items(self) -> list[PageItem]:
         return self.page.items()

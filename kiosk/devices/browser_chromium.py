@@ -62,6 +62,14 @@ SETTLE_S = 0.25
 LOAD_WAIT_S = 5.0  # a page still loading is read once it has loaded, or after this long
 
 
+# What the focus is in, for the strip's keyboard: digits alone, or letters (kiosk/devices/browser.py).
+FOCUSED_FIELD = """(() => {
+  const e = document.activeElement;
+  if (!e || !(e.matches('input:not([type=hidden]):not([type=checkbox]):not([type=radio]), textarea')
+              || e.isContentEditable)) return null;
+  const mode = (e.inputMode || '').toLowerCase(), type = (e.type || '').toLowerCase();
+  return ['numeric', 'decimal', 'tel'].includes(mode) || ['number', 'tel'].includes(type) ? 'numeric' : 'text';
+})()"""
 KEYS = {"Backspace": (8, "Backspace"), "Enter": (13, "Enter"), "Tab": (9, "Tab")}
 # Frames from other sites run in processes of their own, each reached in its own session;
 # a page cannot make the kiosk keep more of them than this (the rest are said to be unread).
@@ -258,6 +266,9 @@ class ChromiumBrowser:
 
     def type_text(self, text: str) -> None:
         self.call("Input.insertText", {"text": text})
+
+    def focused_field(self) -> str | None:
+        return self.call("Runtime.evaluate", {"expression": FOCUSED_FIELD, "returnByValue": True})["result"].get("value")
 
     def press_key(self, key: str) -> None:
         code, name = KEYS[key]

@@ -18,6 +18,7 @@ LAYERS = {
     "numbers": ("123", "456", "789", ",0-"),
 }
 NEXT_LAYER = {"letters": "symbols", "symbols": "numbers", "numbers": "letters"}
+FIELD_CHECK_S = 1.0  # how often the open keyboard asks the page what its focus is in
 # The page's tools as they stand in the strip, and which keep their place first when the
 # row is short (a narrow window, long words, large text): the rest go under "More".
 TOOLS = ("read_aloud", "print_page", "browser_documents", "browser_text_size", "keyboard_button")
@@ -46,6 +47,11 @@ class BrowserScreen(KioskScreen):
         self._build_keys()
         self.fbind("layer", self._build_keys)
         self.fbind("shift", self._label_keys)
+        # While the keyboard is open, what the page's focus is in picks its layer: a field
+        # for digits (a postal code, an amount) gets the large digits at once.
+        self._field_kind: str | None = None
+        self._watch_field = Clock.create_trigger(self.check_field, FIELD_CHECK_S, interval=True)
+        self.fbind("keyboard", self._keyboard_changed)
         # The widgets themselves (ids hold weak proxies): a tool out of both rows lives on.
         self._tools = {name: self.ids[name].__self__ for name in TOOLS}
         self._fit_soon = Clock.create_trigger(self._fit_tools, 0)
@@ -60,6 +66,33 @@ class BrowserScreen(KioskScreen):
 
     def on_leave(self, *_args) -> None:
         self.more_open = False
+        self._watch_field.cancel()
+
+    def on_enter(self, *_args) -> None:
+        self._keyboard_changed()
+
+    def _keyboard_changed(self, *_args) -> None:
+        self._field_kind = None
+        if self.keyboard and self.manager is not None and self.manager.current == self.name:
+            self.check_field()
+            self._watch_field()
+        else:
+            self._watch_field.cancel()
+
+    def check_field(self, *_args) -> None:
+        """Ask the page what its focus is in; a new field picks the keyboard's layer."""
+        kiosk().eservices.focused_field(self._field_found)
+
+    def _field_found(self, kind: str | None) -> None:
+        if kind is None or kind == self._field_kind or not self.keyboard:
+            return
+        self._field_kind = kind
+        wanted = "numbers" if kind == "numeric" else "letters" if self.layer == "numbers" else self.layer
+        if wanted != self.layer:
+            self.layer = wanted
+            self.shift = "off"
+            tr = kiosk().tr
+            kiosk().speech_nav.say_now(tr._("Numbers") if wanted == "numbers" else tr._("Letters"))
 
     def room_for_tools(self) -> float:
         ids = self.ids

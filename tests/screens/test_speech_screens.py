@@ -339,7 +339,8 @@ def test_repeat_reads_the_whole_screen_and_the_bar_changes_the_volume(speaking):
     speaking.tap(speaking.bar("repeat_button"))
     speaking.wait_until(lambda: "Osaan itse" in heard_since(speaking, before), 10)
     said = heard_since(speaking, before)
-    assert said.startswith("Miten voimme auttaa?") and "6 vaihtoehtoa: " in said and said.endswith("Digitukea lähelläsi, Asioin toisen puolesta.")
+    assert said.startswith("Miten voimme auttaa?") and "7 vaihtoehtoa: " in said and said.endswith(
+        "Digitukea lähelläsi, Asioin toisen puolesta, Opettele perusasiat.")
     volume = app.speech.volume
     speaking.tap(speaking.bar("louder_button"))
     assert app.speech.volume == pytest.approx(min(1.0, volume + 0.1))
