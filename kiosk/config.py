@@ -327,7 +327,10 @@ def _languages(r: TableReader, count: Callable[[str], tuple[int, int]] = untrans
                             f"have no translation in kiosk/locale/{code}/LC_MESSAGES/kiosk.po")
     complete = tuple(code for code in offered if not any(note.startswith(f"'{code}'") for note in left_out))
     default = read_key(LanguagesConfig, "default", r, offered)
-    offered = complete or offered  # none complete: better half-translated than no kiosk
+    if not complete:  # none complete: better half-translated than no kiosk, and said so
+        left_out = [note.replace("is not offered", "is offered all the same (no language is complete)")
+                    for note in left_out]
+    offered = complete or offered
     r.finish()
     return LanguagesConfig(offered, default if default in offered else offered[0]), tuple(left_out)
 

@@ -50,11 +50,11 @@ class Errands(EventDispatcher):
         self._open(replace(service, url=self.practice.url(service.id, self.s.tr.language, plain)))
 
     def _page_changed(self, *_args) -> None:
-        from kiosk.practice import step_of
-
         eservices = self.s.eservices
         step = 0
         if self.practice is not None and eservices.open:
+            from kiosk.practice import step_of  # practice on: its module is loaded already
+
             service_id, step = step_of(self.s.catalog, eservices.url, self.practice.host)
             step = step if service_id == self.s.journey.service_id else 0
         self.practice_step = step

@@ -276,7 +276,7 @@ class EServices(EventDispatcher):
             try:
                 return browser.focused_field()
             except DeviceError as error:
-                log.info("the page's focus cannot be read: %s", error)
+                log.debug("the page's focus cannot be read: %s", error)
                 return None
 
         self._run(work, done)

@@ -25,9 +25,12 @@ NATIVE_NAMES = {
 def untranslated(code: str, locale_dir: Path = LOCALE_DIR) -> tuple[int, int]:
     """(texts with no translation, texts) in the kiosk's catalogue for `code`: a language
     is offered only when the first is 0, so nobody meets a screen half in English."""
-    from kiosk.po import read_po
+    from kiosk.po import PoError, read_po
 
-    entries = [entry for entry in read_po(locale_dir / code / "LC_MESSAGES" / f"{DOMAIN}.po") if entry.msgid]
+    try:
+        entries = [entry for entry in read_po(locale_dir / code / "LC_MESSAGES" / f"{DOMAIN}.po") if entry.msgid]
+    except (OSError, PoError):
+        return 1, 1  # unreadable: not offered (a missing one is refused by name already)
     return sum(1 for entry in entries if not entry.msgstr.strip() or entry.fuzzy), len(entries)
 
 

@@ -42,10 +42,12 @@ class Learning(EventDispatcher):
         self.s.journey.back_to("learn")
 
     def _page_changed(self, *_args) -> None:
-        from kiosk.practice import lesson_of
-
         eservices, practice = self.s.eservices, self.errands.practice
-        lesson_id, page = lesson_of(eservices.url, practice.host) if practice and eservices.open else ("", "")
+        lesson_id, page = "", ""
+        if practice is not None and eservices.open:
+            from kiosk.practice import lesson_of  # practice on: its module is loaded already
+
+            lesson_id, page = lesson_of(eservices.url, practice.host)
         self.current, self.page = lesson_id, page
         if page == "done" and lesson_id not in self.done:
             self.done.append(lesson_id)

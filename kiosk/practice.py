@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import http.server
 import logging
+import re
 import threading
 import zlib
 from pathlib import Path
@@ -104,14 +105,25 @@ def address(service_id: str, page: int, language: str, plain: bool = False, **ca
     return f"/{service_id}/{page}?{urlencode(query)}"
 
 
+def _language(query: str) -> str:
+    """The address's language code; Finnish for anything that is not one."""
+    code = dict(parse_qsl(query)).get("lang", "")
+    return code if re.fullmatch(r"[a-z]{2,3}", code) else "fi"
+
+
+def _number(text: str) -> int:
+    """A page's number in an address (0 for anything else: a practice has at most 40 pages)."""
+    return int(text) if text.isdecimal() and len(text) <= 3 else 0
+
+
 def step_of(catalog: Catalog, url: str, host: str) -> tuple[str, int]:
     """(service id, the guide's step) of a practice page's address; ("", 0) for any other."""
     parts = urlsplit(url)
     if parts.netloc != host:
         return "", 0
     bits = parts.path.strip("/").split("/")
-    service = catalog.service(bits[0]) if len(bits) == 2 and bits[1].isdigit() else None
-    if service is None or not 1 <= int(bits[1]) <= len(service.practice) + 1:
+    service = catalog.service(bits[0]) if len(bits) == 2 else None
+    if service is None or not service.practice or not 1 <= _number(bits[1]) <= len(service.practice) + 1:
         return "", 0
     pages = service.practice
     return service.id, pages[min(int(bits[1]), len(pages)) - 1].step
@@ -122,15 +134,15 @@ def render(catalog: Catalog, translate: Callable[[str, str], str], path: str, qu
     if path == "/practice.css":
         return 200, STYLE
     params = dict(parse_qsl(query, keep_blank_values=True))
-    language = params.get("lang", "fi")[:5]
+    language = _language(query)
     words = {key: translate(language, text) for key, text in WORDS.items()}
     if path.startswith("/learn/"):
         return _lesson_page(path, params, language, words, lambda text: translate(language, text))
     bits = path.strip("/").split("/")
-    service = catalog.service(bits[0]) if len(bits) == 2 and bits[1].isdigit() else None
-    if service is None or not service.practice or not 1 <= int(bits[1]) <= len(service.practice) + 1:
+    service = catalog.service(bits[0]) if len(bits) == 2 else None
+    if service is None or not service.practice or not 1 <= _number(bits[1]) <= len(service.practice) + 1:
         return 404, _missing(translate, query)
-    return 200, _page(service, int(bits[1]), params, language, words)
+    return 200, _page(service, _number(bits[1]), params, language, words)
 
 
 def lesson_of(url: str, host: str) -> tuple[str, str]:
@@ -139,7 +151,7 @@ def lesson_of(url: str, host: str) -> tuple[str, str]:
     bits = parts.path.strip("/").split("/")
     if parts.netloc != host or len(bits) != 3 or bits[0] != "learn" or lesson(bits[1]) is None:
         return "", ""
-    return (bits[1], bits[2]) if bits[2] == "done" or bits[2].isdigit() else ("", "")
+    return (bits[1], bits[2]) if bits[2] == "done" or _number(bits[2]) else ("", "")
 
 
 def _lesson_page(path: str, params: dict[str, str], language: str, words: dict[str, str],
@@ -154,9 +166,9 @@ def _lesson_page(path: str, params: dict[str, str], language: str, words: dict[s
                   fmt=lambda text, **kw: text.format(**kw))
     if bits[2] == "done":
         return 200, _TEMPLATES.get_template("lesson.html").render(kind="done", n=total + 1, learnt=_(item.learnt), **common)
-    if not bits[2].isdigit() or not 1 <= int(bits[2]) <= total:
+    if not 1 <= _number(bits[2]) <= total:
         return 404, _TEMPLATES.get_template("missing.html").render(t=words, language=language)
-    n = int(bits[2])
+    n = _number(bits[2])
     page = item.pages[n - 1]
     typed = params.get("answer", "")[:60]
     verdict, right = "", False
@@ -168,7 +180,7 @@ def _lesson_page(path: str, params: dict[str, str], language: str, words: dict[s
         missing = [_(rule) for rule in missing_from_password(typed)]
         right = not missing
         verdict = words["password_ok"] if right else words["still_needed"].format(missing=_joined(missing, words))
-    elif page.kind == "quiz" and params.get("chosen", "").isdigit() and int(params["chosen"]) < len(page.choices):
+    elif page.kind == "quiz" and params.get("chosen", "").isdecimal() and int(params["chosen"]) < len(page.choices):
         chosen = int(params["chosen"])
         right = chosen == page.right
         verdict = _(page.feedback[min(chosen, len(page.feedback) - 1)])
@@ -177,7 +189,7 @@ def _lesson_page(path: str, params: dict[str, str], language: str, words: dict[s
         answer=page.answer, typed=typed, verdict=verdict, right=right, choices=[_(c) for c in page.choices],
         message=item.id == "scam" and page.kind == "quiz",
         here=f"/learn/{item.id}/{n}", next=f"/learn/{item.id}/{n + 1 if n < total else 'done'}",
-        document=f"/learn/{item.id}/document.pdf?lang={language}", **common)
+        document=f"/learn/{item.id}/document.pdf?" + urlencode({"lang": language}), **common)
 
 
 def _joined(parts: list[str], words: dict[str, str]) -> str:
@@ -201,7 +213,7 @@ def practice_document(language: str, translate: Callable[[str, str], str]) -> by
 
 
 def _missing(translate: Callable[[str, str], str], query: str) -> str:
-    language = dict(parse_qsl(query)).get("lang", "fi")[:5]
+    language = _language(query)
     words = {key: translate(language, text) for key, text in WORDS.items()}
     return _TEMPLATES.get_template("missing.html").render(t=words, language=language)
 
@@ -237,7 +249,7 @@ def _page(service: Service, number: int, params: dict[str, str], language: str, 
 def _page_of(key: str) -> int:
     """The page an answer's name belongs to (v3_0: page 3's first field; c3: its choice); 0 for none."""
     head = key[1:].split("_", 1)[0]
-    if key[:1] not in ("v", "c") or not head.isdigit() or not key[1:].replace("_", "").isdigit():
+    if key[:1] not in ("v", "c") or not head.isdecimal() or not key[1:].replace("_", "").isdecimal():
         return 0
     return int(head)
 
@@ -249,11 +261,11 @@ def _answers(pages: tuple[Page, ...], carried: dict[str, str], language: str,
     for number, page in enumerate(pages, 1):
         if page.kind == "choose" and len(page.choices) > 1:
             chosen = carried.get(f"c{number}", "")
-            if chosen.isdigit() and int(chosen) < len(page.choices):
+            if chosen.isdecimal() and int(chosen) < len(page.choices):
                 answers.append((page.heading.in_(language), page.choices[int(chosen)].in_(language)))
         for index, field in enumerate(page.fields):
             value = carried.get(f"v{number}_{index}", "").strip()
-            if field.type == "choice" and value.isdigit() and int(value) < len(field.options):
+            if field.type == "choice" and value.isdecimal() and int(value) < len(field.options):
                 value = field.options[int(value)].in_(language)
             elif field.type == "password":
                 value = "•" * len(value)
@@ -276,19 +288,18 @@ class PracticeService:
                 parts = urlsplit(self.path)
                 kind = "text/css" if parts.path == "/practice.css" else "text/html"
                 extra = {}
-                if len(self.path.encode()) > MAX_QUERY_BYTES:
-                    status, body = 414, b""
-                elif parts.path.startswith("/learn/") and parts.path.endswith("/document.pdf"):
-                    language = dict(parse_qsl(parts.query)).get("lang", "fi")[:5]
-                    status, body, kind = 200, practice_document(language, translate), "application/pdf"
-                    extra["Content-Disposition"] = 'attachment; filename="practice-document.pdf"'
-                else:
-                    try:
-                        code, page = render(catalog, translate, parts.path, parts.query)
-                        status, body = code, page.encode()
-                    except Exception:  # the practice's fault, not the person's: they see a way back
-                        log.exception("practice page %s cannot be drawn", parts.path)
-                        status, body = 500, _missing(translate, parts.query).encode()
+                try:
+                    if len(self.path.encode()) > MAX_QUERY_BYTES:
+                        status, body = 414, _missing(translate, "").encode()
+                    elif parts.path.startswith("/learn/") and parts.path.endswith("/document.pdf"):
+                        status, body, kind = 200, practice_document(_language(parts.query), translate), "application/pdf"
+                        extra["Content-Disposition"] = 'attachment; filename="practice-document.pdf"'
+                    else:
+                        status, page = render(catalog, translate, parts.path, parts.query)
+                        body = page.encode()
+                except Exception:  # the practice's fault, not the person's: they see a way back
+                    log.exception("practice page %s cannot be drawn", parts.path)
+                    status, body, kind = 500, _missing(translate, "").encode(), "text/html"
                 self.send_response(status)
                 self.send_header("Content-Type", kind if kind == "application/pdf" else f"{kind}; charset=utf-8")
                 for name, value in extra.items():

@@ -223,7 +223,10 @@ def test_a_language_not_completely_translated_is_left_out_and_said_why(tmp_path)
     po.write_text('msgid ""\nmsgstr ""\n\nmsgid "Help"\nmsgstr "Abi"\n\nmsgid "Back"\nmsgstr ""\n\n'
                   '#, fuzzy\nmsgid "Next"\nmsgstr "Edasi"\n', encoding="utf-8")
     assert untranslated("et", tmp_path) == (2, 3)
-    assert untranslated("fi") == (0, untranslated("en")[1])  # the packaged ones are complete
+    total = untranslated("en")[1]
+    assert total > 500 and untranslated("fi") == untranslated("sv") == (0, total)  # the packaged ones are complete
+    po.write_text('msgid "Help"\nmsgstr "Abi"\nbogus\n', encoding="utf-8")
+    assert untranslated("et", tmp_path) == (1, 1)  # unreadable: not offered, and the kiosk still starts
 
     counts = {"fi": (0, 3), "sv": (0, 3), "et": (2, 3)}
     problems: list = []
@@ -237,3 +240,7 @@ def test_a_language_not_completely_translated_is_left_out_and_said_why(tmp_path)
     assert languages.offered == ("fi",) and languages.default == "fi" and problems == []
     assert left_out == ("'sv' (Svenska) is not offered: 40 of 556 texts have no translation in "
                                   "kiosk/locale/sv/LC_MESSAGES/kiosk.po",)
+    counts["fi"] = (3, 556)  # none complete: all shown all the same, and said so
+    languages, left_out = _languages(TableReader(Context([], problems), {"offered": ["fi", "sv"], "default": "fi"},
+                                                 ("languages",)), counts.get)
+    assert languages.offered == ("fi", "sv") and all("is offered all the same" in note for note in left_out)

@@ -96,9 +96,13 @@ def test_the_pages_say_practice_and_show_the_guides_step_and_carry_only_earlier_
     assert 'data-step="1"' in html and "Step 1 of 6" in html and "Press Open the service." in html
     # A form page: its own answers are asked again, the pages' before go on; all escaped.
     form = next(n for n, p in enumerate(CATALOG.service("kela").practice, 1) if p.kind == "form")
-    query = urlencode({"lang": "en", f"v{form}_0": "old", "v1_0": "<script>x</script>", "c5": "1", "zz": "drop"})
+    query = urlencode({"lang": "en\"'><", f"v{form}_0": "old", "v1_0": "<script>x</script>\"' onfocus=x",
+                       "c5": "1", "zz": "drop"})
     status, html = render(CATALOG, same, f"/kela/{form}", query)
-    assert "<script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
+    assert "<script>" not in html and "&lt;script&gt;x&lt;/script&gt;&#34;&#39; onfocus=x" in html
+    # Quotes stay inside the attribute's value; a language that is none is Finnish.
+    assert 'name="v1_0" value="&lt;script&gt;x&lt;/script&gt;&#34;&#39; onfocus=x">' in html
+    assert '<html lang="fi"' in html
     assert f'name="v{form}_0" value="old"' not in html and 'name="c5" value="1"' in html and "zz" not in html
     assert 'inputmode="numeric"' in html and 'placeholder="dd.mm.yyyy"' in html
     # The review lists what was chosen and written, in the person's language.
@@ -136,6 +140,22 @@ def test_the_last_page_leads_back_and_anything_else_is_not_found():
     assert step_of(CATALOG, f"http://127.0.0.1:5/finna/{last}", "127.0.0.1:5") == ("finna", 5)
     assert step_of(CATALOG, "http://127.0.0.1:6/kela/3", "127.0.0.1:5") == ("", 0)
     assert step_of(CATALOG, "https://www.kela.fi/kela/3", "127.0.0.1:5") == ("", 0)
+    # Addresses put together by hand: never an error, on the kiosk's side or the page's.
+    for number in ("²", "1" * 5000, "0", "-1"):
+        assert step_of(CATALOG, f"http://127.0.0.1:5/kela/{number}", "127.0.0.1:5") == ("", 0)
+        assert render(CATALOG, same, f"/kela/{number}", "lang=en")[0] == 404
+        assert render(CATALOG, same, f"/learn/touch/{number}", "lang=en")[0] == 404
+    assert render(CATALOG, same, "/learn/scam/2", "lang=en&chosen=²")[0] == 200
+    assert render(CATALOG, same, "/kela/5", "lang=en&c4=²&v3_0=x")[0] == 200
+    bare = tmp_catalog_without_practice()
+    assert step_of(bare, "http://127.0.0.1:5/kela/1", "127.0.0.1:5") == ("", 0)
+    assert render(bare, same, "/kela/1", "lang=en")[0] == 404
+
+
+def tmp_catalog_without_practice():
+    from dataclasses import replace
+
+    return replace(CATALOG, services=tuple(replace(item, practice=()) for item in CATALOG.services))
 
 
 def test_a_plain_guide_is_shown_in_plain_words():
@@ -159,6 +179,10 @@ def test_the_server_answers_on_loopback_with_no_script_and_bounded_addresses(ser
         assert "ÖPRACTICE" in answer.read().decode()
     with urllib.request.urlopen(f"http://{served.host}/practice.css") as answer:
         assert answer.headers["Content-Type"].startswith("text/css")
+    with urllib.request.urlopen(f"http://{served.host}/learn/print/document.pdf?lang=en") as answer:
+        assert answer.headers["Content-Type"] == "application/pdf"
+        assert answer.headers["Content-Disposition"].startswith("attachment")
+        assert answer.read().startswith(b"%PDF")
     for address, status in ((f"/kela/1?lang=en&v1_0={'x' * 20000}", 414), ("/kela/0", 404)):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"http://{served.host}{address}")

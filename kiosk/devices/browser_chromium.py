@@ -65,8 +65,9 @@ LOAD_WAIT_S = 5.0  # a page still loading is read once it has loaded, or after t
 # What the focus is in, for the strip's keyboard: digits alone, or letters (kiosk/devices/browser.py).
 FOCUSED_FIELD = """(() => {
   const e = document.activeElement;
-  if (!e || !(e.matches('input:not([type=hidden]):not([type=checkbox]):not([type=radio]), textarea')
-              || e.isContentEditable)) return null;
+  const typed = ['', 'text', 'search', 'email', 'url', 'tel', 'password', 'number'];
+  if (!e || !((e.tagName === 'INPUT' && typed.includes((e.getAttribute('type') || '').toLowerCase()))
+              || e.tagName === 'TEXTAREA' || e.isContentEditable)) return null;
   const mode = (e.inputMode || '').toLowerCase(), type = (e.type || '').toLowerCase();
   return ['numeric', 'decimal', 'tel'].includes(mode) || ['number', 'tel'].includes(type) ? 'numeric' : 'text';
 })()"""
@@ -268,7 +269,8 @@ class ChromiumBrowser:
         self.call("Input.insertText", {"text": text})
 
     def focused_field(self) -> str | None:
-        return self.call("Runtime.evaluate", {"expression": FOCUSED_FIELD, "returnByValue": True})["result"].get("value")
+        return self.call("Runtime.evaluate", {"expression": FOCUSED_FIELD, "returnByValue": True},
+                         timeout_s=2.0)["result"].get("value")
 
     def press_key(self, key: str) -> None:
         code, name = KEYS[key]

@@ -49,7 +49,8 @@ class BrowserScreen(KioskScreen):
         self.fbind("shift", self._label_keys)
         # While the keyboard is open, what the page's focus is in picks its layer: a field
         # for digits (a postal code, an amount) gets the large digits at once.
-        self._field_kind: str | None = None
+        self._field_kind: tuple[str, str] | None = None  # (page address, kind) last seen
+        self._asking = False  # a question to the page not yet answered: the next waits
         self._watch_field = Clock.create_trigger(self.check_field, FIELD_CHECK_S, interval=True)
         self.fbind("keyboard", self._keyboard_changed)
         # The widgets themselves (ids hold weak proxies): a tool out of both rows lives on.
@@ -80,13 +81,20 @@ class BrowserScreen(KioskScreen):
             self._watch_field.cancel()
 
     def check_field(self, *_args) -> None:
-        """Ask the page what its focus is in; a new field picks the keyboard's layer."""
+        """Ask the page what its focus is in; a new field picks the keyboard's layer. One
+        question at a time: a busy page is not asked again until it has answered, so typing
+        never waits behind a queue of questions."""
+        if self._asking:
+            return
+        self._asking = True
         kiosk().eservices.focused_field(self._field_found)
 
     def _field_found(self, kind: str | None) -> None:
-        if kind is None or kind == self._field_kind or not self.keyboard:
+        self._asking = False
+        seen = (kiosk().eservices.url, kind) if kind else None
+        if seen is None or seen == self._field_kind or not self.keyboard:
             return
-        self._field_kind = kind
+        self._field_kind = seen
         wanted = "numbers" if kind == "numeric" else "letters" if self.layer == "numbers" else self.layer
         if wanted != self.layer:
             self.layer = wanted
