@@ -33,8 +33,7 @@ class Learning(EventDispatcher):
         practice = self.errands.practice
         if practice is None or lesson(lesson_id) is None or not self.flow.begin_session():
             return
-        self.errands.open_address(f"lesson-{lesson_id}", f"http://{practice.host}/learn/{lesson_id}/1?lang="
-                                  + self.s.tr.language)
+        self.errands.open_address(f"lesson-{lesson_id}", practice.lesson_url(lesson_id, self.s.tr.language))
 
     def leave(self) -> None:
         """"Lessons" in the strip: back to the list, the browser closed."""
@@ -52,10 +51,6 @@ class Learning(EventDispatcher):
         if page == "done" and lesson_id not in self.done:
             self.done.append(lesson_id)
             self.counts.learnt(lesson_id)
-
-    def title_of(self, lesson_id: str) -> str:
-        item = lesson(lesson_id)
-        return self.s.tr._(item.title) if item else ""
 
     def print_learnt(self) -> None:
         """"What I learnt today": the lessons done, each with what it taught, on a slip."""

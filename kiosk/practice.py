@@ -97,6 +97,7 @@ WORDS = {
 
 _TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("kiosk", "practice_pages"),
                                 autoescape=True, undefined=jinja2.StrictUndefined)
+_TEMPLATES.globals["fmt"] = lambda text, **values: text.format(**values)  # a translated text's {names}
 STYLE = (Path(__file__).parent / "practice_pages" / "practice.css").read_text()
 
 
@@ -116,17 +117,24 @@ def _number(text: str) -> int:
     return int(text) if text.isdecimal() and len(text) <= 3 else 0
 
 
+def _service_page(catalog: Catalog, path: str) -> tuple[Service, int] | None:
+    """A service's practice and the page (from 1; one past its last: the logged-out page)
+    an address's path names; None for any other path."""
+    bits = path.strip("/").split("/")
+    service = catalog.service(bits[0]) if len(bits) == 2 else None
+    if service is None or not service.practice or not 1 <= _number(bits[1]) <= len(service.practice) + 1:
+        return None
+    return service, _number(bits[1])
+
+
 def step_of(catalog: Catalog, url: str, host: str) -> tuple[str, int]:
     """(service id, the guide's step) of a practice page's address; ("", 0) for any other."""
     parts = urlsplit(url)
-    if parts.netloc != host:
+    found = _service_page(catalog, parts.path) if parts.netloc == host else None
+    if found is None:
         return "", 0
-    bits = parts.path.strip("/").split("/")
-    service = catalog.service(bits[0]) if len(bits) == 2 else None
-    if service is None or not service.practice or not 1 <= _number(bits[1]) <= len(service.practice) + 1:
-        return "", 0
-    pages = service.practice
-    return service.id, pages[min(int(bits[1]), len(pages)) - 1].step
+    service, number = found
+    return service.id, service.practice[min(number, len(service.practice)) - 1].step
 
 
 def render(catalog: Catalog, translate: Callable[[str, str], str], path: str, query: str) -> tuple[int, str]:
@@ -135,14 +143,17 @@ def render(catalog: Catalog, translate: Callable[[str, str], str], path: str, qu
         return 200, STYLE
     params = dict(parse_qsl(query, keep_blank_values=True))
     language = _language(query)
-    words = {key: translate(language, text) for key, text in WORDS.items()}
+    words = _words(translate, language)
     if path.startswith("/learn/"):
         return _lesson_page(path, params, language, words, lambda text: translate(language, text))
-    bits = path.strip("/").split("/")
-    service = catalog.service(bits[0]) if len(bits) == 2 else None
-    if service is None or not service.practice or not 1 <= _number(bits[1]) <= len(service.practice) + 1:
-        return 404, _missing(translate, query)
-    return 200, _page(service, _number(bits[1]), params, language, words)
+    found = _service_page(catalog, path)
+    if found is None:
+        return 404, _missing(words, language)
+    return 200, _page(*found, params, language, words)
+
+
+def _words(translate: Callable[[str, str], str], language: str) -> dict[str, str]:
+    return {key: translate(language, text) for key, text in WORDS.items()}
 
 
 def lesson_of(url: str, host: str) -> tuple[str, str]:
@@ -159,15 +170,14 @@ def _lesson_page(path: str, params: dict[str, str], language: str, words: dict[s
     bits = path.strip("/").split("/")
     item = lesson(bits[1]) if len(bits) == 3 else None
     if item is None:
-        return 404, _TEMPLATES.get_template("missing.html").render(t=words, language=language)
+        return 404, _missing(words, language)
     words = {**words, "banner": words["learn_banner"]}
     total = len(item.pages)
-    common = dict(t=words, language=language, lesson_id=item.id, title=_(item.title), total=total,
-                  fmt=lambda text, **kw: text.format(**kw))
+    common = dict(t=words, language=language, lesson_id=item.id, title=_(item.title), total=total)
     if bits[2] == "done":
         return 200, _TEMPLATES.get_template("lesson.html").render(kind="done", n=total + 1, learnt=_(item.learnt), **common)
     if not 1 <= _number(bits[2]) <= total:
-        return 404, _TEMPLATES.get_template("missing.html").render(t=words, language=language)
+        return 404, _missing(words, language)
     n = _number(bits[2])
     page = item.pages[n - 1]
     typed = params.get("answer", "")[:60]
@@ -212,9 +222,8 @@ def practice_document(language: str, translate: Callable[[str, str], str]) -> by
     return out.getvalue()
 
 
-def _missing(translate: Callable[[str, str], str], query: str) -> str:
-    language = _language(query)
-    words = {key: translate(language, text) for key, text in WORDS.items()}
+def _missing(words: dict[str, str], language: str) -> str:
+    """The page for an address that is no practice page: a way back."""
     return _TEMPLATES.get_template("missing.html").render(t=words, language=language)
 
 
@@ -243,7 +252,7 @@ def _page(service: Service, number: int, params: dict[str, str], language: str, 
         next=f"/{service.id}/{number + 1}", here=f"/{service.id}/{number}", first=address(service.id, 1, language, plain),
         kept=kept, answers=_answers(pages[:number - 1], carried, language, words),
         code=_reference(service.id, carried), field_name=lambda index: f"v{number}_{index}",
-        choice_name=f"c{number}", fmt=lambda text, **kw: text.format(**kw))
+        choice_name=f"c{number}")
 
 
 def _page_of(key: str) -> int:
@@ -290,7 +299,7 @@ class PracticeService:
                 extra = {}
                 try:
                     if len(self.path.encode()) > MAX_QUERY_BYTES:
-                        status, body = 414, _missing(translate, "").encode()
+                        status, body = 414, _missing(_words(translate, "fi"), "fi").encode()
                     elif parts.path.startswith("/learn/") and parts.path.endswith("/document.pdf"):
                         status, body, kind = 200, practice_document(_language(parts.query), translate), "application/pdf"
                         extra["Content-Disposition"] = 'attachment; filename="practice-document.pdf"'
@@ -299,7 +308,8 @@ class PracticeService:
                         body = page.encode()
                 except Exception:  # the practice's fault, not the person's: they see a way back
                     log.exception("practice page %s cannot be drawn", parts.path)
-                    status, body, kind = 500, _missing(translate, "").encode(), "text/html"
+                    language = _language(parts.query)
+                    status, body, kind = 500, _missing(_words(translate, language), language).encode(), "text/html"
                 self.send_response(status)
                 self.send_header("Content-Type", kind if kind == "application/pdf" else f"{kind}; charset=utf-8")
                 for name, value in extra.items():
@@ -325,6 +335,10 @@ class PracticeService:
 
     def url(self, service_id: str, language: str, plain: bool = False) -> str:
         return f"http://{self.host}{address(service_id, 1, language, plain)}"
+
+    def lesson_url(self, lesson_id: str, language: str) -> str:
+        """A lesson's first page."""
+        return f"http://{self.host}/learn/{lesson_id}/1?" + urlencode({"lang": language})
 
     def stop(self) -> None:
         self.server.shutdown()
