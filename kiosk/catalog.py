@@ -45,6 +45,10 @@ class ServiceTexts:
     phone_name: str = ""
     bring: tuple[str, ...] = ()
 
+    def steps_for(self, plain: bool) -> tuple[str, ...]:
+        """The guide's steps: the plain ones where asked for and there are some."""
+        return self.plain.steps if plain and self.plain else self.steps
+
 
 @dataclass(frozen=True)
 class PlainTexts:

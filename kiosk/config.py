@@ -319,13 +319,14 @@ def _languages(r: TableReader, count: Callable[[str], tuple[int, int]] = untrans
     offered = tuple(dict.fromkeys(offered)) or tuple(available_languages()) or ("en",)
     # A translation not yet complete is left out, not shown half in English; the kiosk
     # runs in the rest, and check-config and the log say which and why.
-    left_out = []
+    incomplete = {}
     for code in offered:
         missing, total = count(code)
         if missing:
-            left_out.append(f"'{code}' ({NATIVE_NAMES.get(code, code)}) is not offered: {missing} of {total} texts "
-                            f"have no translation in kiosk/locale/{code}/LC_MESSAGES/kiosk.po")
-    complete = tuple(code for code in offered if not any(note.startswith(f"'{code}'") for note in left_out))
+            incomplete[code] = (f"'{code}' ({NATIVE_NAMES.get(code, code)}) is not offered: {missing} of {total} "
+                                f"texts have no translation in kiosk/locale/{code}/LC_MESSAGES/kiosk.po")
+    complete = tuple(code for code in offered if code not in incomplete)
+    left_out = list(incomplete.values())
     default = read_key(LanguagesConfig, "default", r, offered)
     if not complete:  # none complete: better half-translated than no kiosk, and said so
         left_out = [note.replace("is not offered", "is offered all the same (no language is complete)")

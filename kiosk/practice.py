@@ -230,7 +230,7 @@ def _missing(words: dict[str, str], language: str) -> str:
 def _page(service: Service, number: int, params: dict[str, str], language: str, words: dict[str, str]) -> str:
     texts = service.in_(language)
     plain = params.get("plain") == "1" and texts.plain is not None
-    steps = texts.plain.steps if plain else texts.steps
+    steps = texts.steps_for(plain)
     pages = service.practice
     after_logout = number == len(pages) + 1
     page = pages[-1] if after_logout else pages[number - 1]

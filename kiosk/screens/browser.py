@@ -270,6 +270,6 @@ class BrowserScreen(KioskScreen):
         if service is None:
             return ""
         texts = service.in_(app.tr.language)
-        steps = texts.plain.steps if app.plain_language and texts.plain else texts.steps
+        steps = texts.steps_for(app.plain_language)
         n = min(app.errands.practice_step, len(steps))
         return app.tr._("Practice – the guide's step {n} of {total}: {step}").format(n=n, total=len(steps), step=steps[n - 1])
