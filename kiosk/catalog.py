@@ -13,7 +13,9 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from kiosk.catalog_words import fill_languages
 from kiosk.config import Text, localized
+from kiosk.languages import LOCALE_DIR
 from kiosk.icons import GLYPHS
 from kiosk.scenario import Page, check_scenario, read_scenario
 from kiosk.toml_schema import Context, Problem, TableReader, host_name, https_url, read_source
@@ -112,6 +114,10 @@ class Catalog:
     problems: tuple[Problem, ...] = ()
     # Per language, written text -> what speech says instead ([spoken.fi] in the file).
     spoken: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The offered languages it has every text in (kiosk/catalog_words.py), and why the
+    # others are left out.
+    languages: tuple[str, ...] = ()
+    left_out: tuple[str, ...] = ()
 
     def services_in(self, category_id: str) -> list[Service]:
         return [s for s in self.services if s.category == category_id]
@@ -139,12 +145,15 @@ def domain_covers(domain: str, host: str) -> bool:
     return host == domain or host.endswith("." + domain)
 
 
-def load_catalog(path: Path | str, offered: tuple[str, ...]) -> Catalog:
-    """Read and validate a catalogue; problems are in `Catalog.problems`, never raised."""
+def load_catalog(path: Path | str, offered: tuple[str, ...], locale_dir: Path = LOCALE_DIR) -> Catalog:
+    """Read and validate a catalogue; problems are in `Catalog.problems`, never raised.
+    Languages the file does not write itself come from their catalog.po, or are left out."""
     problems: list[Problem] = []
     source = read_source(path, problems, max_bytes=MAX_CATALOG_BYTES)
     if source is None:
-        return Catalog((), (), (), str(path), tuple(problems))
+        return Catalog((), (), (), str(path), tuple(problems), languages=offered)
+    covered, left_out = fill_languages(source.data, offered, locale_dir)
+    offered = covered or offered  # none covered: the file's own problems say what is missing
     context = Context([source], problems)
     root = TableReader(context, source.data, ())
 
@@ -178,7 +187,8 @@ def load_catalog(path: Path | str, offered: tuple[str, ...]) -> Catalog:
             context.report(("category", index), f"category '{category.id}' has no services")
     spoken = _spoken_forms(root.sub("spoken"))
     root.finish()
-    return Catalog(tuple(categories), tuple(services), id_domains, source.file, tuple(problems), spoken)
+    return Catalog(tuple(categories), tuple(services), id_domains, source.file, tuple(problems), spoken,
+                   offered, left_out)
 
 
 def _service(r: TableReader, offered: tuple[str, ...], id_domains: tuple[str, ...]) -> Service:

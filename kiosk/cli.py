@@ -133,6 +133,7 @@ def check_config(file: Path) -> int:
     cat = None
     if loaded.catalog_file.exists():
         cat = catalog.load_catalog(loaded.catalog_file, loaded.languages.offered)
+        loaded = config.offer_only(loaded, cat.languages, cat.left_out)
         problems += cat.problems
     problems += support_problems(loaded)
     for note in loaded.languages_left_out:
@@ -171,12 +172,14 @@ def check_catalog(file: Path, config_file: Path | None) -> int:
 
     offered = config.load_config(config_file).languages.offered
     cat = catalog.load_catalog(file, offered)
+    for note in cat.left_out:
+        print(f"note: {note}", file=sys.stderr)
     if cat.problems:
         for problem in cat.problems:
             print(problem)
         print(f"{len(cat.problems)} problem{'s' if len(cat.problems) != 1 else ''} found", file=sys.stderr)
         return EXIT_INVALID
-    print(catalog.summary(cat) + f"; languages {', '.join(offered)}")
+    print(catalog.summary(cat) + f"; languages {', '.join(cat.languages)}")
     print("catalogue is valid")
     return 0
 
@@ -290,7 +293,7 @@ def build_app(config_file: Path | None):
     """Load everything and return a KioskApp ready to run; Kivy is set up first."""
     from kiosk import lockdown
     from kiosk.catalog import Catalog, load_catalog
-    from kiosk.config import load_config
+    from kiosk.config import load_config, offer_only
     from kiosk.toml_schema import Problem
 
     from kiosk.devices.heap import limit_arenas
@@ -301,6 +304,7 @@ def build_app(config_file: Path | None):
     lockdown.configure_kivy(loaded.display)
     if loaded.catalog_file.exists():
         cat = load_catalog(loaded.catalog_file, loaded.languages.offered)
+        loaded = offer_only(loaded, cat.languages, cat.left_out)
     else:
         cat = Catalog((), (), (), str(loaded.catalog_file),
                       (Problem(str(loaded.catalog_file), None, "", "catalogue file not found"),))

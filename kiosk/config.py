@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import os
 import re
-from dataclasses import dataclass, field, is_dataclass
+from dataclasses import dataclass, field, is_dataclass, replace
 from pathlib import Path
 from typing import Callable, TypeVar, get_type_hints
 
@@ -301,6 +301,17 @@ def _parse(data: dict, context: Context, files: tuple[str, ...]) -> Config:
     root.finish()
     return Config(**sections, files=files, problems=tuple(context.problems), disabled=disabled,
                   languages_left_out=left_out)
+
+
+def offer_only(config: Config, languages: tuple[str, ...], notes: tuple[str, ...]) -> Config:
+    """`config` offering only those of its languages in `languages` (the ones the catalogue
+    has every text in), the others left out with `notes`; none left: unchanged."""
+    kept = tuple(code for code in config.languages.offered if code in languages)
+    if not kept or kept == config.languages.offered:
+        return config
+    default = config.languages.default if config.languages.default in kept else kept[0]
+    return replace(config, languages=LanguagesConfig(kept, default),
+                   languages_left_out=config.languages_left_out + notes)
 
 
 def _section(cls: type[T], r: TableReader, offered: tuple[str, ...]) -> T:
