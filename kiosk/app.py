@@ -18,6 +18,7 @@ from kiosk.desk_commands import DeskCommands, StatusReporter
 from kiosk.device_watch import DeviceWatch
 from kiosk.errands import Errands
 from kiosk.journey import HOME
+from kiosk.languages import RIGHT_TO_LEFT
 from kiosk.learning import Learning
 from kiosk.session_flow import SessionFlow
 from kiosk.session_stats import SessionStatistics
@@ -45,10 +46,15 @@ class KioskApp(App):
 
     def __init__(self, services: Services, **kwargs) -> None:
         super().__init__(**kwargs)
+        from kiosk.screens import bidi
+
+        bidi.install()  # before the first widget: Arabic shaped, rows mirrored
+        bidi.set_right_to_left(services.tr.language in RIGHT_TO_LEFT)
         s = self.services = services
         self.kiosk_config, self.catalog, self.devices = s.config, s.catalog, s.devices
         self.contact = s.config.help  # the help screen's phone, chat and video (KV: app.contact)
         self.speech, self.tr, self.look, self.journey = s.speech, s.tr, s.look, s.journey
+        self.look.rtl = self.tr.language in RIGHT_TO_LEFT
         self.wipe, self.printing, self.eservices = s.wipe, s.printing, s.eservices
         self.help, self.usb, self.session = s.help, s.usb, s.session
         self.support = s.support  # digital support near the kiosk (kiosk/support.py)
@@ -194,6 +200,10 @@ class KioskApp(App):
         return False
 
     def switch_language(self, language: str) -> None:
+        from kiosk.screens.bidi import set_right_to_left
+
+        set_right_to_left(language in RIGHT_TO_LEFT, self.root)
+        self.look.rtl = language in RIGHT_TO_LEFT
         self.tr.switch(language)
         self.speech.set_language(language)
         self.language = language

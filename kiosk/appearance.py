@@ -74,6 +74,9 @@ class Appearance(EventDispatcher):
     contrast = BooleanProperty(False)
     text_scale = NumericProperty(1.0)
     look = StringProperty("normal")
+    # The language is written right to left: KV rules put a button's symbol on its right
+    # (kiosk/screens/bidi.py mirrors the rows and the text). Follows the language, not reset.
+    rtl = BooleanProperty(False)
 
     background = ColorProperty()
     surface = ColorProperty()

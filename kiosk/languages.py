@@ -21,6 +21,9 @@ NATIVE_NAMES = {
     "so": "Soomaali",
 }
 
+# Written right to left: the screens are mirrored (kiosk/screens/bidi.py).
+RIGHT_TO_LEFT = frozenset({"ar"})
+
 
 def untranslated(code: str, locale_dir: Path = LOCALE_DIR) -> tuple[int, int]:
     """(texts with no translation, texts) in the kiosk's catalogue for `code`: a language

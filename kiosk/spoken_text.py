@@ -3,7 +3,9 @@
 espeak-ng reads "0295 000" in Finnish as "nolla kaksi yhdeksän viisi" (the second group is
 lost), "klo 9–16" as "klo yhdeksän kuusitoista", "1/4" as "yksi kautta neljä" and
 "0,40 €" as "nolla pilkku neljäkymmentä euro". `normalise(text, language)` rewrites, for
-Finnish, Swedish and English (any other language passes through unchanged):
+Finnish, Swedish and English (Russian, Ukrainian, Estonian and Arabic get phone numbers,
+"n/N" and spans of hours, their voices reading numbers themselves; any other language
+passes through unchanged):
 
 - phone numbers (0295 000, 020 692 207, 040-123 4567, +358 29 5000, 112, 116 117) digit by
   digit in their written groups, with a pause (a comma) between the groups;
@@ -306,7 +308,37 @@ ENGLISH: list[Rule] = [
              (r"(?<!\w)tel\.", "telephone")), re.IGNORECASE),
 ]
 
-RULES: dict[str, list[Rule]] = {"fi": FINNISH, "sv": SWEDISH, "en": ENGLISH}
+
+# ---------------------------------------------------------------------------------------
+# Russian, Ukrainian, Estonian and Arabic: espeak-ng reads numbers well in their own words
+# (with their cases and genders, which a table here would get wrong), so these say only
+# what it would misread: a phone number digit by digit, "3/6" and a span of hours.
+
+_DIGITS = tuple(str(d) for d in range(10))  # each digit alone, read in the voice's language
+_SPAN = re.compile(r"(?<![\w.:/-])(?P<h1>" + _HOUR + r")(?:[.:](?P<m1>" + _MINUTE + r"))?" + _DASH
+                   + r"(?P<h2>" + _HOUR + r")(?:[.:](?P<m2>" + _MINUTE + r"))?" + _NUMBER_END)
+
+
+def _span(words: str) -> Rule:
+    """Opening hours "9–16" or "9.00–16.30" as `words`.format(start, end) ("с 9 до 16")."""
+    def say(match: re.Match[str]) -> str:
+        clock = [match.group(f"h{n}") + (f":{match.group(f'm{n}')}" if match.group(f"m{n}") not in (None, "00")
+                                           else "") for n in (1, 2)]
+        if int(match.group("h1")) >= int(match.group("h2")):
+            return match.group()  # "1–2" pages or a date, not hours
+        return words.format(*clock)
+    return _SPAN, say
+
+
+def _numbers_by_voice(of: str, span: str) -> list[Rule]:
+    return [(_PHONE, _phone(_DIGITS)), _n_of(lambda n, total: of.format(n, total)), _span(span)]
+
+
+RULES: dict[str, list[Rule]] = {"fi": FINNISH, "sv": SWEDISH, "en": ENGLISH,
+                                "ru": _numbers_by_voice("{} из {}", "с {} до {}"),
+                                "uk": _numbers_by_voice("{} з {}", "з {} до {}"),
+                                "et": _numbers_by_voice("{}, kokku {}", "{} kuni {}"),
+                                "ar": _numbers_by_voice("{} من {}", "من {} إلى {}")}
 
 
 # ---------------------------------------------------------------------------------------

@@ -211,3 +211,15 @@ def phonemes(text: str, language: str) -> str:
 def test_espeak_says_every_digit_of_the_spoken_phone_number(language):
     said = phonemes(normalise("Kansalaisneuvonta (0295 000)", language), language)
     assert {stem: said.count(stem) for stem in DIGIT_STEMS[language]} == DIGIT_STEMS[language], said
+
+
+@pytest.mark.parametrize("language, said", [
+    ("ru", "Шаг 3 из 6. Звоните 0 2 9 5, 0 0 0, 0 1 1 пн–пт с 9 до 16:30, страницы 4–2."),
+    ("uk", "Шаг 3 з 6. Звоните 0 2 9 5, 0 0 0, 0 1 1 пн–пт з 9 до 16:30, страницы 4–2."),
+    ("et", "Шаг 3, kokku 6. Звоните 0 2 9 5, 0 0 0, 0 1 1 пн–пт 9 kuni 16:30, страницы 4–2."),
+    ("ar", "Шаг 3 من 6. Звоните 0 2 9 5, 0 0 0, 0 1 1 пн–пт من 9 إلى 16:30, страницы 4–2."),
+])
+def test_languages_whose_voice_reads_numbers_get_phones_steps_and_hours(language, said):
+    """The voice says numbers in its own words and cases; what it would misread is rewritten:
+    a phone number as digits, "3/6" as "3 of 6", a span of hours (not "4–2", a backward span)."""
+    assert normalise("Шаг 3/6. Звоните 0295 000 011 пн–пт 9.00–16.30, страницы 4–2.", language) == said

@@ -28,11 +28,16 @@ def test_every_string_has_a_translation(language):
         assert set(re.findall(r"{\w+}", msgid)) == set(re.findall(r"{\w+}", entry.msgstr)), msgid
 
 
-@pytest.mark.parametrize("language", ["fi", "sv"])
+@pytest.mark.parametrize("language", [code for code in available_languages() if code != "en"])
 def test_translations_are_not_just_english(language):
     entries = {e.msgid: e.msgstr for e in read_po(LOCALE_DIR / language / "LC_MESSAGES" / "kiosk.po")}
-    same = [m for m in MESSAGES if entries.get(m) == m and len(m) > 12]
+    same = [m for m in MESSAGES if entries.get(m) == m and len(m) > 12 and m not in SAME_AS_ENGLISH.get(language, ())
+            and m != "Aa {percent}%"]  # the text size button's symbol, in every language
     assert same == []
+
+
+# Words that are written as in English: Estonian's printer is a "printer".
+SAME_AS_ENGLISH = {"et": ("Printer: {state}",)}
 
 
 def test_compiled_catalogues_read_back_with_gettext(tmp_path):

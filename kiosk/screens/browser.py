@@ -160,6 +160,7 @@ class BrowserScreen(KioskScreen):
         rows = LAYERS[self.layer]
         for row in reversed(rows):  # each goes on top of the last; the space row stays last
             line = BoxLayout(size_hint_y=None, spacing=4)
+            line.keep_ltr = True  # the keys of a Latin keyboard, in their order in Arabic too
             line.bind(minimum_height=line.setter("height"))
             if self.layer == "letters" and row == rows[-1]:
                 # Shift left of z, as on every keyboard. A bound method (Kivy keeps it

@@ -12,6 +12,7 @@ from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, Obj
 from kivy.uix.widget import Widget
 
 from kiosk.icons import FONT_FILE, FONT_PACKAGE, glyph
+from kiosk.screens.bidi import right_to_left
 
 log = logging.getLogger(__name__)
 
@@ -158,9 +159,12 @@ class IconBeside:
         widest = max((line.w for line in lines), default=0)
         texture_width = self.texture_size[0]
         left, right = self.padding[0], self.padding[2]
+        rtl = right_to_left()
         if self.halign == "center":
             line_x = min(texture_width - widest, max(left, (texture_width - widest + left - right) / 2))
-        else:
-            line_x = left
-        x = self.center_x - texture_width / 2 + line_x - self.icon_room
+        else:  # Arabic's text stands against the right edge (kiosk/screens/bidi.py)
+            line_x = texture_width - right - widest if rtl else left
+        x = self.center_x - texture_width / 2 + line_x
+        # Left of the words, or right of them in a language written right to left.
+        x = x + widest + self.icon_room - icon.width if rtl else x - self.icon_room
         icon.pos = (round(x), round(self.center_y - icon.height / 2))

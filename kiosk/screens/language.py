@@ -15,7 +15,10 @@ class LanguageScreen(KioskScreen):
     def refresh(self) -> None:
         app = kiosk()
         # The title in every offered language: whoever is here may not read the current one.
-        self.ids.title.text = " · ".join(dict.fromkeys(app.tr.gettext_for(code, TITLE) for code in app.tr.languages))
+        # Past three it would push the languages out of sight at large text: then the
+        # buttons, each in its own language's name, say it themselves.
+        codes = app.tr.languages if len(app.tr.languages) <= 3 else [app.tr.language]
+        self.ids.title.text = " · ".join(dict.fromkeys(app.tr.gettext_for(code, TITLE) for code in codes))
         box = self.ids.choices
         box.clear_widgets()
         for code in app.tr.languages:

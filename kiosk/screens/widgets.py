@@ -12,6 +12,8 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
+
+from kiosk.screens.bidi import mirror
 from kivy.uix.layout import Layout
 from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
@@ -404,6 +406,7 @@ class ScreenActions(Layout):
         for child in self.children:
             if child not in shown:
                 child.pos = (self.x, self.y)
+        mirror(self)
 
     @staticmethod
     def _needs(child) -> float:
@@ -453,10 +456,16 @@ class KioskScreen(Screen):
 
 
 def text_width(text: str, font_size: float, bold: bool = False) -> float:
-    """How wide `text` is drawn on one line at that size (the default font)."""
+    """How wide `text` is drawn on one line at that size (the default font; Arabic shaped,
+    in its own font, as kiosk/screens/bidi.py draws it)."""
     from kivy.core.text import Label as CoreLabel
 
-    return CoreLabel(text=text, font_size=font_size, bold=bold).get_extents(text)[0]
+    from kiosk.screens.bidi import font_for, shaped
+
+    text = shaped(text)
+    font = font_for(text)
+    label = CoreLabel(text=text, font_size=font_size, bold=bold, **({"font_name": font} if font else {}))
+    return label.get_extents(text)[0]
 
 
 def widest_word(text: str, font_size: float, bold: bool = False) -> float:

@@ -9,8 +9,11 @@ around it (what scrolled out of its view is not seen), and by the window itself.
 
 from __future__ import annotations
 
+import gettext
+
 import pytest
 
+from kiosk.languages import LOCALE_DIR, RIGHT_TO_LEFT, available_languages, untranslated
 from kiosk.screens import SCREENS
 from kiosk.screens.walk import touchables, visible_widgets
 
@@ -577,3 +580,111 @@ def test_the_strips_keyboard_in_every_layer_fits(fresh_app, scale):
         stage(app, "needs")
         settle(fresh_app)
     assert problems == []
+
+
+# -- every language the package has ------------------------------------------------------
+
+MORE_LANGUAGES = [code for code in available_languages() if code not in LANGUAGES and untranslated(code)[0] == 0]
+
+
+@pytest.fixture
+def every_language(fresh_app):
+    """The kiosk offering every language the package has, not only the test site's three
+    (its catalogue already has them all, tests/screens/conftest.py)."""
+    tr = fresh_app.app.tr
+    before = list(tr.languages), dict(tr._catalogues)
+    for code in MORE_LANGUAGES:
+        with (LOCALE_DIR / code / "LC_MESSAGES" / "kiosk.mo").open("rb") as handle:
+            tr._catalogues[code] = gettext.GNUTranslations(handle)
+    tr.languages = [*tr.languages, *MORE_LANGUAGES]
+    remeasure(fresh_app.app.root)  # the bar's buttons as wide as their words in each
+    yield fresh_app
+    fresh_app.app.switch_language("fi")
+    tr.languages, tr._catalogues = before
+    remeasure(fresh_app.app.root)
+
+
+def remeasure(root) -> None:
+    from kiosk.screens.widgets import BarButton
+
+    root._measure()
+    for widget in root.walk():
+        if isinstance(widget, BarButton):
+            widget._measure()
+
+
+def bottom_bar_order(gui) -> list[str]:
+    root = gui.root
+    named = {root.ids.help_button: "help", root.ids.end_button: "end",
+             root.ids.accessibility_button: "accessibility", root.ids.text_size_button: "text size"}
+    return [named[w] for w in sorted(touchables(gui.bar("bottom_bar")), key=lambda w: w.x) if w in named]
+
+
+@pytest.mark.parametrize("scale", [1.0, 2.0])
+def test_every_screen_fits_in_every_language(every_language, scale):
+    """Russian, Ukrainian, Estonian, Northern Sámi, Arabic and Somali: on every screen no
+    overlap, no broken word, bars of one row and the essentials in sight; Help and End
+    session in one place in each direction, Arabic's the mirror of the others'."""
+    from kiosk.screenshots import stage
+
+    gui, app = every_language, every_language.app
+    app.flow.start_session()
+    problems, seen_places, orders = [], {}, {}
+    try:
+        for language in ("fi", *MORE_LANGUAGES):
+            app.switch_language(language)
+            app.look.set_text_scale(scale)
+            direction = "rtl" if language in RIGHT_TO_LEFT else "ltr"
+            for name in SCREENS:
+                stage(app, name)
+                settle(gui)
+                problems += [f"{language} {p}" for p in problems_here(gui)]
+                for what, place in places(gui).items():
+                    seen_places.setdefault((direction, what), {}).setdefault(place, []).append(f"{language} {name}")
+            stage(app, "needs")
+            settle(gui)
+            orders[language] = bottom_bar_order(gui)
+    finally:
+        app.look.reset()
+        app.switch_language("fi")
+        stage(app, "needs")
+        settle(gui)
+    moved = {key: where for key, where in seen_places.items() if len(where) > 1}
+    assert problems == [] and moved == {}
+    assert orders["ar"] == orders["fi"][::-1] and all(orders[code] == orders["fi"] for code in orders if code != "ar")
+    assert {"ru", "uk", "et", "se", "ar", "so"} <= set(MORE_LANGUAGES)
+
+
+def test_arabic_is_joined_right_to_left_and_mirrored(every_language):
+    """Arabic's letters drawn joined (their presentation forms), each wrapped line in visual
+    order with the first line on top, text against the right edge, and rows mirrored; the
+    keyboard for the e-services' forms keeps its Latin order."""
+    from kiosk.screens.bidi import right_to_left
+    from kiosk.screenshots import stage
+
+    gui, app = every_language, every_language.app
+    app.switch_language("ar")
+    try:
+        assert right_to_left()
+        stage(app, "needs")
+        settle(gui)
+        title = gui.ids()["question"]
+        assert title.text == app.tr._("How can we help you?")
+        lines = [line for line in title._label._cached_lines if line.words]
+        drawn = "".join(word.text for line in lines for word in line.words)
+        assert any("\ufe70" <= c <= "\ufeff" for c in drawn) and not any("\u0621" <= c <= "\u064a" for c in drawn)
+        right = title.width - title.padding[2]
+        assert all(abs(line.x + line.w - right) <= 2 for line in lines)  # aligned right, not left
+        stage(app, "browser")
+        settle(gui)
+        screen = gui.screen()
+        screen.keyboard = True
+        settle(gui)
+        keys = [w for w in touchables(screen.ids.key_rows) if len(getattr(w, "text", "")) == 1]
+        q = next(w for w in keys if w.text.lower() == "q")
+        row = sorted((w for w in keys if round(w.y) == round(q.y)), key=lambda w: w.x)
+        assert "".join(w.text for w in row).lower().startswith("qwerty")
+        screen.keyboard = False
+    finally:
+        app.switch_language("fi")
+    assert not right_to_left()
