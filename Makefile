@@ -24,10 +24,12 @@ locale: $(INSTALLED)
 	@$(PY) -m kiosk.po compile kiosk/locale
 
 # After changing user-visible strings: add them to every .po file, then translate.
-# The kiosk's domain (kiosk.po) and the desk's (desk.po, extracted with Babel).
+# The kiosk's domain (kiosk.po), the desk's (desk.po, extracted with Babel) and the
+# catalogue's guides and practice pages in the languages it does not write (catalog.po).
 po: $(INSTALLED)
 	$(PY) -m kiosk.po update kiosk/locale kiosk
 	$(PY) -m kiosk.po update-desk kiosk/locale kiosk/desk
+	$(PY) -m kiosk.catalog_words update
 
 demo: system-deps locale
 	@if [ -n "$$DISPLAY" ]; then \

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
@@ -23,8 +24,13 @@ def demo_text() -> str:
 
 
 def kiosk_test_config(directory: Path, cups_socket: str, extra: str = "") -> Path:
-    """The demo configuration with real CUPS and private session and state directories."""
+    """The demo configuration with real CUPS and private session and state directories,
+    in Finnish, Swedish and English (a test offers the others itself: test_large_text's
+    `every_language`)."""
     text = demo_text().replace('printer = "fake"', 'printer = "cups"')
+    offered = re.search(r"^offered = .*$", text, re.MULTILINE)
+    assert offered, "the demo configuration names its languages"
+    text = text.replace(offered.group(), 'offered = ["fi", "sv", "en"]')
     text += (f'\n[session]\nruntime_dir = "{directory / "run"}"\nstate_dir = "{directory / "state"}"\n'
              f'\n[browser]\npractice_port = {free_port()}\n'
              f'\n[printing]\nserver = "{cups_socket}"\njob_user = "kiosk-test"\n' + extra)

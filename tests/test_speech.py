@@ -169,3 +169,23 @@ def test_real_engine_really_produces_sound(tmp_path):
 def test_run_on_text_is_cut_into_utterances_the_engine_takes():
     pieces = chunk("sana " * 600)
     assert all(len(p) <= 400 for p in pieces) and sum(len(p.split()) for p in pieces) == 600
+
+
+def test_every_packaged_language_is_spoken_in_its_voice_or_the_announced_nearest(engine):
+    """Russian, Ukrainian, Estonian and Arabic in espeak-ng's own voices, a translated text of
+    the kiosk's spoken whole; Northern Sámi and Somali, which have none, in the nearest voice
+    (Finnish, English), and the accessibility screen says so (`voice_missing`)."""
+    from kiosk.i18n import Translator
+    from kiosk.languages import available_languages
+
+    speaker, events = engine
+    speech = Speech(speaker, 0.8)
+    expected_nearest = {"se": "fi", "so": "en"}
+    for language in available_languages():
+        tr = Translator([language], language)
+        speech.set_language(language)
+        assert speech.voice_language == expected_nearest.get(language, language), language
+        assert speech.voice_missing == (language in expected_nearest)
+        events.clear()
+        speaker.speak(speech.spoken(tr._("Step {n} of {total}").format(n=3, total=6)), speech.voice_language)
+        assert speaker.wait_idle(10) and [kind for kind, _ in events] == ["playing", "done"], language
