@@ -24,7 +24,8 @@ def test_packaged_defaults_and_demo_are_valid():
     assert demo.site.kiosk_id == "demo-01"
     assert demo.devices.printer == "fake"
     assert demo.catalog_file == PACKAGED_CATALOG
-    assert demo.languages.offered == ("fi", "sv", "en")
+    assert demo.languages.offered == ("fi", "sv", "en", "ru", "uk", "et", "se", "ar", "so")
+    assert demo.languages_left_out == ()  # every one complete
     assert demo.help.phone == "0295 000"
 
 
