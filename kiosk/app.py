@@ -202,9 +202,10 @@ class KioskApp(App):
     def switch_language(self, language: str) -> None:
         from kiosk.screens.bidi import set_right_to_left
 
-        set_right_to_left(language in RIGHT_TO_LEFT, self.root)
         self.look.rtl = language in RIGHT_TO_LEFT
         self.tr.switch(language)
+        # After the texts changed: those that did not are drawn again once, with the rest.
+        set_right_to_left(language in RIGHT_TO_LEFT, self.root)
         self.speech.set_language(language)
         self.language = language
         self.site_name = self.kiosk_config.site.name.in_(language)

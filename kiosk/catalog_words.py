@@ -36,10 +36,16 @@ def _is_text(node: object) -> bool:
             and all(_CODE.fullmatch(k) for k in node))
 
 
+def _tables(data: dict, key: str) -> list[dict]:
+    """`data[key]` as a list of tables, whatever a broken file has there (the catalogue's
+    reader reports it; here it is only passed over)."""
+    value = data.get(key)
+    return [t for t in value if isinstance(t, dict)] if isinstance(value, list) else []
+
+
 def _service_tables(data: dict) -> Iterator[tuple[str, dict]]:
-    for service in data.get("service", []):
-        if isinstance(service, dict):
-            yield str(service.get("id", "?")), service
+    for service in _tables(data, "service"):
+        yield str(service.get("id", "?")), service
 
 
 def _inline(node: object, where: str) -> Iterator[tuple[dict, str]]:
@@ -57,8 +63,8 @@ def _inline(node: object, where: str) -> Iterator[tuple[dict, str]]:
 
 
 def _places(data: dict) -> Iterator[tuple[dict, str]]:
-    for category in data.get("category", []):
-        yield from _inline(category, f"category/{category.get('id', '?') if isinstance(category, dict) else '?'}")
+    for category in _tables(data, "category"):
+        yield from _inline(category, f"category/{category.get('id', '?')}")
     for service_id, service in _service_tables(data):
         for key, value in service.items():
             if key != "practice" and not _CODE.fullmatch(key):
@@ -86,7 +92,7 @@ def messages(data: dict) -> dict[str, list[str]]:
             if where not in places:
                 places.append(where)
 
-    for category in data.get("category", []):
+    for category in _tables(data, "category"):
         for text, where in _inline(category, f"category/{category.get('id', '?')}"):
             add(text[SOURCE], where)
     for service_id, service in _service_tables(data):
@@ -107,27 +113,33 @@ def carried(data: dict) -> set[str]:
 def fill(data: dict, language: str, translate: Callable[[str], str | None]) -> int:
     """Give every text of `data` a `language` version from `translate(english)`, in place;
     returns how many texts had none (then the language is not offered)."""
+    def translated(english: str) -> str | None:
+        return translate(english) if english.strip() else english  # "" stays "" (never asked)
+
     missing = 0
     for text, _ in list(_places(data)):
         if language not in text:
-            said = translate(text[SOURCE])
+            said = translated(text[SOURCE])
             if said is None:
                 missing += 1
             else:
                 text[language] = said
     for _, service in _service_tables(data):
         source = service.get(SOURCE)
-        if language in service or not isinstance(source, dict):
+        if language in service:
+            continue
+        if not isinstance(source, dict):
+            missing += 1  # nothing to translate from: the language cannot be given
             continue
         table: dict = {}
         gaps = 0
         for key, value in source.items():
             if isinstance(value, str):
-                said = translate(value)
+                said = translated(value)
                 gaps += said is None
                 table[key] = said
             elif isinstance(value, list):
-                items = [translate(item) if isinstance(item, str) else item for item in value]
+                items = [translated(item) if isinstance(item, str) else item for item in value]
                 gaps += sum(item is None for item in items)
                 table[key] = items
         missing += gaps
@@ -137,11 +149,15 @@ def fill(data: dict, language: str, translate: Callable[[str], str | None]) -> i
 
 
 def translations(language: str, locale_dir: Path = LOCALE_DIR) -> dict[str, str]:
-    """English -> `language` from its catalog.po; {} when there is none (or it is unreadable)."""
-    try:
-        entries = read_po(locale_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po")
-    except (OSError, PoError):
+    """English -> `language` from its catalog.po; {} when there is none. Raises PoError
+    when it is there but unreadable (not UTF-8, not .po)."""
+    path = locale_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not path.exists():
         return {}
+    try:
+        entries = read_po(path)
+    except (OSError, ValueError) as error:  # PoError, and UnicodeDecodeError
+        raise PoError(f"{path}: {error}") from error
     return {e.msgid: e.msgstr for e in entries if e.msgid and e.msgstr.strip() and not e.fuzzy}
 
 
@@ -155,7 +171,12 @@ def fill_languages(data: dict, offered: tuple[str, ...], locale_dir: Path = LOCA
         if language in own:
             covered.append(language)
             continue
-        known = translations(language, locale_dir)
+        try:
+            known = translations(language, locale_dir)
+        except PoError as error:
+            left_out.append(f"'{language}' ({NATIVE_NAMES.get(language, language)}) is not offered: its "
+                            f"catalogue translation cannot be read ({error})")
+            continue
         missing = fill(data, language, known.get)
         if missing:
             left_out.append(f"'{language}' ({NATIVE_NAMES.get(language, language)}) is not offered: {missing} of "
@@ -187,7 +208,12 @@ def main(argv: list[str]) -> int:
         return 2
     from kiosk.config import PACKAGED_CATALOG
 
-    for line in update(Path(argv[1]) if len(argv) == 2 else PACKAGED_CATALOG):
+    try:
+        missing = update(Path(argv[1]) if len(argv) == 2 else PACKAGED_CATALOG)
+    except PoError as error:  # an unreadable translation is left as it is, never emptied
+        print(error, file=sys.stderr)
+        return 1
+    for line in missing:
         print("untranslated:", line)
     return 0
 

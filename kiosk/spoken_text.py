@@ -67,7 +67,7 @@ _PHONE = re.compile(
 _DIGIT_GROUP = re.compile(r"\+?[0-9]+")
 
 
-def _phone(digits: tuple[str, ...]) -> Callable[[re.Match[str]], str]:
+def _phone(digits: tuple[str, ...], plus: str = "plus") -> Callable[[re.Match[str]], str]:
     def say(match: re.Match[str]) -> str:
         written = match.group()
         groups = _DIGIT_GROUP.findall(written.replace("(0)", ""))
@@ -76,7 +76,7 @@ def _phone(digits: tuple[str, ...]) -> Callable[[re.Match[str]], str]:
             return written  # "+5 10", or more digits than a Finnish number has
         if match.group("isolid") and written.startswith("+358"):
             groups = ["+358", written[4:]]
-        return ", ".join(" ".join((["plus"] if g.startswith("+") else []) + [digits[int(d)] for d in g.lstrip("+")])
+        return ", ".join(" ".join(([plus] if g.startswith("+") else []) + [digits[int(d)] for d in g.lstrip("+")])
                          for g in groups)
     return say
 
@@ -315,12 +315,14 @@ ENGLISH: list[Rule] = [
 # what it would misread: a phone number digit by digit, "3/6" and a span of hours.
 
 _DIGITS = tuple(str(d) for d in range(10))  # each digit alone, read in the voice's language
-_SPAN = re.compile(r"(?<![\w.:/-])(?P<h1>" + _HOUR + r")(?:[.:](?P<m1>" + _MINUTE + r"))?" + _DASH
-                   + r"(?P<h2>" + _HOUR + r")(?:[.:](?P<m2>" + _MINUTE + r"))?" + _NUMBER_END)
+# Minutes after a colon only: "10.12–14.12" is a span of dates, not of times.
+_SPAN = re.compile(r"(?<![\w.:/-])(?P<h1>" + _HOUR + r")(?::(?P<m1>" + _MINUTE + r"))?" + _DASH
+                   + r"(?P<h2>" + _HOUR + r")(?::(?P<m2>" + _MINUTE + r"))?" + _NUMBER_END)
 
 
 def _span(words: str) -> Rule:
-    """Opening hours "9–16" or "9.00–16.30" as `words`.format(start, end) ("с 9 до 16")."""
+    """A span "9–16" or "9:00–16:30" as `words`.format(start, end): words that fit hours
+    and any other span alike ("от 9 до 16", "от 2 до 3 недель")."""
     def say(match: re.Match[str]) -> str:
         clock = [match.group(f"h{n}") + (f":{match.group(f'm{n}')}" if match.group(f"m{n}") not in (None, "00")
                                            else "") for n in (1, 2)]
@@ -330,15 +332,15 @@ def _span(words: str) -> Rule:
     return _SPAN, say
 
 
-def _numbers_by_voice(of: str, span: str) -> list[Rule]:
-    return [(_PHONE, _phone(_DIGITS)), _n_of(lambda n, total: of.format(n, total)), _span(span)]
+def _numbers_by_voice(of: str, span: str, plus: str) -> list[Rule]:
+    return [(_PHONE, _phone(_DIGITS, plus)), _n_of(lambda n, total: of.format(n, total)), _span(span)]
 
 
 RULES: dict[str, list[Rule]] = {"fi": FINNISH, "sv": SWEDISH, "en": ENGLISH,
-                                "ru": _numbers_by_voice("{} из {}", "с {} до {}"),
-                                "uk": _numbers_by_voice("{} з {}", "з {} до {}"),
-                                "et": _numbers_by_voice("{}, kokku {}", "{} kuni {}"),
-                                "ar": _numbers_by_voice("{} من {}", "من {} إلى {}")}
+                                "ru": _numbers_by_voice("{} из {}", "от {} до {}", "плюс"),
+                                "uk": _numbers_by_voice("{} з {}", "від {} до {}", "плюс"),
+                                "et": _numbers_by_voice("{}, kokku {}", "{} kuni {}", "pluss"),
+                                "ar": _numbers_by_voice("{} من {}", "من {} إلى {}", "زائد")}
 
 
 # ---------------------------------------------------------------------------------------

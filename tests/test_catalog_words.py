@@ -94,3 +94,39 @@ def test_the_kiosk_offers_only_the_languages_the_catalogue_covers(tmp_path):
     assert left.languages_left_out[-1] == "'sv' ... is not offered"
     assert offer_only(config, ("sv",), ()).languages.default == "sv"
     assert offer_only(config, (), ()) is config  # none covered: the catalogue's problems say why
+
+
+def test_a_broken_catalogue_or_translation_is_reported_never_raised(tmp_path):
+    """Tables that are not tables are the catalogue reader's to report; a catalog.po that
+    cannot be read leaves its language out and says why; an empty English text (a route's
+    phone_name with advice) needs no translation."""
+    for broken in ("service = 1\n", "category = 5\nservice = true\n", "[[service]]\nen = 3\n"):
+        path = tmp_path / "broken.toml"
+        path.write_text('[identification]\ndomains = ["x.fi"]\n' + broken, encoding="utf-8")
+        catalog = load_catalog(path, (*OWN, "ru"))
+        assert catalog.problems  # said, not raised
+    target = tmp_path / "uk" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    (target / "catalog.po").write_bytes(b'msgid "Taxes"\nmsgstr "\xff\xfe"\n')
+    catalog = load_catalog(PACKAGED_CATALOG, (*OWN, "uk"), locale_dir=tmp_path)
+    assert catalog.languages == OWN and "cannot be read" in catalog.left_out[0]
+    data = tomllib.loads(PACKAGED_CATALOG.read_text(encoding="utf-8"))
+    data["service"][0]["en"]["phone_name"] = ""
+    shouted(tmp_path, "ru")
+    assert fill_languages(data, ("en", "ru"), tmp_path) == (("en", "ru"), ())
+    assert data["service"][0]["ru"]["phone_name"] == ""
+
+
+def test_update_never_empties_a_translation_it_cannot_read(tmp_path):
+    from kiosk.catalog_words import update
+    from kiosk.po import PoError
+
+    found = shouted(tmp_path, "ru")
+    po = tmp_path / "ru" / "LC_MESSAGES" / "catalog.po"
+    po.write_text(po.read_text(encoding="utf-8") + 'msgstr[0] "x"\n', encoding="utf-8")
+    before = po.read_bytes()
+    with pytest.raises(PoError):
+        update(PACKAGED_CATALOG, tmp_path)
+    assert po.read_bytes() == before
+    po.write_bytes(before.replace(b'msgstr[0] "x"\n', b""))
+    assert update(PACKAGED_CATALOG, tmp_path) == [] and len(translations("ru", tmp_path)) == len(found)

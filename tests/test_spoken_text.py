@@ -214,12 +214,14 @@ def test_espeak_says_every_digit_of_the_spoken_phone_number(language):
 
 
 @pytest.mark.parametrize("language, said", [
-    ("ru", "Шаг 3 из 6. Звоните 0 2 9 5, 0 0 0, 0 1 1 пн–пт с 9 до 16:30, страницы 4–2."),
-    ("uk", "Шаг 3 з 6. Звоните 0 2 9 5, 0 0 0, 0 1 1 пн–пт з 9 до 16:30, страницы 4–2."),
-    ("et", "Шаг 3, kokku 6. Звоните 0 2 9 5, 0 0 0, 0 1 1 пн–пт 9 kuni 16:30, страницы 4–2."),
-    ("ar", "Шаг 3 من 6. Звоните 0 2 9 5, 0 0 0, 0 1 1 пн–пт من 9 إلى 16:30, страницы 4–2."),
+    ("ru", "Шаг 3 из 6. Звоните 0 2 9 5, 0 0 0, 0 1 1 или плюс 3 5 8, 4 0, 1 2 3, 4 5 6 7 пн–пт от 9 до 16:30, 10.12–14.12, стр. 4–2."),
+    ("uk", "Шаг 3 з 6. Звоните 0 2 9 5, 0 0 0, 0 1 1 или плюс 3 5 8, 4 0, 1 2 3, 4 5 6 7 пн–пт від 9 до 16:30, 10.12–14.12, стр. 4–2."),
+    ("et", "Шаг 3, kokku 6. Звоните 0 2 9 5, 0 0 0, 0 1 1 или pluss 3 5 8, 4 0, 1 2 3, 4 5 6 7 пн–пт 9 kuni 16:30, 10.12–14.12, стр. 4–2."),
+    ("ar", "Шаг 3 من 6. Звоните 0 2 9 5, 0 0 0, 0 1 1 или زائد 3 5 8, 4 0, 1 2 3, 4 5 6 7 пн–пт من 9 إلى 16:30, 10.12–14.12, стр. 4–2."),
 ])
 def test_languages_whose_voice_reads_numbers_get_phones_steps_and_hours(language, said):
     """The voice says numbers in its own words and cases; what it would misread is rewritten:
-    a phone number as digits, "3/6" as "3 of 6", a span of hours (not "4–2", a backward span)."""
-    assert normalise("Шаг 3/6. Звоните 0295 000 011 пн–пт 9.00–16.30, страницы 4–2.", language) == said
+    a phone number as digits ("plus" in the language), "3/6" as "3 of 6", a span in words
+    that fit hours and other spans alike. Not a span of dates, nor a backward one."""
+    assert normalise("Шаг 3/6. Звоните 0295 000 011 или +358 40 123 4567 пн–пт 9–16:30, 10.12–14.12, стр. 4–2.",
+                     language) == said

@@ -19,10 +19,14 @@ order. Both are installed once, before the first widget (`install`).
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from pathlib import Path
 
 RTL_CHARS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+_ISOLATES = re.compile("[\u2066-\u2069]")
+_NUMBER_SPACE = re.compile(r"(?<=[0-9]) (?=[0-9])")
+log = logging.getLogger(__name__)
 FONT_NAME = "KioskRtl"
 FONT_FILES = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
               "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
@@ -50,6 +54,8 @@ def shaped(text: str) -> str:
         return text
     import arabic_reshaper
 
+    # Its default drops the vowel marks (harakat): SDL2 cannot place combining marks over
+    # their letters, and everyday Arabic is read without them.
     return arabic_reshaper.reshape(text)
 
 
@@ -57,11 +63,20 @@ def visual(line: str) -> str:
     """One shaped line in the order it is drawn, left to right on the screen."""
     if not has_rtl(line):
         return line
+    # The isolates (U+2066-2069, from a file name, say) stop the pure algorithm with an
+    # assertion; they are invisible and go. A space inside a number ("0295 000") becomes a
+    # no-break space, a separator the algorithm keeps inside the number (rule W4), so the
+    # groups of a phone number stay in their order.
+    line = _NUMBER_SPACE.sub("\u00a0", _ISOLATES.sub("", line))
     # The pure-Python algorithm of python-bidi: its Rust get_display (0.5+) leaves out rule
     # L4, so "(" in Arabic would be drawn as ")".
     from bidi.algorithm import get_display
 
-    return get_display(line, base_dir="R")
+    try:
+        return get_display(line, base_dir="R" if _State.rtl else "L")
+    except Exception:  # noqa: BLE001 - never a crash in drawing: the letters in their order
+        log.exception("right-to-left ordering failed")
+        return line
 
 
 def font_for(text: str) -> str | None:
@@ -92,7 +107,7 @@ def refresh(root) -> None:
         if hasattr(widget, "_trigger_layout"):
             widget._trigger_layout()
         if isinstance(widget, Label):
-            widget.texture_update()
+            widget._trigger_texture()  # batched with the texts the language change set
 
 
 def mirror(layout) -> None:
@@ -118,15 +133,17 @@ def install() -> None:
     if font:
         CoreLabel.register(FONT_NAME, FONT_FILES[0], fn_bold=FONT_FILES[1])
     else:
-        import logging
-
-        logging.getLogger(__name__).error("Arabic text cannot be drawn: %s is missing (install %s)",
+        log.error("Arabic text cannot be drawn: %s is missing (install %s)",
                                           FONT_FILES[0], FONT_PACKAGE)
 
     class BidiLabel(CoreLabel):
         """Kivy's text provider, shaping and ordering right-to-left text (module docstring)."""
 
         _own_font = None
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._text = shaped(self._text)  # LabelBase sets the first text past the property
 
         def _set_text(self, text):
             text = shaped(text)

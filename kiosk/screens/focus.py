@@ -10,6 +10,7 @@ from kivy.metrics import dp
 from kivy.uix.scrollview import ScrollView
 
 from kiosk.screens.walk import touchables
+from kiosk.screens.bidi import right_to_left
 
 NEXT_KEYS = {9: 1, 274: 1, 275: 1, 273: -1, 276: -1}  # tab, down, right, up, left
 ACTIVATE_KEYS = {13, 32, 271}  # enter, space, keypad enter
@@ -25,13 +26,18 @@ def _scroll_view_of(widget):
 
 
 def reading_order(widgets: list) -> list:
-    """Top to bottom, then left to right, by where they are on the window.
+    """Top to bottom, then left to right (right to left in Arabic), by where they are on
+    the window.
 
     What scrolls is read where its scroll view stands, in the order of the content as if it
     were scrolled to the top: the order does not change as the focus scrolls the view
     (what scrolled above the view would otherwise come before the top bar)."""
+    rtl = right_to_left()
+
     def key(widget):
         x, y = widget.to_window(widget.x, widget.top)
+        if rtl:
+            x = -(x + widget.width)  # the row's first is its rightmost
         view = _scroll_view_of(widget)
         if view is None:
             return (-round(y / dp(8)), -round(y / dp(8)), x)

@@ -688,3 +688,24 @@ def test_arabic_is_joined_right_to_left_and_mirrored(every_language):
     finally:
         app.switch_language("fi")
     assert not right_to_left()
+
+
+def test_arabic_anywhere_is_joined_and_never_stops_the_kiosk(every_language):
+    """A text given when a label is made (the bar's "العربية" in a Finnish session) is joined
+    too; a file name with invisible isolates is drawn, not a crash; a phone number keeps its
+    groups in order inside Arabic."""
+    from kivy.uix.label import Label
+
+    from kiosk.screens import bidi
+
+    def drawn(label):
+        label.texture_update()
+        return "".join(word.text for line in label._label._cached_lines for word in line.words)
+
+    assert all("\ufe70" <= c <= "\ufeff" for c in drawn(Label(text="العربية")))
+    assert "x.pdf" in drawn(Label(text="ملف \u2068x.pdf\u2069"))
+    every_language.app.switch_language("ar")
+    try:
+        assert "0295\u00a0000" in bidi.visual(bidi.shaped("اتصل بالرقم 0295 000"))
+    finally:
+        every_language.app.switch_language("fi")
