@@ -49,12 +49,11 @@ class KioskApp(App):
         from kiosk.screens import bidi
 
         bidi.install()  # before the first widget: Arabic shaped, rows mirrored
-        bidi.set_right_to_left(services.tr.language in RIGHT_TO_LEFT)
         s = self.services = services
         self.kiosk_config, self.catalog, self.devices = s.config, s.catalog, s.devices
         self.contact = s.config.help  # the help screen's phone, chat and video (KV: app.contact)
         self.speech, self.tr, self.look, self.journey = s.speech, s.tr, s.look, s.journey
-        self.look.rtl = self.tr.language in RIGHT_TO_LEFT
+        self._set_direction(self.tr.language)
         self.wipe, self.printing, self.eservices = s.wipe, s.printing, s.eservices
         self.help, self.usb, self.session = s.help, s.usb, s.session
         self.support = s.support  # digital support near the kiosk (kiosk/support.py)
@@ -200,15 +199,19 @@ class KioskApp(App):
         return False
 
     def switch_language(self, language: str) -> None:
-        from kiosk.screens.bidi import set_right_to_left
-
-        self.look.rtl = language in RIGHT_TO_LEFT
         self.tr.switch(language)
-        # After the texts changed: those that did not are drawn again once, with the rest.
-        set_right_to_left(language in RIGHT_TO_LEFT, self.root)
+        self._set_direction(language)
         self.speech.set_language(language)
         self.language = language
         self.site_name = self.kiosk_config.site.name.in_(language)
+
+    def _set_direction(self, language: str) -> None:
+        """Right to left or not, for KV (`look.rtl`) and for the text and rows (bidi); after
+        the texts changed, those that did not are drawn again with the rest."""
+        from kiosk.screens.bidi import set_right_to_left
+
+        self.look.rtl = language in RIGHT_TO_LEFT
+        set_right_to_left(self.look.rtl, self.root)
 
     def config_text(self, key: str, language: str) -> str:
         """A per-language text of the [help] section, in `language`."""

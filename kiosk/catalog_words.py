@@ -21,7 +21,7 @@ import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from kiosk.languages import LOCALE_DIR, NATIVE_NAMES
+from kiosk.languages import LOCALE_DIR, not_offered
 from kiosk.po import PoError, read_po, write_po
 
 DOMAIN = "catalog"
@@ -62,14 +62,24 @@ def _inline(node: object, where: str) -> Iterator[tuple[dict, str]]:
             yield from _inline(item, where)
 
 
-def _places(data: dict) -> Iterator[tuple[dict, str]]:
+def _category_places(data: dict) -> Iterator[tuple[dict, str]]:
     for category in _tables(data, "category"):
         yield from _inline(category, f"category/{category.get('id', '?')}")
+
+
+def _service_places(service_id: str, service: dict) -> Iterator[tuple[dict, str]]:
+    """A service's inline texts: outside its language tables, then its practice pages."""
+    for key, value in service.items():
+        if key != "practice" and not _CODE.fullmatch(key):
+            yield from _inline(value, service_id)
+    yield from _inline(service.get("practice", []), f"{service_id}/practice")
+
+
+def _places(data: dict) -> Iterator[tuple[dict, str]]:
+    """Every inline text of the catalogue, with where it stands."""
+    yield from _category_places(data)
     for service_id, service in _service_tables(data):
-        for key, value in service.items():
-            if key != "practice" and not _CODE.fullmatch(key):
-                yield from _inline(value, service_id)
-        yield from _inline(service.get("practice", []), f"{service_id}/practice")
+        yield from _service_places(service_id, service)
 
 
 def _guide_texts(table: dict) -> Iterator[tuple[str, str]]:
@@ -92,14 +102,13 @@ def messages(data: dict) -> dict[str, list[str]]:
             if where not in places:
                 places.append(where)
 
-    for category in _tables(data, "category"):
-        for text, where in _inline(category, f"category/{category.get('id', '?')}"):
-            add(text[SOURCE], where)
-    for service_id, service in _service_tables(data):
+    for text, where in _category_places(data):
+        add(text[SOURCE], where)
+    for service_id, service in _service_tables(data):  # each service's guide, then the rest
         if isinstance(service.get(SOURCE), dict):
             for key, text in _guide_texts(service[SOURCE]):
                 add(text, f"{service_id}/{key}")
-        for text, where in _inline(service.get("practice", []), f"{service_id}/practice"):
+        for text, where in _service_places(service_id, service):
             add(text[SOURCE], where)
     return found
 
@@ -174,14 +183,12 @@ def fill_languages(data: dict, offered: tuple[str, ...], locale_dir: Path = LOCA
         try:
             known = translations(language, locale_dir)
         except PoError as error:
-            left_out.append(f"'{language}' ({NATIVE_NAMES.get(language, language)}) is not offered: its "
-                            f"catalogue translation cannot be read ({error})")
+            left_out.append(not_offered(language, f"its catalogue translation cannot be read ({error})"))
             continue
         missing = fill(data, language, known.get)
         if missing:
-            left_out.append(f"'{language}' ({NATIVE_NAMES.get(language, language)}) is not offered: {missing} of "
-                            f"the catalogue's texts have no translation in "
-                            f"kiosk/locale/{language}/LC_MESSAGES/{DOMAIN}.po")
+            left_out.append(not_offered(language, f"{missing} of the catalogue's texts have no translation in "
+                                                  f"kiosk/locale/{language}/LC_MESSAGES/{DOMAIN}.po"))
         else:
             covered.append(language)
     return tuple(covered), tuple(left_out)

@@ -22,7 +22,7 @@ from typing import Callable, TypeVar, get_type_hints
 
 from kiosk import config_keys
 from kiosk.config_keys import OFFERED, Text, boolean, declared, number, per_language, read_key, read_keys, text, texts
-from kiosk.languages import NATIVE_NAMES, available_languages, untranslated
+from kiosk.languages import NATIVE_NAMES, available_languages, not_offered, untranslated
 from kiosk.toml_schema import Context, Problem, Source, TableReader, merge, read_source
 
 PACKAGE_DATA = Path(__file__).parent / "data"
@@ -330,18 +330,14 @@ def _languages(r: TableReader, count: Callable[[str], tuple[int, int]] = untrans
     offered = tuple(dict.fromkeys(offered)) or tuple(available_languages()) or ("en",)
     # A translation not yet complete is left out, not shown half in English; the kiosk
     # runs in the rest, and check-config and the log say which and why.
-    incomplete = {}
-    for code in offered:
-        missing, total = count(code)
-        if missing:
-            incomplete[code] = (f"'{code}' ({NATIVE_NAMES.get(code, code)}) is not offered: {missing} of {total} "
-                                f"texts have no translation in kiosk/locale/{code}/LC_MESSAGES/kiosk.po")
+    incomplete = {code: counts for code in offered if (counts := count(code))[0]}
     complete = tuple(code for code in offered if code not in incomplete)
-    left_out = list(incomplete.values())
+    # None complete: better half-translated than no kiosk, and said so.
+    verdict = "is not offered" if complete else "is offered all the same (no language is complete)"
+    left_out = [not_offered(code, f"{missing} of {total} texts have no translation in "
+                                  f"kiosk/locale/{code}/LC_MESSAGES/kiosk.po", verdict)
+                for code, (missing, total) in incomplete.items()]
     default = read_key(LanguagesConfig, "default", r, offered)
-    if not complete:  # none complete: better half-translated than no kiosk, and said so
-        left_out = [note.replace("is not offered", "is offered all the same (no language is complete)")
-                    for note in left_out]
     offered = complete or offered
     r.finish()
     return LanguagesConfig(offered, default if default in offered else offered[0]), tuple(left_out)

@@ -25,6 +25,11 @@ NATIVE_NAMES = {
 RIGHT_TO_LEFT = frozenset({"ar"})
 
 
+def not_offered(code: str, why: str, verdict: str = "is not offered") -> str:
+    """The note that says a language is left out, and why (check-config, the log)."""
+    return f"'{code}' ({NATIVE_NAMES.get(code, code)}) {verdict}: {why}"
+
+
 def untranslated(code: str, locale_dir: Path = LOCALE_DIR) -> tuple[int, int]:
     """(texts with no translation, texts) in the kiosk's catalogue for `code`: a language
     is offered only when the first is 0, so nobody meets a screen half in English."""

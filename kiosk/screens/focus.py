@@ -9,8 +9,8 @@ from kivy.graphics import Color, Line
 from kivy.metrics import dp
 from kivy.uix.scrollview import ScrollView
 
-from kiosk.screens.walk import touchables
 from kiosk.screens.bidi import right_to_left
+from kiosk.screens.walk import touchables
 
 NEXT_KEYS = {9: 1, 274: 1, 275: 1, 273: -1, 276: -1}  # tab, down, right, up, left
 ACTIVATE_KEYS = {13, 32, 271}  # enter, space, keypad enter

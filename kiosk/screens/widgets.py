@@ -12,12 +12,11 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
-
-from kiosk.screens.bidi import mirror
 from kivy.uix.layout import Layout
 from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
 
+from kiosk.screens.bidi import mirror
 from kiosk.screens.icon import IconBeside
 
 BUTTON_KINDS = ("secondary", "primary", "help", "danger", "selected", "bar")
