@@ -165,6 +165,8 @@ class FleetConfig:
     username: str = text(pattern=r"[A-Za-z0-9_.-]{1,64}", hint="letters, digits, '.', '_', '-'")
     password_file: str = text(pattern=r"/\S+", hint="an absolute path")
     site: str = text(pattern=r"[a-z0-9][a-z0-9-]{0,40}", hint="lower case letters, digits and '-'")
+    # The staff desk's web address, as this kiosk and people's phones on the site reach it.
+    desk_url: str = text(pattern=r"https://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?", hint="an https:// address like 'https://desk.kirjasto.example.fi'")
 
     def password(self) -> str:
         if not self.password_file:
