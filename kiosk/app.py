@@ -37,6 +37,7 @@ class KioskApp(App):
     session = ObjectProperty(None)
     speech = ObjectProperty(None)
     printing = ObjectProperty(None)
+    scanning = ObjectProperty(None)
     eservices = ObjectProperty(None)
     help = ObjectProperty(None)
     language = StringProperty("")
@@ -54,7 +55,7 @@ class KioskApp(App):
         self.contact = s.config.help  # the help screen's phone, chat and video (KV: app.contact)
         self.speech, self.tr, self.look, self.journey = s.speech, s.tr, s.look, s.journey
         self._set_direction(self.tr.language)
-        self.wipe, self.printing, self.eservices = s.wipe, s.printing, s.eservices
+        self.wipe, self.printing, self.eservices, self.scanning = s.wipe, s.printing, s.eservices, s.scanning
         self.help, self.usb, self.session = s.help, s.usb, s.session
         self.support = s.support  # digital support near the kiosk (kiosk/support.py)
         self.booking = s.booking  # a time with a helper (kiosk/booking.py)

@@ -32,6 +32,7 @@ from kiosk.devices.pdf import write_text_pdf
 from kiosk.devices.printer import CupsPrinter, FakePrinter, NoPrinter, Printer
 from kiosk.devices.processes import SessionProcesses
 from kiosk.devices.roothelper import RootHelper
+from kiosk.devices.scanner import FakeScanner, SaneScanner, Scanner, ScanSettings
 from kiosk.devices.selections import Selections, XSelections
 from kiosk.devices.speaker import EspeakSpeaker, FakeSpeaker, Speaker
 from kiosk.devices.systemd import Systemd
@@ -41,6 +42,7 @@ from kiosk.help import Help, Outbox
 from kiosk.i18n import Translator
 from kiosk.journey import Journey
 from kiosk.printing import Printing
+from kiosk.scanning import Scanning
 from kiosk.session import KivyScheduler, Scheduler, Session
 from kiosk.speech import Speech
 from kiosk.staff import StaffGate, load_settings
@@ -68,6 +70,7 @@ class Devices:
     monitor: Monitor | None = None
     helper: RootHelper | None = None
     idle: XIdle | None = None  # how long X has had no input (the browser's touches count)
+    scanner: Scanner | None = None
     systemd: Systemd = field(default_factory=Systemd)  # READY, status and the watchdog
     # The practice e-service on loopback: made (its port bound) a second after the first frame.
     practice: Callable[..., PracticeService] | None = None
@@ -103,6 +106,12 @@ def build_devices(config: Config) -> Devices:
         log.warning("browser: FAKE ([devices] browser = \"fake\"): e-services do not really open")
         browser = FakeBrowser()
     monitor = {"udev": UdevMonitor, "fake": FakeMonitor}.get(config.devices.usb)
+    scanner: Scanner | None = None
+    if config.devices.scanner == "sane":
+        scanner = SaneScanner(processes)
+    elif config.devices.scanner == "fake":
+        log.warning("scanner: FAKE ([devices] scanner = \"fake\"): pages are drawn, not scanned")
+        scanner = FakeScanner()
     helper = RootHelper(config.devices.root_helper) if config.devices.root_helper else None
     if helper is not None and not helper.available():
         log.warning("no root helper at %s: memory sticks are not offered", config.devices.root_helper)
@@ -112,6 +121,7 @@ def build_devices(config: Config) -> Devices:
                    headsets=headsets() if headsets else None, cameras=cameras() if cameras else None,
                    browser=browser, link=build_link(config),
                    monitor=monitor() if monitor else None, helper=helper, idle=XIdle(display) if display else None,
+                   scanner=scanner,
                    practice=practice_server(config.browser.practice_port))
 
 
@@ -194,6 +204,7 @@ class Services:
     session: Session
     support: Support = EMPTY_SUPPORT
     booking: "Booking | None" = None
+    scanning: Scanning = None  # type: ignore[assignment]  # always built by build_services
 
 
 def build_services(config: Config, catalog: Catalog, devices: Devices | None = None,
@@ -231,6 +242,8 @@ def build_services(config: Config, catalog: Catalog, devices: Devices | None = N
                        config.statistics.keep_days)
     delivery = Delivery(stats, lambda daily: help_.available and help_.link.publish("stats", daily, qos=1)
                         is not None)
+    scanning = Scanning(devices.scanner, wipe.session_dir, Background("scanner"), ScanSettings(),
+                        config.devices.scanner_device, on_saved=printing.refresh_documents)
     usb = UsbSticks(devices.helper, config.devices.usb_storage, Background("usb"))
     session = Session(wipe, config.timeouts, scheduler,
                       needs_more_time=lambda: look.text_scale > 1.0 or look.contrast or speech.enabled,
@@ -253,6 +266,7 @@ def build_services(config: Config, catalog: Catalog, devices: Devices | None = N
             ("booking", booking.reset, "booking forgotten", booking.left_over),
             ("browser", eservices.reset, "browser closed", eservices.left_over),
             ("printing", printing.reset, "printing forgotten", printing.left_over),
+            ("scanning", scanning.reset, "scanned pages forgotten", scanning.left_over),
             # Through the root helper: sticks unmounted, the kiosk user's leftovers, every job.
             ("root helper", lambda: usb.helper.request("wipe") if usb.helper else None, "", None),
             ("memory stick", usb.forget, "", None)):
@@ -262,4 +276,4 @@ def build_services(config: Config, catalog: Catalog, devices: Devices | None = N
     return Services(config=config, catalog=catalog, devices=devices, tr=tr, look=look, journey=Journey(),
                     speech=speech, wipe=wipe, printing=printing, eservices=eservices, help=help_, usb=usb,
                     stats=stats, stats_delivery=delivery, staff_gate=StaffGate(config.staff.pin_hash),
-                    session=session, support=support, booking=booking)
+                    session=session, support=support, booking=booking, scanning=scanning)

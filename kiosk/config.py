@@ -139,6 +139,9 @@ class DevicesConfig:
     usb: str = text(choices=("udev", "fake", "none"), default="none")
     usb_storage: str = text(choices=USB_STORAGE_POLICIES, default="read-only")
     root_helper: str = text(default="")  # its socket; "" = none
+    scanner: str = text(choices=("sane", "fake", "none"), default="none")
+    scanner_device: str = text(pattern=r"[A-Za-z0-9_.:/@+=,-]{1,200}", default="",
+                               hint="a SANE device name as 'scanimage -L' shows it")
 
 
 # The keys that choose between a real device and a fake, and what each may choose.

@@ -14,7 +14,7 @@ from kivy.event import EventDispatcher
 from kivy.properties import BooleanProperty, NumericProperty
 
 from kiosk.devices import DeviceError
-from kiosk.devices.hotplug import CARD_READER, PRINTER, STORAGE, Plugged
+from kiosk.devices.hotplug import CARD_READER, PRINTER, SCANNER, STORAGE, Plugged
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,7 @@ class DeviceWatch(EventDispatcher):
                 devices.monitor.start(to_kivy_thread(self.plugged))
             except DeviceError as error:
                 log.warning("memory sticks, printers and card readers plugged in go unnoticed: %s", error)
+        self.s.scanning.refresh()
         printing = self.s.printing
         if printing.available:
             printing.refresh_printer()
@@ -78,6 +79,9 @@ class DeviceWatch(EventDispatcher):
                 self.s.journey.go("stick")
         elif event.kind == PRINTER:
             self.s.printing.refresh_printer()  # the status follows, and reaches staff
+            self.changed()
+        elif event.kind == SCANNER:
+            self.s.scanning.refresh()  # "Scan a paper" comes and goes with it
             self.changed()
         elif event.kind == CARD_READER:
             self.card_readers = max(0, self.card_readers + (1 if event.added else -1))

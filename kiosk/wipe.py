@@ -25,7 +25,7 @@ from kiosk.devices.browser_env import CrashReports
 
 log = logging.getLogger(__name__)
 
-SESSION_SUBDIRS = ("downloads", "print", "browser")
+SESSION_SUBDIRS = ("downloads", "print", "browser", "scan")
 RECEIPTS_FILE = "wipe-receipts.jsonl"
 RECEIPTS_KEPT = 5000
 

@@ -19,7 +19,7 @@ from kiosk.devices.udev import SupervisedObserver
 
 log = logging.getLogger(__name__)
 
-STORAGE, PRINTER, CARD_READER, HEADSET = "storage", "printer", "card_reader", "headset"
+STORAGE, PRINTER, CARD_READER, HEADSET, SCANNER = "storage", "printer", "card_reader", "headset", "scanner"
 SUBSYSTEMS = ("block", "usb", "sound")
 
 
@@ -57,6 +57,10 @@ def classify(subsystem: str, devtype: str, sys_name: str, properties: Mapping[st
             return PRINTER
         if ":0b00" in interfaces:  # USB class 11: smart card (CCID), the ID card's reader
             return CARD_READER
+        # Scanners have no USB class of their own; SANE's udev rules (libsane1) mark the
+        # ones its backends know, and udev keeps the mark for the removal too.
+        if properties.get("libsane_matched") == "yes":
+            return SCANNER
         return None
     if subsystem == "sound" and sys_name.startswith("card") and bus == "usb":
         return HEADSET

@@ -30,6 +30,7 @@ SCREENS = {
     "documents": ("kiosk.screens.documents", "DocumentsScreen"),
     "print": ("kiosk.screens.print", "PrintScreen"),
     "print_status": ("kiosk.screens.print_status", "PrintStatusScreen"),
+    "scan": ("kiosk.screens.scan", "ScanScreen"),
     "stick": ("kiosk.screens.stick", "StickScreen"),
     "staff_pin": ("kiosk.screens.staff_pin", "StaffPinScreen"),
     "staff": ("kiosk.screens.staff", "StaffScreen"),

@@ -1,0 +1,314 @@
+"""The scanner, through SANE: `scanimage` finds it and scans one page at a time.
+
+`scanimage` (sane-utils) runs as a child process of the session rather than python-sane in
+the kiosk's own process: a backend that hangs on a USB read, or crashes, then takes only
+its child with it, and the wipe stops it with the session's other processes. Its exit
+status is the SANE status of the failure, which says what a person can do about it
+(`FAULTS`). Every file it and its backend write stays in the folder it is given (TMPDIR
+too), which is in the session's folder, so the wipe removes it.
+
+`FakeScanner` is for unit tests and the laptop demo: it draws a page, and can be told to
+fail as a scanner does.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from kiosk.devices import DeviceError
+
+log = logging.getLogger(__name__)
+
+# SANE_Status values (sane/sane.h), which scanimage exits with, and what they mean to a
+# person. Everything else is "failed".
+FAULTS = {3: "busy", 6: "jammed", 7: "no_paper", 8: "cover_open", 11: "busy"}
+LIST_TIMEOUT_S = 30.0    # scanimage -L probes USB and the network backends
+SCAN_TIMEOUT_S = 180.0   # a slow A4 colour page at 300 dpi takes under a minute
+MAX_PAGE_BYTES = 40 * 1024 * 1024
+LETTER_DEVICE = re.compile(r"[A-Za-z0-9_.:/@+=,-]{1,200}")  # a SANE device name, never an option
+
+
+class ScanError(DeviceError):
+    """A scan that did not happen: `kind` is one of "none", "busy", "jammed", "no_paper",
+    "cover_open", "failed"."""
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class ScannerInfo:
+    device: str          # SANE's name, e.g. "epson2:libusb:001:004"
+    name: str            # vendor and model, for staff
+
+
+@dataclass
+class ScanSettings:
+    resolution: int = 200     # dpi: sharp enough for any attachment, small enough to send
+    colour: bool = True
+
+
+class Scanner(Protocol):
+    def find(self) -> list[ScannerInfo]:
+        """The scanners there are now (none: an empty list). Raises DeviceError when SANE
+        itself is missing."""
+
+    def scan(self, device: str, target: Path, settings: ScanSettings) -> Path:
+        """One page as a JPEG at `target`. Raises ScanError."""
+
+
+@dataclass
+class _Capabilities:
+    resolutions: tuple[int, ...] = ()           # a list the device offers
+    resolution_range: tuple[int, int] | None = None
+    modes: tuple[str, ...] = ()
+    width_mm: float = 0.0                        # the whole glass
+    height_mm: float = 0.0
+
+
+OPTION = re.compile(r"^\s+(--resolution|--mode|-x|-y)\s+(\S+)")
+
+
+def parse_capabilities(help_text: str) -> _Capabilities:
+    """What `scanimage -d DEVICE -A` says a device can do: resolutions, modes, glass size."""
+    found = _Capabilities()
+    for line in help_text.splitlines():
+        match = OPTION.match(line)
+        if not match:
+            continue
+        option, value = match.groups()
+        value = value.removesuffix("dpi").removesuffix("mm")
+        if option == "--mode":
+            found.modes = tuple(value.split("|"))
+        elif option == "--resolution":
+            if ".." in value:
+                low, _, high = value.partition("..")
+                found.resolution_range = (int(float(low)), int(float(high)))
+            else:
+                found.resolutions = tuple(int(float(v)) for v in value.split("|") if v.replace(".", "").isdigit())
+        elif ".." in value:
+            size = float(value.partition("..")[2])
+            if option == "-x":
+                found.width_mm = size
+            else:
+                found.height_mm = size
+    return found
+
+
+def nearest_resolution(capabilities: _Capabilities, wanted: int) -> int:
+    if capabilities.resolutions:
+        return min(capabilities.resolutions, key=lambda r: (abs(r - wanted), -r))
+    if capabilities.resolution_range:
+        low, high = capabilities.resolution_range
+        return max(low, min(high, wanted))
+    return wanted
+
+
+@dataclass
+class SaneScanner:
+    """SANE's scanners through `scanimage`, started in the session's process group."""
+
+    processes: object | None = None    # SessionProcesses: the wipe stops a scan left running
+    work_dir: Path | None = None       # TMPDIR of the backend; set by the scanning service
+    executable: str = field(default_factory=lambda: shutil.which("scanimage") or "")
+    _capabilities: dict[str, _Capabilities] = field(default_factory=dict)
+
+    def _run(self, argv: list[str], timeout_s: float) -> tuple[int, str]:
+        if not self.executable:
+            raise DeviceError("SANE is not installed (Debian package 'sane-utils')")
+        env = dict(os.environ)
+        if self.work_dir is not None:
+            env["TMPDIR"] = str(self.work_dir)
+        spawn = self.processes.spawn if self.processes is not None else subprocess.Popen
+        process = spawn([self.executable, *argv], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE)
+        try:
+            out, err = process.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise ScanError("failed", f"no answer within {timeout_s:g} s") from None
+        if process.returncode:
+            log.info("scanimage %s: status %d: %s", argv[:2], process.returncode,
+                     err.decode("utf-8", "replace").strip()[-300:])
+        return process.returncode, out.decode("utf-8", "replace")
+
+    def find(self) -> list[ScannerInfo]:
+        """The scanners there are now (none: an empty list). Raises DeviceError when SANE
+        itself is missing."""
+
+    def scan(self, device: str, target: Path, settings: ScanSettings) -> Path:
+        """One page as a JPEG at `target`. Raises ScanError."""
+
+
+@dataclass
+class _Capabilities:
+    resolutions: tuple[int, ...] = ()           # a list the device offers
+    resolution_range: tuple[int, int] | None = None
+    modes: tuple[str, ...] = ()
+    width_mm: float = 0.0                        # the whole glass
+    height_mm: float = 0.0
+
+
+OPTION = re.compile(r"^\s+(--resolution|--mode|-x|-y)\s+(\S+)")
+
+
+def parse_capabilities(help_text: str) -> _Capabilities:
+    """What `scanimage -d DEVICE -A` says a device can do: resolutions, modes, glass size."""
+    found = _Capabilities()
+    for line in help_text.splitlines():
+        match = OPTION.match(line)
+        if not match:
+            continue
+        option, value = match.groups()
+        value = value.removesuffix("dpi").removesuffix("mm")
+        if option == "--mode":
+            found.modes = tuple(value.split("|"))
+        elif option == "--resolution":
+            if ".." in value:
+                low, _, high = value.partition("..")
+                found.resolution_range = (int(float(low)), int(float(high)))
+            else:
+                found.resolutions = tuple(int(float(v)) for v in value.split("|") if v.replace(".", "").isdigit())
+        elif ".." in value:
+            size = float(value.partition("..")[2])
+            if option == "-x":
+                found.width_mm = size
+            else:
+                found.height_mm = size
+    return found
+
+
+def nearest_resolution(capabilities: _Capabilities, wanted: int) -> int:
+    if capabilities.resolutions:
+        return min(capabilities.resolutions, key=lambda r: (abs(r - wanted), -r))
+    if capabilities.resolution_range:
+        low, high = capabilities.resolution_range
+        return max(low, min(high, wanted))
+    return wanted
+
+
+@dataclass
+class SaneScanner:
+    """SANE's scanners through `scanimage`, started in the session's process group."""
+
+    processes: object | None = None    # SessionProcesses: the wipe stops a scan left running
+    work_dir: Path | None = None       # TMPDIR of the backend; set by the scanning service
+    executable: str = field(default_factory=lambda: shutil.which("scanimage") or "")
+    _capabilities: dict[str, _Capabilities] = field(default_factory=dict)
+
+    def _run(self, argv: list[str], timeout_s: float, output: Path | None = None) -> tuple[int, str]:
+        if not self.executable:
+            raise DeviceError("SANE is not installed (Debian package 'sane-utils')")
+        env = dict(os.environ)
+        if self.work_dir is not None:
+            env["TMPDIR"] = str(self.work_dir)
+        stdout = open(output, "wb") if output is not None else subprocess.PIPE
+        try:
+            if self.processes is not None:
+                process = self.processes.spawn([self.executable, *argv], env=env, stdin=subprocess.DEVNULL,
+                                               stdout=stdout, stderr=subprocess.PIPE)
+            else:
+                process = subprocess.Popen([self.executable, *argv], env=env, stdin=subprocess.DEVNULL,
+                                           stdout=stdout, stderr=subprocess.PIPE)
+            try:
+                out, err = process.communicate(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.communicate()
+                raise ScanError("failed", f"no answer within {timeout_s:g} s") from None
+        finally:
+            if output is not None:
+                stdout.close()
+        text = (out or b"").decode("utf-8", "replace") if output is None else ""
+        if process.returncode:
+            log.info("scanimage %s: status %d: %s", argv[:2], process.returncode,
+                     (err or b"").decode("utf-8", "replace").strip()[-300:])
+        return process.returncode, text
+
+    def find(self) -> list[ScannerInfo]:
+        status, text = self._run(["--formatted-device-list=%d\t%v %m%n"], LIST_TIMEOUT_S)
+        if status:
+            return []
+        found = []
+        for line in text.splitlines():
+            device, _, name = line.partition("\t")
+            if LETTER_DEVICE.fullmatch(device):
+                found.append(ScannerInfo(device, name.strip()[:120]))
+        return found
+
+    def capabilities(self, device: str) -> _Capabilities:
+        if device not in self._capabilities:
+            status, text = self._run(["-d", device, "-A"], LIST_TIMEOUT_S)
+            if status:
+                raise ScanError(FAULTS.get(status, "none"), f"options of {device}")
+            self._capabilities[device] = parse_capabilities(text)
+        return self._capabilities[device]
+
+    def scan(self, device: str, target: Path, settings: ScanSettings) -> Path:
+        if not LETTER_DEVICE.fullmatch(device):
+            raise ScanError("none", "no such scanner")
+        capabilities = self.capabilities(device)
+        argv = ["-d", device, "--format=jpeg", f"--resolution={nearest_resolution(capabilities, settings.resolution)}"]
+        mode = next((m for m in (("Color", "Colour") if settings.colour else ("Gray", "Grey"))
+                     if m in capabilities.modes), "")
+        if mode:
+            argv.append(f"--mode={mode}")
+        # The whole glass: A4 fits on every flatbed; where a backend's default is smaller
+        # (SANE's test backend's is 80 x 100 mm), it is asked for all of it.
+        if capabilities.width_mm and capabilities.height_mm:
+            argv += ["-x", f"{min(capabilities.width_mm, 216):g}", "-y", f"{min(capabilities.height_mm, 297):g}"]
+        partial = target.with_name(target.name + ".part")
+        try:
+            # Into a file of its own (-o): written to a pipe, a failed read ends in SIGPIPE
+            # and exit status 0 instead of the fault's.
+            status, _ = self._run([*argv, "-o", str(partial)], SCAN_TIMEOUT_S)
+            if status:
+                raise ScanError(FAULTS.get(status, "failed"), f"status {status}")
+            size = partial.stat().st_size
+            if not size or size > MAX_PAGE_BYTES:
+                raise ScanError("failed", f"{size} bytes")
+            partial.replace(target)
+            return target
+        finally:
+            partial.unlink(missing_ok=True)
+
+
+class FakeScanner:
+    """A scanner in memory: `pages` scanned so far; `fail_with` a ScanError kind to fail
+    with next; `present` False = none plugged in."""
+
+    def __init__(self) -> None:
+        self.present = True
+        self.fail_with = ""
+        self.scanned = 0
+
+    def find(self) -> list[ScannerInfo]:
+        return [ScannerInfo("fake:0", "Pretend scanner")] if self.present else []
+
+    def scan(self, device: str, target: Path, settings: ScanSettings) -> Path:
+        if not self.present:
+            raise ScanError("none")
+        if self.fail_with:
+            kind, self.fail_with = self.fail_with, ""
+            raise ScanError(kind)
+        from PIL import Image, ImageDraw
+
+        self.scanned += 1
+        page = Image.new("RGB", (settings.resolution * 210 // 254, settings.resolution * 297 // 254), "white")
+        draw = ImageDraw.Draw(page)
+        for line in range(12):
+            y = page.height // 8 + line * page.height // 20
+            draw.rectangle((page.width // 10, y, page.width * (6 + line % 3) // 10, y + page.height // 80),
+                           fill=(40, 40, 40))
+        draw.text((page.width // 10, page.height // 16), f"Page {self.scanned}", fill="black")
+        page.save(target, "JPEG", quality=80, dpi=(settings.resolution, settings.resolution))
+        return target
