@@ -13,6 +13,7 @@ from bench.browser import browser_open, browser_wipe
 from bench.common import compared
 from bench.fleet import desk_fanin, desk_fanin_postgres, help_latency
 from bench.printing import preview, print_
+from bench.scan import scan_to_document
 from bench.speech import speech, speech_screen, speech_stop
 from bench.stats import stats_rollup
 from bench.wipe import soak, wipe
@@ -62,7 +63,8 @@ def memory(display: str) -> dict:
 BENCHMARKS = {"startup": startup, "memory": memory, "wipe": wipe, "soak": soak, "speech": speech,
               "speech_stop": speech_stop, "speech_screen": speech_screen, "print": print_, "preview": preview,
               "browser_open": browser_open, "browser_wipe": browser_wipe, "help_latency": help_latency,
-              "desk_fanin": desk_fanin, "desk_fanin_postgres": desk_fanin_postgres, "stats_rollup": stats_rollup}
+              "desk_fanin": desk_fanin, "desk_fanin_postgres": desk_fanin_postgres, "stats_rollup": stats_rollup,
+              "scan_to_document": scan_to_document}
 
 
 def main(names: list[str]) -> int:

@@ -243,7 +243,8 @@ def build_services(config: Config, catalog: Catalog, devices: Devices | None = N
     delivery = Delivery(stats, lambda daily: help_.available and help_.link.publish("stats", daily, qos=1)
                         is not None)
     scanning = Scanning(devices.scanner, wipe.session_dir, Background("scanner"), ScanSettings(),
-                        config.devices.scanner_device, on_saved=printing.refresh_documents)
+                        config.devices.scanner_device, on_saved=printing.refresh_documents,
+                        preview_runner=Background("scan-preview"))
     usb = UsbSticks(devices.helper, config.devices.usb_storage, Background("usb"))
     session = Session(wipe, config.timeouts, scheduler,
                       needs_more_time=lambda: look.text_scale > 1.0 or look.contrast or speech.enabled,

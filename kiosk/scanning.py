@@ -26,7 +26,7 @@ from kiosk.i18n import N_
 log = logging.getLogger(__name__)
 
 MAX_PAGES = 30        # one application's attachments; more is a stuck finger
-PREVIEW_PX = 900      # the preview's longer side: sharp on the screen, decoded in a blink
+PREVIEW_PX = 600      # the preview's longer side: the whole page seen on the screen
 
 # What a scanner's fault means to the person at it, and what they can do (kiosk.devices.scanner).
 FAULT_TEXTS = {
@@ -42,14 +42,15 @@ FAULT_TEXTS = {
 
 
 def preview_of(page: Path, target: Path) -> Path:
-    """A small JPEG of `page`, decoded at a fraction of its size (JPEG's own scaling)."""
+    """A small JPEG of `page` to see it by: decoded at a quarter or an eighth of its size
+    (JPEG's own scaling, which costs a fraction of a full decode), then fitted."""
     from PIL import Image
 
     with Image.open(page) as image:
         image.draft("RGB", (PREVIEW_PX, PREVIEW_PX))
         image = image.convert("RGB")
-        image.thumbnail((PREVIEW_PX, PREVIEW_PX))
-        image.save(target, "JPEG", quality=85)
+        image.thumbnail((PREVIEW_PX, PREVIEW_PX), Image.Resampling.BILINEAR)
+        image.save(target, "JPEG", quality=80)
     return target
 
 
@@ -84,12 +85,16 @@ class Scanning(EventDispatcher):
     state = OptionProperty("idle", options=("idle", "finding", "scanning", "saving"))
     fault = StringProperty("")             # the ScanError kind of the last try, "" = none
     pages = ListProperty()                 # this person's pages so far (JPEG paths)
-    previews = ListProperty()              # a small picture of each
+    previews = ListProperty()              # a small picture of each ("" while it is made)
     saved = ListProperty()                 # the documents the last save wrote (names)
 
     def __init__(self, scanner: Scanner | None, session_dir: Path, runner: Runner, settings: ScanSettings,
-                 device: str = "", on_saved: Callable[[], None] = lambda: None, **kwargs) -> None:
+                 device: str = "", on_saved: Callable[[], None] = lambda: None, preview_runner: Runner | None = None,
+                 **kwargs) -> None:
+        """`runner` scans and saves, in order; `preview_runner` makes the pages' small
+        pictures beside it (a page is in, and can be saved, before its picture is made)."""
         super().__init__(**kwargs)
+        self.preview_runner = preview_runner or runner
         self.scanner, self.settings, self.wanted_device = scanner, settings, device
         self.session_dir, self.runner, self.on_saved = session_dir, runner, on_saved
         self.device = ""
@@ -146,20 +151,15 @@ class Scanning(EventDispatcher):
         generation, number = self._generation, len(self.pages) + (0 if again else 1)
         folder, scanner, device, settings = self.work_dir, self.scanner, self.device, self.settings
 
-        def work() -> tuple[str, str]:
+        def work() -> str:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            page = scanner.scan(device, folder / f"page-{generation}-{number}-{os.urandom(3).hex()}.jpg", settings)
-            try:
-                small = preview_of(page, page.with_name(page.stem + "-preview.jpg"))
-            except (OSError, ValueError) as error:  # the page is there; only its picture is not
-                log.warning("scan preview: %s", error)
-                small = page
-            return str(page), str(small)
+            return str(scanner.scan(device, folder / f"page-{generation}-{number}-{os.urandom(3).hex()}.jpg",
+                                    settings))
 
-        def done(result, error) -> None:
+        def done(page, error) -> None:
             if generation != self._generation:  # the person has gone: drop it
-                for path in result or ():
-                    Path(path).unlink(missing_ok=True)
+                if page:
+                    Path(page).unlink(missing_ok=True)
                 return
             self.state = "idle"
             if error is not None:
@@ -168,20 +168,34 @@ class Scanning(EventDispatcher):
                 if self.fault in ("none", "failed"):
                     self.refresh()  # unplugged? then the button goes
                 return
-            page, small = result
             if again and self.pages:
                 self._remove(-1)
             self.pages.append(page)
-            self.previews.append(small)
+            self.previews.append("")  # until its picture is made, beside the next scan or the save
+            self._preview(page)
         self.runner.run(work, done)
+
+    def _preview(self, page: str) -> None:
+        small = str(Path(page).with_name(Path(page).stem + "-preview.jpg"))
+
+        def done(made, error) -> None:
+            if page not in self.pages:  # dropped, saved or wiped meanwhile
+                Path(small).unlink(missing_ok=True)
+                return
+            if error is not None:  # the page is there; only its picture is not
+                log.warning("scan preview: %s", error)
+            self.previews[self.pages.index(page)] = small if error is None else page
+        self.preview_runner.run(lambda: preview_of(Path(page), Path(small)), done)
 
     def drop_last(self) -> None:
         if self.pages and self.state == "idle":
             self._remove(-1)
 
     def _remove(self, index: int) -> None:
-        for path in {self.pages.pop(index), self.previews.pop(index)}:
-            Path(path).unlink(missing_ok=True)
+        page = Path(self.pages.pop(index))
+        self.previews.pop(index)
+        for path in (page, page.with_name(page.stem + "-preview.jpg")):
+            path.unlink(missing_ok=True)
 
     def save(self, name: str, as_pictures: bool = False) -> None:
         """The pages as one PDF named `name` (or one picture a page) in the documents."""

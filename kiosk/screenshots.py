@@ -39,7 +39,25 @@ def stage(app, screen: str) -> None:
     app.flow.goodbye_language = app.tr.language
     stage_printing(app, screen)
     stage_stick(app, screen)
+    stage_scan(app, screen)
     journey.screen = screen
+
+
+def stage_scan(app, screen: str) -> None:
+    """One page scanned and seen on the scan screen (a drawn page: no scanner is asked)."""
+    from kiosk.devices.scanner import FakeScanner, ScanSettings
+    from kiosk.scanning import preview_of
+
+    scanning = app.scanning
+    scanning.discard()
+    scanning.saved = []
+    if screen != "scan":
+        return
+    app.flow.begin_session()
+    scanning.work_dir.mkdir(parents=True, exist_ok=True)
+    page = FakeScanner().scan("fake:0", scanning.work_dir / "page-sample.jpg", ScanSettings(resolution=100))
+    scanning.pages = [str(page)]
+    scanning.previews = [str(preview_of(page, page.with_name("page-sample-preview.jpg")))]
 
 
 def stage_stick(app, screen: str) -> None:

@@ -65,3 +65,13 @@ def test_bench_help_latency_and_desk_fanin_on_one_and_two_desk_processes():
     assert (shared["kiosks"], shared["processes"], shared["database"], shared["pages"]) == (10_000, 2, "postgresql", 2)
     assert len(shared["cpu_percent_each"]) == 2 and all(0 < cpu < 100 for cpu in shared["cpu_percent_each"])
     assert shared["value"] > 0 and shared["page_update_p95_ms"] >= shared["value"]
+
+
+def test_bench_scan_to_document_against_scanimage_alone():
+    result = subprocess.run([sys.executable, "-m", "bench", "scan_to_document"], capture_output=True, text=True,
+                            timeout=300, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    metric = json.loads(result.stdout.strip().splitlines()[-1])
+    assert metric["name"] == "scan_to_document" and metric["value"] > 0 and metric["baseline"] > 0
+    assert metric["ratio"] == pytest.approx(metric["value"] / metric["baseline"], rel=0.01)
+    assert metric["page_bytes"] > 100_000  # a real page went into the PDF

@@ -21,7 +21,7 @@ NEXT_LAYER = {"letters": "symbols", "symbols": "numbers", "numbers": "letters"}
 FIELD_CHECK_S = 1.0  # how often the open keyboard asks the page what its focus is in
 # The page's tools as they stand in the strip, and which keep their place first when the
 # row is short (a narrow window, long words, large text): the rest go under "More".
-TOOLS = ("read_aloud", "print_page", "browser_documents", "browser_text_size", "keyboard_button")
+TOOLS = ("read_aloud", "print_page", "browser_documents", "browser_scan", "browser_text_size", "keyboard_button")
 TOOL_PRIORITY = ("print_page", "read_aloud", "keyboard_button", "browser_documents", "browser_scan",
                  "browser_text_size")
 

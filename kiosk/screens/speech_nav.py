@@ -42,6 +42,7 @@ class SpeechNavigation:
                            and self._on_help_state(help_, help_.state))
         services.printing.bind(job_state=self._on_print_job, preparing=self._on_print_ready)
         services.usb.bind(refused=self._on_stick_refused)
+        services.scanning.bind(state=self._on_scan)
         if services.booking is not None:
             services.booking.bind(state=self._on_booking)
 
@@ -278,6 +279,14 @@ class SpeechNavigation:
         are read (the free times, "Book this time?", the code)."""
         if state:
             self._read_again("booking", self.speech.say)
+
+    def _on_scan(self, _scanning, state: str) -> None:
+        """Scanning said as it starts; once a page is in (or did not come), the scan screen
+        read again: what it says now (the page, or the fault) and its choices."""
+        if state == "scanning" and self.speech.enabled:
+            self.speech.say(self.tr._("Scanning… Keep the lid closed."))
+        elif state == "idle":
+            self._read_again("scan", self.speech.say)
 
     def _on_stick_refused(self, _usb, kind: str) -> None:
         """A picture on the stick that cannot be printed is said in speech mode (its row shows why)."""
