@@ -144,3 +144,32 @@ def test_staff_mode_left_alone_wipes_and_returns_to_the_welcome_screen(staff, mo
     gui.wait_until(lambda: not app.staff.active, 30)
     assert app.journey.screen == "welcome"
     assert len(app.wipe.receipts()) == receipts + 1
+
+
+def test_staff_test_the_scanner_through_sane(staff, tmp_path, monkeypatch):
+    """"Test the scanner" finds it and scans a page (SANE's test backend); a fault is said in
+    the words a person would get; nothing scanned is kept."""
+    from kiosk.devices.scanner import SaneScanner
+    from kiosk.scanning import FAULT_TEXTS
+    from testbed.sane import SaneTestScanner
+
+    gui, app = staff, staff.app
+    sane = SaneTestScanner(tmp_path / "sane.d")
+    monkeypatch.setenv("SANE_CONFIG_DIR", str(sane.directory))
+    scanning, tr = app.scanning, app.tr
+    fake, scanning.scanner = scanning.scanner, SaneScanner(app.devices.processes, scanning.work_dir)
+    try:
+        app.staff.open_pin()
+        gui.frames()
+        type_pin(gui, "1234")
+        assert app.journey.screen == "staff"
+        gui.tap(gui.ids()["test_scanner"])
+        gui.wait_until(lambda: "…" not in app.staff.note, 30)
+        assert app.staff.note == tr._("The scanner works: {name}").format(name="Noname frontend-tester")
+        sane.configure(fault="jammed")
+        gui.tap(gui.ids()["test_scanner"])
+        gui.wait_until(lambda: "…" not in app.staff.note, 30)
+        assert app.staff.note == tr._(FAULT_TEXTS["jammed"])
+        assert not any(p.is_file() for p in scanning.session_dir.parent.joinpath("staff-scan").iterdir())
+    finally:
+        scanning.scanner = fake
