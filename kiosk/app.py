@@ -62,7 +62,7 @@ class KioskApp(App):
         self.language = self.tr.language
         self.site_name = s.config.site.name.in_(self.language)
         self.counts = SessionStatistics(s.stats, s.session, s.journey, s.help, s.printing, s.tr,
-                                        self.accessibility_in_use)
+                                        self.accessibility_in_use, scanning=s.scanning)
         self.flow = SessionFlow(s, self.counts, staff_active=lambda: self.staff.active,
                                 switch_language=self.switch_language)
         self.reporter = StatusReporter(s, self.flow, self.accessibility_in_use)

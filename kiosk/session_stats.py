@@ -1,6 +1,6 @@
 """The anonymous counts of each session (kiosk.stats), taken from what the services report:
 a session started and ended, the level of need chosen, the help screen seen, help asked,
-accepted and resolved, pages printed, the one-tap answer at the goodbye. Nothing here
+accepted and resolved, pages printed, documents scanned, the one-tap answer at the goodbye. Nothing here
 knows a person; the counters are a closed vocabulary."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from kiosk.stats import Statistics, duration_bucket, wait_bucket
 
 class SessionStatistics:
     def __init__(self, stats: Statistics, session, journey, help_, printing, tr,
-                 accessibility: Callable[[], list[str]], clock: Callable[[], float] = time.monotonic) -> None:
+                 accessibility: Callable[[], list[str]], clock: Callable[[], float] = time.monotonic,
+                 scanning=None) -> None:
         self.stats = stats
         self.tr, self.help, self.printing = tr, help_, printing
         self.accessibility = accessibility
@@ -26,8 +27,15 @@ class SessionStatistics:
         journey.bind(level=lambda _j, level: level and self.stats.count("need", level), screen=self._on_screen)
         help_.bind(state=self._on_help_state)
         printing.bind(job_state=self._on_print_job)
+        if scanning is not None:
+            scanning.bind(saved=lambda _s, saved: self.document_added("scanned", len(saved)))
 
     # -- what the controllers tell ----------------------------------------------------------
+
+    def document_added(self, how: str, count: int = 1) -> None:
+        """Documents that came into the session other than by download ("scanned")."""
+        if count:
+            self.stats.count("document", how, count)
 
     def service_opened(self, service_id: str) -> None:
         self.stats.count("service", service_id)

@@ -40,6 +40,7 @@ COUNTERS: dict[str, frozenset[str] | None] = {
     "help_accepted": frozenset({"under_2_min", "2_5_min", "5_15_min", "over_15_min"}),
     "help_resolved": frozenset({"under_5_min", "5_15_min", "15_30_min", "over_30_min"}),
     "pages": frozenset({"printed"}),
+    "document": frozenset({"scanned"}),  # a document that came in other than by download
     "wipe": frozenset({"ok", "failed"}),
 }
 

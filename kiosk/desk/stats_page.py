@@ -85,6 +85,7 @@ def stats_figures(_, language: str, figures: dict, sites: list[str], chosen: str
             "started": totals.get("session", {}).get("started", 0), "kiosks": figures["kiosks"],
             "on_site": sum(n for kind, n in help_kinds.items() if kind.startswith("on_site.")),
             "printed": totals.get("pages", {}).get("printed", 0),
+            "scanned": totals.get("document", {}).get("scanned", 0),
             "done_percent": round(100 * totals.get("outcome", {}).get("yes", 0) / answered) if answered else None}
 
 

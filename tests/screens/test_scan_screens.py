@@ -42,9 +42,17 @@ def scan(gui, button: str) -> None:
     gui.frames()
 
 
+def scanned_today(app) -> int:
+    from datetime import date
+
+    counts = app.services.stats.daily(date.today().isoformat())["counts"]
+    return sum(n for _hour, counter, value, n in counts if (counter, value) == ("document", "scanned"))
+
+
 def test_two_pages_scanned_saved_and_printed(sane_kiosk, cupsd):
     gui, _sane = sane_kiosk
     app = gui.app
+    counted = scanned_today(app)
     gui.tap(gui.ids()["start_button"])
     # No documents yet: My documents is there, because a paper can be scanned into it.
     gui.tap(gui.bar("documents_button"))
@@ -62,6 +70,7 @@ def test_two_pages_scanned_saved_and_printed(sane_kiosk, cupsd):
     gui.frames()
     name = app.scanning.saved[0]
     assert name.startswith("Scan ") and name.endswith(".pdf")
+    assert scanned_today(app) == counted + 1  # a count, nothing of the paper
     assert f"Saved in My documents: {name}. You can now attach it in the e-service, or print it." in gui.texts()
     gui.tap(gui.button("Back"))
     assert app.journey.screen == "documents"
