@@ -193,6 +193,7 @@ class FakeBrowser:
         self._running = True
         self.geometry = geometry
         self.downloads = downloads_dir
+        self.chosen = []
         self.opened.append(url)
         self.page = FakePage()
         self.navigate(url)
