@@ -3,6 +3,7 @@ the kiosk is asked instead, and only the session's documents can reach the page.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -100,3 +101,64 @@ def test_no_path_outside_the_session_documents_reaches_the_page(attach, tmp_path
     body = FileChooser(node=1)
     with pytest.raises(DeviceError):
         attach.browser.choose_files(body, [folder / "decision.pdf"])
+
+
+@pytest.fixture
+def other_site(site):
+    """The test site under its other name, localhost, allowed too (as in test_page_by_ear.py)."""
+    port = site.host.rsplit(":", 1)[1]
+    allowed = json.loads(site.policy_text)
+    allowed["URLAllowlist"].append(f"localhost:{port}")
+    site.policy.write(json.dumps(allowed))
+    yield f"localhost:{port}"
+    site.policy.write(site.policy_text)
+
+
+def test_an_input_in_a_frame_from_another_site_asks_the_kiosk_and_is_answered_in_its_process(kiosk, other_site):
+    asked = []
+    kiosk.services.bind(on_file_chooser=lambda _s, chooser: asked.append(chooser))
+    kiosk.open("/attach-framed.html")
+    documents = kiosk.session_dir / "downloads"
+    documents.mkdir(exist_ok=True)
+    shutil.copyfile(SITE_FILES / "decision.pdf", documents / "decision.pdf")
+
+    def framed():
+        """The upload frame's id (as the page's DOM names it) and a call in its session."""
+        element = kiosk.browser.call("Runtime.evaluate", {"expression": "document.getElementById('upload')"})
+        frame = kiosk.browser.call("DOM.describeNode", {"objectId": element["result"]["objectId"]})["node"].get(
+            "frameId", "")
+        return frame, kiosk.browser.in_frame(frame) if frame else None
+
+    kiosk.wait_for(lambda: framed()[1] is not None, 20)  # its own process, attached
+    frame, call = framed()
+
+    def in_frame(expression: str):
+        return call("Runtime.evaluate", {"expression": expression, "returnByValue": True})["result"].get("value")
+
+    kiosk.wait_for(lambda: in_frame("document.readyState === 'complete' && !!document.getElementById('pdf')"), 20)
+    x, y = in_frame("(() => { const r = document.getElementById('pdf').getBoundingClientRect();"
+                    " return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+    left, top = kiosk.evaluate("(() => { const e = document.getElementById('upload'), r = e.getBoundingClientRect();"
+                               " return [r.x + e.clientLeft, r.y + e.clientTop]; })()")
+    for kind in ("mousePressed", "mouseReleased"):
+        kiosk.browser.call("Input.dispatchMouseEvent", {"type": kind, "x": left + x, "y": top + y,
+                                                        "button": "left", "clickCount": 1})
+    kiosk.wait_for(lambda: asked, 15)
+    assert asked[0].frame == frame and asked[0].accept == (".pdf",)
+    assert kiosk.services.choose_files([documents / "decision.pdf"])
+    kiosk.wait_for(lambda: in_frame("JSON.stringify(window.received.pdf || null)") != "null", 10)
+    got = json.loads(in_frame("JSON.stringify(window.received.pdf)"))
+    assert got[0]["name"] == "decision.pdf" and got[0]["size"] == (SITE_FILES / "decision.pdf").stat().st_size
+
+
+# -- without a browser ----------------------------------------------------------------------
+
+def test_accept_lists_are_read_as_browsers_read_them():
+    from kiosk.devices.file_chooser import accepted, parse_accept
+
+    assert parse_accept(" .PDF, image/* ,,application/pdf, .pdf") == (".pdf", "image/*", "application/pdf")
+    assert len(parse_accept(",".join(f".x{n}" for n in range(500)))) == 40  # a page cannot make it long
+    assert accepted("Vuokrasopimus.PDF", (".pdf",)) and accepted("kuva.jpeg", ("image/*",))
+    assert accepted("päätös.pdf", ("application/pdf",)) and accepted("anything.odt", ())
+    assert not accepted("notes.txt", (".pdf", "image/*")) and not accepted("pdf", (".pdf",))
+    assert not accepted("kuva.png", ("image/jpeg",))
