@@ -133,8 +133,10 @@ class Errands(EventDispatcher):
         self.s.journey.back_to("browser")
 
     def _chooser_left(self, _journey, screen: str) -> None:
-        """Elsewhere from the chooser (Help, Home): the page's input gets nothing, and may ask again."""
-        if screen != "choose_file" and self.s.eservices.chooser is not None:
+        """Back at the page unanswered (the top bar's Back): the page's input gets nothing, and
+        may ask again. My documents or Help on the way keep the question; Home, the end of
+        the session or a crash forget it with the browser (EServices)."""
+        if screen == "browser" and self.s.eservices.chooser is not None:
             self.s.eservices.cancel_chooser()
 
     # -- documents ----------------------------------------------------------------------------

@@ -74,6 +74,19 @@ def test_cancel_gives_the_page_nothing_and_it_may_ask_again(fresh_app):
     assert app.devices.browser.chosen == [] and app.eservices.chooser is None
 
 
+def test_my_documents_on_the_way_keeps_the_question(fresh_app):
+    app = in_service(fresh_app)
+    folder = documents(app, hakemus_pdf=PDF)
+    chooser = asked(fresh_app)
+    fresh_app.tap(fresh_app.bar("documents_button"))
+    assert app.journey.screen == "documents" and app.eservices.chooser == chooser
+    fresh_app.tap(fresh_app.bar("back_button"))
+    fresh_app.wait_until(lambda: app.journey.screen == "choose_file", 5)
+    fresh_app.tap(rows(fresh_app)["hakemus.pdf"].ids.choose)
+    assert app.devices.browser.chosen == [(chooser, [folder / "hakemus.pdf"])]
+    fresh_app.wait_until(lambda: app.journey.screen == "browser", 5)
+
+
 def test_several_documents_for_an_input_that_takes_several(fresh_app):
     app = in_service(fresh_app)
     folder = documents(app, kuitti1_pdf=PDF, kuitti2_pdf=PDF, kuva_png=b"\x89PNG\r\n\x1a\n", notes_txt=b"x")
