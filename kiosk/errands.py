@@ -27,7 +27,9 @@ class Errands(EventDispatcher):
         `text_scale`: the person's text size, which the browser's zoom follows."""
         super().__init__(**kwargs)
         self.s, self.flow, self.counts, self.modes, self.text_scale = services, flow, counts, modes, text_scale
-        services.eservices.bind(on_gone=self._browser_gone, url=self._page_changed, open=self._page_changed)
+        services.eservices.bind(on_gone=self._browser_gone, url=self._page_changed, open=self._page_changed,
+                                on_file_chooser=self._file_asked)
+        services.journey.bind(screen=self._chooser_left)
 
     # -- e-services -------------------------------------------------------------------------
 
@@ -108,8 +110,34 @@ class Errands(EventDispatcher):
 
     def _browser_gone(self, *_args) -> None:
         """The browser could not open, or closed twice: say sorry where the service was chosen."""
-        if self.s.journey.screen == "browser":
+        if self.s.journey.screen in ("browser", "choose_file"):
             self.s.journey.screen = "open_service"
+
+    # -- "Attach a file" in the page ---------------------------------------------------------
+
+    def _file_asked(self, _eservices, _chooser) -> None:
+        """The page's "Attach a file": the person's documents, over the page, until they
+        attach one or cancel (kiosk/devices/file_chooser.py)."""
+        if self.s.journey.screen != "browser":
+            self.s.eservices.cancel_chooser()
+            return
+        self.s.printing.refresh_documents()
+        self.s.journey.go("choose_file")
+
+    def attach_files(self, paths: list[Path]) -> None:
+        self.s.eservices.choose_files(paths)
+        self.s.journey.back_to("browser")
+
+    def cancel_attach(self) -> None:
+        self.s.eservices.cancel_chooser()
+        self.s.journey.back_to("browser")
+
+    def _chooser_left(self, _journey, screen: str) -> None:
+        """Back at the page unanswered (the top bar's Back): the page's input gets nothing, and
+        may ask again. My documents or Help on the way keep the question; Home, the end of
+        the session or a crash forget it with the browser (EServices)."""
+        if screen == "browser" and self.s.eservices.chooser is not None:
+            self.s.eservices.cancel_chooser()
 
     # -- documents ----------------------------------------------------------------------------
 

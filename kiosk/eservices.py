@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Callable
 
 from kivy.event import EventDispatcher
-from kivy.properties import BooleanProperty, NumericProperty, OptionProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, OptionProperty, StringProperty
 
 from kiosk.background import Runner
 from kiosk.catalog import Catalog, Service, domain_covers
 from kiosk.devices import DeviceError
 from kiosk.devices.browser import Browser, Geometry, host_of
+from kiosk.devices.file_chooser import FileChooser, offered_files
 from kiosk.devices.page_reader import Outcome, PageItem, news
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,10 @@ class EServices(EventDispatcher):
     notice = OptionProperty("", options=NOTICES)
     notice_detail = StringProperty("")
     zoom = NumericProperty(1.0)
+    # The page's "Attach a file", waiting for the person's documents (choose_files) or Cancel.
+    chooser = ObjectProperty(None, allownone=True)
 
-    __events__ = ("on_download", "on_gone")
+    __events__ = ("on_download", "on_gone", "on_file_chooser")
 
     def __init__(self, browser: Browser, catalog: Catalog, session_dir: Path, runner: Runner,
                  post: Callable[[Callable[[], None]], None], geometry: Callable[[], Geometry],
@@ -128,6 +131,7 @@ class EServices(EventDispatcher):
         self.open = False
         self.starting = False
         self.identifying = False
+        self.chooser = None
         self.runner.run(self.browser.close, lambda _r, error: error and log.warning("closing the browser: %s", error))
 
     # -- reports from the browser (any thread) ------------------------------------------
@@ -160,7 +164,13 @@ class EServices(EventDispatcher):
             self.dispatch("on_download", Path(str(value)))
         elif kind == "refused_download":
             self.notice, self.notice_detail = "download_refused", str(value)
+        elif kind == "file_chooser":
+            # One at a time: the kiosk's chooser covers the page until it is answered.
+            if isinstance(value, FileChooser) and self.chooser is None:
+                self.chooser = value
+                self.dispatch("on_file_chooser", value)
         elif kind == "closed":
+            self.chooser = None
             self._crashed()
 
     def _crashed(self) -> None:
@@ -186,6 +196,27 @@ class EServices(EventDispatcher):
 
     def on_gone(self) -> None:
         pass
+
+    def on_file_chooser(self, chooser: FileChooser) -> None:
+        pass
+
+    def choose_files(self, paths: list[Path]) -> bool:
+        """The person's documents `paths` set on the page's waiting input; False (nothing
+        given to the page) if any is not a regular file directly in the session's documents."""
+        chooser, self.chooser = self.chooser, None
+        if chooser is None:
+            return False
+        try:
+            offered_files(list(paths), self.session_dir / "downloads", chooser)
+        except DeviceError as error:
+            log.error("refused to give the page a file: %s", error)
+            return False
+        self._run(lambda: self.browser.choose_files(chooser, list(paths)))
+        return True
+
+    def cancel_chooser(self) -> None:
+        """Cancel: the page's input gets nothing."""
+        self.chooser = None
 
     # -- the strip's buttons ---------------------------------------------------------------
 
@@ -303,8 +334,10 @@ class EServices(EventDispatcher):
         self.notice = ""
         self.notice_detail = ""
         self.zoom = 1.0
+        self.chooser = None
         self._last_allowed = ""
         self._reopened_at = None
 
     def left_over(self) -> int:
-        return sum((self.open, self.browser.running, bool(self.url), self.identifying, self.logged_in))
+        return sum((self.open, self.browser.running, bool(self.url), self.identifying, self.logged_in,
+                    self.chooser is not None))

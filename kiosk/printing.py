@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 MAX_COPIES = 10
 PREVIEW_PAGES = 2
 PREVIEW_WIDTH_PX = 480
+THUMBNAIL_WIDTH_PX = 120  # a PDF's first page, to pick a document by sight (the file chooser)
 POLL_S = 1.0
 JOB_TITLE = "kiosk"  # never the file name: it may carry a person's name
 JOB_STATES = ("", "sending", "waiting", "printing", "done", "failed", "cancelled")
@@ -91,6 +92,7 @@ class Printing(EventDispatcher):
         self._job_started = 0.0
         self._cancel_poll: Callable[[], None] | None = None
         self._known: dict[Path, Document] = {}
+        self._thumbnails: dict[tuple[Path, int], str] = {}
         self._last_faults: tuple[str, ...] | None = None
 
     # -- what the person is about to print ---------------------------------------------
@@ -182,6 +184,26 @@ class Printing(EventDispatcher):
         self.documents = [document if d.path == document.path else d for d in self.documents]
         if self.document is not None and self.document.path == document.path:
             self.document = document
+
+    def thumbnail(self, document: Document, done: Callable[[str], None]) -> None:
+        """A small picture of a PDF's first page, to `done` on the Kivy thread ("" for none)."""
+        key, limit = (document.path, document.size_bytes), self.config.max_file_mb * 1024 * 1024
+        if key in self._thumbnails or document.kind != "PDF":
+            done(self._thumbnails.get(key, ""))
+            return
+        target = self.print_dir / f"thumbnail-{len(self._thumbnails)}"
+
+        def work() -> str:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            inspect(document.path, limit)  # a file too large or damaged is not drawn
+            return str(previews(document.path, 1, target, THUMBNAIL_WIDTH_PX)[0])
+
+        def finished(image, error) -> None:
+            if document.path in self._known:  # not after the wipe
+                self._thumbnails[key] = "" if error is not None else image
+            done("" if error is not None else image)
+
+        self.runner.run(work, finished)
 
     def delete(self, document: Document) -> None:
         """The person deletes one of their files."""
@@ -437,6 +459,7 @@ class Printing(EventDispatcher):
         self.pages_used = 0
         self.quota = self.config.quota_pages
         self._known = {}
+        self._thumbnails = {}
         self.documents = []
 
     def left_over(self) -> int:

@@ -40,6 +40,11 @@ def stage(app, screen: str) -> None:
     stage_printing(app, screen)
     stage_stick(app, screen)
     stage_scan(app, screen)
+    if screen == "choose_file":  # the page's "Attach a file", for PDFs, with the sample document
+        from kiosk.devices.file_chooser import FileChooser
+
+        app.eservices.chooser = FileChooser(node=1, accept=(".pdf",))
+        journey.history.append("browser")
     journey.screen = screen
 
 
@@ -80,7 +85,7 @@ def stage_printing(app, screen: str) -> None:
     """A sample document in the session, chosen for printing, its job done on the status screen."""
     printing = app.printing
     printing.job_state = ""
-    if screen not in ("documents", "print", "print_status"):
+    if screen not in ("documents", "print", "print_status", "choose_file"):
         return
     from kiosk.devices.pdf import write_text_pdf
 
@@ -89,7 +94,7 @@ def stage_printing(app, screen: str) -> None:
     if not sample.exists():
         write_text_pdf(sample, [f"Verotodistus / Skatteintyg / Tax certificate {n}" for n in (1, 2, 3)])
     printing.refresh_documents()
-    if screen != "documents":
+    if screen not in ("documents", "choose_file"):
         printing.choose(next(d for d in printing.documents if d.name == SAMPLE_DOCUMENT))
     if screen == "print_status":
         printing.job_pages = 3

@@ -7,8 +7,9 @@ laptop demo, with a small form (`FakePage`) to go through by ear. `ChromiumBrows
 
 Events reach the kiosk through `on_event(kind, value)` on one of the browser's own threads
 (the service hops to the Kivy thread): "navigated" (url), "popup" (url, to open in the
-page), "popup_refused" (url), "download" (path), "refused_download" (file name), "closed"
-(None).
+page), "popup_refused" (url), "download" (path), "refused_download" (file name),
+"file_chooser" (a `FileChooser`: the page's "Attach a file" was pressed; no dialog opens,
+the kiosk answers with `choose_files`, or not at all for Cancel), "closed" (None).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Callable, Protocol
 from urllib.parse import urlsplit
 
 from kiosk.devices import DeviceError
+from kiosk.devices.file_chooser import FileChooser, offered_files
 from kiosk.devices.page_reader import PageItem
 
 Event = Callable[[str, object], None]
@@ -74,6 +76,11 @@ class Browser(Protocol):
     def page_alerts(self) -> list[str]:
         """What the page announces now: its live regions' and alerts' texts, and its fields
         marked invalid with their error messages."""
+
+    def choose_files(self, chooser: FileChooser, paths: list[Path]) -> None:
+        """`paths` set on the input that asked (`chooser`), as if picked in a dialog. Raises
+        DeviceError for a path that is not a regular file directly in the downloads folder
+        given to `open`, for more than one file on a single input, or if the input is gone."""
 
     def set_geometry(self, geometry: Geometry) -> None: ...
 
@@ -161,6 +168,8 @@ class FakeBrowser:
         self.typed: list[str] = []
         self.keys: list[str] = []
         self.shown: list[PageItem | None] = []  # what show_item was asked, in order
+        self.chosen: list[tuple[FileChooser, list[Path]]] = []  # what choose_files set, in order
+        self.downloads: Path | None = None
         self.zoom = 1.0
         self.text = "Fake page text."
         self.page = FakePage()
@@ -183,6 +192,8 @@ class FakeBrowser:
         self._on_event = on_event
         self._running = True
         self.geometry = geometry
+        self.downloads = downloads_dir
+        self.chosen = []
         self.opened.append(url)
         self.page = FakePage()
         self.navigate(url)
@@ -230,6 +241,20 @@ class FakeBrowser:
 
     def page_alerts(self) -> list[str]:
         return self.page.alerts()
+
+    def choose_files(self, chooser: FileChooser, paths: list[Path]) -> None:
+        if self.downloads is None:
+            raise DeviceError("the browser is not open")
+        offered_files(list(paths), self.downloads, chooser)
+        self.chosen.append((chooser, list(paths)))
+
+    def ask_for_file(self, accept: str = "", multiple: bool = False) -> FileChooser:
+        """The page's "Attach a file" pressed: reported as the real browser reports it."""
+        from kiosk.devices.file_chooser import parse_accept
+
+        chooser = FileChooser(node=len(self.chosen) + 100, multiple=multiple, accept=parse_accept(accept))
+        self._on_event("file_chooser", chooser)
+        return chooser
 
     def set_geometry(self, geometry: Geometry) -> None:
         self.geometry = geometry

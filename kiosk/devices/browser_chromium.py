@@ -33,6 +33,7 @@ from kiosk.devices.browser_guard import BrowserGuard
 from kiosk.devices.browser_window import NEUTER_WINDOW_MOVES, WindowWarden
 from kiosk.devices.cdp import CdpError, CdpPipe
 from kiosk.devices.downloads import DownloadGate
+from kiosk.devices.file_chooser import FileChooser, offered_files, read_chooser
 from kiosk.devices.page_reader import PageItem
 from kiosk.devices.processes import SessionProcesses
 
@@ -103,6 +104,7 @@ class ChromiumBrowser:
         self._frames: dict[str, str] = {}
         self._frames_lock = threading.Lock()
         self._marked: str | None = None  # the frame whose overlay marks an item ("": the page's)
+        self._documents: Path | None = None  # the session's documents: all a page may be given
 
     @property
     def running(self) -> bool:
@@ -115,6 +117,7 @@ class ChromiumBrowser:
         self.close()
         self._closing = False
         self._on_event = on_event
+        self._documents = downloads_dir
         profile_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         gate = DownloadGate(profile_dir / "incoming", downloads_dir, self._cancel_download, on_event)
         env, self._link_folder = browser_environment(profile_dir / "home")
@@ -179,6 +182,8 @@ class ChromiumBrowser:
                     self._session = cdp.call("Target.attachToTarget",
                                              {"targetId": self._target, "flatten": True})["sessionId"]
                     cdp.call("Page.enable", session_id=self._session)
+                    # "Attach a file" asks the kiosk (file_chooser.py), never a system dialog.
+                    cdp.call("Page.setInterceptFileChooserDialog", {"enabled": True}, session_id=self._session)
                     # Frames from other sites are attached as they come, to be read by ear.
                     cdp.call("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": False,
                                                       "flatten": True}, session_id=self._session)
@@ -398,6 +403,8 @@ class ChromiumBrowser:
             self._on_event("navigated", params["frame"].get("url", ""))
             if self._zoom != 1.0 and self._guard is not None:  # a new document has the page's zoom
                 self._guard.later(self._apply_zoom)
+        elif method == "Page.fileChooserOpened" and self._guard is not None:
+            self._guard.later(lambda: self._chooser_opened(params, session))
         elif method == "Target.attachedToTarget":
             self._frame_attached(params, session)
         elif method == "Target.detachedFromTarget":
@@ -419,8 +426,34 @@ class ChromiumBrowser:
                 return
             self._frames[info["targetId"]] = child
         if self._guard is not None:
-            self._guard.later(lambda: self._send("Target.setAutoAttach", {
-                "autoAttach": True, "waitForDebuggerOnStart": False, "flatten": True}, child))
+            self._guard.later(lambda: self._watch_frame(child))
+
+    def _watch_frame(self, child: str) -> None:
+        self._send("Page.enable", None, child)
+        self._send("Page.setInterceptFileChooserDialog", {"enabled": True}, child)
+        self._send("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": False, "flatten": True},
+                   child)
+
+    def _chooser_opened(self, params: dict, session: str | None) -> None:
+        """On the guard's worker: the page's input read, and reported as "file_chooser"."""
+        with self._frames_lock:
+            frame = "" if session == self._session else next(
+                (f for f, s in self._frames.items() if s == session), None)
+        call = self.in_frame(frame) if frame is not None else None
+        if call is None:
+            return
+        chooser = read_chooser(call, params, frame)
+        if chooser is not None:
+            self._on_event("file_chooser", chooser)
+
+    def choose_files(self, chooser: FileChooser, paths: list[Path]) -> None:
+        files = offered_files(paths, self._documents, chooser) if self._documents else []
+        if not files:
+            raise DeviceError("the browser is not open")
+        call = self.in_frame(chooser.frame)
+        if call is None:
+            raise DeviceError("the page that asked for a file is gone")
+        call("DOM.setFileInputFiles", {"files": files, "backendNodeId": chooser.node})
 
     def _close_target(self, target: str) -> None:
         try:

@@ -18,6 +18,7 @@ SCREENS = {
     "guide": ("kiosk.screens.guide", "GuideScreen"),
     "open_service": ("kiosk.screens.open_service", "OpenServiceScreen"),
     "browser": ("kiosk.screens.browser", "BrowserScreen"),
+    "choose_file": ("kiosk.screens.choose_file", "ChooseFileScreen"),
     "help": ("kiosk.screens.help", "HelpScreen"),
     "accessibility": ("kiosk.screens.accessibility", "AccessibilityScreen"),
     "language": ("kiosk.screens.language", "LanguageScreen"),
