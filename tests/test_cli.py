@@ -172,8 +172,8 @@ def test_screenshots_of_every_screen_language_and_look(kiosk_cli, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "wipe check" not in result.stderr and "wipe step" not in result.stderr, result.stderr[-3000:]
     pictures = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.png"))
-    screens = ["accessibility", "booking", "browser", "categories", "choose_file", "documents", "end_session", "goodbye", "guide",
-               "help", "language", "learn", "needs", "nondigital", "on_behalf", "open_service", "print", "print_status",
+    screens = ["accessibility", "booking", "browser", "categories", "choose_file", "documents", "end_session",
+               "goodbye", "guide", "help", "language", "learn", "needs", "nondigital", "on_behalf", "open_service", "print", "print_status",
                "route", "scan", "services", "staff", "staff_pin", "stick", "support", "warning", "welcome"]
     assert pictures == sorted(f"{look}/{lang}/{screen}.png" for look in ("normal", "large", "contrast")
                               for lang in ("fi", "sv", "en", "ar") for screen in screens)
