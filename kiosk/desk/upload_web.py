@@ -40,7 +40,7 @@ ROUTES = {("GET", "/u/{token}"): None, ("POST", "/u/{token}"): None, ("GET", "/u
 
 def upload_routes(desk, pages) -> list[Route]:
     """The phone's page and the kiosk's fetch, for `desk` (its store's database, its link)."""
-    uploads: Uploads = desk.link.uploads if desk.link is not None else Uploads(desk.store.engine)
+    uploads: Uploads = getattr(desk.link, "uploads", None) or Uploads(desk.store.engine)
     converting = anyio.CapacityLimiter(CONVERSIONS)
 
     def language(request: Request, link: dict | None) -> str:
