@@ -49,9 +49,10 @@ class _Full(Exception):
 class Uploads:
     """The links and the waiting files, in the desk's database (`engine`)."""
 
-    def __init__(self, engine, clock=time.time) -> None:
+    def __init__(self, engine, clock=time.time, max_held_bytes: int = MAX_HELD_BYTES) -> None:
         self.engine = engine
         self.clock = clock
+        self.max_held_bytes = max_held_bytes
         self._swept = float("-inf")
 
     def sweep_now_and_then(self) -> None:
@@ -123,7 +124,7 @@ class Uploads:
             held = connection.execute(select(func.coalesce(func.sum(uploads.c.size), 0))).scalar_one()
             of_kiosk = connection.execute(select(func.coalesce(func.sum(uploads.c.size), 0)).where(
                 uploads.c.site == taken.site, uploads.c.kiosk == taken.kiosk)).scalar_one()
-            if held + len(data) > MAX_HELD_BYTES or of_kiosk + len(data) > MAX_HELD_PER_KIOSK:
+            if held + len(data) > self.max_held_bytes or of_kiosk + len(data) > MAX_HELD_PER_KIOSK:
                 raise _Full  # and the link's count goes back
             connection.execute(uploads.insert().values(
                 id=file_id, link=hashed(token), site=taken.site, kiosk=taken.kiosk, fetch=hashed(fetch), name=name,
