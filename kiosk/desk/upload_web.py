@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 MAX_UPLOAD_BODY = MAX_FILE_BYTES + 64 * 1024  # the file and the form around it
 CONVERSIONS = 2           # photos decoded at once (each may take a few hundred MB)
 MAX_WAITING = 10
+MAX_RECEIVING = 10        # bodies of up to 15 MB in memory at once; more are asked to wait
 MultiPartParser.spool_max_size = MAX_UPLOAD_BODY  # in memory: no file of a person's on the desk's disk
 PROBLEMS = {
     "type": N_("This file cannot be sent. Send a photo (JPEG or PNG) or a PDF document."),
@@ -42,6 +43,7 @@ def upload_routes(desk, pages) -> list[Route]:
     """The phone's page and the kiosk's fetch, for `desk` (its store's database, its link)."""
     uploads: Uploads = getattr(desk.link, "uploads", None) or Uploads(desk.store.engine)
     converting = anyio.CapacityLimiter(CONVERSIONS)
+    receiving = [0]  # posts whose body is being read (one event loop: no lock)
 
     def language(request: Request, link: dict | None) -> str:
         chosen = link["language"] if link else None
@@ -72,8 +74,9 @@ def upload_routes(desk, pages) -> list[Route]:
             return PlainTextResponse("a length is needed", 411)
         if int(declared) > MAX_UPLOAD_BODY:
             return answer(request, link, token, "form", 413, "size")
-        if converting.statistics().tasks_waiting >= MAX_WAITING:
+        if converting.statistics().tasks_waiting >= MAX_WAITING or receiving[0] >= MAX_RECEIVING:
             return answer(request, link, token, "form", 503, "full")
+        receiving[0] += 1
         try:
             async with request.form(max_files=1, max_fields=4, max_part_size=1024) as form:
                 upload, as_picture = form.get("file"), form.get("as") == "picture"
@@ -85,6 +88,8 @@ def upload_routes(desk, pages) -> list[Route]:
         except Exception as error:  # python-multipart's and Starlette's refusals of a malformed body
             log.info("an upload's form refused: %s", type(error).__name__)
             return answer(request, link, token, "form", 400, "type")
+        finally:
+            receiving[0] -= 1
         try:
             content, kind = await anyio.to_thread.run_sync(prepare, data, as_picture, limiter=converting)
         except Refused as refused:
