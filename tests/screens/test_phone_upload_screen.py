@@ -64,3 +64,22 @@ def test_from_my_phone_a_code_then_the_file_in_my_documents(fresh_app, tmp_path)
     assert app.phone_upload.url == "" and app.phone_upload.received == 0
     assert [p for leaf, p, _q, _r in app.devices.link.published if leaf == "upload"][-1] == {"type": "end",
                                                                                             "kiosk": app.help.kiosk_id}
+
+
+def test_from_my_phone_by_ear(speaking):
+    """By swipes and double taps: From my phone is found on My documents and the screen's
+    steps are heard, then Back to My documents."""
+    from tests.screens.test_speech_screens import heard_since, swipe_until
+
+    app, speaker = speaking.app, speaking.app.devices.speaker
+    app.switch_language("en")
+    app.journey.go("documents")
+    speaking.frames()
+    swipe_until(speaking, "Send a file from your phone")
+    before = len(speaker.spoken)
+    speaking.double_tap()
+    assert app.journey.screen == "phone_upload"
+    speaking.wait_until(lambda: "Point your phone's camera at the code" in heard_since(speaking, before), 15)
+    swipe_until(speaking, "Back to My documents")
+    speaking.double_tap()
+    assert app.journey.screen == "documents"
