@@ -79,6 +79,7 @@ class PhoneUpload(EventDispatcher):
         self._asked = ""
         self._cancel_wait = None
         self._fetched: set[str] = set()
+        self._person = 0  # counts the wipes: a file fetched for an earlier person is dropped
         help_.bind(on_upload=lambda _h, event: self._on_event(event))
 
     @property
@@ -132,8 +133,8 @@ class PhoneUpload(EventDispatcher):
         if file_id in self._fetched or len(self._fetched) >= MAX_FILES:
             return
         self._fetched.add(file_id)
-        folder, url = self.downloads(), self.url
-        self.background.run(lambda: self._fetch(event), lambda data, error: self._arrived(event, folder, url, data,
+        folder, person = self.downloads(), self._person
+        self.background.run(lambda: self._fetch(event), lambda data, error: self._arrived(event, folder, person, data,
                                                                                            error))
 
     def _fetch(self, event: dict) -> bytes:
@@ -145,11 +146,11 @@ class PhoneUpload(EventDispatcher):
             raise Refused("type")
         return data
 
-    def _arrived(self, event: dict, folder: Path, url: str, data: bytes | None, error) -> None:
+    def _arrived(self, event: dict, folder: Path, person: int, data: bytes | None, error) -> None:
         if error is not None:
             log.warning("phone upload: a file not taken: %s", getattr(error, "reason", type(error).__name__))
             return
-        if self.url != url:
+        if person != self._person:
             return  # the person finished meanwhile: nothing of theirs is written for the next
         folder.mkdir(parents=True, exist_ok=True)
         path = _free_path(folder, safe_name(event.get("name", ""), event["kind"]))
@@ -168,6 +169,7 @@ class PhoneUpload(EventDispatcher):
             if self.help.available:
                 self.help.link.publish("upload", {"type": "end", "kiosk": self.help.kiosk_id}, qos=1)
         self._stop_waiting()
+        self._person += 1
         self._asked = ""
         self.url = ""
         self.state = ""

@@ -112,3 +112,32 @@ def test_the_wipe_tells_the_desk_and_forgets_the_link(tmp_path):
     before = len(link.published)
     phone.reset()  # nothing asked since: nothing to tell
     assert len(link.published) == before
+
+
+class Later:
+    """A runner that runs its work when the test says (a fetch still under way)."""
+
+    def __init__(self) -> None:
+        self.waiting = []
+
+    def run(self, work, done) -> None:
+        self.waiting.append((work, done))
+
+    def finish(self) -> None:
+        for work, done in self.waiting:
+            done(work(), None)
+        self.waiting = []
+
+
+def test_a_file_still_on_its_way_when_the_person_finishes_is_dropped_but_not_after_a_new_code(tmp_path):
+    phone, link, desk, _scheduler, written = build(tmp_path)
+    phone.background = later = Later()
+    phone.ask("fi")
+    announce(link, desk, PDF)
+    phone.ask("fi")  # a new code for the same person: the file on its way still arrives
+    later.finish()
+    assert len(written) == 1
+    announce(link, desk, PDF)
+    phone.reset()
+    later.finish()
+    assert len(written) == 1 and [p.name for p in (tmp_path / "downloads").iterdir()] == ["vuokrasopimus.pdf"]
