@@ -211,3 +211,54 @@ def test_a_kiosk_asks_only_for_itself_and_not_too_often(desk):
     assert desk.link.handle("kiosk/oodi/oodi-2/upload", b'{"type": "end", "kiosk": "oodi-1"}') == "ignored"
     assert desk.link.handle("kiosk/oodi/oodi-2/upload", b'{"type": "end", "kiosk": "oodi-2"}') == "upload"
     assert desk.link.uploads.held() == (0, 0)
+
+
+def test_two_desk_processes_on_one_postgresql_the_phone_at_one_the_kiosk_fetching_from_the_other(postgres, tmp_path):
+    """Why links and files live in the database: the broker gives the kiosk's question to
+    one desk process, the site's proxy gives the phone's post to another, and the kiosk's
+    fetch may reach either."""
+    from kiosk.desk.board import DeskApp
+    from kiosk.desk.link import BrokerSettings, DeskLink
+    from kiosk.desk.store import Store
+    from kiosk.desk.web import serve
+    from testbed.mosquitto import Broker
+
+    accounts = ("desk-a", "desk-b")
+    broker = Broker(SITES, extra_acl="".join(f"user {a}\ntopic read kiosk/oodi/#\ntopic write kiosk/oodi/+/events\n"
+                                             for a in accounts)).start()
+    url = postgres.database("phone_uploads")
+    desks, help_ = [], None
+    try:
+        for account in accounts:
+            store = Store(url)
+            link = DeskLink(BrokerSettings("127.0.0.1", broker.port, account, broker.password(account), True,
+                                           str(broker.ca_file)), ["oodi"], store, share=True, catch_up_s=0.5)
+            link.start()
+            board = DeskApp(store, link)
+            desks.append((link, serve(board, "127.0.0.1", 0), store))
+        wait_for(lambda: all(link.caught_up.is_set() for link, _server, _store in desks), 30)
+        (_a, server_a, _sa), (link_b, server_b, _sb) = desks
+        help_ = start_kiosk(broker, tmp_path)
+        downloads, arrived = tmp_path / "downloads", []
+        phone = PhoneUpload(help_, f"http://127.0.0.1:{server_a.port}", lambda: downloads,
+                            https_fetcher(str(broker.ca_file)), TimerScheduler(), Immediate(), on_file=arrived.append)
+        wait_for(lambda: help_.connected)
+        phone.ask("fi")
+        wait_for(lambda: phone.state == "ready")
+        at_b = phone.url.replace(f":{server_a.port}/", f":{server_b.port}/")
+        answer = send(at_b, "kuitti.jpg", photo())
+        assert answer.status_code == 200 and '<html lang="fi">' in answer.text
+        wait_for(lambda: arrived, 20)
+        assert [p.name for p in downloads.iterdir()] == ["kuitti.pdf"]
+        assert link_b.uploads.held() == (0, 1)
+        phone.reset()
+        wait_for(lambda: link_b.uploads.held() == (0, 0))
+        assert httpx.get(phone.url or at_b).status_code == 410
+    finally:
+        if help_ is not None:
+            help_.stop()
+        for link, server, store in desks:
+            server.shutdown()
+            link.stop()
+            store.close()
+        broker.remove()
