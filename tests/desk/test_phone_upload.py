@@ -262,3 +262,39 @@ def test_two_desk_processes_on_one_postgresql_the_phone_at_one_the_kiosk_fetchin
             link.stop()
             store.close()
         broker.remove()
+
+
+def test_a_photo_over_slow_wifi_may_take_longer_than_a_staff_request(broker, tmp_path):
+    """The desk closes a connection whose request has not all arrived within `headers_s`; a
+    file from a phone gets SLOW_BODY_S (a staff request's slow body is still cut off)."""
+    import socket
+    import time
+    from urllib.parse import urlsplit
+
+    with desk_in_process(broker, tmp_path, headers_s=1.0) as desk:
+        help_ = start_kiosk(broker, tmp_path)
+        try:
+            phone = PhoneUpload(help_, desk.url, lambda: tmp_path / "downloads", https_fetcher(), TimerScheduler(),
+                                Immediate())
+            wait_for(lambda: help_.connected)
+            url = urlsplit(a_link(phone))
+            boundary = "----phone"
+            body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n"
+                    f"Content-Type: image/jpeg\r\n\r\n").encode() + photo() + f"\r\n--{boundary}--\r\n".encode()
+
+            def post(path: str, content_type: str) -> bytes:
+                with socket.create_connection((url.hostname, url.port), timeout=10) as connection:
+                    connection.sendall(f"POST {path} HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Type: {content_type}"
+                                       f"\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body[:100])
+                    time.sleep(1.5)  # a slow network: the rest after the request's deadline
+                    try:
+                        connection.sendall(body[100:])
+                        return connection.recv(200)
+                    except OSError:
+                        return b""
+
+            assert post(url.path, f"multipart/form-data; boundary={boundary}").startswith(b"HTTP/1.1 200")
+            wait_for(lambda: list((tmp_path / "downloads").glob("a.pdf")))
+            assert not post("/login", "application/x-www-form-urlencoded").startswith(b"HTTP/1.1 2")
+        finally:
+            help_.stop()
