@@ -1,6 +1,6 @@
 """"From my phone" on the real screens: My documents → From my phone → a QR code carrying the
 link → the desk (the fleet link's pretend one, as in the demo) delivers a file → it is listed
-in My documents. The real desk, broker and a phone in Chromium: tests/desk/test_phone_upload.py."""
+in My documents. The real desk, broker and a phone in Chromium: tests/desk/test_desk_phone_upload.py."""
 
 from __future__ import annotations
 
