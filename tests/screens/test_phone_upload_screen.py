@@ -80,6 +80,6 @@ def test_from_my_phone_by_ear(speaking):
     speaking.double_tap()
     assert app.journey.screen == "phone_upload"
     speaking.wait_until(lambda: "Point your phone's camera at the code" in heard_since(speaking, before), 15)
-    swipe_until(speaking, "Back to My documents")
+    swipe_until(speaking, "Back to my documents")
     speaking.double_tap()
     assert app.journey.screen == "documents"
