@@ -38,6 +38,7 @@ from kiosk.devices.speaker import EspeakSpeaker, FakeSpeaker, Speaker
 from kiosk.devices.systemd import Systemd
 from kiosk.eservices import EServices
 from kiosk.booking import Booking
+from kiosk.phone_upload import PhoneUpload, https_fetcher
 from kiosk.help import Help, Outbox
 from kiosk.i18n import Translator
 from kiosk.journey import Journey
@@ -205,6 +206,7 @@ class Services:
     support: Support = EMPTY_SUPPORT
     booking: "Booking | None" = None
     scanning: Scanning = None  # type: ignore[assignment]  # always built by build_services
+    phone_upload: "PhoneUpload | None" = None
 
 
 def build_services(config: Config, catalog: Catalog, devices: Devices | None = None,
@@ -258,6 +260,9 @@ def build_services(config: Config, catalog: Catalog, devices: Devices | None = N
     if config.support.book_with and booking.provider is None:
         log.warning("booking off: [support] book_with = %r is no place in the support files",
                     config.support.book_with)
+    phone_upload = PhoneUpload(help_, config.fleet.desk_url, lambda: printing.documents_dir,
+                               https_fetcher(config.fleet.ca_file), scheduler, Background("phone"),
+                               on_file=lambda _path: printing.refresh_documents())
     # The services' steps, in one table: each puts back what a person changed, and its
     # check counts what is left (the wipe runs them in this order, after the devices').
     for step, reset, check, left_over in (
@@ -265,6 +270,7 @@ def build_services(config: Config, catalog: Catalog, devices: Devices | None = N
              lambda: int(speech.enabled) + int(speech.volume != speech.default_volume)),
             ("help request", help_.reset, "help request closed", help_.left_over),
             ("booking", booking.reset, "booking forgotten", booking.left_over),
+            ("phone upload", phone_upload.reset, "phone link forgotten", phone_upload.left_over),
             ("browser", eservices.reset, "browser closed", eservices.left_over),
             ("printing", printing.reset, "printing forgotten", printing.left_over),
             ("scanning", scanning.reset, "scanned pages forgotten", scanning.left_over),
@@ -277,4 +283,5 @@ def build_services(config: Config, catalog: Catalog, devices: Devices | None = N
     return Services(config=config, catalog=catalog, devices=devices, tr=tr, look=look, journey=Journey(),
                     speech=speech, wipe=wipe, printing=printing, eservices=eservices, help=help_, usb=usb,
                     stats=stats, stats_delivery=delivery, staff_gate=StaffGate(config.staff.pin_hash),
-                    session=session, support=support, booking=booking, scanning=scanning)
+                    session=session, support=support, booking=booking, scanning=scanning,
+                    phone_upload=phone_upload)

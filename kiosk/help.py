@@ -56,6 +56,10 @@ EVENTS = {
     "booking_taken": {"id": (str, 64), "taken": (list, 500)},
     "booking_made": {"id": (str, 64), "code": (str, 12), "starts": (str, 16)},
     "booking_refused": {"id": (str, 64), "reason": (str, 20)},
+    # A link for the person's phone, and a file from it to fetch (kiosk/phone_upload.py,
+    # which checks the rest: size, kind, digest).
+    "upload_link": {"id": (str, 64), "token": (str, 64)},
+    "upload_ready": {"id": (str, 64), "name": (str, 80), "kind": (str, 8), "sha256": (str, 64), "fetch": (str, 64)},
 }
 COMMANDS = ("message", "end_session", "out_of_service", "back_in_service", "reopen_browser", "lift_print_limit",
             "restart")
@@ -132,7 +136,7 @@ class Help(EventDispatcher):
     connected = BooleanProperty(False)
     available = BooleanProperty(False)
 
-    __events__ = ("on_desk", "on_booking")
+    __events__ = ("on_desk", "on_booking", "on_upload")
 
     def __init__(self, link: Link | None, outbox: Outbox | None, kiosk_id: str, place: Callable[[], str],
                  post: Callable[[Callable[[], None]], None], resend_s: float = RESEND_S,
@@ -247,6 +251,9 @@ class Help(EventDispatcher):
         if kind.startswith("booking_"):
             self.dispatch("on_booking", event)
             return
+        if kind.startswith("upload_"):
+            self.dispatch("on_upload", event)
+            return
         if kind == "message":
             self.message = event["text"].strip()
         self.dispatch("on_desk", event)
@@ -255,6 +262,9 @@ class Help(EventDispatcher):
         pass
 
     def on_booking(self, event: dict) -> None:
+        pass
+
+    def on_upload(self, event: dict) -> None:
         pass
 
     def reply(self, command: dict, result: str) -> None:

@@ -52,6 +52,8 @@ GLYPHS = {
     "print": 0xE8AD,
     "attach_file": 0xE226,
     "help_outline": 0xE8FD,
+    "smartphone": 0xE32C,       # a file from one's own phone
+    "scanner": 0xE329,          # a paper scanned
 }
 
 

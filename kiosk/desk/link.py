@@ -16,6 +16,7 @@ from typing import Callable
 
 from kiosk.desk.bookings import Bookings, check_booking, local_now
 from kiosk.desk.store import Store
+from kiosk.desk import uploads
 from kiosk.stats import in_vocabulary, valid_day
 from kiosk.wire import WireError, decode, encode
 
@@ -43,7 +44,7 @@ MAX_COMMANDS_WAITING = 1000
 # sent to a shared subscription, so a process reads the retained statuses directly for
 # this long after it connects.
 SHARE_GROUP = "kiosk-desk"
-SHARED_LEAVES = ("status", "stats", "booking")
+SHARED_LEAVES = ("status", "stats", "booking", "upload")
 DIRECT_LEAVES = ("presence", "help", "replies")
 RETAINED_CATCH_UP_S = 10.0
 
@@ -62,6 +63,9 @@ class RateLimits:
     # store is bounded; this bounds the work.
     stats_burst: float = 10
     stats_per_s: float = 1 / 10
+    # Links for a person's phone (kiosk/desk/uploads.py): a few, then one a minute.
+    uploads_burst: float = 5
+    uploads_per_s: float = 1 / 60
 
     def of(self, kind: str) -> tuple[float, float]:
         """(burst, per second) of "messages", "requests" or "stats"."""
@@ -152,6 +156,7 @@ class DeskLink:
         self.caught_up = threading.Event()  # shared: the retained statuses were read (tests wait on it)
         self.store = store
         self.bookings = Bookings(store.engine)
+        self.uploads = uploads.Uploads(store.engine)
         self.on_change = on_change
         # A kiosk's reply to a command: (command id, result), called on the network thread.
         self.on_reply: Callable[[str, str], None] = lambda command_id, result: None
@@ -265,6 +270,8 @@ class DeskLink:
             if payload not in (b"online", b"offline"):
                 return "ignored"
             self.store.presence(site, kiosk, payload == b"online")
+            if payload == b"offline":
+                uploads.on_status(self, site, kiosk, None)
             self.on_change("kiosks")
             return "presence"
         try:
@@ -276,6 +283,7 @@ class DeskLink:
             return "ignored"
         if leaf == "status":
             self.store.status(site, kiosk, clean_status(data))
+            uploads.on_status(self, site, kiosk, data.get("session"))
             self.on_change("kiosks")
             return "status"
         if leaf == "help":
@@ -286,6 +294,8 @@ class DeskLink:
             return self._reply(site, kiosk, data)
         if leaf == "booking":
             return self._booking(site, kiosk, data)
+        if leaf == "upload":
+            return uploads.on_message(self, site, kiosk, data)
         return "ignored"
 
     def _booking(self, site: str, kiosk: str, data: dict) -> str:

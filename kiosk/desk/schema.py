@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from sqlalchemy import (BigInteger, Boolean, Column, Double, Index, Integer, MetaData, PrimaryKeyConstraint, Table,
-                        Text, false, text)
+from sqlalchemy import (BigInteger, Boolean, Column, Double, Index, Integer, LargeBinary, MetaData,
+                        PrimaryKeyConstraint, Table, Text, false, text)
 from sqlalchemy.engine import Connection
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,23 @@ audit = Table("audit", metadata,
               Column("kiosk", Text, nullable=False, server_default=""),
               Column("detail", Text, nullable=False, server_default="{}"),
               Index("audit_at", "at"), Index("audit_site", "site", "at"))
+
+# Files from a person's own phone on their way to the kiosk they sit at
+# (kiosk/desk/uploads.py): the one-time links (their tokens as SHA-256 only) and the files
+# waiting to be fetched, in the database so that any desk process on it can serve the
+# phone and the kiosk. A file's row is deleted when the kiosk has it, and with its link.
+upload_links = Table("upload_links", metadata,
+                     Column("token", Text, primary_key=True),
+                     *(Column(name, Text, nullable=False) for name in ("site", "kiosk", "language")),
+                     Column("expires", Double, nullable=False), Column("files", Integer, nullable=False),
+                     Index("upload_links_kiosk", "site", "kiosk"))
+uploads = Table("uploads", metadata,
+                Column("id", Text, primary_key=True), Column("link", Text, nullable=False),
+                *(Column(name, Text, nullable=False) for name in ("site", "kiosk", "fetch", "name", "kind",
+                                                                  "sha256")),
+                Column("size", Integer, nullable=False), Column("data", LargeBinary, nullable=False),
+                Column("expires", Double, nullable=False),
+                Index("uploads_link", "link"))
 
 
 def alembic_config():

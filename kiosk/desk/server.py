@@ -26,6 +26,10 @@ MAX_CONNECTIONS = 1000  # beyond this uvicorn answers 503 at once (the unit allo
 # failure logged with its traceback, and again every second: a short backlog keeps that
 # from spinning; the log says it once a minute.
 BACKLOG = 64
+# A file from a person's phone (kiosk/desk/upload_web.py) is up to 15 MB over the
+# library's Wi-Fi: its body gets this long to arrive (the page bounds how many at once).
+SLOW_BODY_PATHS = ("/u/",)
+SLOW_BODY_S = 120.0
 
 
 class OncePerMinute(logging.Filter):
@@ -47,16 +51,23 @@ def bounded_protocol(headers_s: float) -> type[H11Protocol]:
     class BoundedH11Protocol(H11Protocol):
         def connection_made(self, transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
+            self._slow_body = False
             self._deadline = self.loop.call_later(headers_s, self._too_slow)
 
         def _too_slow(self) -> None:
             # A request still being answered (a page's event stream) is not idle; one whose
             # body has not all arrived by now is (a body that never ends holds a slot).
+            if self.cycle is not None and self.conn.their_state is h11.SEND_BODY \
+                    and self.cycle.scope["path"].startswith(SLOW_BODY_PATHS) and not self._slow_body:
+                self._slow_body = True
+                self._deadline = self.loop.call_later(max(0.0, SLOW_BODY_S - headers_s), self._too_slow)
+                return
             if self.cycle is None or self.cycle.response_complete or self.conn.their_state is h11.SEND_BODY:
                 self.transport.close()
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
+            self._slow_body = False
             self._deadline.cancel()
             self._deadline = self.loop.call_later(headers_s, self._too_slow)
 

@@ -39,6 +39,7 @@ from kiosk.desk.schema import ROLES
 from kiosk.desk.server import Server
 from kiosk.desk.stats_page import period, report_figures, stats_csv, stats_figures
 from kiosk.desk.store import RESOLUTIONS
+from kiosk.desk.upload_web import ROUTES as UPLOAD_ROUTES, upload_routes
 from kiosk.wire import WireError, decode
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ ROUTES = {("GET", "/login"): None, ("POST", "/login"): None, ("GET", "/language"
           ("GET", "/bookings"): "board", ("POST", "/bookings/cancel"): "help",
           ("POST", "/admin/users"): "admin", ("POST", "/admin/disable"): "admin",
           ("POST", "/admin/enable"): "admin", ("POST", "/admin/password"): "admin",
-          ("POST", "/admin/forget"): "admin"}
+          ("POST", "/admin/forget"): "admin", **UPLOAD_ROUTES}
 REFUSED = N_("Your role does not allow this. Ask the desk's administrator if you need it.")
 LOGIN_PROBLEMS = {"locked": N_("Too many failed attempts: try again in five minutes."),
                   "disabled": N_("This account is disabled: ask the desk's administrator."),
@@ -636,6 +637,7 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
         *(Route(f"/admin/{change}", account, methods=["POST"]) for change in ("users", "disable", "enable",
                                                                             "password")),
         Route("/admin/forget", forget_kiosk, methods=["POST"]),
+        *upload_routes(desk, pages),  # a person's phone and the kiosk: no staff login
         Mount("/static", StaticFiles(directory=HERE / "static")),
     ], exception_handlers={HTTPException: refused})
 

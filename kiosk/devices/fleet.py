@@ -180,6 +180,8 @@ class FakeLink:
             self.unacked.append(self._mid)
         if self.desk and leaf == "booking" and isinstance(payload, dict):
             self._answer_booking(payload)
+        if self.desk and leaf == "upload" and isinstance(payload, dict) and payload.get("type") == "link":
+            self.deliver({"type": "upload_link", "id": payload["id"], "token": f"demo-{self._mid:04d}-phone-link"})
         return self._mid
 
     def _answer_booking(self, asked: dict) -> None:

@@ -29,6 +29,7 @@ SCREENS = {
     "on_behalf": ("kiosk.screens.on_behalf", "OnBehalfScreen"),
     "learn": ("kiosk.screens.learn", "LearnScreen"),
     "documents": ("kiosk.screens.documents", "DocumentsScreen"),
+    "phone_upload": ("kiosk.screens.phone_upload", "PhoneUploadScreen"),
     "print": ("kiosk.screens.print", "PrintScreen"),
     "print_status": ("kiosk.screens.print_status", "PrintStatusScreen"),
     "scan": ("kiosk.screens.scan", "ScanScreen"),

@@ -3,7 +3,7 @@
 Screens' Python code reaches the kiosk only through `kiosk()` and the few settings below,
 never by App.get_running_app() of their own, and KV only through what KioskApp declares
 for it: its services (tr, look, journey, session, speech, printing, eservices, help, usb,
-catalog), the help contacts (`app.contact`), and its controllers (`app.flow`, `app.staff`,
+catalog, phone_upload), the help contacts (`app.contact`), and its controllers (`app.flow`, `app.staff`,
 `app.errands`, `app.speech_nav`, `app.watch`). Nothing here reaches further into the
 configuration than a screen shows."""
 
