@@ -56,6 +56,9 @@ EVENTS = {
     "booking_taken": {"id": (str, 64), "taken": (list, 500)},
     "booking_made": {"id": (str, 64), "code": (str, 12), "starts": (str, 16)},
     "booking_refused": {"id": (str, 64), "reason": (str, 20)},
+    # A helper asks to see the screen, and stops (kiosk/screen_share.py checks name and token).
+    "share_ask": {"id": (str, 64), "token": (str, 43), "helper": (str, 60)},
+    "share_stop": {"id": (str, 64)},
 }
 COMMANDS = ("message", "end_session", "out_of_service", "back_in_service", "reopen_browser", "lift_print_limit",
             "restart")
