@@ -25,6 +25,15 @@ ASK_S = 60.0
 EVERY_S = 0.25  # at most four pictures a second
 
 
+def sharing_words(tr, helper: str) -> str:
+    """The banner's words, shown and spoken while a helper sees the screen."""
+    return tr._("{helper} from the staff can see your screen").format(helper=helper)
+
+
+def asking_words(tr, helper: str) -> str:
+    return tr._("Staff member {helper} asks to see your screen. Allow?").format(helper=helper)
+
+
 class ScreenShare(EventDispatcher):
     """`state`: "" (none), "asking" (the question is on screen), "sharing"; `helper`: the
     name the desk gave."""
@@ -32,13 +41,14 @@ class ScreenShare(EventDispatcher):
     state = OptionProperty("", options=("", "asking", "sharing"))
     helper = StringProperty("")
 
-    def __init__(self, help_, capture, busy: Callable[[], bool], clock, every_s: float = EVERY_S,
+    def __init__(self, help_, capture, busy: Callable[[], bool], scheduler, tr, every_s: float = EVERY_S,
                  ask_s: float = ASK_S, **kwargs) -> None:
         """`help_`: the help service (its link and the desk's events); `capture`: the screen
         (kiosk.devices.screen_capture), None where there is none; `busy`: a person is here;
-        `clock`: schedules on the Kivy thread (schedule_once, unschedule)."""
+        `scheduler`: kiosk.session.Scheduler."""
         super().__init__(**kwargs)
-        self.help, self.capture, self.busy, self.clock = help_, capture, busy, clock
+        self.help, self.capture, self.busy, self.scheduler, self.tr = help_, capture, busy, scheduler, tr
+        self._cancel_ask: Callable[[], None] = lambda: None
         self.every_s, self.ask_s = every_s, ask_s
         self.share_id = ""
         self._token = ""
@@ -73,10 +83,10 @@ class ScreenShare(EventDispatcher):
             self._tell(share_id, "no_session")
             return
         self.share_id, self._token, self.helper, self.state = share_id, token, name, "asking"
-        self.clock.schedule_once(self._no_answer, self.ask_s)
+        self._cancel_ask = self.scheduler.call_later(self.ask_s, self._no_answer)
         log.info("shared screen: asked")
 
-    def _no_answer(self, _dt=None) -> None:
+    def _no_answer(self) -> None:
         if self.state == "asking":
             self.decline()
 
@@ -84,7 +94,7 @@ class ScreenShare(EventDispatcher):
         """The person said Allow: pictures go to the desk until it ends."""
         if self.state != "asking":
             return
-        self.clock.unschedule(self._no_answer)
+        self._cancel_ask()
         self.state = "sharing"
         self._tell(self.share_id, "allowed")
         self.capture.reset()
@@ -98,7 +108,7 @@ class ScreenShare(EventDispatcher):
         """The person said No (or nothing in time)."""
         if self.state != "asking":
             return
-        self.clock.unschedule(self._no_answer)
+        self._cancel_ask()
         self._tell(self.share_id, "declined")
         self._forget()
         log.info("shared screen: declined")
@@ -112,7 +122,7 @@ class ScreenShare(EventDispatcher):
         if not self.state:
             return
         self._stop.set()
-        self.clock.unschedule(self._no_answer)
+        self._cancel_ask()
         if tell:
             self._tell(self.share_id, "declined" if self.state == "asking" else "ended")
         self._forget()
@@ -137,6 +147,27 @@ class ScreenShare(EventDispatcher):
             if picture is not None and not stop.is_set():
                 self.help.link.publish("screen", prefix + picture)
             stop.wait(self.every_s)
+
+    def banner_words(self, *_bound) -> str:
+        return sharing_words(self.tr, self.helper) if self.state == "sharing" else ""
+
+    def asking_words(self, *_bound) -> str:
+        return asking_words(self.tr, self.helper) if self.helper else ""
+
+    # -- what the person sees and hears ---------------------------------------------------
+
+    def follow(self, journey, speech) -> None:
+        """The question over whatever is on screen (the browser's too: the kiosk's window
+        then covers the whole screen), and back to where the person was once answered."""
+        def changed(_share, state: str) -> None:
+            if state == "asking":
+                journey.go("share_ask")
+            elif journey.screen == "share_ask":
+                journey.back()
+            if state == "sharing":
+                speech.say(sharing_words(self.tr, self.helper))
+
+        self.bind(state=changed)
 
     # -- the wipe --------------------------------------------------------------------------
 

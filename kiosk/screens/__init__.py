@@ -37,6 +37,7 @@ SCREENS = {
     "warning": ("kiosk.screens.warning", "WarningScreen"),
     "goodbye": ("kiosk.screens.goodbye", "GoodbyeScreen"),
     "out_of_service": ("kiosk.screens.out_of_service", "OutOfServiceScreen"),
+    "share_ask": ("kiosk.screens.share_ask", "ShareAskScreen"),
 }
 
 _loaded: set[str] = set()
@@ -50,7 +51,10 @@ def load_kv(stem: str) -> None:
 
 
 def load_shared() -> None:
+    from kiosk.screens import share_banner  # noqa: F401 - its class, for the rules below
+
     load_kv("widgets")
+    load_kv("share_banner")
     load_kv("root")
 
 

@@ -5,7 +5,7 @@
 const box = document.getElementById("share");
 const shareId = box.dataset.share;
 const stateLine = document.getElementById("share-state");
-const screen = document.getElementById("share-screen");
+const picture = document.getElementById("share-screen");
 const stopButton = document.getElementById("share-stop");
 const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 const ACTIVE = ["asking", "live"];
@@ -26,16 +26,16 @@ async function look() {
   if (!ACTIVE.includes(state.state)) return finish(state);
   if (state.frame !== shown) {
     shown = state.frame;
-    screen.src = `/share/frame?id=${encodeURIComponent(shareId)}&n=${shown}`;
-    screen.hidden = false;
+    picture.src = `/share/frame?id=${encodeURIComponent(shareId)}&n=${shown}`;
+    picture.hidden = false;
   }
 }
 
 function finish(state) {
   clearInterval(timer);
   stopButton.hidden = true;
-  screen.hidden = true;
-  screen.removeAttribute("src");
+  picture.hidden = true;
+  picture.removeAttribute("src");
   if (state === null) box.dataset.state = "ended";
 }
 
