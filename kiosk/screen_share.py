@@ -174,6 +174,7 @@ class ScreenShare(EventDispatcher):
     def reset(self) -> None:
         """The person has gone: whatever was shared ends."""
         self.end("session")
+        self._forget()
         if self._worker is not None:
             self._worker.join(timeout=2)
             self._worker = None

@@ -39,6 +39,7 @@ def stage(app, screen: str) -> None:
     app.flow.goodbye_language = app.tr.language
     stage_printing(app, screen)
     stage_stick(app, screen)
+    app.share.helper = "Aino" if screen == "share_ask" else app.share.helper  # who asks to see the screen
     journey.screen = screen
 
 
