@@ -13,6 +13,7 @@ from starlette.routing import Route
 from kiosk.desk.language import N_
 from kiosk.desk.link import valid_id, valid_request_id
 from kiosk.desk.share import STATE_TEXTS
+from kiosk.share_wire import helper_name
 
 ROUTES = {("POST", "/api/share"): "share", ("GET", "/share"): "share", ("GET", "/api/share/state"): "share",
           ("GET", "/share/frame"): "share", ("POST", "/api/share/stop"): "share"}
@@ -45,6 +46,8 @@ def share_routes(desk, pages, json_change, page_session, page, language_of, word
             raise HTTPException(503, N_("no connection to the kiosks now: try again in a moment"))
         if found[0]["status"].get("session") not in IN_USE:
             raise HTTPException(409, N_("Nobody is using the kiosk."))
+        if helper_name(session["name"]) is None:  # the kiosk shows only a plain name
+            raise HTTPException(409, N_("Your name cannot be shown to the person: ask the desk's administrator."))
         share = await anyio.to_thread.run_sync(desk.shares.start, session["name"], site, kiosk)
         if share is None:
             raise HTTPException(409, N_("Someone else is already seeing this screen."))
