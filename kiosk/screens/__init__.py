@@ -19,6 +19,7 @@ SCREENS = {
     "open_service": ("kiosk.screens.open_service", "OpenServiceScreen"),
     "browser": ("kiosk.screens.browser", "BrowserScreen"),
     "help": ("kiosk.screens.help", "HelpScreen"),
+    "share_ask": ("kiosk.screens.share_ask", "ShareAskScreen"),
     "accessibility": ("kiosk.screens.accessibility", "AccessibilityScreen"),
     "language": ("kiosk.screens.language", "LanguageScreen"),
     "nondigital": ("kiosk.screens.nondigital", "NondigitalScreen"),
@@ -37,7 +38,6 @@ SCREENS = {
     "warning": ("kiosk.screens.warning", "WarningScreen"),
     "goodbye": ("kiosk.screens.goodbye", "GoodbyeScreen"),
     "out_of_service": ("kiosk.screens.out_of_service", "OutOfServiceScreen"),
-    "share_ask": ("kiosk.screens.share_ask", "ShareAskScreen"),
 }
 
 _loaded: set[str] = set()
