@@ -20,7 +20,7 @@ ROUTES = {("POST", "/api/share"): "share", ("GET", "/share"): "share", ("GET", "
 IN_USE = ("active", "warning")
 
 
-def share_routes(desk, pages, json_change, page_session, page, language_of, words, from_htmx) -> list[Route]:
+def share_routes(desk, pages, json_change, page_session, page, language_of, from_htmx) -> list[Route]:
     def mine(request: Request, share_id) -> object:
         share = desk.shares.of(share_id, request.state.session["name"]) if valid_request_id(share_id) else None
         if share is None:

@@ -637,7 +637,7 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
         *(Route(f"/admin/{change}", account, methods=["POST"]) for change in ("users", "disable", "enable",
                                                                             "password")),
         Route("/admin/forget", forget_kiosk, methods=["POST"]),
-        *share_routes(desk, pages, json_change, page_session, page, language_of, words, from_htmx),
+        *share_routes(desk, pages, json_change, page_session, page, language_of, from_htmx),
         Mount("/static", StaticFiles(directory=HERE / "static")),
     ], exception_handlers={HTTPException: refused})
 
