@@ -60,6 +60,8 @@ class KioskApp(App):
         self.support = s.support  # digital support near the kiosk (kiosk/support.py)
         self.booking = s.booking  # a time with a helper (kiosk/booking.py)
         self.phone_upload = s.phone_upload  # files from one's own phone (kiosk/phone_upload.py)
+        self.share = s.share  # a helper at the desk sees the screen (kiosk/screen_share.py)
+        s.share.follow(s.journey, s.speech)
         self.language = self.tr.language
         self.site_name = s.config.site.name.in_(self.language)
         self.counts = SessionStatistics(s.stats, s.session, s.journey, s.help, s.printing, s.tr,

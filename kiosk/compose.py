@@ -39,7 +39,10 @@ from kiosk.devices.systemd import Systemd
 from kiosk.eservices import EServices
 from kiosk.booking import Booking
 from kiosk.phone_upload import PhoneUpload, https_fetcher
+from kiosk.devices.screen_capture import ScreenCapture, XScreenCapture
 from kiosk.help import Help, Outbox
+from kiosk.screen_share import ScreenShare
+from kiosk.share_wire import MAX_FRAME_BYTES, TOKEN_CHARS
 from kiosk.i18n import Translator
 from kiosk.journey import Journey
 from kiosk.printing import Printing
@@ -72,6 +75,7 @@ class Devices:
     helper: RootHelper | None = None
     idle: XIdle | None = None  # how long X has had no input (the browser's touches count)
     scanner: Scanner | None = None
+    screen: ScreenCapture | None = None  # the whole X screen, for a helper who was allowed to see it
     systemd: Systemd = field(default_factory=Systemd)  # READY, status and the watchdog
     # The practice e-service on loopback: made (its port bound) a second after the first frame.
     practice: Callable[..., PracticeService] | None = None
@@ -123,6 +127,7 @@ def build_devices(config: Config) -> Devices:
                    browser=browser, link=build_link(config),
                    monitor=monitor() if monitor else None, helper=helper, idle=XIdle(display) if display else None,
                    scanner=scanner,
+                   screen=XScreenCapture(display, MAX_FRAME_BYTES - TOKEN_CHARS) if display else None,
                    practice=practice_server(config.browser.practice_port))
 
 
@@ -207,6 +212,7 @@ class Services:
     booking: "Booking | None" = None
     scanning: Scanning = None  # type: ignore[assignment]  # always built by build_services
     phone_upload: "PhoneUpload | None" = None
+    share: "ScreenShare | None" = None  # a helper at the desk sees the screen (kiosk/screen_share.py)
 
 
 def build_services(config: Config, catalog: Catalog, devices: Devices | None = None,
@@ -265,7 +271,11 @@ def build_services(config: Config, catalog: Catalog, devices: Devices | None = N
                                on_file=lambda _path: printing.refresh_documents())
     # The services' steps, in one table: each puts back what a person changed, and its
     # check counts what is left (the wipe runs them in this order, after the devices').
+    share = ScreenShare(help_, devices.screen, lambda: session.state in ("active", "warning"), scheduler, tr)
+    # Ended as the session ends, before the wipe's first step closes anything.
+    session.fbind("state", lambda _session, state: state == "wiping" and share.end("session"))
     for step, reset, check, left_over in (
+            ("shared screen", share.reset, "shared screen ended", share.left_over),
             ("speech", speech.reset, "speech off, volume at default",
              lambda: int(speech.enabled) + int(speech.volume != speech.default_volume)),
             ("help request", help_.reset, "help request closed", help_.left_over),
@@ -284,4 +294,4 @@ def build_services(config: Config, catalog: Catalog, devices: Devices | None = N
                     speech=speech, wipe=wipe, printing=printing, eservices=eservices, help=help_, usb=usb,
                     stats=stats, stats_delivery=delivery, staff_gate=StaffGate(config.staff.pin_hash),
                     session=session, support=support, booking=booking, scanning=scanning,
-                    phone_upload=phone_upload)
+                    phone_upload=phone_upload, share=share)

@@ -60,6 +60,9 @@ EVENTS = {
     # which checks the rest: size, kind, digest).
     "upload_link": {"id": (str, 64), "token": (str, 64)},
     "upload_ready": {"id": (str, 64), "name": (str, 80), "kind": (str, 8), "sha256": (str, 64), "fetch": (str, 64)},
+    # A helper asks to see the screen, and stops (kiosk/screen_share.py checks name and token).
+    "share_ask": {"id": (str, 64), "token": (str, 43), "helper": (str, 60)},
+    "share_stop": {"id": (str, 64)},
 }
 COMMANDS = ("message", "end_session", "out_of_service", "back_in_service", "reopen_browser", "lift_print_limit",
             "restart")

@@ -45,6 +45,7 @@ def stage(app, screen: str) -> None:
 
         app.eservices.chooser = FileChooser(node=1, accept=(".pdf",))
         journey.history.append("browser")
+    app.share.helper = "Aino" if screen == "share_ask" else app.share.helper  # who asks to see the screen
     journey.screen = screen
 
 

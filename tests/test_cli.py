@@ -174,8 +174,8 @@ def test_screenshots_of_every_screen_language_and_look(kiosk_cli, tmp_path):
     pictures = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.png"))
     screens = ["accessibility", "booking", "browser", "categories", "choose_file", "documents", "end_session",
                "goodbye", "guide", "help", "language", "learn", "needs", "nondigital", "on_behalf", "open_service",
-               "phone_upload", "print", "print_status", "route", "scan", "services", "staff", "staff_pin", "stick",
-               "support", "warning", "welcome"]
+               "phone_upload", "print", "print_status", "route", "scan", "services", "share_ask", "staff",
+               "staff_pin", "stick", "support", "warning", "welcome"]
     assert pictures == sorted(f"{look}/{lang}/{screen}.png" for look in ("normal", "large", "contrast")
                               for lang in ("fi", "sv", "en", "ar") for screen in screens)
     manifest = json.loads((tmp_path / "manifest.json").read_text())

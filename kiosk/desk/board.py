@@ -14,6 +14,7 @@ import time
 from kiosk.desk.commands import REPLY_S
 from kiosk.desk.link import DeskLink
 from kiosk.desk.roles import REGION, STAFF, may
+from kiosk.desk.share import Shares
 from kiosk.desk.store import Store
 
 log = logging.getLogger(__name__)
@@ -113,8 +114,11 @@ class DeskApp:
         self.results: dict[tuple[str, str], dict] = {}
         self._lock = threading.Lock()
         self._board_timer: threading.Timer | None = None
+        # Screens helpers see (kiosk.desk.share): in this process only, as their pages are.
+        self.shares = Shares(link, store.audit, self.changes.bump)
         if link is not None:
             link.on_reply = self.replies.arrive
+            link.on_share, link.on_presence = self.shares.handle, self.shares.presence
 
     @property
     def version(self) -> int:

@@ -96,7 +96,9 @@ WORDS: dict[str, dict[str, str]] = {
               "request_escalated": N_("Request escalated to the region"),
               "webhook_failed": N_("Escalation did not reach the chat"),
               "kiosk_forgotten": N_("Kiosk removed from the board"),
-              "booking_cancelled": N_("Booked time cancelled")},
+              "booking_cancelled": N_("Booked time cancelled"),
+              "share_asked": N_("Asked to see a screen"), "share_started": N_("Saw a screen"),
+              "share_ended": N_("Stopped seeing a screen"), "share_refused": N_("Did not see a screen")},
     "help_accepted": {"under_2_min": N_("Under 2 min"), "2_5_min": N_("2–5 min"), "5_15_min": N_("5–15 min"),
                       "over_15_min": N_("Over 15 min")},
 }

@@ -17,6 +17,7 @@ from typing import Callable
 from kiosk.desk.bookings import Bookings, check_booking, local_now
 from kiosk.desk.store import Store
 from kiosk.desk import uploads
+from kiosk.share_wire import LEAVES as SHARE_LEAVES
 from kiosk.stats import in_vocabulary, valid_day
 from kiosk.wire import WireError, decode, encode
 
@@ -45,7 +46,7 @@ MAX_COMMANDS_WAITING = 1000
 # this long after it connects.
 SHARE_GROUP = "kiosk-desk"
 SHARED_LEAVES = ("status", "stats", "booking", "upload")
-DIRECT_LEAVES = ("presence", "help", "replies")
+DIRECT_LEAVES = ("presence", "help", "replies", *SHARE_LEAVES)  # a share lives in one process
 RETAINED_CATCH_UP_S = 10.0
 
 
@@ -160,6 +161,9 @@ class DeskLink:
         self.on_change = on_change
         # A kiosk's reply to a command: (command id, result), called on the network thread.
         self.on_reply: Callable[[str, str], None] = lambda command_id, result: None
+        # A shared screen's messages and kiosks' presence (kiosk.desk.share), on the network thread.
+        self.on_share: Callable[[str, str, str, bytes], str] = lambda site, kiosk, leaf, payload: "ignored"
+        self.on_presence: Callable[[str, str, bool], None] = lambda site, kiosk, online: None
         self._commands: dict[str, tuple[str, str, float]] = {}  # id -> site, kiosk, when sent
         self._commands_lock = threading.Lock()
         self.connected = False
@@ -264,6 +268,8 @@ class DeskLink:
         if len(payload) > MAX_MESSAGE_BYTES:
             log.warning("desk: %d-byte message from %s dropped", len(payload), kiosk)
             return "ignored"
+        if leaf in SHARE_LEAVES:  # pictures come faster than other messages: limited there
+            return self.on_share(site, kiosk, leaf, payload)
         if not self._allowed(site, kiosk, "messages"):
             return "ignored"
         if leaf == "presence":
@@ -272,6 +278,7 @@ class DeskLink:
             self.store.presence(site, kiosk, payload == b"online")
             if payload == b"offline":
                 uploads.on_status(self, site, kiosk, None)
+            self.on_presence(site, kiosk, payload == b"online")
             self.on_change("kiosks")
             return "presence"
         try:

@@ -115,7 +115,8 @@ class BoardView:
         self._others: dict[str, str] = {}    # summary, broker, title -> as sent
         self._first = True
         # The commands this staff member's role may send: the only buttons their cards show.
-        self.allowed = [c for c in COMMANDS if may(session.get("role"), command_action(c))]
+        self.allowed = [c for c in COMMANDS if may(session.get("role"), command_action(c))] + (
+            ["share"] if may(session.get("role"), "share") else [])
 
     def snapshot(self) -> dict:
         """Everything the board shows, read from the store once."""

@@ -2,7 +2,7 @@
 (`kiosk.desk.web`), and the pages' navigation and buttons follow.
 
 - helper: the help queue (accept, resolve) and the kiosks of their own sites, to which
-  they may send a message; no other command.
+  they may send a message, and whose screen they may ask to see; no other command.
 - site_lead: also the other commands, the help report, statistics and the audit log of
   their sites.
 - admin: everything, for every site the desk serves, and the staff accounts.
@@ -25,6 +25,7 @@ MAY: dict[str, frozenset[str]] = {
     "help": STAFF,        # accept and resolve a request
     "message": STAFF,     # a message to the person at a kiosk
     "command": LEADS,     # every other command to a kiosk
+    "share": STAFF,       # see a kiosk's screen, once the person there allows it
     "report": READERS,    # the help report
     "stats": READERS,     # statistics and their CSV
     "audit": LEADS,       # the audit log (a site lead: their sites; an admin: all)

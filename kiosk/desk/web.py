@@ -37,6 +37,7 @@ from kiosk.desk.pages import BoardView, Pages, day_and_clock
 from kiosk.desk.roles import command_action, may
 from kiosk.desk.schema import ROLES
 from kiosk.desk.server import Server
+from kiosk.desk.share_page import ROUTES as SHARE_ROUTES, share_routes
 from kiosk.desk.stats_page import period, report_figures, stats_csv, stats_figures
 from kiosk.desk.store import RESOLUTIONS
 from kiosk.desk.upload_web import ROUTES as UPLOAD_ROUTES, upload_routes
@@ -55,7 +56,7 @@ MAX_LOGINS_WAITING = 20
 MAX_STREAMS_PER_SESSION = 4
 LANGUAGE_KEPT_S = 365 * 86400
 # Where a language link may lead back to: the desk's own pages only.
-PAGES = ("/", "/login", "/report", "/stats", "/audit", "/admin", "/history", "/bookings")
+PAGES = ("/", "/login", "/report", "/stats", "/audit", "/admin", "/history", "/bookings", "/share")
 HISTORY_PAGE = 50
 ADMIN_KIOSKS = 500  # rows of the administrator's kiosk list (a region may have 10,000)
 # Every route, and the action of kiosk.desk.roles it needs: None for anyone (logging in,
@@ -73,7 +74,7 @@ ROUTES = {("GET", "/login"): None, ("POST", "/login"): None, ("GET", "/language"
           ("GET", "/bookings"): "board", ("POST", "/bookings/cancel"): "help",
           ("POST", "/admin/users"): "admin", ("POST", "/admin/disable"): "admin",
           ("POST", "/admin/enable"): "admin", ("POST", "/admin/password"): "admin",
-          ("POST", "/admin/forget"): "admin", **UPLOAD_ROUTES}
+          ("POST", "/admin/forget"): "admin", **UPLOAD_ROUTES, **SHARE_ROUTES}
 REFUSED = N_("Your role does not allow this. Ask the desk's administrator if you need it.")
 LOGIN_PROBLEMS = {"locked": N_("Too many failed attempts: try again in five minutes."),
                   "disabled": N_("This account is disabled: ask the desk's administrator."),
@@ -638,6 +639,7 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
                                                                             "password")),
         Route("/admin/forget", forget_kiosk, methods=["POST"]),
         *upload_routes(desk, pages),  # a person's phone and the kiosk: no staff login
+        *share_routes(desk, pages, json_change, page_session, page, language_of, from_htmx),
         Mount("/static", StaticFiles(directory=HERE / "static")),
     ], exception_handlers={HTTPException: refused})
 

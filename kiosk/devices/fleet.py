@@ -3,7 +3,7 @@
 Topics under `kiosk/<site>/<kiosk>/`: `presence` (retained "online"/"offline", the last
 will says "offline" when the kiosk vanishes; a clean exit says it itself), `status`
 (retained JSON), `help` (QoS 1 requests), `events` (desk → kiosk), `replies` (what became
-of a desk's command), `stats`.
+of a desk's command), `stats`, `share` and `screen` (a shared screen: kiosk/share_wire.py).
 
 paho's network thread calls back here; the callbacks given to `start` are called on that
 thread and must only hand over (the help service hops to the Kivy clock).
@@ -135,9 +135,10 @@ class MqttLink:
 
 
 def _wire_text(leaf: str, payload: dict | str) -> str | None:
-    """What goes on the wire: a plain word ("online") as it is, anything else as strict JSON.
-    A NaN in a status would make every desk's board refuse the whole message."""
-    if isinstance(payload, str):
+    """What goes on the wire: a plain word ("online") or bytes (a shared screen's picture) as
+    they are, anything else as strict JSON. A NaN in a status would make every desk's board
+    refuse the whole message."""
+    if isinstance(payload, (str, bytes)):
         return payload
     try:
         return wire.encode(payload)

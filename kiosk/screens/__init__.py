@@ -20,6 +20,7 @@ SCREENS = {
     "browser": ("kiosk.screens.browser", "BrowserScreen"),
     "choose_file": ("kiosk.screens.choose_file", "ChooseFileScreen"),
     "help": ("kiosk.screens.help", "HelpScreen"),
+    "share_ask": ("kiosk.screens.share_ask", "ShareAskScreen"),
     "accessibility": ("kiosk.screens.accessibility", "AccessibilityScreen"),
     "language": ("kiosk.screens.language", "LanguageScreen"),
     "nondigital": ("kiosk.screens.nondigital", "NondigitalScreen"),
@@ -53,7 +54,10 @@ def load_kv(stem: str) -> None:
 
 
 def load_shared() -> None:
+    from kiosk.screens import share_banner  # noqa: F401 - its class, for the rules below
+
     load_kv("widgets")
+    load_kv("share_banner")
     load_kv("root")
 
 

@@ -114,7 +114,8 @@ def request_of(store, method: str, path: str) -> dict | None:
               "/bookings/cancel": {"id": booked_time(store)} if path == "/bookings/cancel" else None,
               # A phone's upload page and the kiosk's fetch: no staff role opens a link that
               # is not there (`NO_STAFF_NEEDED`).
-              "/u/{token}": {}}
+              "/u/{token}": {},
+              "/api/share": kiosk_in_use(store) if path == "/api/share" else None}
     return bodies.get(path) if method == "POST" else None
 
 
@@ -138,6 +139,14 @@ def booked_time(store) -> str:
     return booking_id
 
 
+def kiosk_in_use(store) -> dict:
+    """A kiosk of oodi, online, with a person at it."""
+    kiosk = f"used-{uuid.uuid4().hex[:6]}"
+    store.presence("oodi", kiosk, True)
+    store.status("oodi", kiosk, {"session": "active", "language": "fi"})
+    return {"site": "oodi", "kiosk": kiosk}
+
+
 def gone_kiosk(store) -> dict:
     """A kiosk that was on the board and is offline now."""
     kiosk = f"gone-{uuid.uuid4().hex[:6]}"
@@ -155,6 +164,8 @@ def test_every_route_answers_each_role_as_the_table_says(store, desk, role):
             store.accept(body["id"], name)
             if path == "/api/transfer":
                 body["to"] = "Hilla" if name == "Lauri" else "Lauri"
+        elif path == "/api/share/stop":  # a share this person asked for
+            body = {"id": desk.shares.start(name, **kiosk_in_use(store)).id}
         else:
             body = request_of(store, method, path)
         if (method, path) == ("POST", "/login"):
