@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 # SANE_Status values (sane/sane.h), which scanimage exits with, and what they mean to a
 # person. Everything else is "failed".
-FAULTS = {3: "busy", 6: "jammed", 7: "no_paper", 8: "cover_open", 11: "busy"}
+FAULTS = {3: "busy", 6: "jammed", 7: "no_paper", 8: "cover_open"}
 LIST_TIMEOUT_S = 30.0    # scanimage -L probes USB and the network backends
 SCAN_TIMEOUT_S = 180.0   # a slow A4 colour page at 300 dpi takes under a minute
 MAX_PAGE_BYTES = 40 * 1024 * 1024
@@ -140,99 +140,6 @@ class SaneScanner:
             log.info("scanimage %s: status %d: %s", argv[:2], process.returncode,
                      err.decode("utf-8", "replace").strip()[-300:])
         return process.returncode, out.decode("utf-8", "replace")
-
-    def find(self) -> list[ScannerInfo]:
-        """The scanners there are now (none: an empty list). Raises DeviceError when SANE
-        itself is missing."""
-
-    def scan(self, device: str, target: Path, settings: ScanSettings) -> Path:
-        """One page as a JPEG at `target`. Raises ScanError."""
-
-
-@dataclass
-class _Capabilities:
-    resolutions: tuple[int, ...] = ()           # a list the device offers
-    resolution_range: tuple[int, int] | None = None
-    modes: tuple[str, ...] = ()
-    width_mm: float = 0.0                        # the whole glass
-    height_mm: float = 0.0
-
-
-OPTION = re.compile(r"^\s+(--resolution|--mode|-x|-y)\s+(\S+)")
-
-
-def parse_capabilities(help_text: str) -> _Capabilities:
-    """What `scanimage -d DEVICE -A` says a device can do: resolutions, modes, glass size."""
-    found = _Capabilities()
-    for line in help_text.splitlines():
-        match = OPTION.match(line)
-        if not match:
-            continue
-        option, value = match.groups()
-        value = value.removesuffix("dpi").removesuffix("mm")
-        if option == "--mode":
-            found.modes = tuple(value.split("|"))
-        elif option == "--resolution":
-            if ".." in value:
-                low, _, high = value.partition("..")
-                found.resolution_range = (int(float(low)), int(float(high)))
-            else:
-                found.resolutions = tuple(int(float(v)) for v in value.split("|") if v.replace(".", "").isdigit())
-        elif ".." in value:
-            size = float(value.partition("..")[2])
-            if option == "-x":
-                found.width_mm = size
-            else:
-                found.height_mm = size
-    return found
-
-
-def nearest_resolution(capabilities: _Capabilities, wanted: int) -> int:
-    if capabilities.resolutions:
-        return min(capabilities.resolutions, key=lambda r: (abs(r - wanted), -r))
-    if capabilities.resolution_range:
-        low, high = capabilities.resolution_range
-        return max(low, min(high, wanted))
-    return wanted
-
-
-@dataclass
-class SaneScanner:
-    """SANE's scanners through `scanimage`, started in the session's process group."""
-
-    processes: object | None = None    # SessionProcesses: the wipe stops a scan left running
-    work_dir: Path | None = None       # TMPDIR of the backend; set by the scanning service
-    executable: str = field(default_factory=lambda: shutil.which("scanimage") or "")
-    _capabilities: dict[str, _Capabilities] = field(default_factory=dict)
-
-    def _run(self, argv: list[str], timeout_s: float, output: Path | None = None) -> tuple[int, str]:
-        if not self.executable:
-            raise DeviceError("SANE is not installed (Debian package 'sane-utils')")
-        env = dict(os.environ)
-        if self.work_dir is not None:
-            env["TMPDIR"] = str(self.work_dir)
-        stdout = open(output, "wb") if output is not None else subprocess.PIPE
-        try:
-            if self.processes is not None:
-                process = self.processes.spawn([self.executable, *argv], env=env, stdin=subprocess.DEVNULL,
-                                               stdout=stdout, stderr=subprocess.PIPE)
-            else:
-                process = subprocess.Popen([self.executable, *argv], env=env, stdin=subprocess.DEVNULL,
-                                           stdout=stdout, stderr=subprocess.PIPE)
-            try:
-                out, err = process.communicate(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.communicate()
-                raise ScanError("failed", f"no answer within {timeout_s:g} s") from None
-        finally:
-            if output is not None:
-                stdout.close()
-        text = (out or b"").decode("utf-8", "replace") if output is None else ""
-        if process.returncode:
-            log.info("scanimage %s: status %d: %s", argv[:2], process.returncode,
-                     (err or b"").decode("utf-8", "replace").strip()[-300:])
-        return process.returncode, text
 
     def find(self) -> list[ScannerInfo]:
         status, text = self._run(["--formatted-device-list=%d\t%v %m%n"], LIST_TIMEOUT_S)
