@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 PRINTER_CHECK_S = 60
 DOCUMENTS_CHECK_S = 2
+SCANNER_CHECK_S = 60
 
 
 def to_kivy_thread(callback: Callable) -> Callable:
@@ -58,7 +59,11 @@ class DeviceWatch(EventDispatcher):
                 devices.monitor.start(to_kivy_thread(self.plugged))
             except DeviceError as error:
                 log.warning("memory sticks, printers and card readers plugged in go unnoticed: %s", error)
-        self.s.scanning.refresh()
+        scanning = self.s.scanning
+        scanning.refresh()
+        # A scanner not found (off, or its network backend slow to answer) is looked for
+        # again now and then, as a USB one is when plugged in.
+        Clock.schedule_interval(lambda _dt: scanning.available or scanning.refresh(), SCANNER_CHECK_S)
         printing = self.s.printing
         if printing.available:
             printing.refresh_printer()

@@ -121,13 +121,16 @@ class SaneScanner:
     executable: str = field(default_factory=lambda: shutil.which("scanimage") or "")
     _capabilities: dict[str, _Capabilities] = field(default_factory=dict)
 
-    def _run(self, argv: list[str], timeout_s: float) -> tuple[int, str]:
+    def _run(self, argv: list[str], timeout_s: float, session: bool = False) -> tuple[int, str]:
+        """scanimage with `argv`: (its exit status, its output). `session`: a scan, in the
+        session's process group (the wipe stops it); finding scanners is not (a wipe that
+        stopped it would make the scanner seem gone)."""
         if not self.executable:
             raise DeviceError("SANE is not installed (Debian package 'sane-utils')")
         env = dict(os.environ)
         if self.work_dir is not None:
             env["TMPDIR"] = str(self.work_dir)
-        spawn = self.processes.spawn if self.processes is not None else subprocess.Popen
+        spawn = self.processes.spawn if session and self.processes is not None else subprocess.Popen
         process = spawn([self.executable, *argv], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                         stderr=subprocess.PIPE)
         try:
@@ -177,7 +180,7 @@ class SaneScanner:
         try:
             # Into a file of its own (-o): written to a pipe, a failed read ends in SIGPIPE
             # and exit status 0 instead of the fault's.
-            status, _ = self._run([*argv, "-o", str(partial)], SCAN_TIMEOUT_S)
+            status, _ = self._run([*argv, "-o", str(partial)], SCAN_TIMEOUT_S, session=True)
             if status:
                 raise ScanError(FAULTS.get(status, "failed"), f"status {status}")
             size = partial.stat().st_size
