@@ -71,18 +71,18 @@ def _opened(data: bytes):
                 raise Refused("size")
             image.load()
             image = ImageOps.exif_transpose(image)
+            if image.mode in ("RGBA", "LA", "P", "PA"):
+                image = image.convert("RGBA")
+                white = Image.new("RGB", image.size, "white")
+                white.paste(image, mask=image.getchannel("A"))
+                return white
+            return image.convert("RGB") if image.mode not in ("RGB", "L") else image
     except Refused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise Refused("size") from None
-    except (OSError, ValueError, SyntaxError):
+    except Exception:  # a hostile file finds Pillow's TypeErrors and struct.errors too (EXIF)
         raise Refused("broken") from None
-    if image.mode in ("RGBA", "LA", "P", "PA"):
-        image = image.convert("RGBA")
-        white = Image.new("RGB", image.size, "white")
-        white.paste(image, mask=image.getchannel("A"))
-        return white
-    return image.convert("RGB") if image.mode not in ("RGB", "L") else image
 
 
 def prepare(data: bytes, as_picture: bool = False, max_bytes: int = MAX_FILE_BYTES) -> tuple[bytes, str]:
@@ -98,6 +98,8 @@ def prepare(data: bytes, as_picture: bool = False, max_bytes: int = MAX_FILE_BYT
             image.save(out, "PNG", optimize=False)
         else:
             image.save(out, "JPEG", quality=90)
+        if out.tell() > max_bytes:  # written anew, a picture may grow past the bound
+            raise Refused("size")
         return out.getvalue(), kind
     # An A4 page's width at 150 dpi is 1240 pixels: a phone photo prints about page-wide.
     resolution = max(72.0, image.width / 8.27)

@@ -109,3 +109,32 @@ def test_a_pdf_passes_as_it_came():
     ("lääkärintodistus.jpg", "pdf", "lääkärintodistus.pdf")])
 def test_names_are_made_safe_with_the_suffix_of_the_real_kind(name, kind, expected):
     assert safe_name(name, kind) == expected
+
+
+def test_a_picture_that_grows_past_the_bound_when_written_anew_is_refused():
+    import random
+
+    noise = Image.frombytes("RGB", (200, 200), random.Random(7).randbytes(200 * 200 * 3))
+    out = io.BytesIO()
+    noise.save(out, "JPEG", quality=10)  # small as it came, larger again at the kiosk's quality 90
+    data = out.getvalue()
+    again, _kind = prepare(data, as_picture=True)
+    assert len(data) < len(again)
+    with pytest.raises(Refused) as refused:
+        prepare(data, as_picture=True, max_bytes=len(again) - 1)
+    assert refused.value.reason == "size"
+
+
+def test_a_broken_exif_that_trips_pillow_is_refused_as_broken():
+    """Two bytes changed in the EXIF block: Pillow raises a TypeError, no OSError, as it
+    writes the turned picture's EXIF anew (found by mutating photos)."""
+    image = Image.new("RGB", (40, 20), "red")
+    exif = Image.Exif()
+    exif[0x0112], exif[0x010F], exif[0x8825] = 6, "PhoneMaker", {1: "N", 2: (60.0, 10.0, 0.0)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes())
+    data = bytearray(out.getvalue())
+    data[107], data[170] = 14, 92
+    with pytest.raises(Refused) as refused:
+        prepare(bytes(data))
+    assert refused.value.reason == "broken"

@@ -7,6 +7,7 @@ import hashlib
 import io
 import uuid
 
+import pytest
 from PIL import Image
 
 from kiosk.background import Immediate
@@ -141,3 +142,99 @@ def test_a_file_still_on_its_way_when_the_person_finishes_is_dropped_but_not_aft
     phone.reset()
     later.finish()
     assert len(written) == 1 and [p.name for p in (tmp_path / "downloads").iterdir()] == ["vuokrasopimus.pdf"]
+
+
+def test_a_full_disk_says_so_and_leaves_no_half_file(tmp_path):
+    """A write that fails part way (a file-size limit stands in for the session's full
+    tmpfs: the same OSError from the same write) is counted as lost, not raised into
+    Kivy's clock, and its .part is gone."""
+    import resource
+    import signal
+
+    phone, link, desk, _scheduler, written = build(tmp_path)
+    phone.ask("fi")
+    big = PDF[:-7] + bytes(200_000) + b"\n%%EOF\n"
+    limits, handler = resource.getrlimit(resource.RLIMIT_FSIZE), signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, limits[1]))
+    try:
+        announce(link, desk, big)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+        signal.signal(signal.SIGXFSZ, handler)
+    assert phone.lost == 1 and phone.received == 0 and not written
+    assert list((tmp_path / "downloads").iterdir()) == []
+    announce(link, desk, PDF)  # room again: the next file arrives
+    assert phone.received == 1 and [p.name for p in (tmp_path / "downloads").iterdir()] == ["vuokrasopimus.pdf"]
+    phone.reset()
+    assert phone.lost == 0 and phone.left_over() == 0
+
+
+def test_coming_back_to_the_screen_shows_the_same_code_until_it_is_nearly_old(tmp_path):
+    phone, link, _desk, scheduler, _written = build(tmp_path)
+    links = lambda: [p for leaf, p, _q, _r in link.published if leaf == "upload" and p["type"] == "link"]  # noqa: E731
+    phone.show("fi")
+    url = phone.url
+    scheduler.advance(8 * 60)
+    phone.show("fi")  # back from Help, the warning, a staff message
+    assert len(links()) == 1 and phone.url == url and phone.state == "ready"
+    phone.show("sv")  # the person changed the language: the phone's page speaks it
+    assert len(links()) == 2 and links()[-1]["language"] == "sv"
+    phone.ask("sv")  # New code: always asked
+    assert len(links()) == 3
+    scheduler.advance(9 * 60 + 1)
+    phone.show("sv")  # a minute or less left of its ten: a new one
+    assert len(links()) == 4 and phone.url != url
+    link.desk = False
+    phone.ask("sv")
+    phone.show("sv")  # still asking: not asked twice
+    assert len(links()) == 5 and phone.state == "asking"
+    scheduler.advance(20)
+    phone.show("sv")  # no answer then: asked again
+    assert len(links()) == 6
+
+
+def test_the_fetch_follows_no_redirect(tmp_path):
+    """The fetch token goes only where the kiosk sent it: a 302 (say to plain HTTP
+    elsewhere) is an error, and the place it points to is never asked."""
+    import http.server
+    import threading
+
+    from kiosk.phone_upload import https_fetcher
+
+    elsewhere = []
+
+    class Elsewhere(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            elsewhere.append(self.headers.get("Authorization"))
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(PDF)))
+            self.end_headers()
+            self.wfile.write(PDF)
+
+        def log_message(self, *_args):
+            pass
+
+    servers = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), Elsewhere)]
+
+    class Desk(Elsewhere):
+        def do_GET(self):
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{servers[0].server_port}/stolen")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    servers.append(http.server.ThreadingHTTPServer(("127.0.0.1", 0), Desk))
+    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
+    for thread in threads:
+        thread.start()
+    try:
+        fetch = https_fetcher()
+        with pytest.raises(OSError):
+            fetch(f"http://127.0.0.1:{servers[1].server_port}/upload/fetch/x", "F" * 32, 1000)
+        assert elsewhere == []
+        assert fetch(f"http://127.0.0.1:{servers[0].server_port}/upload/fetch/x", "F" * 32, 1000) == PDF
+        assert elsewhere == ["Bearer " + "F" * 32]  # the server that was asked did get it
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()

@@ -106,6 +106,8 @@ audit = Table("audit", metadata,
 # (kiosk/desk/uploads.py): the one-time links (their tokens as SHA-256 only) and the files
 # waiting to be fetched, in the database so that any desk process on it can serve the
 # phone and the kiosk. A file's row is deleted when the kiosk has it, and with its link.
+# `data` is the file encrypted with a key the desk does not keep; `name` and `sha256` are
+# left empty (the kiosk's event carries them).
 upload_links = Table("upload_links", metadata,
                      Column("token", Text, primary_key=True),
                      *(Column(name, Text, nullable=False) for name in ("site", "kiosk", "language")),

@@ -3,7 +3,8 @@
 Neither needs a staff login: the phone holds the link's token, the kiosk the file's fetch
 token. The page is a plain form (no script at all); the body is bounded before it is read,
 one file a post, and the files stay in memory (python-multipart would spool one over 1 MB
-to a temporary file: the parser is told not to), then in the database until fetched."""
+to a temporary file: the parser is told not to), then in the database, encrypted, until
+fetched."""
 
 from __future__ import annotations
 

@@ -13,16 +13,25 @@ any of them and the site's proxy the phone's page to any other. Only the tokens'
 is stored. A link lives LINK_S (asking again gives a fresh one); it ends, with its
 files, when the kiosk's person finishes (the kiosk says so; its status and presence say
 so too, should that message be lost), and whatever expired is swept at every use.
+
+A deleted row is not erased: SQLite's free pages and write-ahead log, PostgreSQL's dead
+tuples and WAL keep its bytes a while. So a file is stored encrypted (AES-GCM) with a key
+made from its fetch token, which the desk sends to the kiosk and never stores (only its
+SHA-256, a different hash): once the kiosk has the file, or the row is gone, what is left
+on the desk's disk cannot be read. Its name and digest are not stored at all.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import secrets
 import time
 import uuid
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import delete, func, select, update
 
 from kiosk.desk.schema import upload_links, uploads
@@ -40,6 +49,20 @@ ENDED = ("ready", "wiping", "out_of_service")  # a kiosk's session states with n
 
 def hashed(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def _key(fetch: str) -> AESGCM:
+    """The file's key, from its fetch token (256 random bits): not `hashed`, which is stored."""
+    return AESGCM(hashlib.sha256(b"phone upload file key\0" + fetch.encode("utf-8", "replace")).digest())
+
+
+def _sealed(fetch: str, file_id: str, data: bytes) -> bytes:
+    nonce = os.urandom(12)
+    return nonce + _key(fetch).encrypt(nonce, data, file_id.encode())
+
+
+def _opened(fetch: str, file_id: str, sealed: bytes) -> bytes:
+    return _key(fetch).decrypt(sealed[:12], sealed[12:], file_id.encode())
 
 
 class _Full(Exception):
@@ -111,7 +134,8 @@ class Uploads:
             return "full"
 
     def _add(self, token: str, name: str, kind: str, data: bytes, digest: str) -> dict | str:
-        fetch, file_id = secrets.token_urlsafe(24), str(uuid.uuid4())
+        fetch, file_id = secrets.token_urlsafe(32), str(uuid.uuid4())
+        sealed = _sealed(fetch, file_id, data)
         with self.engine.begin() as connection:
             # The link's count goes up first, in one statement: two posts at once cannot both
             # take its last file.
@@ -126,15 +150,18 @@ class Uploads:
                 uploads.c.site == taken.site, uploads.c.kiosk == taken.kiosk)).scalar_one()
             if held + len(data) > self.max_held_bytes or of_kiosk + len(data) > MAX_HELD_PER_KIOSK:
                 raise _Full  # and the link's count goes back
+            # The name and the digest go to the kiosk in the event only: stored, they would
+            # outlive the row like its bytes.
             connection.execute(uploads.insert().values(
-                id=file_id, link=hashed(token), site=taken.site, kiosk=taken.kiosk, fetch=hashed(fetch), name=name,
-                kind=kind, sha256=digest, size=len(data), data=data, expires=taken.expires))
+                id=file_id, link=hashed(token), site=taken.site, kiosk=taken.kiosk, fetch=hashed(fetch), name="",
+                kind=kind, sha256="", size=len(data), data=sealed, expires=taken.expires))
         return {"site": taken.site, "kiosk": taken.kiosk,
                 "event": {"type": "upload_ready", "id": file_id, "name": name, "kind": kind, "size": len(data),
                           "sha256": digest, "fetch": fetch}}
 
     def take(self, file_id: str, fetch: str) -> tuple[str, bytes] | None:
-        """The kiosk fetches a file: (kind, bytes) once, and the desk has it no more."""
+        """The kiosk fetches a file: (kind, bytes) once, and the desk has it no more. `fetch`
+        is the file's token and its key."""
         if not (isinstance(fetch, str) and 20 <= len(fetch) <= 64 and isinstance(file_id, str) and len(file_id) == 36):
             return None
         with self.engine.begin() as connection:
@@ -144,7 +171,11 @@ class Uploads:
                 return None
             if connection.execute(delete(uploads).where(uploads.c.id == file_id)).rowcount != 1:
                 return None  # another process gave it out just now
-        return row.kind, bytes(row.data)
+        try:
+            return row.kind, _opened(fetch, file_id, bytes(row.data))
+        except (InvalidTag, ValueError):
+            log.error("an upload's file does not decrypt with its fetch token: not given out")
+            return None
 
     def held(self) -> tuple[int, int]:
         """(files, links) the desk holds now: for tests and the health of the desk."""

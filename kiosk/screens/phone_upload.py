@@ -14,17 +14,17 @@ class PhoneUploadScreen(KioskScreen):
     def on_pre_enter(self, *_args) -> None:
         app = kiosk()
         phone = app.phone_upload
-        phone.ask(app.tr.language)  # a fresh code on each visit: the last one may have run out
+        phone.show(app.tr.language)  # the code shown before, while it is young: the desk gives few
         if self._bound is None:
-            self._bound = (phone.fbind("state", self._changed), phone.fbind("received", self._changed))
+            self._bound = tuple(phone.fbind(name, self._changed) for name in ("state", "received", "lost"))
         self.refresh()
         super().on_pre_enter()
 
     def on_leave(self, *_args) -> None:
         if self._bound is not None:
             phone = kiosk().phone_upload
-            phone.unbind_uid("state", self._bound[0])
-            phone.unbind_uid("received", self._bound[1])
+            for name, uid in zip(("state", "received", "lost"), self._bound):
+                phone.unbind_uid(name, uid)
             self._bound = None
 
     def _changed(self, *_args) -> None:
@@ -33,15 +33,14 @@ class PhoneUploadScreen(KioskScreen):
     def refresh(self) -> None:
         app = kiosk()
         tr, phone = app.tr, app.phone_upload
+        said = []
         if phone.state == "asking":
-            status = tr._("Getting a code…")
-        elif phone.state == "unavailable":
-            status = tr._("Sending from a phone is not possible right now. Please ask the staff.")
-        elif phone.received:
-            status = tr._("Files received: {n}. You find them in My documents.").format(n=phone.received)
-        else:
-            status = ""
-        self.ids.status.text = status
+            said.append(tr._("Getting a code…"))
+        if phone.received:
+            said.append(tr._("Files received: {n}. You find them in My documents.").format(n=phone.received))
+        if phone.state == "unavailable" or phone.lost:  # a file that could not be fetched or written too
+            said.append(tr._("Sending from a phone is not possible right now. Please ask the staff."))
+        self.ids.status.text = " ".join(said)
 
     def new_code(self) -> None:
         app = kiosk()

@@ -2,8 +2,8 @@
 says it, a second chooses it), each new screen announced once it is laid out, the focus
 ring's moves spoken, the volume, and what the services report while speech is on (the
 timeout warning, help's progress, a print job's state, a picture that cannot be printed, a
-headset plugged in). On the browser strip, swipes and double taps go through the
-e-service's page first: that part is PageNavigation's (page_nav.py)."""
+file from one's phone, a headset plugged in). On the browser strip, swipes and double taps
+go through the e-service's page first: that part is PageNavigation's (page_nav.py)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,9 @@ class SpeechNavigation:
         services.printing.bind(job_state=self._on_print_job, preparing=self._on_print_ready)
         services.usb.bind(refused=self._on_stick_refused)
         services.scanning.bind(state=self._on_scan)
+        if services.phone_upload is not None:
+            services.phone_upload.bind(state=self._on_phone_code, received=self._on_phone_file,
+                                       lost=self._on_phone_file)
         if services.booking is not None:
             services.booking.bind(state=self._on_booking)
 
@@ -287,6 +290,17 @@ class SpeechNavigation:
             self.speech.say(self.tr._("Scanning… Keep the lid closed."))
         elif state == "idle":
             self._read_again("scan", self.speech.say)
+
+    def _on_phone_code(self, _phone, state: str) -> None:
+        """"From my phone" read again once the code is ready (or cannot be had): the steps
+        and the choices, or why not."""
+        if state in ("ready", "unavailable"):
+            self._read_again("phone_upload", self.speech.say)
+
+    def _on_phone_file(self, _phone, count: int) -> None:
+        """... and as a file arrives, or does not: "Files received: 1. ...", then the rest."""
+        if count:
+            self._read_again("phone_upload", self.speech.say)
 
     def _on_stick_refused(self, _usb, kind: str) -> None:
         """A picture on the stick that cannot be printed is said in speech mode (its row shows why)."""

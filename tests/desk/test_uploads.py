@@ -80,3 +80,33 @@ def test_the_end_of_a_kiosks_session_ends_only_its_links(uploads):
     uploads.add(mine, "a.pdf", "pdf", PDF)
     assert uploads.end("oodi", "oodi-1") == 1
     assert uploads.link(mine) is None and uploads.link(other) is not None and uploads.held() == (0, 1)
+
+
+def test_what_stays_on_the_desks_disk_cannot_be_read(tmp_path):
+    """A deleted row's bytes outlive it (free pages, the write-ahead log): the file waits
+    encrypted with a key made from its fetch token, which is not stored, and without its
+    name; SQLite zeroes what it deletes."""
+    import os
+
+    store = Store(str(tmp_path / "desk.sqlite"))
+    uploads = Uploads(store.engine)
+    secret = b"%PDF-1.4\n" + os.urandom(8).hex().encode() + b" Henkilotunnus 010199-999X\n%%EOF\n"
+
+    def on_disk() -> bytes:
+        return b"".join(p.read_bytes() for p in tmp_path.glob("desk.sqlite*"))
+
+    token = uploads.mint("oodi", "oodi-1", "fi")
+    event = uploads.add(token, "Henkilotunnus-kopio.pdf", "pdf", secret)["event"]
+    assert secret not in on_disk() and b"Henkilotunnus-kopio" not in on_disk()
+    assert event["fetch"].encode() not in on_disk() and event["sha256"].encode() not in on_disk()
+    with uploads.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA secure_delete").scalar_one() == 1
+        stored = connection.exec_driver_sql("SELECT data FROM uploads").scalar_one()
+    assert uploads.take(event["id"], event["fetch"]) == ("pdf", secret)
+    assert secret not in on_disk()
+    # The stored bytes and the key of another file do not open it (the key is the file's own).
+    other = uploads.add(token, "b.pdf", "pdf", PDF)["event"]
+    with uploads.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE uploads SET data = ? WHERE id = ?", (stored, other["id"]))
+    assert uploads.take(other["id"], other["fetch"]) is None
+    store.close()

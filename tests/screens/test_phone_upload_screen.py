@@ -41,6 +41,14 @@ def test_from_my_phone_a_code_then_the_file_in_my_documents(fresh_app, tmp_path)
     assert "kiosk" not in shown.lower() and "session" not in shown.lower()
     sent = [p for leaf, p, _q, _r in app.devices.link.published if leaf == "upload"][-1]
     assert sent["type"] == "link" and sent["language"] == "en"
+    # Back from Help: the same code, not another of the few links the desk gives a kiosk.
+    asked = len([p for leaf, p, _q, _r in app.devices.link.published if leaf == "upload"])
+    app.journey.go("help")
+    gui.frames()
+    app.journey.go("phone_upload")
+    gui.frames()
+    assert len([p for leaf, p, _q, _r in app.devices.link.published if leaf == "upload"]) == asked
+    assert gui.ids()["qr"].data == qr.data and app.phone_upload.state == "ready"
 
     # The person sends a file from their phone; the desk announces it, the kiosk fetches it.
     make_pdf(tmp_path / "rent.pdf", 2, "Vuokrasopimus sivu {n}")
@@ -83,3 +91,36 @@ def test_from_my_phone_by_ear(speaking):
     swipe_until(speaking, "Back to my documents")
     speaking.double_tap()
     assert app.journey.screen == "documents"
+
+
+def test_the_code_ready_and_a_file_arrived_are_heard(speaking, tmp_path):
+    """Speech mode: the screen is read while the code is still coming; once the desk
+    answers, the steps are read again, and again with "Files received: 1" when a file came."""
+    app, speaker = speaking.app, speaking.app.devices.speaker
+    link = app.devices.link
+    app.switch_language("en")
+    app.journey.go("documents")
+    speaking.frames()
+    link.desk = False  # the desk answers when the test says
+    try:
+        app.journey.go("phone_upload")
+        speaking.wait_until(lambda: "The code works for 10 minutes" in speaking.heard_since(0), 15)
+        assert "Getting a code…" in speaking.heard_since(0)
+        mark = len(speaker.spoken)
+        asked = [p for leaf, p, _q, _r in link.published if leaf == "upload"][-1]
+        link.deliver({"type": "upload_link", "id": asked["id"], "token": "demo-0042-phone-link"})
+        speaking.wait_until(lambda: "Point your phone's camera at the code" in speaking.heard_since(mark), 15)
+        assert "Getting a code" not in speaking.heard_since(mark)
+    finally:
+        link.desk = True
+    make_pdf(tmp_path / "rent.pdf", 1, "Vuokrasopimus {n}")
+    data, file_id = (tmp_path / "rent.pdf").read_bytes(), str(uuid.uuid4())
+    fetch, app.phone_upload.fetch = app.phone_upload.fetch, FakeDesk({file_id: data})
+    try:
+        mark = len(speaker.spoken)
+        link.deliver({"type": "upload_ready", "id": file_id, "name": "rent.pdf", "kind": "pdf", "size": len(data),
+                      "sha256": hashlib.sha256(data).hexdigest(), "fetch": "F" * 32})
+        speaking.wait_until(lambda: "Files received: 1. You find them in My documents." in
+                            speaking.heard_since(mark), 15)
+    finally:
+        app.phone_upload.fetch = fetch
