@@ -60,9 +60,11 @@ EVENTS = {
     # which checks the rest: size, kind, digest).
     "upload_link": {"id": (str, 64), "token": (str, 64)},
     "upload_ready": {"id": (str, 64), "name": (str, 80), "kind": (str, 8), "sha256": (str, 64), "fetch": (str, 64)},
-    # A helper asks to see the screen, and stops (kiosk/screen_share.py checks name and token).
+    # A helper asks to see the screen, and stops; while the helper's page is open, the desk
+    # says so every few seconds (kiosk/screen_share.py checks name and token).
     "share_ask": {"id": (str, 64), "token": (str, 43), "helper": (str, 60)},
     "share_stop": {"id": (str, 64)},
+    "share_alive": {"id": (str, 64)},
 }
 COMMANDS = ("message", "end_session", "out_of_service", "back_in_service", "reopen_browser", "lift_print_limit",
             "restart")
@@ -128,7 +130,9 @@ class Help(EventDispatcher):
     network), sent (the broker has it), seen (a desk shows it), accepted (`helper` is
     coming), resolved, cancelled. `on_desk(event)` fires for the desk's commands the app
     carries out (message, end_session, out_of_service, back_in_service, reopen_browser),
-    `on_booking(event)` for the desk's answers to a booking (kiosk/booking.py)."""
+    `on_booking(event)` for the desk's answers to a booking (kiosk/booking.py),
+    `on_upload(event)` for the phone's (kiosk/phone_upload.py), `on_share(event)` for a
+    shared screen's (kiosk/screen_share.py)."""
 
     state = StringProperty("")
     request_id = StringProperty("")
@@ -139,7 +143,7 @@ class Help(EventDispatcher):
     connected = BooleanProperty(False)
     available = BooleanProperty(False)
 
-    __events__ = ("on_desk", "on_booking", "on_upload")
+    __events__ = ("on_desk", "on_booking", "on_upload", "on_share")
 
     def __init__(self, link: Link | None, outbox: Outbox | None, kiosk_id: str, place: Callable[[], str],
                  post: Callable[[Callable[[], None]], None], resend_s: float = RESEND_S,
@@ -257,6 +261,9 @@ class Help(EventDispatcher):
         if kind.startswith("upload_"):
             self.dispatch("on_upload", event)
             return
+        if kind.startswith("share_"):  # not commands: no reply, no status sent again
+            self.dispatch("on_share", event)
+            return
         if kind == "message":
             self.message = event["text"].strip()
         self.dispatch("on_desk", event)
@@ -268,6 +275,9 @@ class Help(EventDispatcher):
         pass
 
     def on_upload(self, event: dict) -> None:
+        pass
+
+    def on_share(self, event: dict) -> None:
         pass
 
     def reply(self, command: dict, result: str) -> None:

@@ -30,6 +30,10 @@ def set_look(app, look: str) -> None:
 def stage(app, screen: str) -> None:
     """Put the journey where `screen` shows real content (a category, a service)."""
     journey = app.journey
+    # Who asks to see the screen; the question leaves a screen at once when nobody asks.
+    app.share.helper = "Aino" if screen == "share_ask" else app.share.helper
+    if screen == "share_ask" or app.share.state == "asking":
+        app.share.state = "asking" if screen == "share_ask" else ""
     if app.catalog.services:
         service = app.catalog.services[0]
         journey.category_id = service.category
@@ -45,7 +49,6 @@ def stage(app, screen: str) -> None:
 
         app.eservices.chooser = FileChooser(node=1, accept=(".pdf",))
         journey.history.append("browser")
-    app.share.helper = "Aino" if screen == "share_ask" else app.share.helper  # who asks to see the screen
     journey.screen = screen
 
 

@@ -1,7 +1,8 @@
 """What crosses the fleet link for a shared screen (kiosk.screen_share on the kiosk,
 kiosk.desk.share on the desk), checked the same way on both sides.
 
-Desk -> kiosk (events): `share_ask` {id, token, helper}, `share_stop` {id}.
+Desk -> kiosk (events): `share_ask` {id, token, helper}, `share_stop` {id}, and while the
+helper's page is open `share_alive` {id} every few seconds.
 Kiosk -> desk: on `share`, {type: "share", id, state} (STATES); on `screen`, a picture: the
 share's token (TOKEN_CHARS ASCII characters) followed by one JPEG, the whole at most
 MAX_FRAME_BYTES (the broker takes 128 KiB at most)."""
@@ -17,8 +18,8 @@ TOKEN = re.compile(r"[A-Za-z0-9_-]{43}", re.ASCII)
 MAX_FRAME_BYTES = 120 * 1024
 MAX_SIDE = 4096  # the desk refuses a picture wider or taller
 # What the kiosk says of a share: the person allowed it, said no (or nothing in time), it
-# ended (Stop, the end of the session, the desk's stop, a lost link), another share is on,
-# or nobody is at the kiosk to ask.
+# ended (Stop, the end of the session, the desk's stop, no sign of the desk; a lost link,
+# told once it is back), another share is on, or nobody is at the kiosk to ask.
 STATES = ("allowed", "declined", "ended", "busy", "no_session")
 MAX_NAME = 40
 # A name as people write them: letters, single spaces, hyphens, apostrophes and full stops

@@ -121,3 +121,89 @@ def test_the_desks_stop_and_the_wipe_end_it(kiosk):
     share.allow()
     share.reset()
     assert share.state == "" and share.left_over() == 0
+
+
+def test_a_repeated_request_does_not_end_the_share_it_repeats(kiosk):
+    link, _screen, _later, _busy, share = kiosk
+    share_id = str(uuid.uuid4())
+    asked = {"type": "share_ask", "id": share_id, "token": TOKEN, "helper": "Aino"}
+    link.deliver(asked)
+    link.deliver(asked)  # QoS 1: at least once
+    assert share.state == "asking" and states(link) == []
+    share.allow()
+    link.deliver(asked)
+    assert share.state == "sharing" and states(link) == ["allowed"]
+    share.stop()
+    link.deliver(asked)  # late: the person is not asked again for a share that ended
+    assert share.state == "" and states(link) == ["allowed", "ended"]
+    ask(link)  # a new request is asked as ever
+    assert share.state == "asking"
+
+
+def test_a_share_dropped_with_the_link_is_told_ended_once_it_is_back(kiosk):
+    link, _screen, _later, _busy, share = kiosk
+    share_id = ask(link)
+    share.allow()
+    link.set_up(False)
+    assert share.state == ""
+    link.set_up(True)
+    told = [payload for leaf, payload, *_ in link.published if leaf == "share"]
+    assert told[-1] == {"type": "share", "id": share_id, "state": "ended"}
+    link.set_up(False)
+    link.set_up(True)  # told once
+    assert states(link) == ["allowed", "ended"]
+
+
+def test_a_share_ends_without_a_sign_of_the_desk(kiosk):
+    link, _screen, later, _busy, share = kiosk
+    share_id = ask(link)
+    later.waiting.clear()  # the question's 60 s
+    share.allow()
+    assert len(later.waiting) == 1
+    first = later.waiting[0]
+    link.deliver({"type": "share_alive", "id": str(uuid.uuid4())})  # another share's: no sign
+    assert later.waiting == [first]
+    link.deliver({"type": "share_alive", "id": share_id})
+    assert len(later.waiting) == 1  # the wait starts again: the old one cancelled
+    later.waiting.pop()()  # 15 s without the desk's sign
+    assert share.state == "" and states(link) == ["allowed", "ended"]
+    share._worker.join(1)
+    assert not share._worker.is_alive() and later.waiting == []
+
+
+
+
+def test_the_question_waits_for_the_warning_and_leaves_no_way_back_to_it(kiosk):
+    from kiosk.journey import Journey
+
+    link, _screen, later, _busy, share = kiosk
+    journey, said = Journey(), []
+    share.follow(journey, type("Speech", (), {"say": staticmethod(said.append)}))
+    journey.go("needs")
+    journey.go("categories")
+    journey.go("warning")  # "Are you still there?"
+    ask(link)
+    assert share.state == "asking" and journey.screen == "warning"  # not over the warning
+    later.waiting.clear()  # the question's 60 s
+    journey.back()  # "I'm still here"
+    assert journey.screen == "categories"
+    later.waiting.pop()()  # after the screen change
+    assert journey.screen == "share_ask" and journey.history[-1] == "categories"
+    share.allow()
+    assert journey.screen == "categories" and said == ["Aino from the staff can see your screen"]
+    share.stop()
+
+    # The question ends while a staff message covers it: Back never shows it again.
+    ask(link)
+    assert journey.screen == "share_ask"
+    journey.go("help")
+    share.decline()
+    assert journey.screen == "help" and "share_ask" not in journey.history
+    journey.back()
+    assert journey.screen == "categories"
+    # ... or while the warning covers it.
+    ask(link)
+    journey.go("warning")
+    share.end("session")
+    journey.back()
+    assert journey.screen == "categories" and "share_ask" not in journey.history

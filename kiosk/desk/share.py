@@ -5,7 +5,12 @@ One share per kiosk at a time, seen by the helper who asked and nobody else. The
 pictures come over the fleet link with the share's token, which only that kiosk was sent;
 a picture on another kiosk's topic, with another token, oversized or not a plain JPEG of a
 screen's size is dropped. Only the last picture is kept, in memory; nothing of the screen is
-written anywhere. The audit log has who asked to see which kiosk, and how it ended."""
+written anywhere. The audit log has who asked to see which kiosk, and how it ended.
+
+While a share is live and its helper's page open, the kiosk is told so every `ALIVE_EVERY_S`
+(`share_alive`); without that sign for a while the kiosk ends the share itself
+(kiosk.screen_share.ALIVE_S), so a desk that restarted or lost its link leaves no kiosk
+sending pictures."""
 
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ log = logging.getLogger(__name__)
 
 ANSWER_S = 75.0  # the kiosk asks the person for 60 s; then it says "declined" itself
 PAGE_GONE_S = 6.0  # the helper's page asks every quarter second; silent this long, it was closed
+ALIVE_EVERY_S = 5.0  # the kiosk ends a share after 15 s without a sign: two may get lost
 FRAMES_BURST, FRAMES_PER_S = 8, 5.0
 KEPT = 200  # ended shares remembered, for their pages to say how they ended
 # What a helper's page says of the share, in the desk's words.
@@ -55,28 +61,32 @@ class Share:
     seen_at: float = field(default_factory=time.monotonic)  # the helper's page last asked
     tokens: float = FRAMES_BURST
     frame_at: float = field(default_factory=time.monotonic)
+    alive_at: float = 0.0  # the kiosk was last told the helper still looks
 
 
 def plain_jpeg(data: bytes) -> bool:
-    """A JPEG Pillow reads, of a screen's size at most."""
+    """A JPEG by its header, of a screen's size at most.
+
+    Only the header is read (Pillow's `open` stops at the start of the scan): this runs on
+    the link's network thread, which also carries help requests, for up to five pictures a
+    second per share. The picture itself is decoded by the helper's browser only."""
     from PIL import Image
 
     try:
         with Image.open(io.BytesIO(data), formats=["JPEG"]) as image:
-            if max(image.size) > MAX_SIDE:
-                return False
-            image.load()
+            width, height = image.size
+            return image.format == "JPEG" and 0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE
     except Exception:  # noqa: BLE001 - whatever a hostile picture makes Pillow raise
         return False
-    return True
 
 
 class Shares:
     def __init__(self, link, audit: Callable[..., None], notify: Callable[[], None] = lambda: None,
-                 answer_s: float = ANSWER_S, page_gone_s: float = PAGE_GONE_S) -> None:
+                 answer_s: float = ANSWER_S, page_gone_s: float = PAGE_GONE_S,
+                 alive_every_s: float = ALIVE_EVERY_S) -> None:
         """`link`: the desk link (its `event`); `audit`: Store.audit."""
         self.link, self.audit, self.notify = link, audit, notify
-        self.answer_s, self.page_gone_s = answer_s, page_gone_s
+        self.answer_s, self.page_gone_s, self.alive_every_s = answer_s, page_gone_s, alive_every_s
         self._lock = threading.Lock()
         self._active: dict[tuple[str, str], Share] = {}
         self._all: dict[str, Share] = {}
@@ -191,6 +201,9 @@ class Shares:
                 self._finish(share, "no_answer", "no_answer", share.helper)
             elif not getattr(self.link, "connected", True):
                 self._finish(share, "ended", "desk_offline", share.helper)
+            elif share.state == "live" and now - share.alive_at >= self.alive_every_s:
+                share.alive_at = now  # the page asked within page_gone_s: the helper still looks
+                self.link.event(share.site, share.kiosk, {"type": "share_alive", "id": share.id})
 
     def _sweep_soon(self) -> None:
         with self._lock:

@@ -87,7 +87,7 @@ class Kiosk:
     """oodi-1 on the broker, a person in session: its help service and screen share; what
     it published and how often it read the screen, recorded."""
 
-    def __init__(self, broker, directory, display: str, ask_s: float = 60.0) -> None:
+    def __init__(self, broker, directory, display: str, ask_s: float = 60.0, alive_s: float = 15.0) -> None:
         self.help = start_kiosk(broker, directory, "oodi-1")
         self.sent: list[tuple[str, object]] = []
         publish = self.help.link.publish
@@ -107,7 +107,7 @@ class Kiosk:
 
         self.capture.grab = counted
         self.share = ScreenShare(self.help, self.capture, lambda: True, Timers(),
-                                 SimpleNamespace(_=lambda text: text), ask_s=ask_s)
+                                 SimpleNamespace(_=lambda text: text), ask_s=ask_s, alive_s=alive_s)
         wait_for(lambda: self.help.connected)
         self.help.publish_status({"session": "active", "language": "fi"})
 
@@ -172,6 +172,30 @@ def test_no_answer_in_time_tells_the_desk_declined(broker, desk, tmp_path, kiosk
         share_id = ask(aino)
         wait_for(lambda: state_of(aino, share_id) == "declined", 10)
         assert quick.share.state == "" and quick.pictures() == []
+    finally:
+        quick.stop()
+
+
+def test_a_share_lasts_while_the_desk_gives_signs_and_ends_without_them(broker, desk, tmp_path, kiosk_screen):
+    quick = Kiosk(broker, tmp_path, kiosk_screen, alive_s=1.5)
+    try:
+        wait_for(lambda: any(k["kiosk"] == "oodi-1" and k["online"] and k["status"].get("session") == "active"
+                             for k in desk.store.kiosks(["oodi"])))
+        desk.board.shares.alive_every_s = 0.3
+        aino = staff(desk, "Aino")
+        share_id = ask(aino)
+        wait_for(lambda: quick.share.state == "asking")
+        quick.share.allow()
+        wait_for(lambda: state_of(aino, share_id) == "live")
+        live = time.monotonic()
+        # Three times longer than the kiosk waits for a sign, the page asking all along: still live.
+        wait_for(lambda: state_of(aino, share_id) != "live" or time.monotonic() - live > 3 * 1.5, 20)
+        assert quick.share.state == "sharing" and state_of(aino, share_id) == "live"
+        # The desk falls silent (as one that restarted would): the kiosk ends it, and says so.
+        desk.board.shares.alive_every_s = 3600
+        silent = time.monotonic()
+        wait_for(lambda: state_of(aino, share_id) == "ended", 10)
+        assert quick.share.state == "" and time.monotonic() - silent < 1.5 + 2
     finally:
         quick.stop()
 

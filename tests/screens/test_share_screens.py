@@ -112,3 +112,50 @@ def test_no_and_the_end_of_the_session(fresh_app):
     assert app.share.state == "" and shares(link)[-1] == "ended"
     assert app.share.left_over() == 0
     app.flow.leave_goodbye()
+
+
+def test_the_question_waits_for_the_warning_and_never_comes_back_empty(fresh_app):
+    gui, app = fresh_app, fresh_app.app
+    link = app.devices.link
+    link.published.clear()
+    app.switch_language("en")
+    gui.tap(gui.ids()["start_button"])
+    app.session.tick(app.session.inactivity_s)  # as the inactivity timer would
+    gui.frames()
+    assert app.journey.screen == "warning"
+
+    ask(link)  # asked during "Are you still there?": the question waits
+    gui.frames()
+    assert app.share.state == "asking" and app.journey.screen == "warning"
+    assert "Are you still there?" in gui.texts()
+    gui.tap(gui.button("I'm still here"))
+    assert app.session.state == "active"
+    gui.wait_until(lambda: app.journey.screen == "share_ask", 2)
+    gui.frames()
+    assert "Staff member Aino asks to see your screen. Allow?" in gui.texts()
+    gui.tap(gui.ids()["share_allow"])
+    assert app.share.state == "sharing" and app.journey.screen == "needs"
+    gui.frames()
+    assert not gui.root.top_hidden and gui.bar("back_button").opacity > 0  # the person can go on
+    gui.tap(gui.bar("share_banner").ids.share_stop)
+    assert app.share.state == "" and shares(link) == ["allowed", "ended"]
+
+    # A staff message covers the question, which then runs out: Back does not show it again.
+    ask(link)
+    gui.wait_until(lambda: app.journey.screen == "share_ask", 2)
+    link.deliver({"type": "message", "text": "I will come to you.", "id": str(uuid.uuid4())})
+    gui.wait_until(lambda: app.journey.screen == "help", 2)
+    app.share._no_answer()  # its 60 s are over
+    assert shares(link)[-1] == "declined"
+    gui.frames()
+    gui.tap(gui.bar("back_button"))
+    gui.frames()
+    assert app.journey.screen == "needs"
+
+    # The question's screen, somehow shown with nobody asking, leaves by itself.
+    app.journey.go("share_ask")
+    gui.wait_until(lambda: app.journey.screen == "needs", 2)
+    gui.frames()
+    assert "Allow" not in gui.texts()
+    app.flow.end_session()
+    app.flow.leave_goodbye()
