@@ -28,7 +28,7 @@ class Errands(EventDispatcher):
         super().__init__(**kwargs)
         self.s, self.flow, self.counts, self.modes, self.text_scale = services, flow, counts, modes, text_scale
         services.eservices.bind(on_gone=self._browser_gone, url=self._page_changed, open=self._page_changed,
-                                on_file_chooser=self._file_asked)
+                                on_file_chooser=self._file_asked, chooser=self._chooser_gone)
         services.journey.bind(screen=self._chooser_left)
 
     # -- e-services -------------------------------------------------------------------------
@@ -125,12 +125,21 @@ class Errands(EventDispatcher):
         self.s.journey.go("choose_file")
 
     def attach_files(self, paths: list[Path]) -> None:
+        """Attach, back at the page. Its answer (False: nothing reached the page) needs no
+        more here: the service's notice "attach_failed" tells the person on the strip, for a
+        refusal now as for the browser's failure later."""
         self.s.eservices.choose_files(paths)
         self.s.journey.back_to("browser")
 
     def cancel_attach(self) -> None:
         self.s.eservices.cancel_chooser()
         self.s.journey.back_to("browser")
+
+    def _chooser_gone(self, eservices, chooser) -> None:
+        """The page moved on while its question was on screen: back at the page, whose strip
+        says to press its button again. (Attach and Cancel clear it too, then go back.)"""
+        if chooser is None and eservices.notice == "attach_failed" and self.s.journey.screen == "choose_file":
+            self.s.journey.back_to("browser")
 
     def _chooser_left(self, _journey, screen: str) -> None:
         """Back at the page unanswered (the top bar's Back): the page's input gets nothing, and

@@ -26,12 +26,14 @@ log = logging.getLogger(__name__)
 
 # A browser that crashes again this soon after being reopened is not reopened again.
 REOPEN_WINDOW_S = 20.0
-NOTICES = ("", "download_refused", "popup_refused", "reopened", "crashed", "failed", "downloaded", "blocked")
+NOTICES = ("", "download_refused", "popup_refused", "reopened", "crashed", "failed", "downloaded", "blocked",
+           "attach_failed")
 
 
 class EServices(EventDispatcher):
     """`open`: a service is on screen in the browser. `notice`: something the strip tells
-    the person (a refused download, a refused window, a reopened browser)."""
+    the person (a refused download, a refused window, a reopened browser, a document that
+    could not be attached)."""
 
     open = BooleanProperty(False)
     starting = BooleanProperty(False)
@@ -143,8 +145,14 @@ class EServices(EventDispatcher):
     def _handle(self, kind: str, value) -> None:
         if kind == "navigated":
             url = str(value)
-            if url != self.url and self.notice in ("downloaded", "download_refused", "popup_refused"):
+            if url != self.url and self.notice in ("downloaded", "download_refused", "popup_refused", "attach_failed"):
                 self.clear_notice()  # said of the page left; My documents keeps the count
+            if self.chooser is not None:
+                # A new document: the input that asked is gone with the old one, and setting
+                # files on it would fail. The person is told to press the page's button again
+                # (told first: whoever watches the chooser go sees why).
+                self._attach_failed()
+                self.chooser = None
             self.url = url
             was_identifying = self.identifying
             self.identifying = any(domain_covers(d, host_of(url)) for d in self.catalog.identification_domains)
@@ -202,17 +210,34 @@ class EServices(EventDispatcher):
 
     def choose_files(self, paths: list[Path]) -> bool:
         """The person's documents `paths` set on the page's waiting input; False (nothing
-        given to the page) if any is not a regular file directly in the session's documents."""
+        given to the page) if none waits or any is not a regular file directly in the
+        session's documents. Whenever nothing reaches the page, now or when the browser
+        fails to set it (the input gone, the page moved on), the notice "attach_failed"
+        tells the person to press the page's button again."""
         chooser, self.chooser = self.chooser, None
         if chooser is None:
+            log.warning("no page input waits for a file (the page moved on)")
+            self._attach_failed()
             return False
         try:
             offered_files(list(paths), self.session_dir / "downloads", chooser)
         except DeviceError as error:
             log.error("refused to give the page a file: %s", error)
+            self._attach_failed()
             return False
-        self._run(lambda: self.browser.choose_files(chooser, list(paths)))
+        generation, browser = self._generation, self.browser
+
+        def done(_result, error) -> None:
+            if error is not None and generation == self._generation:
+                log.warning("the page's input did not take the files: %s", error)
+                self._attach_failed()
+
+        self.runner.run(lambda: browser.choose_files(chooser, list(paths)), done)
         return True
+
+    def _attach_failed(self) -> None:
+        self.clear_notice()  # a second failure is told again (and said, in speech mode)
+        self.notice = "attach_failed"
 
     def cancel_chooser(self) -> None:
         """Cancel: the page's input gets nothing."""

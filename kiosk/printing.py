@@ -93,6 +93,9 @@ class Printing(EventDispatcher):
         self._cancel_poll: Callable[[], None] | None = None
         self._known: dict[Path, Document] = {}
         self._thumbnails: dict[tuple[Path, int], str] = {}
+        # Each drawing its own file name, taken when asked: a screen asks for all of its
+        # pictures before any is drawn. Kivy knows images by name: never one used twice.
+        self._thumbnail_count = 0
         self._last_faults: tuple[str, ...] | None = None
 
     # -- what the person is about to print ---------------------------------------------
@@ -191,7 +194,8 @@ class Printing(EventDispatcher):
         if key in self._thumbnails or document.kind != "PDF":
             done(self._thumbnails.get(key, ""))
             return
-        target = self.print_dir / f"thumbnail-{len(self._thumbnails)}"
+        self._thumbnail_count += 1
+        target = self.print_dir / f"thumbnail-{self._thumbnail_count}"
 
         def work() -> str:
             target.parent.mkdir(parents=True, exist_ok=True)

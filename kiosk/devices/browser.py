@@ -175,6 +175,7 @@ class FakeBrowser:
         self.page = FakePage()
         self.geometry: Geometry | None = None
         self.fail_with = ""
+        self.files_fail_with = ""  # choose_files raises DeviceError with it (the page's input gone)
         self.started = threading.Event()
         self.started.set()
         self._on_event: Event = lambda kind, value: None
@@ -246,6 +247,8 @@ class FakeBrowser:
         if self.downloads is None:
             raise DeviceError("the browser is not open")
         offered_files(list(paths), self.downloads, chooser)
+        if self.files_fail_with:
+            raise DeviceError(self.files_fail_with)
         self.chosen.append((chooser, list(paths)))
 
     def ask_for_file(self, accept: str = "", multiple: bool = False) -> FileChooser:

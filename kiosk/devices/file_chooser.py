@@ -23,11 +23,9 @@ MAX_ACCEPT = 40        # types in an input's `accept` that the kiosk reads; a pa
 MAX_ACCEPT_CHARS = 1000
 MAX_FILES = 20         # documents set on one input at most
 
-# What the input says of itself, read in the page as the element (`this`).
-DESCRIBE_INPUT = """function () {
-  return {file: this.tagName === 'INPUT' && (this.type || '').toLowerCase() === 'file',
-          accept: String(this.getAttribute('accept') || '').slice(0, %d), multiple: !!this.multiple};
-}""" % MAX_ACCEPT_CHARS
+# Reading the input must not wait on the page: DOM.describeNode runs no page script, but
+# a renderer busy in the page's own script answers nothing until it is done.
+DESCRIBE_TIMEOUT_S = 2.0
 
 Call = Callable[..., dict]
 
@@ -91,17 +89,25 @@ def offered_files(paths: list[Path], folder: Path, chooser: FileChooser) -> list
 
 def read_chooser(call: Call, params: dict, frame: str) -> FileChooser | None:
     """The chooser of a `Page.fileChooserOpened` event in the session `call` reaches, or
-    None if its node is not a file input (any more). Raises DeviceError."""
+    None if its node is not a file input (any more). Read from the node's attributes as the
+    DOM holds them (`DOM.describeNode`): no script of the page's runs, so no getter it
+    redefined can answer instead and nothing it does can make the guard's worker wait
+    past `DESCRIBE_TIMEOUT_S`. Raises DeviceError."""
     node = params.get("backendNodeId")
     if not isinstance(node, int) or isinstance(node, bool):
         return None
-    found = call("DOM.resolveNode", {"backendNodeId": node})["object"]
-    try:
-        described = call("Runtime.callFunctionOn", {"objectId": found["objectId"], "functionDeclaration": DESCRIBE_INPUT,
-                                                    "returnByValue": True})["result"].get("value") or {}
-    finally:
-        call("Runtime.releaseObject", {"objectId": found["objectId"]})
-    if not isinstance(described, dict) or described.get("file") is not True:
+    described = call("DOM.describeNode", {"backendNodeId": node, "depth": 0}, timeout_s=DESCRIBE_TIMEOUT_S)
+    found = described.get("node") if isinstance(described, dict) else None
+    if not isinstance(found, dict) or str(found.get("nodeName", "")).upper() != "INPUT":
         return None
-    multiple = params.get("mode") == "selectMultiple" and described.get("multiple") is True
-    return FileChooser(node, frame, multiple, parse_accept(str(described.get("accept") or "")))
+    listed = found.get("attributes")
+    listed = listed if isinstance(listed, list) else []
+    # [name, value, name, value, ...]; HTML's attribute names are lower case, the first one counts.
+    attributes: dict[str, str] = {}
+    for name, value in zip(listed[::2], listed[1::2]):
+        if isinstance(name, str) and isinstance(value, str):
+            attributes.setdefault(name.lower(), value)
+    if attributes.get("type", "").strip().lower() != "file":
+        return None
+    multiple = params.get("mode") == "selectMultiple" and "multiple" in attributes
+    return FileChooser(node, frame, multiple, parse_accept(attributes.get("accept", "")))

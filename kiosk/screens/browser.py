@@ -26,6 +26,11 @@ TOOL_PRIORITY = ("print_page", "read_aloud", "keyboard_button", "browser_documen
                  "browser_text_size")
 
 
+def attach_failed_words(tr) -> str:
+    """Nothing reached the page's "Attach a file" (its input went, the page moved on)."""
+    return tr._("The document could not be attached. Press the attach button on the page again.")
+
+
 class BrowserScreen(KioskScreen):
     """While an e-service is open the kiosk's window is this strip under the browser:
     Back, Home, Read aloud, Print this page, My documents, text size, keyboard, Help and
@@ -230,6 +235,8 @@ class BrowserScreen(KioskScreen):
             return tr._("The service tried to open a page that is not allowed here.")
         if services.notice == "reopened":
             return tr._("The browser closed unexpectedly and was opened again.")
+        if services.notice == "attach_failed":
+            return attach_failed_words(tr)
         if app.errands.practice_step:
             return self.practice_words()
         if app.learning.current:

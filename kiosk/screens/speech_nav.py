@@ -2,8 +2,9 @@
 says it, a second chooses it), each new screen announced once it is laid out, the focus
 ring's moves spoken, the volume, and what the services report while speech is on (the
 timeout warning, help's progress, a print job's state, a picture that cannot be printed, a
-file from one's phone, a headset plugged in). On the browser strip, swipes and double taps
-go through the e-service's page first: that part is PageNavigation's (page_nav.py)."""
+file from one's phone, a document the e-service's page did not take, a headset plugged
+in). On the browser strip, swipes and double taps go through the e-service's page first:
+that part is PageNavigation's (page_nav.py)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ class SpeechNavigation:
         if services.phone_upload is not None:
             services.phone_upload.bind(state=self._on_phone_code, received=self._on_phone_file,
                                        lost=self._on_phone_file)
+        services.eservices.bind(notice=self._on_browser_notice)
         if services.booking is not None:
             services.booking.bind(state=self._on_booking)
 
@@ -301,6 +303,16 @@ class SpeechNavigation:
         """... and as a file arrives, or does not: "Files received: 1. ...", then the rest."""
         if count:
             self._read_again("phone_upload", self.speech.say)
+
+    def _on_browser_notice(self, _eservices, notice: str) -> None:
+        """A document that did not reach the page is said on the strip at once; coming back
+        to the strip, or while its reading is still to come, the strip's reading says it."""
+        from kiosk.screens.browser import attach_failed_words
+
+        root = self.root()
+        if (notice == "attach_failed" and self.speech.enabled and root is not None
+                and root.ids.manager.current_screen.name == "browser" and not self._announce_pending):
+            self.speech.say(attach_failed_words(self.tr))
 
     def _on_stick_refused(self, _usb, kind: str) -> None:
         """A picture on the stick that cannot be printed is said in speech mode (its row shows why)."""

@@ -103,6 +103,42 @@ def test_no_path_outside_the_session_documents_reaches_the_page(attach, tmp_path
         attach.browser.choose_files(body, [folder / "decision.pdf"])
 
 
+def test_the_input_is_read_without_running_the_page_script(attach):
+    """A page that redefines what script reads of its input (its accept, a getter that
+    spins for ten seconds) neither changes what the kiosk reads nor holds up its worker."""
+    attach.evaluate("(() => { const input = document.getElementById('pdf');"
+                    " input.getAttribute = () => 'application/x-msdownload';"
+                    " Object.defineProperty(input, 'type', {get: () => 'text'});"
+                    " for (const name of ['multiple', 'accept', 'tagName']) Object.defineProperty(input, name, {get() {"
+                    " const end = Date.now() + 10000; while (Date.now() < end); return name === 'multiple'; }});"
+                    " return true; })()")
+    attach.tap("pdf")
+    attach.wait_for(lambda: attach.asked, 5)  # the spinning getters would take 10 s each
+    assert attach.asked[0].accept == (".pdf",) and attach.asked[0].multiple is False
+
+
+def test_a_page_that_moved_on_gets_nothing_and_the_person_is_told(attach):
+    folder = attach.session_dir / "downloads"
+    attach.tap("any")
+    attach.wait_for(lambda: attach.asked, 15)
+    # The page navigates (here to the same address: a new document). The old document may
+    # live on out of sight (the back-forward cache), where setting files would "succeed".
+    attach.browser.navigate(attach.site.url("/attach.html"))
+    attach.wait_for(lambda: attach.services.chooser is None, 15)
+    assert attach.services.notice == "attach_failed"
+    assert attach.services.choose_files([folder / "decision.pdf"]) is False
+    attach.wait_for(lambda: attach.evaluate("document.readyState") == "complete" and not attach.evaluate(
+        "Object.keys(window.received || {}).length"), 15)
+    # The input the page asked with is no file input any more when the person's choice comes.
+    attach.services.clear_notice()
+    attach.tap("any")
+    attach.wait_for(lambda: len(attach.asked) == 2, 15)
+    attach.evaluate("document.getElementById('any').type = 'text'")
+    assert attach.services.choose_files([folder / "decision.pdf"])  # the service's checks pass...
+    attach.wait_for(lambda: attach.services.notice == "attach_failed", 15)  # ...the browser's set fails
+    assert received(attach, "any") == "null"
+
+
 @pytest.fixture
 def other_site(site):
     """The test site under its other name, localhost, allowed too (as in test_page_by_ear.py)."""

@@ -129,3 +129,94 @@ def test_a_pdf_shows_its_first_page(fresh_app):
     assert rows(fresh_app)["paatos.pdf"].picture.endswith(".png")
     fresh_app.wait_until(lambda: "pages: 1" in rows(fresh_app)["paatos.pdf"].details, 30)  # counted meanwhile
     fresh_app.tap(fresh_app.ids()["cancel_button"])
+
+
+def test_each_pdf_shows_its_own_first_page(fresh_app, tmp_path):
+    """All of the screen's pictures are asked for at once: each is drawn from its own PDF,
+    never one over another's (a person picks the certificate by its picture)."""
+    from PIL import Image
+
+    from kiosk.devices.pdf import previews, write_text_pdf
+    from kiosk.printing import THUMBNAIL_WIDTH_PX
+
+    app = in_service(fresh_app)
+    folder = documents(app)
+    shapes = {"vuokrasopimus.pdf": (595, 842), "palkkakuitti.pdf": (842, 595), "todistus.pdf": (400, 400)}
+    for name, shape in shapes.items():
+        write_text_pdf(folder / name, [name.upper()], page_pt=shape)
+    asked(fresh_app, ".pdf")
+    fresh_app.wait_until(lambda: all(row.picture for row in rows(fresh_app).values()), 30)
+    pictures = {name: row.picture for name, row in rows(fresh_app).items()}
+    assert sorted(pictures) == sorted(shapes) and len(set(pictures.values())) == 3
+
+    def pixels(path) -> tuple:
+        with Image.open(path) as image:
+            return image.size, image.convert("L").tobytes()
+
+    drawn = {name: pixels(previews(folder / name, 1, tmp_path / name, THUMBNAIL_WIDTH_PX)[0]) for name in shapes}
+    assert len(set(drawn.values())) == 3  # three different first pages
+    for name, picture in pictures.items():
+        assert pixels(picture) == drawn[name], name
+    fresh_app.tap(fresh_app.ids()["cancel_button"])
+
+
+def attach_refused(app, fresh_app, words: str) -> None:
+    """Back at the page, whose strip says the document was not attached."""
+    fresh_app.wait_until(lambda: app.journey.screen == "browser" and app.window_settled(), 5)
+    fresh_app.frames()
+    assert app.eservices.chooser is None and app.eservices.notice == "attach_failed"
+    assert fresh_app.screen().ids.notice.text == words and words in fresh_app.texts()
+
+
+FAILED = "The document could not be attached. Press the attach button on the page again."
+
+
+def test_a_document_the_page_did_not_take_is_told_on_the_strip(fresh_app):
+    app = in_service(fresh_app)
+    folder = documents(app, hakemus_pdf=PDF)
+    browser = app.devices.browser
+    browser.files_fail_with = "No node with given id found"  # the page removed its input
+    try:
+        asked(fresh_app)
+        fresh_app.tap(rows(fresh_app)["hakemus.pdf"].ids.choose)
+        attach_refused(app, fresh_app, FAILED)
+        assert browser.chosen == []
+    finally:
+        browser.files_fail_with = ""
+    chooser = asked(fresh_app)  # pressed again on the page: this time it takes it
+    fresh_app.tap(rows(fresh_app)["hakemus.pdf"].ids.choose)
+    fresh_app.wait_until(lambda: app.journey.screen == "browser", 5)
+    assert browser.chosen == [(chooser, [folder / "hakemus.pdf"])]
+    browser.navigate("https://example.invalid/next")  # said of the page left
+    fresh_app.wait_until(lambda: app.eservices.notice == "", 5)
+
+
+def test_a_page_that_moves_on_under_the_chooser_takes_the_person_back_and_says_so(fresh_app):
+    app = in_service(fresh_app)
+    documents(app, hakemus_pdf=PDF)
+    asked(fresh_app)
+    app.devices.browser.navigate(app.eservices.url.rstrip("/") + "/sent")  # a new document: the input is gone
+    attach_refused(app, fresh_app, FAILED)
+    assert app.devices.browser.chosen == []
+
+
+def test_in_speech_mode_a_document_not_attached_is_said(fresh_app):
+    app = in_service(fresh_app)
+    folder = documents(app, hakemus_pdf=PDF)
+    chooser = asked(fresh_app)
+    browser, speaker = app.devices.browser, app.devices.speaker
+    app.speech_nav.set_speech(True)
+    try:
+        heard = len(speaker.spoken)
+        browser.navigate(app.eservices.url.rstrip("/") + "/sent")  # the page moves on under the chooser
+        fresh_app.wait_until(lambda: FAILED in fresh_app.heard_since(heard), 5)  # the strip's reading says it
+        fresh_app.wait_until(lambda: "choices" in fresh_app.heard_since(heard), 5)  # ...to its end
+        # Chosen just as the page went: the browser's failure comes once the strip was read.
+        heard = len(speaker.spoken)
+        app.eservices.chooser = chooser
+        browser.files_fail_with = "No node with given id found"
+        assert app.eservices.choose_files([folder / "hakemus.pdf"])
+        fresh_app.wait_until(lambda: FAILED in fresh_app.heard_since(heard), 5)
+    finally:
+        browser.files_fail_with = ""
+        app.speech_nav.set_speech(False)
