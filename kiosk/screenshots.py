@@ -31,9 +31,10 @@ def stage(app, screen: str) -> None:
     """Put the journey where `screen` shows real content (a category, a service)."""
     journey = app.journey
     # Who asks to see the screen; the question leaves a screen at once when nobody asks.
-    app.share.helper = "Aino" if screen == "share_ask" else app.share.helper
-    if screen == "share_ask" or app.share.state == "asking":
-        app.share.state = "asking" if screen == "share_ask" else ""
+    asking = screen == "share_ask"
+    app.share.helper = "Aino" if asking else app.share.helper
+    if asking:
+        app.share.state = "asking"
     if app.catalog.services:
         service = app.catalog.services[0]
         journey.category_id = service.category
@@ -50,6 +51,10 @@ def stage(app, screen: str) -> None:
         app.eservices.chooser = FileChooser(node=1, accept=(".pdf",))
         journey.history.append("browser")
     journey.screen = screen
+    if not asking and app.share.state == "asking":
+        # Once the next screen is on: the question's end has no screen to go back from
+        # (two screen changes in one frame would leave the question's screen undropped).
+        app.share.state = ""
 
 
 def stage_scan(app, screen: str) -> None:
