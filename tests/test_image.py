@@ -88,7 +88,7 @@ def test_the_kiosk_user_is_unprivileged_and_cannot_log_in(provisioned):
     assert passwd["kiosk"][6] == "/usr/sbin/nologin" and shadow["kiosk"][1] == "!"
     groups = {line.split(":")[0]: line.split(":")[3].split(",") for line in (root / "etc/group").read_text().splitlines()}
     assert "kiosk" not in groups.get("sudo", []) and not (root / "etc/sudoers.d/kiosk").exists()
-    assert {"audio", "video", "input", "lp"} <= {name for name, members in groups.items() if "kiosk" in members}
+    assert {"audio", "video", "input", "lp", "scanner"} <= {name for name, members in groups.items() if "kiosk" in members}
 
 
 def test_the_consoles_escape_hatches_are_masked_and_the_kiosk_is_what_boots(provisioned):
