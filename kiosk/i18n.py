@@ -81,16 +81,19 @@ class Translator(Observable):
         if language == self.language:
             return
         self.language = language
-        for uid, (func, element_ref, rest, kwargs) in list(self._observers.items()):
+        # A copy taken in one step (dict.copy allocates nothing per entry): building a list
+        # of the items may run the garbage collector, whose weak-reference callbacks unbind
+        # rules of widgets just collected, changing the dictionary under the iteration.
+        for uid, (func, element_ref, rest, kwargs) in self._observers.copy().items():
             element = element_ref() if element_ref is not None else None
             if element_ref is not None and element is None:
-                del self._observers[uid]
+                self._observers.pop(uid, None)
                 continue
             args = ((element,) + rest,) if element_ref is not None else rest
             try:
                 func(*args, None, None, **kwargs)
             except ReferenceError:
-                del self._observers[uid]
+                self._observers.pop(uid, None)
         for listener in list(self._listeners):
             listener(language)
 
