@@ -19,8 +19,7 @@ from kivy.event import EventDispatcher
 from kivy.properties import BooleanProperty, ListProperty, OptionProperty, StringProperty
 
 from kiosk.background import Runner
-from kiosk.devices import DeviceError
-from kiosk.devices.scanner import ScanError, Scanner, ScanSettings
+from kiosk.devices.scanner import ScanError, Scanner, ScannerInfo, ScanSettings
 from kiosk.i18n import N_
 
 log = logging.getLogger(__name__)
@@ -119,14 +118,19 @@ class Scanning(EventDispatcher):
         self.state = "finding"
         self.runner.run(self.scanner.find, self._found)
 
+    def _chosen(self, found: list[ScannerInfo]) -> ScannerInfo | None:
+        """The configured scanner among `found`, or the first one where none is configured."""
+        if self.wanted_device:
+            return next((s for s in found if s.device == self.wanted_device), None)
+        return found[0] if found else None
+
     def _found(self, found, error) -> None:
         if self.state == "finding":
             self.state = "idle"
         if error is not None:
             log.warning("scanner: %s", error)
             found = []
-        chosen = next((s for s in found if s.device == self.wanted_device), None) if self.wanted_device \
-            else (found[0] if found else None)
+        chosen = self._chosen(found)
         was = self.device
         self.device = chosen.device if chosen else ""
         self.scanner_name = chosen.name if chosen else ""
@@ -237,12 +241,10 @@ class Scanning(EventDispatcher):
         if self.scanner is None:
             done("none")
             return
-        scanner, folder, settings, wanted = self.scanner, self.session_dir.parent / "staff-scan", self.settings, \
-            self.wanted_device
+        scanner, folder, settings = self.scanner, self.session_dir.parent / "staff-scan", self.settings
 
-        def work() -> None:
-            found = scanner.find()
-            chosen = next((s for s in found if s.device == wanted), None) if wanted else (found[0] if found else None)
+        def work() -> ScannerInfo:
+            chosen = self._chosen(scanner.find())
             if chosen is None:
                 raise ScanError("none")
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -256,8 +258,7 @@ class Scanning(EventDispatcher):
         def finished(chosen, error) -> None:
             if error is None:
                 self._found([chosen], None)
-            done("" if error is None else error.kind if isinstance(error, ScanError) else
-                 "failed" if isinstance(error, DeviceError) else "failed")
+            done("" if error is None else error.kind if isinstance(error, ScanError) else "failed")
         self.runner.run(work, finished)
 
     # -- the wipe ---------------------------------------------------------------------------
