@@ -83,11 +83,7 @@ class Kiosk:
         """A real tap through the X server in the middle of an element (under Chromium's own
         title bar), once the page that has it takes input (see `takes_input`)."""
         self.wait_for(lambda: self.takes_input(element), 20)
-        x, y = self.evaluate(f"(() => {{ const r = document.getElementById('{element}').getBoundingClientRect();"
-                             " return [screenX + r.x + r.width / 2,"
-                             " screenY + outerHeight - innerHeight + r.y + r.height / 2]; })()")
-        xdotool("mousemove", "--sync", str(round(x)), str(round(y)))
-        xdotool("click", "1")
+        x_tap(self.evaluate, element)
 
     def pages(self) -> list[dict]:
         targets = self.browser.call("Target.getTargets", page=False)["targetInfos"]
@@ -110,6 +106,16 @@ class NoJobs:
 
     def pending_jobs(self) -> list[int]:
         return []
+
+
+def x_tap(evaluate, element: str) -> None:
+    """A tap through the X server in the middle of the page's `element`, under Chromium's
+    own title bar; `evaluate(expression)` runs script in that page."""
+    x, y = evaluate(f"(() => {{ const r = document.getElementById('{element}').getBoundingClientRect();"
+                    " return [screenX + r.x + r.width / 2,"
+                    " screenY + outerHeight - innerHeight + r.y + r.height / 2]; })()")
+    xdotool("mousemove", "--sync", str(round(x)), str(round(y)))
+    xdotool("click", "1")
 
 
 def xdotool(*args: str) -> str:

@@ -1,4 +1,4 @@
-"""Fakes shared by unit tests."""
+"""Fakes shared by unit tests, and the kiosk's scheduler on threads for tests without Kivy."""
 
 from __future__ import annotations
 
@@ -28,3 +28,15 @@ class FakeScheduler:
             self.now = entry[0]
             entry[2]()
         self.now = end
+
+
+class TimerScheduler:
+    """The kiosk's scheduler on threads (the Kivy clock's stand-in where no clock runs)."""
+
+    def call_later(self, delay_s, callback):
+        import threading
+
+        timer = threading.Timer(delay_s, callback)
+        timer.daemon = True
+        timer.start()
+        return timer.cancel

@@ -48,6 +48,17 @@ def site(xvfb_display):
     served.stop()
 
 
+@pytest.fixture(scope="module")
+def broker(request):
+    """A real Mosquitto broker for the test module's kiosks: its `SITES` ({site: [kiosk
+    ids]}) and, if it has them, `BROKER_ACL` lines for more users."""
+    from testbed.mosquitto import Broker
+
+    started = Broker(request.module.SITES, extra_acl=getattr(request.module, "BROKER_ACL", "")).start()
+    yield started
+    started.remove()
+
+
 @pytest.fixture
 def kiosk_cli(xvfb_display, tmp_path):
     """Run the `kiosk` command as IT would, on the virtual display, with private

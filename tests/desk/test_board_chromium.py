@@ -21,15 +21,6 @@ STAFF = {"Aino": ("correct horse battery", ["oodi"])}
 PASSWORD = STAFF["Aino"][0]
 
 
-@pytest.fixture(scope="module")
-def broker():
-    from testbed.mosquitto import Broker
-
-    started = Broker(SITES).start()
-    yield started
-    started.remove()
-
-
 @pytest.fixture(autouse=True)
 def display(xvfb_display):
     return xvfb_display

@@ -8,7 +8,6 @@ import io
 import json
 import re
 import subprocess
-import threading
 import uuid
 import zipfile
 
@@ -18,19 +17,11 @@ from PIL import Image
 
 from kiosk.background import Immediate
 from kiosk.phone_upload import PhoneUpload, https_fetcher
+from testbed.fakes import TimerScheduler
 from testbed.desk import desk_in_process, wait_for
 from testbed.desk import kiosk as start_kiosk
 
 SITES = {"oodi": ["oodi-1", "oodi-2"]}
-
-
-@pytest.fixture(scope="module")
-def broker():
-    from testbed.mosquitto import Broker
-
-    started = Broker(SITES).start()
-    yield started
-    started.remove()
 
 
 @pytest.fixture
@@ -39,12 +30,6 @@ def desk(broker, tmp_path):
         yield started
 
 
-class TimerScheduler:
-    def call_later(self, delay_s, callback):
-        timer = threading.Timer(delay_s, callback)
-        timer.daemon = True
-        timer.start()
-        return timer.cancel
 
 
 @pytest.fixture

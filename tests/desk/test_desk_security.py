@@ -27,13 +27,7 @@ STAFF = {"Aino": ("correct horse battery", ["oodi"])}
 MONITOR = "user monitor\ntopic read #\n"
 
 
-@pytest.fixture(scope="module")
-def broker():
-    from testbed.mosquitto import Broker
-
-    started = Broker(SITES, extra_acl=MONITOR).start()
-    yield started
-    started.remove()
+BROKER_ACL = MONITOR  # the broker fixture (tests/conftest.py) adds it
 
 
 @pytest.fixture

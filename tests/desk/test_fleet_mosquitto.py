@@ -10,21 +10,13 @@ import uuid
 import pytest
 import sqlalchemy
 
+from testbed.fakes import TimerScheduler
 from testbed.desk import StaffBrowser as Browser
 from testbed.desk import board_in_chromium, desk_in_process, raw_client, wait_for
 from testbed.desk import kiosk as start_kiosk
 
 SITES = {"oodi": ["oodi-1", "oodi-2"], "kallio": ["kallio-1"]}
 FORGED, LEGIT, OODI = (str(uuid.UUID(int=n)) for n in (1, 2, 3))
-
-
-@pytest.fixture(scope="module")
-def broker():
-    from testbed.mosquitto import Broker
-
-    started = Broker(SITES).start()
-    yield started
-    started.remove()
 
 
 @pytest.fixture
@@ -261,16 +253,6 @@ def test_the_desk_refuses_statistics_outside_the_vocabulary_or_the_days_kiosks_k
     assert desk.store.statistics(["oodi"])["totals"] == {"session": {"started": 2}}
 
 
-class TimerScheduler:
-    """The kiosk's scheduler on threads (the Kivy clock's stand-in off the GUI)."""
-
-    def call_later(self, delay_s, callback):
-        import threading
-
-        timer = threading.Timer(delay_s, callback)
-        timer.daemon = True
-        timer.start()
-        return timer.cancel
 
 
 def test_a_time_booked_at_two_kiosks_through_the_broker_and_the_desk(broker, desk, tmp_path):

@@ -10,7 +10,6 @@ import base64
 import io
 import shutil
 import subprocess
-import threading
 import time
 from types import SimpleNamespace
 
@@ -20,6 +19,7 @@ from kiosk.devices.screen_capture import XScreenCapture
 from kiosk.devices.xvfb import VirtualDisplay
 from kiosk.screen_share import ScreenShare
 from kiosk.share_wire import MAX_FRAME_BYTES, TOKEN_CHARS
+from testbed.fakes import TimerScheduler
 from testbed.desk import StaffBrowser, desk_in_process, raw_client, staff_in_chromium, wait_for
 from testbed.desk import kiosk as start_kiosk
 
@@ -29,15 +29,6 @@ SITES = {"oodi": ["oodi-1", "oodi-2"]}
 PASSWORD = "correct horse battery"
 STAFF = {"Aino": (PASSWORD, ["oodi"], "helper"), "Ville": (PASSWORD, ["oodi"], "helper"),
          "Tilda": (PASSWORD, ["oodi"], "stats_reader"), "Desk 2": (PASSWORD, ["oodi"], "helper")}
-
-
-@pytest.fixture(scope="module")
-def broker():
-    from testbed.mosquitto import Broker
-
-    started = Broker(SITES).start()
-    yield started
-    started.remove()
 
 
 @pytest.fixture(autouse=True)
@@ -75,12 +66,6 @@ def desk(broker, tmp_path):
         yield started
 
 
-class Timers:
-    def call_later(self, delay_s, callback):
-        timer = threading.Timer(delay_s, callback)
-        timer.daemon = True
-        timer.start()
-        return timer.cancel
 
 
 class Kiosk:
@@ -106,7 +91,7 @@ class Kiosk:
             return grab()
 
         self.capture.grab = counted
-        self.share = ScreenShare(self.help, self.capture, lambda: True, Timers(),
+        self.share = ScreenShare(self.help, self.capture, lambda: True, TimerScheduler(),
                                  SimpleNamespace(_=lambda text: text), ask_s=ask_s, alive_s=alive_s)
         wait_for(lambda: self.help.connected)
         self.help.publish_status({"session": "active", "language": "fi"})

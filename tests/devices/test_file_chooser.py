@@ -139,17 +139,6 @@ def test_a_page_that_moved_on_gets_nothing_and_the_person_is_told(attach):
     assert received(attach, "any") == "null"
 
 
-@pytest.fixture
-def other_site(site):
-    """The test site under its other name, localhost, allowed too (as in test_page_by_ear.py)."""
-    port = site.host.rsplit(":", 1)[1]
-    allowed = json.loads(site.policy_text)
-    allowed["URLAllowlist"].append(f"localhost:{port}")
-    site.policy.write(json.dumps(allowed))
-    yield f"localhost:{port}"
-    site.policy.write(site.policy_text)
-
-
 def test_an_input_in_a_frame_from_another_site_asks_the_kiosk_and_is_answered_in_its_process(kiosk, other_site):
     asked = []
     kiosk.services.bind(on_file_chooser=lambda _s, chooser: asked.append(chooser))

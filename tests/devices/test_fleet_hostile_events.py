@@ -34,15 +34,6 @@ HOSTILE = {
 }
 
 
-@pytest.fixture(scope="module")
-def broker():
-    from testbed.mosquitto import Broker
-
-    started = Broker(SITES).start()
-    yield started
-    started.remove()
-
-
 def wait_for(condition, timeout=10.0, meanwhile=lambda: None):
     deadline = time.monotonic() + timeout
     while not condition():

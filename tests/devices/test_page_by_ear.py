@@ -6,7 +6,6 @@ typed into through the kiosk's typing path; and what the kiosk says of each, in 
 
 from __future__ import annotations
 
-import json
 from types import SimpleNamespace
 
 import pytest
@@ -150,18 +149,6 @@ def test_a_form_with_a_radio_group_completed_by_ear_in_chromium(kiosk):
     person.double_tap()
     kiosk.wait_for(lambda: kiosk.services.url == kiosk.site.url("/second.html"), 10)
     kiosk.wait_for(lambda: [(i.role, i.name) for i in person.items()] == [("heading", "Second page")], 10)
-
-
-@pytest.fixture
-def other_site(site):
-    """The test site under its other name, localhost, allowed too: another site, whose
-    frames Chromium runs in processes of their own."""
-    port = site.host.rsplit(":", 1)[1]
-    allowed = json.loads(site.policy_text)
-    allowed["URLAllowlist"].append(f"localhost:{port}")
-    site.policy.write(json.dumps(allowed))
-    yield f"localhost:{port}"
-    site.policy.write(site.policy_text)
 
 
 def test_frames_of_the_same_site_and_of_another_are_gone_through_by_ear(kiosk, other_site):

@@ -11,24 +11,11 @@ from dataclasses import replace
 import pytest
 
 from kiosk.devices.scanner import SaneScanner
+from testbed.chromium import x_tap
 from testbed.sane import SaneTestScanner
 from tests.screens.conftest import evaluate
 
 pytestmark = pytest.mark.gui
-
-
-def x_tap(gui, element: str) -> None:
-    """A finger on the page's element, through the X server (as on the touch screen), once
-    the page that has it is there."""
-    from testbed.chromium import xdotool
-
-    app = gui.app
-    gui.wait_until(lambda: evaluate(app, f"!!document.getElementById('{element}')"), 20)
-    x, y = evaluate(app, f"(() => {{ const r = document.getElementById('{element}').getBoundingClientRect();"
-                         " return [screenX + r.x + r.width / 2, screenY + outerHeight - innerHeight + r.y + r.height / 2];"
-                         " })()")
-    xdotool("mousemove", "--sync", str(round(x)), str(round(y)))
-    xdotool("click", "1")
 
 
 def test_a_paper_scanned_from_the_strip_is_attached_to_the_form(chromium_kiosk, site, tmp_path, monkeypatch):
@@ -63,7 +50,8 @@ def test_a_paper_scanned_from_the_strip_is_attached_to_the_form(chromium_kiosk, 
         assert app.journey.screen == "browser"
         gui.frames()
         # The page's own "Attach a file": the kiosk's chooser, with the scan in it.
-        x_tap(gui, "pdf")
+        gui.wait_until(lambda: evaluate(app, "!!document.getElementById('pdf')"), 20)
+        x_tap(lambda expression: evaluate(app, expression), "pdf")
         gui.wait_until(lambda: app.journey.screen == "choose_file", 20)
         gui.frames()
         assert name in gui.texts()
