@@ -23,6 +23,9 @@ from kiosk.devices.scanner import ScanError, Scanner, ScannerInfo, ScanSettings
 from kiosk.i18n import N_
 
 log = logging.getLogger(__name__)
+# img2pdf logs each page's details at debug level: under Kivy's logger that is a dozen
+# console lines a save, slower than making the PDF.
+logging.getLogger("img2pdf").setLevel(logging.WARNING)
 
 MAX_PAGES = 30        # one application's attachments; more is a stuck finger
 PREVIEW_PX = 600      # the preview's longer side: the whole page seen on the screen

@@ -18,6 +18,8 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -29,10 +31,20 @@ log = logging.getLogger(__name__)
 # SANE_Status values (sane/sane.h), which scanimage exits with, and what they mean to a
 # person. Everything else is "failed".
 FAULTS = {3: "busy", 6: "jammed", 7: "no_paper", 8: "cover_open"}
+# sane_strstatus()'s words for them, as scanimage prints a failed read ("sane_read: ...").
+STATUS_WORDS = {3: b"Device busy", 6: b"Document feeder jammed", 7: b"Document feeder out of documents",
+                8: b"Scanner cover is open"}
+CANCEL_GRACE_S = 3.0     # after a failed read, for the backend to end the scan
+POLL_S = 0.05
 LIST_TIMEOUT_S = 30.0    # scanimage -L probes USB and the network backends
 SCAN_TIMEOUT_S = 180.0   # a slow A4 colour page at 300 dpi takes under a minute
 MAX_PAGE_BYTES = 40 * 1024 * 1024
 LETTER_DEVICE = re.compile(r"[A-Za-z0-9_.:/@+=,-]{1,200}")  # a SANE device name, never an option
+
+
+def _read_all(file, limit: int = 1 << 20) -> bytes:
+    """What is in `file` so far, without moving the offset the child writes at."""
+    return os.pread(file.fileno(), limit, 0)
 
 
 class ScanError(DeviceError):
@@ -131,18 +143,35 @@ class SaneScanner:
         if self.work_dir is not None:
             env["TMPDIR"] = str(self.work_dir)
         spawn = self.processes.spawn if session and self.processes is not None else subprocess.Popen
-        process = spawn([self.executable, *argv], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                        stderr=subprocess.PIPE)
-        try:
-            out, err = process.communicate(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
-            raise ScanError("failed", f"no answer within {timeout_s:g} s") from None
-        if process.returncode:
-            log.info("scanimage %s: status %d: %s", argv[:2], process.returncode,
-                     err.decode("utf-8", "replace").strip()[-300:])
-        return process.returncode, out.decode("utf-8", "replace")
+        # Its output into files, and the wait on scanimage alone: a backend's reader process
+        # (SANE's test backend forks one, as do many) may outlive it holding a pipe open,
+        # and waiting for the pipe's end would wait for that process.
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            process = spawn([self.executable, *argv], env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+            deadline, failed_at = time.monotonic() + timeout_s, None
+            while process.poll() is None:
+                now = time.monotonic()
+                if failed_at is None and b"sane_read: " in _read_all(err):
+                    failed_at = now  # the page failed: what is left is the backend's cancel
+                if now > deadline or (failed_at is not None and now > failed_at + CANCEL_GRACE_S):
+                    # A backend may hang in its cancel after a failed read (SANE's test backend
+                    # does, now and then, joining its reader thread): the fault is known already.
+                    process.kill()
+                    process.wait()
+                    if failed_at is None:
+                        raise ScanError("failed", f"no answer within {timeout_s:g} s")
+                    break
+                try:
+                    process.wait(timeout=POLL_S)  # at once when it ends
+                except subprocess.TimeoutExpired:
+                    pass
+            output, errors = _read_all(out), _read_all(err)
+        status = process.returncode
+        if failed_at is not None and status < 0:  # killed in its cancel: the status it printed
+            status = next((code for code, words in STATUS_WORDS.items() if words in errors), 9)
+        if status:
+            log.info("scanimage %s: status %d: %s", argv[:2], status, errors.decode("utf-8", "replace").strip()[-300:])
+        return status, output.decode("utf-8", "replace")
 
     def find(self) -> list[ScannerInfo]:
         status, text = self._run(["--formatted-device-list=%d\t%v %m%n"], LIST_TIMEOUT_S)

@@ -1,7 +1,6 @@
 """Scanning through a real SANE stack: scanimage and SANE's own `test` backend."""
 
 import subprocess
-import time
 
 import pytest
 
