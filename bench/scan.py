@@ -14,10 +14,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from bench.common import ThreadRunner, compared, wait_until
+from bench.common import ThreadRunner, compared, wait_for, wait_until
 from bench.printing import NoScheduler
 
-RUNS = 15
+RUNS = 41  # a page on the test backend takes 15 to 30 ms, either way: many runs for a steady median
 
 
 def scan_to_document(_display: str) -> dict:
@@ -61,9 +61,10 @@ def scan_to_document(_display: str) -> dict:
             name = f"Scan {run}"
             started = time.perf_counter()
             scanning.scan_page()
-            wait_until(lambda: scanning.pages and scanning.state == "idle", 60, "the page")
+            wait_for(scanning, ("pages", "state"), lambda: scanning.pages and scanning.state == "idle", 60, "the page")
             scanning.save(name)
-            wait_until(lambda: any(d.name == f"{name}.pdf" for d in printing.documents), 60, "the document")
+            wait_for(printing, ("documents",), lambda: any(d.name == f"{name}.pdf" for d in printing.documents), 60,
+                     "the document")
             took = time.perf_counter() - started
             # The page's small picture, made beside the save, is done before the next run.
             wait_until(lambda: not any((session / "scan").iterdir()), 60, "the preview")

@@ -159,3 +159,27 @@ def test_the_backend_options_are_read_from_scanimage(sane):
     assert (found.width_mm, found.height_mm) == (200, 200)
     listed = parse_capabilities("    --resolution 75|150|300|600dpi [300]\n    --mode Lineart|Gray|Color [Color]\n")
     assert listed.resolutions == (75, 150, 300, 600)
+
+
+@pytest.mark.parametrize("with_pidfd", [True, False])
+def test_the_wait_for_scanimage_ends_when_it_ends(with_pidfd):
+    """The scan's wait wakes when the process exits (its pidfd), and without a pidfd
+    (Linux before 5.3) falls back to Popen's own wait; either way it does not report a
+    running process as ended."""
+    import os
+    import time
+
+    from kiosk.devices.scanner import _ended_within, _pidfd
+
+    process = subprocess.Popen(["sleep", "0.3"])
+    pidfd = _pidfd(process) if with_pidfd else None
+    assert (pidfd is not None) == with_pidfd
+    try:
+        assert not _ended_within(process, pidfd, 0.01)
+        started = time.monotonic()
+        assert _ended_within(process, pidfd, 30)
+        assert time.monotonic() - started < 29  # woken by the exit, not by the timeout
+        assert process.returncode == 0
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
