@@ -315,9 +315,31 @@ def build_app(config_file: Path | None):
 
 
 def run(config_file: Path | None) -> int:
+    from kiosk.config import load_config
+    from kiosk.enrolment import needs_enrolment
+
+    loaded = load_config(config_file)
+    if needs_enrolment(loaded):
+        return enrol(loaded)
     app = build_app(config_file)
     app.run()
     return 0
+
+
+def enrol(loaded) -> int:
+    """A terminal with no identity yet: the enrolment screen until the desk has made it a
+    kiosk; then 0, and systemd starts it again as that kiosk (kiosk.service restarts it)."""
+    import kiosk
+    from kiosk import lockdown
+    from kiosk.enrolment import state_dir
+
+    lockdown.prepare_environment()
+    lockdown.configure_kivy(loaded.display)
+    from kiosk.enrol_app import EnrolApp
+
+    app = EnrolApp(loaded, state_dir(), version=kiosk.__version__)
+    app.run()
+    return 0 if app.enrolled else 1
 
 
 def screenshots(args) -> int:

@@ -170,6 +170,9 @@ class FleetConfig:
     site: str = text(pattern=r"[a-z0-9][a-z0-9-]{0,40}", hint="lower case letters, digits and '-'")
     # The staff desk's web address, as this kiosk and people's phones on the site reach it.
     desk_url: str = text(pattern=r"https://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?", hint="an https:// address like 'https://desk.kirjasto.example.fi'")
+    # A terminal of the one image: with no identity yet, it asks the desk at desk_url to
+    # make it a kiosk (kiosk/enrolment.py), and shows the code an administrator accepts.
+    enrol: bool = boolean()
 
     def password(self) -> str:
         if not self.password_file:
@@ -265,6 +268,9 @@ def config_files(extra: Path | None, system_file: Path = SYSTEM_FILE) -> list[Pa
     files = [DEFAULTS_FILE]
     if system_file.exists():
         files.append(system_file)
+    enrolled = Path(os.environ.get("STATE_DIRECTORY") or _default_state_dir()) / "enrolled.toml"
+    if enrolled.exists():  # what the desk gave this terminal at enrolment (kiosk/enrolment.py)
+        files.append(enrolled)
     if extra is not None:
         files.append(extra)
     return files

@@ -5,6 +5,7 @@ per-kiosk and per-desk credentials."""
 from __future__ import annotations
 
 import os
+import platform
 import shutil
 import socket
 import subprocess
@@ -16,6 +17,11 @@ from kiosk.devices import terminate
 from testbed.config import free_port
 
 PROVISIONING = Path(__file__).resolve().parent.parent / "provisioning" / "mosquitto"
+DYNSEC_PLUGIN = f"/usr/lib/{platform.machine()}-linux-gnu/mosquitto_dynamic_security.so"  # Debian's multiarch path
+# The dynamic-security plugin's file with no account yet; enrolled kiosks' accounts come
+# in through its control topic. Unknown accounts are left to the password and ACL files.
+DYNSEC_EMPTY = ('{"defaultACLAccess": {"publishClientSend": false, "publishClientReceive": true, '
+                '"subscribe": false, "unsubscribe": true}, "clients": [], "groups": [], "roles": []}\n')
 
 
 def render_acl(sites: dict[str, list[str]]) -> str:
@@ -71,12 +77,14 @@ class Broker:
         config = (PROVISIONING / "mosquitto.conf.template").read_text().format(
             password_file=passwords, acl_file=self.root / "acl", persistence="false", state_dir=self.root,
             log_dest=f"file {self.root / 'mosquitto.log'}\nlog_type all", port=self.port, bind="127.0.0.1",
+            dynsec_plugin=DYNSEC_PLUGIN, dynsec_file=self.root / "dynamic-security.json",
             ca_file=self.ca_file, cert_file=self.root / "server.pem", key_file=self.root / "server.key")
         (self.root / "mosquitto.conf").write_text(config)
+        (self.root / "dynamic-security.json").write_text(DYNSEC_EMPTY)
         # Started as root, mosquitto drops to its own user: it must reach these files.
         (self.root / "mosquitto.log").touch()
         for path in self.root.iterdir():
-            path.chmod(0o666 if path.name == "mosquitto.log" else 0o644)
+            path.chmod(0o666 if path.name in ("mosquitto.log", "dynamic-security.json") else 0o644)
         self.root.chmod(0o755)
         self._launch()
         return self

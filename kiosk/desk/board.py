@@ -116,6 +116,7 @@ class DeskApp:
         self._board_timer: threading.Timer | None = None
         # Screens helpers see (kiosk.desk.share): in this process only, as their pages are.
         self.shares = Shares(link, store.audit, self.changes.bump)
+        self.enrolments = None  # kiosk.desk.enrolment.Enrolments, where [enrolment] is set up
         if link is not None:
             link.on_reply = self.replies.arrive
             link.on_share, link.on_presence = self.shares.handle, self.shares.presence

@@ -36,7 +36,11 @@ DEFAULTS = {"broker": {"host": "127.0.0.1", "port": 8883, "tls": True, "ca_file"
             # A request nobody accepts within after_min minutes goes to the region's other staff
             # (0 = never) and to the chat: webhook_url for every site, site_webhooks = {site = url}
             # for a site with a chat of its own; the chat's message in `language`.
-            "escalation": {"after_min": 5, "webhook_url": "", "site_webhooks": {}, "language": "fi"}}
+            "escalation": {"after_min": 5, "webhook_url": "", "site_webhooks": {}, "language": "fi"},
+            # New terminals of the one image (kiosk.desk.enrolment): the broker account that may
+            # make kiosk accounts (its ACL: the dynamic-security control topic only; username ""
+            # = no enrolment on this desk), and the broker's address as kiosks reach it.
+            "enrolment": {"username": "", "password_file": "", "kiosk_broker_host": "", "kiosk_broker_port": 8883}}
 
 
 MAX_CONFIG_BYTES = 64 * 1024
@@ -242,6 +246,21 @@ def make_escalation(store: Store, config: dict, on_change) -> Escalation:
                       {"": settings["webhook_url"], **settings["site_webhooks"]}, settings["language"], on_change)
 
 
+def make_enrolments(store: Store, config: dict):
+    """Enrolment of new terminals, where [enrolment] names its broker account; else None."""
+    from kiosk.desk.enrolment import BrokerAccounts, BrokerAccountSettings, Enrolments
+
+    settings, broker = config["enrolment"], config["broker"]
+    if not settings["username"]:
+        return None
+    password = Path(settings["password_file"]).read_text().strip() if settings["password_file"] else ""
+    accounts = BrokerAccounts(BrokerAccountSettings(broker["host"], int(broker["port"]), settings["username"], password,
+                                                    bool(broker["tls"]), broker["ca_file"]))
+    return Enrolments(store.engine, accounts, settings["kiosk_broker_host"] or broker["host"],
+                      int(settings["kiosk_broker_port"]),
+                      known_kiosks=lambda: {(k["site"], k["kiosk"]) for k in store.kiosks(list(config["desk"]["sites"]))})
+
+
 def serve(store: Store, config: dict) -> int:
     """The desk until SIGTERM or SIGINT: the broker link, the web server, and now and then
     the audit log's pruning and the statistics roll-up."""
@@ -258,6 +277,7 @@ def serve(store: Store, config: dict) -> int:
     from kiosk.desk.web import serve as serve_web  # the web stack only where the desk is served
 
     app = DeskApp(store, link)
+    app.enrolments = make_enrolments(store, config)
     link.on_change = app.notify
     store.listen(app.notice)  # what other desk processes on the same database change
     link.start()

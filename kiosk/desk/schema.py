@@ -94,6 +94,18 @@ bookings = Table("bookings", metadata,
                        sqlite_where=text("cancelled IS NULL"), postgresql_where=text("cancelled IS NULL")),
                  Index("bookings_kiosk", "kiosk", "starts"))
 
+# Terminals of the one image asking to become kiosks (kiosk/desk/enrolment.py): the code a
+# terminal shows (the administrator reads it off its screen), the SHA-256 of the secret only
+# the terminal knows, what it says of itself, and what an administrator gave it. A row goes
+# a day after it was last seen, or once its terminal has its credentials.
+enrolments = Table("enrolments", metadata,
+                   Column("code", Text, primary_key=True),
+                   Column("secret", Text, nullable=False, unique=True),
+                   *(Column(name, Text, nullable=False) for name in ("address", "mac", "version", "state")),
+                   Column("seen", Double, nullable=False), Column("expires", Double, nullable=False),
+                   *(Column(name, Text) for name in ("site", "kiosk", "place", "by")),
+                   Column("decided", Double))
+
 audit = Table("audit", metadata,
               Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
               Column("at", Double, nullable=False), Column("actor", Text, nullable=False),

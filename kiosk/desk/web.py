@@ -37,6 +37,7 @@ from kiosk.desk.pages import BoardView, Pages, day_and_clock
 from kiosk.desk.roles import command_action, may
 from kiosk.desk.schema import ROLES
 from kiosk.desk.server import Server
+from kiosk.desk.enrol_web import ROUTES as ENROL_ROUTES, enrol_routes
 from kiosk.desk.share_page import ROUTES as SHARE_ROUTES, share_routes
 from kiosk.desk.stats_page import period, report_figures, stats_csv, stats_figures
 from kiosk.desk.store import RESOLUTIONS
@@ -74,7 +75,7 @@ ROUTES = {("GET", "/login"): None, ("POST", "/login"): None, ("GET", "/language"
           ("GET", "/bookings"): "board", ("POST", "/bookings/cancel"): "help",
           ("POST", "/admin/users"): "admin", ("POST", "/admin/disable"): "admin",
           ("POST", "/admin/enable"): "admin", ("POST", "/admin/password"): "admin",
-          ("POST", "/admin/forget"): "admin", **UPLOAD_ROUTES, **SHARE_ROUTES}
+          ("POST", "/admin/forget"): "admin", **UPLOAD_ROUTES, **SHARE_ROUTES, **ENROL_ROUTES}
 REFUSED = N_("Your role does not allow this. Ask the desk's administrator if you need it.")
 LOGIN_PROBLEMS = {"locked": N_("Too many failed attempts: try again in five minutes."),
                   "disabled": N_("This account is disabled: ask the desk's administrator."),
@@ -640,6 +641,7 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
         Route("/admin/forget", forget_kiosk, methods=["POST"]),
         *upload_routes(desk, pages),  # a person's phone and the kiosk: no staff login
         *share_routes(desk, pages, json_change, page_session, page, language_of, from_htmx),
+        *enrol_routes(desk, pages, json_change, page_session, page, language_of, from_htmx),  # terminals: no login
         Mount("/static", StaticFiles(directory=HERE / "static")),
     ], exception_handlers={HTTPException: refused})
 

@@ -44,7 +44,10 @@ def store(tmp_path):
 
 @pytest.fixture
 def desk(store):
+    from kiosk.desk.enrolment import Enrolments
+
     made = DeskApp(store, FakeLink(), sites=["oodi", "kallio"])
+    made.enrolments = Enrolments(store.engine, None, "127.0.0.1", 8883)  # no broker: nothing is collected here
     made.changes.close()  # an event stream answers and ends at once (TestClient reads it whole)
     return made
 
@@ -115,11 +118,29 @@ def request_of(store, method: str, path: str) -> dict | None:
               # A phone's upload page and the kiosk's fetch: no staff role opens a link that
               # is not there (`NO_STAFF_NEEDED`).
               "/u/{token}": {},
-              "/api/share": kiosk_in_use(store) if path == "/api/share" else None}
+              "/api/share": kiosk_in_use(store) if path == "/api/share" else None,
+              "/admin/enrol/accept": {**waiting_terminal(store), "site": "oodi", "kiosk": f"new-{uuid.uuid4().hex[:6]}"}
+              if path == "/admin/enrol/accept" else None,
+              "/admin/enrol/refuse": waiting_terminal(store) if path == "/admin/enrol/refuse" else None,
+              # A terminal's own: no secret it has sent, so nothing to collect (404).
+              "/enrol/hello": {}, "/enrol/wait": {}, "/enrol/done": {}}
     return bodies.get(path) if method == "POST" else None
 
 
-NO_STAFF_NEEDED = {"/u/{token}": {410}, "/upload/fetch/{file_id}": {404}}
+NO_STAFF_NEEDED = {"/u/{token}": {410}, "/upload/fetch/{file_id}": {404}, "/enrol/hello": {400},
+                   "/enrol/wait": {404}, "/enrol/done": {204}}
+
+
+def waiting_terminal(store) -> dict:
+    """A terminal waiting to be enrolled: the code it shows."""
+    import secrets
+
+    from kiosk.desk.enrolment import Enrolments
+    from kiosk.enrolment import new_code
+
+    code = new_code()
+    Enrolments(store.engine, None, "127.0.0.1", 8883).hello(code, secrets.token_urlsafe(32), "127.0.0.1", "", "")
+    return {"code": code}
 
 
 def booked_time(store) -> str:
