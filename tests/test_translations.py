@@ -81,7 +81,7 @@ def test_no_user_visible_literal_in_screens():
 # "session" is said as what happens ("everything you did here is erased"). Staff mode's own
 # screens may speak of the kiosk.
 JARGON = {"fi": r"\bkiosk|\bpääte|\bistun", "sv": r"\bkiosk|\bsession", "en": r"\bkiosk|\bsession"}
-STAFF_FILES = ("screens/staff", "staff")  # staff mode's screens and service, under kiosk/
+STAFF_FILES = ("screens/staff", "staff", "enrol_app")  # staff mode's screens and service, and the enrolment screen (for IT), under kiosk/
 
 
 def staff_only(places: list[str]) -> bool:
