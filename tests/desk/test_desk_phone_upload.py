@@ -147,7 +147,7 @@ def a_zip() -> bytes:
     ("photo.jpg", b"\x7fELF\x02\x01\x01\x00" + bytes(5000), 415, "This file cannot be sent."),
     ("photo.jpg", b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + bytes(100), 415, "HEIC"),
     ("big.jpg", b"\xff\xd8\xff" + bytes(16 * 1024 * 1024), 413, "This file is too big. A file can be at most 15 MB."),
-])
+], ids=["zip", "program", "heic", "too-big"])  # the bytes themselves would be the test's name
 def test_wrong_kinds_and_too_big_are_refused_on_the_phone(desk, kiosk, name, data, status, words):
     phone, downloads, arrived = kiosk
     url = a_link(phone)
