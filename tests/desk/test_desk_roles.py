@@ -115,11 +115,14 @@ def request_of(store, method: str, path: str) -> dict | None:
               # A phone's upload page and the kiosk's fetch: no staff role opens a link that
               # is not there (`NO_STAFF_NEEDED`).
               "/u/{token}": {},
-              "/api/share": kiosk_in_use(store) if path == "/api/share" else None}
+              "/api/share": kiosk_in_use(store) if path == "/api/share" else None,
+              # Prometheus's scrape: a GET with a bearer token of its own, never a staff
+              # login (`NO_STAFF_NEEDED`; this desk has no token file, so there is none).
+              "/metrics": None}
     return bodies.get(path) if method == "POST" else None
 
 
-NO_STAFF_NEEDED = {"/u/{token}": {410}, "/upload/fetch/{file_id}": {404}}
+NO_STAFF_NEEDED = {"/u/{token}": {410}, "/upload/fetch/{file_id}": {404}, "/metrics": {404}}
 
 
 def booked_time(store) -> str:
