@@ -122,3 +122,57 @@ def test_the_desk_configuration_provisioning_writes_is_what_the_desk_reads(tmp_p
     assert config["rollup"] == {"url": "", "name": "desk.oodi.example.fi", "every_s": 3600}
     assert config["escalation"] == {"after_min": 5, "webhook_url": "", "language": "fi",
                                     "site_webhooks": {"oodi": "https://chat.oodi.example.fi/hooks/digituki"}}
+    assert config["desk"]["metrics_token_file"] == ""  # no token in the inventory: no /metrics
+    render("desk/templates/desk.toml.j2", target, "desk.oodi.example.fi", f"desk_metrics_token={'a' * 64}")
+    assert load(target)["desk"]["metrics_token_file"] == "/etc/kiosk/desk-metrics-token"
+
+
+# A kiosk's network as the firewall sees it, in a network namespace of its own (the
+# machine's rules are never touched): the node exporter's port on loopback, asked from
+# several loopback addresses.
+FIREWALL_PROBE = r"""
+import json, socket, subprocess, sys
+subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+subprocess.run(["nft", "-f", sys.argv[1]], check=True)
+listening = []
+for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+    server = socket.socket(family)
+    server.bind((host, 9100))
+    server.listen()
+    listening.append(server)
+answers = {}
+for family, source, target in ((socket.AF_INET, "127.0.0.2", "127.0.0.1"),
+                               (socket.AF_INET, "127.0.0.3", "127.0.0.1"), (socket.AF_INET6, "::1", "::1")):
+    client = socket.socket(family)
+    client.settimeout(10)
+    client.bind((source, 0))
+    try:
+        client.connect((target, 9100))
+        answers[source] = "open"
+    except ConnectionRefusedError:
+        answers[source] = "refused"
+    client.close()
+print(json.dumps(answers))
+"""
+
+
+def test_the_node_exporter_answers_only_the_monitoring_hosts(tmp_path):
+    import json
+
+    for program in ("unshare", "nft", "ip"):
+        if shutil.which(program, path="/usr/sbin:/usr/bin:/sbin:/bin") is None:
+            pytest.fail(f"{program} is missing (Debian packages util-linux, nftables, iproute2; 'make test' "
+                        f"installs them)")
+    listed = render("lockdown/templates/firewall.nft.j2", tmp_path / "listed.nft", "oodi-kiosk-01",
+                    '{"kiosk_monitoring_from": ["127.0.0.2", "::1"]}')
+    assert "elements = { 127.0.0.2 }" in listed and "elements = { ::1 }" in listed
+    # The example inventory's desk has no kiosk_monitoring_from: nobody.
+    unset = render("lockdown/templates/firewall.nft.j2", tmp_path / "unset.nft", "desk.oodi.example.fi")
+    assert "elements" not in unset
+    for rules, wanted in (("listed.nft", {"127.0.0.2": "open", "127.0.0.3": "refused", "::1": "open"}),
+                          ("unset.nft", {"127.0.0.2": "refused", "127.0.0.3": "refused", "::1": "refused"})):
+        probe = subprocess.run(["unshare", "--net", sys.executable, "-c", FIREWALL_PROBE, str(tmp_path / rules)],
+                               capture_output=True, text=True, timeout=60,
+                               env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+        assert probe.returncode == 0, probe.stderr
+        assert json.loads(probe.stdout) == wanted, rules

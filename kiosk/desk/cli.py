@@ -28,9 +28,11 @@ DEFAULTS = {"broker": {"host": "127.0.0.1", "port": 8883, "tls": True, "ca_file"
             # site's HTTPS proxy); headers_s: how long a connection may take to send a request.
             # database: the SQLite file of a desk on its own; database_url: a PostgreSQL database
             # (postgresql+psycopg://user@host/db) shared by several desk processes, "" = none.
-            # audit_keep_days: how long the audit log keeps who did what.
+            # audit_keep_days: how long the audit log keeps who did what. metrics_token_file: the
+            # file with the bearer token Prometheus reads /metrics with ("" = no /metrics).
             "desk": {"sites": ["default"], "listen": "127.0.0.1", "port": 8080, "database": "desk.sqlite",
-                     "database_url": "", "audit_keep_days": 365, "trusted_proxy": "127.0.0.1", "headers_s": 10.0},
+                     "database_url": "", "audit_keep_days": 365, "trusted_proxy": "127.0.0.1", "headers_s": 10.0,
+                     "metrics_token_file": ""},
             # National roll-up: a SQLAlchemy URL (postgresql+psycopg://user@host/db); "" = none.
             "rollup": {"url": "", "name": "", "every_s": 3600},
             # A request nobody accepts within after_min minutes goes to the region's other staff
@@ -75,7 +77,27 @@ def load(path: Path | None) -> dict:
         database = Path(config["desk"]["database"])
         if not database.is_absolute():
             config["desk"]["database"] = str(path.parent / database)
+        token_file = config["desk"]["metrics_token_file"]
+        if not isinstance(token_file, str):
+            raise SystemExit(f"{_where(path, source, 'metrics_token_file')}: [desk] metrics_token_file must be "
+                             f"the path of a file, or \"\" for no /metrics, not {token_file!r}")
+        if token_file and not Path(token_file).is_absolute():
+            config["desk"]["metrics_token_file"] = str(path.parent / token_file)
     return config
+
+
+def metrics_token(config: dict) -> bytes | None:
+    """The token of [desk] metrics_token_file (None: none configured); SystemExit naming
+    the key and the file when it cannot be used."""
+    from kiosk.desk.metrics import read_token
+
+    token_file = config["desk"]["metrics_token_file"]
+    if not token_file:
+        return None
+    try:
+        return read_token(Path(token_file))
+    except ValueError as problem:
+        raise SystemExit(f"[desk] metrics_token_file {token_file}: {problem}") from None
 
 
 def _where(path: Path, source: Source, key: str, section: str = "desk") -> str:
@@ -276,6 +298,7 @@ def serve(store: Store, config: dict) -> int:
         return 1
     from kiosk.desk.web import serve as serve_web  # the web stack only where the desk is served
 
+    token = metrics_token(config)  # before anything starts: a bad file stops the desk here
     app = DeskApp(store, link)
     app.enrolments = make_enrolments(store, config)
     link.on_change = app.notify
@@ -283,7 +306,7 @@ def serve(store: Store, config: dict) -> int:
     link.start()
     server = serve_web(app, config["desk"]["listen"], int(config["desk"]["port"]),
                        headers_s=float(config["desk"]["headers_s"]),
-                       trusted_proxy=str(config["desk"]["trusted_proxy"]))
+                       trusted_proxy=str(config["desk"]["trusted_proxy"]), metrics_token=token)
     log.info("desk at http://%s:%d/ for sites %s", config["desk"]["listen"], server.port,
              ", ".join(config["desk"]["sites"]))
     stop = threading.Event()

@@ -171,14 +171,20 @@ class _Upserts:
     """The statements whose INSERT ... ON CONFLICT is the dialect's own."""
 
     def __init__(self, insert) -> None:
+        # `updated` is when the desk last heard from the kiosk, or when it went offline: the
+        # retained "offline" and status the broker sends again at every desk start are not
+        # news (the monitoring's "offline since" and the admin page's "last heard from").
         presence = insert(kiosks).values(site=bindparam("site"), kiosk=bindparam("kiosk"), online=bindparam("online"),
                                          status="{}", updated=bindparam("at"))
         self.presence = presence.on_conflict_do_update(index_elements=["site", "kiosk"], set_={
-            "online": presence.excluded.online, "updated": presence.excluded.updated})
+            "online": presence.excluded.online,
+            "updated": case((kiosks.c.online == presence.excluded.online, kiosks.c.updated),
+                            else_=presence.excluded.updated)})
         status = insert(kiosks).values(site=bindparam("site"), kiosk=bindparam("kiosk"), online=1,
                                        status=bindparam("status"), updated=bindparam("at"))
         self.status = status.on_conflict_do_update(index_elements=["site", "kiosk"], set_={
-            "status": status.excluded.status, "updated": status.excluded.updated})
+            "status": status.excluded.status,
+            "updated": case((kiosks.c.online == 0, kiosks.c.updated), else_=status.excluded.updated)})
         self.request = (insert(requests).values(**{key: bindparam(f"new_{key}") for key in (
             "id", "site", "kiosk", "place", "topic", "service", "language", "accessibility", "created")})
             .on_conflict_do_nothing(index_elements=["id"]).returning(requests.c.id))

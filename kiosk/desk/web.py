@@ -33,6 +33,7 @@ from kiosk.desk.board import DeskApp
 from kiosk.desk.commands import COMMANDS, LABELS, READY_MESSAGES, result_text
 from kiosk.desk.language import N_, word
 from kiosk.desk.link import valid_id, valid_request_id
+from kiosk.desk.metrics import ROUTES as METRICS_ROUTES, metrics_routes
 from kiosk.desk.pages import BoardView, Pages, day_and_clock
 from kiosk.desk.roles import command_action, may
 from kiosk.desk.schema import ROLES
@@ -61,7 +62,9 @@ PAGES = ("/", "/login", "/report", "/stats", "/audit", "/admin", "/history", "/b
 HISTORY_PAGE = 50
 ADMIN_KIOSKS = 500  # rows of the administrator's kiosk list (a region may have 10,000)
 # Every route, and the action of kiosk.desk.roles it needs: None for anyone (logging in,
-# the language), "session" for any logged-in staff member. Every handler checks its
+# the language; and routes with a credential of their own instead of a staff login: a
+# phone's one-time link, the kiosk's fetch token, Prometheus's bearer token for
+# /metrics), "session" for any logged-in staff member. Every handler checks its
 # route's action (`action_of`); the test of every route as every role reads this table.
 ROUTES = {("GET", "/login"): None, ("POST", "/login"): None, ("GET", "/language"): None,
           ("GET", "/"): "board", ("GET", "/api/state"): "board", ("GET", "/api/events"): "board",
@@ -75,7 +78,7 @@ ROUTES = {("GET", "/login"): None, ("POST", "/login"): None, ("GET", "/language"
           ("GET", "/bookings"): "board", ("POST", "/bookings/cancel"): "help",
           ("POST", "/admin/users"): "admin", ("POST", "/admin/disable"): "admin",
           ("POST", "/admin/enable"): "admin", ("POST", "/admin/password"): "admin",
-          ("POST", "/admin/forget"): "admin", **UPLOAD_ROUTES, **SHARE_ROUTES, **ENROL_ROUTES}
+          ("POST", "/admin/forget"): "admin", **UPLOAD_ROUTES, **SHARE_ROUTES, **ENROL_ROUTES, **METRICS_ROUTES}
 REFUSED = N_("Your role does not allow this. Ask the desk's administrator if you need it.")
 LOGIN_PROBLEMS = {"locked": N_("Too many failed attempts: try again in five minutes."),
                   "disabled": N_("This account is disabled: ask the desk's administrator."),
@@ -135,7 +138,8 @@ def from_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
-def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
+def make_app(desk: DeskApp, pages: Pages | None = None, metrics_token: bytes | None = None) -> Starlette:
+    """`metrics_token`: what Prometheus must show to read /metrics (None: /metrics is 404)."""
     pages = pages or Pages()
     bookings = Bookings(desk.store.engine)
     logins = anyio.CapacityLimiter(LOGIN_THREADS)
@@ -642,6 +646,7 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
         *upload_routes(desk, pages),  # a person's phone and the kiosk: no staff login
         *share_routes(desk, pages, json_change, page_session, page, language_of, from_htmx),
         *enrol_routes(desk, pages, json_change, page_session, page, language_of, from_htmx),  # terminals: no login
+        *metrics_routes(desk, metrics_token),  # Prometheus, with its bearer token: no staff login
         Mount("/static", StaticFiles(directory=HERE / "static")),
     ], exception_handlers={HTTPException: refused})
 
@@ -650,5 +655,6 @@ def make_app(desk: DeskApp, pages: Pages | None = None) -> Starlette:
     return wrapped
 
 
-def serve(desk: DeskApp, bind: str, port: int, **bounds) -> Server:
-    return Server(make_app(desk), bind, port, before_shutdown=desk.changes.close, **bounds).start()
+def serve(desk: DeskApp, bind: str, port: int, metrics_token: bytes | None = None, **bounds) -> Server:
+    return Server(make_app(desk, metrics_token=metrics_token), bind, port, before_shutdown=desk.changes.close,
+                  **bounds).start()

@@ -123,12 +123,15 @@ def request_of(store, method: str, path: str) -> dict | None:
               if path == "/admin/enrol/accept" else None,
               "/admin/enrol/refuse": waiting_terminal(store) if path == "/admin/enrol/refuse" else None,
               # A terminal's own: no secret it has sent, so nothing to collect (404).
-              "/enrol/hello": {}, "/enrol/wait": {}, "/enrol/done": {}}
+              "/enrol/hello": {}, "/enrol/wait": {}, "/enrol/done": {},
+              # Prometheus's scrape: a GET with a bearer token of its own, never a staff
+              # login (`NO_STAFF_NEEDED`; this desk has no token file, so there is none).
+              "/metrics": None}
     return bodies.get(path) if method == "POST" else None
 
 
 NO_STAFF_NEEDED = {"/u/{token}": {410}, "/upload/fetch/{file_id}": {404}, "/enrol/hello": {400},
-                   "/enrol/wait": {404}, "/enrol/done": {204}}
+                   "/enrol/wait": {404}, "/enrol/done": {204}, "/metrics": {404}}
 
 
 def waiting_terminal(store) -> dict:
