@@ -46,7 +46,7 @@ def test_the_playbook_passes_ansible_lint():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("script", ["provisioning/bootstrap.sh", "provisioning/image/build.sh",
+@pytest.mark.parametrize("script", ["provisioning/bootstrap.sh", "provisioning/image/build.sh", "provisioning/ca.sh",
                                     "tools/install-system-deps.sh", ".ci/run"])
 def test_the_shell_scripts_pass_shellcheck(script):
     if shutil.which("shellcheck") is None:
