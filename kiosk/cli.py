@@ -21,10 +21,19 @@ def _parser():
     commands = parser.add_subparsers(dest="command")
 
     run = commands.add_parser("run", help="start the kiosk (the default)")
-    run.add_argument("--config", type=Path, help="a configuration file read after /etc/kiosk/kiosk.toml")
+    run.add_argument("--config", type=Path, help="a configuration file read after /etc/kiosk/kiosk.toml "
+                                                 "and /etc/kiosk/kiosk.d/*.toml")
 
-    check = commands.add_parser("check-config", help="validate a configuration file and its catalogue")
-    check.add_argument("file", type=Path)
+    check = commands.add_parser("check-config", help="validate the configuration the kiosk reads (the packaged "
+                                                     "defaults, /etc/kiosk/kiosk.toml, /etc/kiosk/kiosk.d/*.toml), "
+                                                     "its catalogue and support files")
+    check.add_argument("file", type=Path, nargs="?",
+                       help="also this file, read last as 'kiosk run --config' reads it; a file of the "
+                            "configuration itself (e.g. /etc/kiosk/kiosk.d/90-local.toml) is checked with the rest")
+    check.add_argument("--as", dest="stand_in", type=Path, metavar="LAYER",
+                       help="check FILE in place of this layer (/etc/kiosk/kiosk.toml or a drop-in "
+                            "/etc/kiosk/kiosk.d/NAME.toml) before it is put there")
+    check.add_argument("--config-dir", type=Path, help="where kiosk.toml and kiosk.d are (default /etc/kiosk)")
 
     catalog = commands.add_parser("catalog", help="e-service catalogue tools")
     catalog_commands = catalog.add_subparsers(dest="catalog_command", required=True)
@@ -72,6 +81,7 @@ def _parser():
     policy = commands.add_parser("browser-policy", help="the Chromium managed policy for this kiosk's catalogue "
                                                         "(provisioning writes it to /etc/chromium/policies/managed/)")
     policy.add_argument("--config", type=Path)
+    policy.add_argument("--config-dir", type=Path, help="where kiosk.toml and kiosk.d are (default /etc/kiosk)")
     policy.add_argument("--out", type=Path, help="write it here instead of printing it")
     return parser
 
@@ -81,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     command = args.command or "run"
     if command == "check-config":
-        return check_config(args.file)
+        return check_config(args.file, args.stand_in, args.config_dir)
     if command == "catalog":
         return check_catalog(args.file, args.config)
     if command == "support":
@@ -95,16 +105,17 @@ def main(argv: list[str] | None = None) -> int:
     if command == "wipe":
         return wipe(args.config, args.verify)
     if command == "browser-policy":
-        return browser_policy(args.config, args.out)
+        return browser_policy(args.config, args.out, args.config_dir)
     return run(getattr(args, "config", None))
 
 
-def browser_policy(config_file: Path | None, out: Path | None) -> int:
+def browser_policy(config_file: Path | None, out: Path | None, config_dir: Path | None = None) -> int:
     from kiosk.browser_policy import policy_json, remote_help
     from kiosk.catalog import load_catalog
     from kiosk.config import load_config
+    from kiosk.config_layers import CONFIG_DIR
 
-    config = load_config(config_file)
+    config = load_config(config_file, config_dir=config_dir or CONFIG_DIR)
     catalog = load_catalog(config.catalog_file, config.languages.offered)
     if catalog.problems:
         for problem in catalog.problems:
@@ -122,13 +133,28 @@ def browser_policy(config_file: Path | None, out: Path | None) -> int:
     return 0
 
 
-def check_config(file: Path) -> int:
+def check_config(file: Path | None, stand_in: Path | None = None, config_dir: Path | None = None) -> int:
+    """The configuration as the kiosk would read it, with `file` read last (as --config), or
+    in place of the layer `stand_in`, or, being a layer itself, where it is."""
     from kiosk import catalog, config
+    from kiosk.config_layers import CONFIG_DIR, is_layer
 
-    if not file.exists():
+    config_dir = config_dir or CONFIG_DIR
+    if file is None and stand_in is not None:
+        print("--as needs the FILE to check in that layer's place", file=sys.stderr)
+        return EXIT_INVALID
+    if file is not None and not file.exists():
         print(f"{file}: file not found", file=sys.stderr)
         return EXIT_INVALID
-    loaded = config.load_config(file, system_file=Path("/nonexistent"))
+    if file is not None and (stand_in is not None or is_layer(file, config_dir)):
+        pair, extra = (stand_in or file, file), None
+    else:
+        pair, extra = None, file
+    try:
+        loaded = config.load_config(extra, config_dir=config_dir, stand_in=pair)
+    except ValueError as error:  # --as names no layer
+        print(error, file=sys.stderr)
+        return EXIT_INVALID
     problems = list(loaded.problems)
     cat = None
     if loaded.catalog_file.exists():

@@ -1,7 +1,8 @@
 """The kiosk's configuration: layered TOML files parsed into typed, validated objects.
 
-Layers, later ones winning key by key: the packaged defaults (`kiosk/data/defaults.toml`,
-which documents every key and its unit), `/etc/kiosk/kiosk.toml`, then `--config FILE`.
+Layers, later ones winning key by key (`kiosk/config_layers.py` says which, in order): the
+packaged defaults (`kiosk/data/defaults.toml`, which documents every key and its unit),
+`/etc/kiosk/kiosk.toml`, every `/etc/kiosk/kiosk.d/*.toml` in name order, `--config FILE`.
 Problems in a *core* section keep the kiosk on its out-of-service screen; problems in a
 feature section disable only that feature, with the reason shown to staff.
 
@@ -22,12 +23,11 @@ from typing import Callable, TypeVar, get_type_hints
 
 from kiosk import config_keys
 from kiosk.config_keys import OFFERED, Text, boolean, declared, number, per_language, read_key, read_keys, text, texts
+from kiosk.config_layers import CONFIG_DIR, DEFAULTS_FILE, MAX_CONFIG_BYTES, config_files
 from kiosk.languages import NATIVE_NAMES, available_languages, not_offered, untranslated
 from kiosk.toml_schema import Context, Problem, Source, TableReader, merge, read_source
 
 PACKAGE_DATA = Path(__file__).parent / "data"
-DEFAULTS_FILE = PACKAGE_DATA / "defaults.toml"
-SYSTEM_FILE = Path("/etc/kiosk/kiosk.toml")
 PACKAGED_CATALOG = PACKAGE_DATA / "catalog.toml"
 DEMO_FILE = PACKAGE_DATA / "demo.toml"
 
@@ -37,8 +37,6 @@ FEATURE_SECTIONS = ("devices", "speech", "printing", "browser", "fleet", "help",
 INPUT_PROVIDERS = ("mouse", "mtdev", "hidinput")
 USB_STORAGE_POLICIES = ("read-only", "allowed", "blocked")
 PIN_HASH_FORMAT = r"pbkdf2-sha256\$\d{5,7}\$[0-9a-f]{32}\$[0-9a-f]{64}"
-# A site's configuration is a few KB (the packaged defaults, every key documented, 7 KB).
-MAX_CONFIG_BYTES = 1024 * 1024
 T = TypeVar("T")
 # Still importable from here: catalog.py reads its texts per language with it too.
 localized = config_keys.localized
@@ -264,23 +262,13 @@ LOCALIZED_KEYS = frozenset((section, name) for section, cls in SECTIONS.items()
                            for name, key in declared(cls).items() if key.getter == "localized")
 
 
-def config_files(extra: Path | None, system_file: Path = SYSTEM_FILE) -> list[Path]:
-    files = [DEFAULTS_FILE]
-    if system_file.exists():
-        files.append(system_file)
-    enrolled = Path(os.environ.get("STATE_DIRECTORY") or _default_state_dir()) / "enrolled.toml"
-    if enrolled.exists():  # what the desk gave this terminal at enrolment (kiosk/enrolment.py)
-        files.append(enrolled)
-    if extra is not None:
-        files.append(extra)
-    return files
-
-
-def load_config(extra: Path | str | None = None, *, system_file: Path = SYSTEM_FILE) -> Config:
-    """Read every layer and return a Config; problems are in `Config.problems`, never raised."""
+def load_config(extra: Path | str | None = None, *, config_dir: Path = CONFIG_DIR,
+                stand_in: tuple[Path, Path] | None = None) -> Config:
+    """Read every layer and return a Config; problems are in `Config.problems`, never raised
+    (but ValueError for a `stand_in` that is no layer, see `config_files`)."""
     problems: list[Problem] = []
     sources: list[Source] = []
-    for path in config_files(Path(extra) if extra else None, system_file):
+    for path in config_files(Path(extra) if extra else None, config_dir, stand_in=stand_in, problems=problems):
         source = read_source(path, problems, max_bytes=MAX_CONFIG_BYTES)
         if source is not None:
             sources.append(source)
@@ -432,8 +420,9 @@ def _default_runtime_dir() -> Path:
 
 
 def _default_state_dir() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return Path(base) / "kiosk"
+    from kiosk.config_layers import xdg_state_directory
+
+    return xdg_state_directory()
 
 
 def hash_pin(pin: str, *, salt: bytes, iterations: int = 200_000) -> str:

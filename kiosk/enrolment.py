@@ -40,9 +40,9 @@ PASSWORD = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
 def state_dir() -> Path:
     """Where systemd keeps the kiosk's state (STATE_DIRECTORY), else XDG's."""
-    from kiosk.config import _default_state_dir
+    from kiosk.config_layers import state_directory
 
-    return Path(os.environ.get("STATE_DIRECTORY") or _default_state_dir())
+    return state_directory()
 
 
 def enrolled_file(directory: Path | None = None) -> Path:

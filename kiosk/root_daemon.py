@@ -11,9 +11,10 @@ stdin and stdout: one request, one JSON line, one answer, one JSON line.
 Requests: {"op": "mount", "device": "/dev/sdb1", "write": false} → {"ok": true, "path":
 "/media/kiosk/sdb1", "writable": false}; {"op": "unmount", "device": ...}; {"op":
 "unmount_all"}; {"op": "wipe"}; {"op": "reboot"}. Anything else, a device that is not USB
-storage, or a write the site's policy (/etc/kiosk/kiosk.toml, [devices] usb_storage) does
-not allow is refused with {"ok": false, "error": "..."}. The policy is read here, by root,
-so a kiosk process that misbehaves cannot widen it.
+storage, or a write the site's policy ([devices] usb_storage, from every layer of the
+kiosk's configuration: /etc/kiosk/kiosk.toml and kiosk.d/*.toml) does not allow is refused
+with {"ok": false, "error": "..."}. The policy is read here, by root, so a kiosk process
+that misbehaves cannot widen it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+
+from kiosk.config_layers import CONFIG_DIR
 
 log = logging.getLogger("kiosk.root_daemon")
 
@@ -62,16 +65,18 @@ def is_usb_storage(device: str, sys_block: Path = Path("/sys/class/block")) -> b
         return False
 
 
-def read_policy(config_file: Path) -> str:
-    """[devices] usb_storage from the kiosk's configuration; "read-only" if unset or unreadable."""
-    try:
-        import tomllib
-        with config_file.open("rb") as handle:
-            value = tomllib.load(handle).get("devices", {}).get("usb_storage", "read-only")
-    except (OSError, ValueError) as error:
-        log.warning("cannot read the USB policy from %s (%s): read-only", config_file, error)
+def read_policy(config_file: Path | None = None, config_dir: Path = CONFIG_DIR) -> str:
+    """[devices] usb_storage as the kiosk reads it (every layer merged, `config_file` last);
+    "read-only" while the configuration keeps the kiosk out of service or [devices] is wrong."""
+    from kiosk.config import load_config
+
+    config = load_config(config_file, config_dir=config_dir)
+    unsure = [str(problem) for problem in config.core_problems] + ([config.disabled["devices"]]
+                                                                    if "devices" in config.disabled else [])
+    if unsure:
+        log.warning("the USB policy is not certain (%s): read-only", "; ".join(unsure)[:500])
         return "read-only"
-    return value if value in POLICIES else "read-only"
+    return config.devices.usb_storage if config.devices.usb_storage in POLICIES else "read-only"
 
 
 def run(argv: list[str]) -> str:
@@ -84,7 +89,8 @@ def run(argv: list[str]) -> str:
 @dataclass
 class RootDaemon:
     kiosk_user: str = "kiosk"
-    config_file: Path = Path("/etc/kiosk/kiosk.toml")
+    config_file: Path | None = None  # read over the configuration's layers, as `kiosk run --config`
+    config_dir: Path = CONFIG_DIR
     media: Path = MEDIA
     usb_check: Callable[[str], bool] = is_usb_storage
     runner: Callable[[list[str]], str] = run
@@ -124,7 +130,7 @@ class RootDaemon:
 
     def mount(self, device: object, write: bool) -> dict:
         device = self._device(device)
-        policy = read_policy(self.config_file)
+        policy = read_policy(self.config_file, self.config_dir)
         if policy == "blocked":
             raise Refused("USB storage is not allowed here")
         if write and policy != "allowed":
@@ -272,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
     parser = argparse.ArgumentParser(prog="kiosk-helper", description=__doc__.split("\n\n")[0])
     parser.add_argument("--user", default="kiosk", help="the kiosk user, the only one served besides root")
-    parser.add_argument("--config", type=Path, default=Path("/etc/kiosk/kiosk.toml"))
+    parser.add_argument("--config", type=Path, help="a file read after /etc/kiosk/kiosk.toml and kiosk.d/*.toml")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
     sock = socket.socket(fileno=os.dup(0))  # the connection systemd accepted for us

@@ -50,6 +50,26 @@ def test_check_config_reports_syntax_errors_and_missing_files(tmp_path):
     assert result.returncode == 2 and "file not found" in result.stderr
 
 
+def test_check_config_checks_a_candidate_drop_in_merged_over_the_rest(tmp_path):
+    """Provisioning's validate: the new drop-in, a temporary file, in place of the old one,
+    under the site's kiosk.toml and over its local drop-ins."""
+    etc = tmp_path / "etc"
+    (etc / "kiosk.d").mkdir(parents=True)
+    (etc / "kiosk.d" / "90-local.toml").write_text("[timeouts]\ninactivity_s = 200\n")
+    candidate = tmp_path / "source"
+    candidate.write_text('[site]\nkiosk_id = "oodi-01"\n[timeouts]\ninactivity_s = 100\naccessible_inactivity_s = 150\n')
+    layer = str(etc / "kiosk.d" / "50-provisioning.toml")
+    result = kiosk("check-config", "--config-dir", str(etc), "--as", layer, str(candidate))
+    assert result.returncode == 2 and f"{candidate}:5: timeouts.accessible_inactivity_s: 150 is shorter than " \
+                                      "inactivity_s (200)" in result.stdout, result.stdout + result.stderr
+    (etc / "kiosk.d" / "90-local.toml").write_text("[timeouts]\nwarning_s = 40\n")
+    result = kiosk("check-config", "--config-dir", str(etc), "--as", layer, str(candidate))
+    assert result.returncode == 0 and "kiosk oodi-01 at" in result.stdout
+    assert f"read from: {ROOT}/kiosk/data/defaults.toml, {candidate}, {etc}/kiosk.d/90-local.toml" in result.stdout
+    result = kiosk("check-config", "--config-dir", str(etc), "--as", str(tmp_path / "kiosk.conf"), str(candidate))
+    assert result.returncode == 2 and "is not a layer of the configuration" in result.stderr
+
+
 def test_check_config_includes_the_catalogue_it_names(tmp_path):
     catalog = tmp_path / "catalog.toml"
     catalog.write_text(PACKAGED_CATALOG.read_text().replace('url = "https://www.kela.fi/asiointi"',

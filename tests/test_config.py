@@ -6,21 +6,21 @@ import pytest
 from kiosk.config import DEFAULTS_FILE, DEMO_FILE, PACKAGED_CATALOG, SECTIONS, hash_pin, load_config, pin_matches
 from kiosk.config_keys import declared
 
-NO_SYSTEM = Path("/nonexistent/kiosk.toml")
+NO_SYSTEM = Path("/nonexistent")  # a configuration directory with no kiosk.toml and no kiosk.d
 
 
-def load(tmp_path, text, system=None):
+def load(tmp_path, text, config_dir=None):
     path = tmp_path / "site.toml"
     path.write_text(text, encoding="utf-8")
-    return load_config(path, system_file=system or NO_SYSTEM)
+    return load_config(path, config_dir=config_dir or NO_SYSTEM)
 
 
 def test_packaged_defaults_and_demo_are_valid():
     for extra in (None, DEMO_FILE):
-        config = load_config(extra, system_file=NO_SYSTEM)
+        config = load_config(extra, config_dir=NO_SYSTEM)
         assert config.problems == ()
         assert config.usable
-    demo = load_config(DEMO_FILE, system_file=NO_SYSTEM)
+    demo = load_config(DEMO_FILE, config_dir=NO_SYSTEM)
     assert demo.site.kiosk_id == "demo-01"
     assert demo.devices.printer == "fake"
     assert demo.catalog_file == PACKAGED_CATALOG
@@ -30,13 +30,17 @@ def test_packaged_defaults_and_demo_are_valid():
 
 
 def test_layers_override_key_by_key(tmp_path):
-    system = tmp_path / "system.toml"
-    system.write_text('[site]\nkiosk_id = "oodi-03"\n[timeouts]\ninactivity_s = 240\n')
-    config = load(tmp_path, "[timeouts]\nwarning_s = 45\n", system=system)
+    etc = tmp_path / "etc"
+    (etc / "kiosk.d").mkdir(parents=True)
+    (etc / "kiosk.toml").write_text('[site]\nkiosk_id = "oodi-03"\n[timeouts]\ninactivity_s = 240\nwarning_s = 40\n')
+    (etc / "kiosk.d" / "50-provisioning.toml").write_text("[timeouts]\ninactivity_s = 300\n")
+    (etc / "kiosk.d" / "90-local.toml").write_text("[timeouts]\ninactivity_s = 320\n")
+    config = load(tmp_path, "[timeouts]\nwarning_s = 45\n", config_dir=etc)
     assert config.problems == ()
     assert config.site.kiosk_id == "oodi-03"
-    assert (config.timeouts.inactivity_s, config.timeouts.warning_s) == (240, 45)
-    assert config.files == (str(DEFAULTS_FILE), str(system), str(tmp_path / "site.toml"))
+    assert (config.timeouts.inactivity_s, config.timeouts.warning_s) == (320, 45)
+    assert config.files == (str(DEFAULTS_FILE), str(etc / "kiosk.toml"), str(etc / "kiosk.d" / "50-provisioning.toml"),
+                            str(etc / "kiosk.d" / "90-local.toml"), str(tmp_path / "site.toml"))
 
 
 def test_every_error_is_reported_with_file_line_and_hint(tmp_path):

@@ -38,6 +38,9 @@ all:
           kiosk_reboot_time: "02:45"
           broker_passwords: { test-01: "secret-for-the-test" }
           it_ssh_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKeyOnly it@example"]
+          kiosk_config:
+            staff: { pin_hash: "pbkdf2-sha256$200000$000102030405060708090a0b0c0d0e0f$37cff31b6ad22b037e276408739e6702ab1a83eca9924fef485e1089b3c3ce2d" }
+            printing: { quota_pages: 20, price_cents: 20 }
 """
 
 pytestmark = pytest.mark.timeout(1800)  # a fresh debootstrap and the first provisioning
@@ -148,9 +151,13 @@ def test_the_kiosk_is_installed_configured_and_its_secrets_are_its_own(provision
     kiosk_gid = next(int(line.split(":")[2]) for line in (root / "etc/group").read_text().splitlines()
                      if line.startswith("kiosk:"))
     assert stat.S_IMODE(info.st_mode) == 0o640 and info.st_uid == 0 and info.st_gid == kiosk_gid
-    check = subprocess.run(["chroot", str(root), "/opt/kiosk/venv/bin/kiosk", "check-config", "/etc/kiosk/kiosk.toml"],
+    drop_in = root / "etc/kiosk/kiosk.d/50-provisioning.toml"  # it holds the staff PIN's hash: kiosk's group only
+    assert stat.S_IMODE(drop_in.stat().st_mode) == 0o640 and drop_in.stat().st_gid == kiosk_gid
+    assert not (root / "etc/kiosk/kiosk.toml").exists()  # provisioning's old file, if the root had one, is gone
+    check = subprocess.run(["chroot", str(root), "/opt/kiosk/venv/bin/kiosk", "check-config"],
                            capture_output=True, text=True, timeout=120)
     assert check.returncode == 0, check.stdout + check.stderr
+    assert "staff PIN: set" in check.stdout and "/etc/kiosk/kiosk.d/50-provisioning.toml" in check.stdout
     imports = subprocess.run(["chroot", str(root), "/opt/kiosk/venv/bin/python", "-c",
                               "import cups, pyudev, pyttsx3, paho.mqtt.client, kivy, kiosk.root_daemon"],
                              capture_output=True, text=True, timeout=120)

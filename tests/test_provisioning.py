@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
+import stat
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
+
+from kiosk.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVISIONING = ROOT / "provisioning"
@@ -18,15 +24,19 @@ def ansible(*argv: str, **kwargs) -> subprocess.CompletedProcess:
         pytest.fail(f"{argv[0]} is missing (Debian package 'ansible-core'; 'make test' installs it)")
     return subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=PROVISIONING,
                           env={"PATH": "/usr/bin:/bin", "ANSIBLE_NOCOLOR": "1", "HOME": "/tmp",
-                               "ANSIBLE_LOCAL_TEMP": "/tmp/ansible-local"}, **kwargs)
+                               "ANSIBLE_LOCAL_TEMP": "/tmp/ansible-local", "PYTHONPATH": str(ROOT),
+                               "ANSIBLE_PIPELINING": "1", "ANSIBLE_PYTHON_INTERPRETER": "/usr/bin/python3",
+                               "ANSIBLE_ROLES_PATH": str(PROVISIONING / "roles"),
+                               "ANSIBLE_FILTER_PLUGINS": str(PROVISIONING / "roles/kiosk_app/filter_plugins")},
+                          **kwargs)
 
 
 def render(template: str, target: Path, host: str = "oodi-kiosk-01", *extra: str) -> str:
     """A role's template as provisioning writes it for a host of the example inventory
-    (`extra`: variables given as `-e name=value`)."""
+    (`extra`: variables given as `-e name=value`, or `-e @file`)."""
     result = ansible("ansible", host, "-i", "inventory.example.yml", "-c", "local", "-m",
                      "ansible.builtin.template", "-a", f"src={PROVISIONING}/roles/{template} dest={target}",
-                     *(arg for value in extra for arg in ("-e", value)))
+                     *(arg for value in ("kiosk_app_etc=/etc/kiosk", *extra) for arg in ("-e", value)))
     assert result.returncode == 0, result.stdout + result.stderr
     return target.read_text()
 
@@ -46,7 +56,7 @@ def test_the_playbook_passes_ansible_lint():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("script", ["provisioning/bootstrap.sh", "provisioning/image/build.sh",
+@pytest.mark.parametrize("script", ["provisioning/bootstrap.sh", "provisioning/image/build.sh", "provisioning/ca.sh",
                                     "tools/install-system-deps.sh", ".ci/run"])
 def test_the_shell_scripts_pass_shellcheck(script):
     if shutil.which("shellcheck") is None:
@@ -64,36 +74,178 @@ def test_the_image_builder_says_what_is_wrong_before_doing_anything(tmp_path):
     assert missing.returncode == 1 and "no inventory" in missing.stderr
 
 
+def check_config(etc: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kiosk", "check-config", "--config-dir", str(etc)],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+
+
 def test_the_configuration_provisioning_writes_passes_the_kiosks_own_check(tmp_path):
-    target = tmp_path / "kiosk.toml"
+    target = tmp_path / "kiosk.d" / "50-provisioning.toml"
+    target.parent.mkdir()
     text = render("kiosk_app/templates/kiosk.toml.j2", target)
     assert 'kiosk_id = "oodi-01"' in text and 'site = "oodi"' in text and "Våning 2" in text
-    check = subprocess.run([sys.executable, "-m", "kiosk", "check-config", str(target)], capture_output=True,
-                           text=True, timeout=120, cwd=ROOT)
-    assert check.returncode == 0, check.stdout + check.stderr
+    check = check_config(tmp_path)
+    assert check.returncode == 0 and f"{target}" in check.stdout, check.stdout + check.stderr
 
 
 def test_digital_support_files_are_rolled_out_with_the_configuration(tmp_path):
     """With the region's snapshot and the site's entries in the inventory, the kiosk reads both
-    from /etc/kiosk (here: files put where the rendered paths point)."""
-    target = tmp_path / "kiosk.toml"
-    assert "[support]" not in render("kiosk_app/templates/kiosk.toml.j2", target)  # none given: none
-    text = render("kiosk_app/templates/kiosk.toml.j2", target, "oodi-kiosk-01",
+    from /etc/kiosk (here: kiosk_app_etc, where the files are put)."""
+    target = tmp_path / "kiosk.d" / "50-provisioning.toml"
+    target.parent.mkdir()
+    assert 'snapshot = ""' in render("kiosk_app/templates/kiosk.toml.j2", target)  # none given: none
+    text = render("kiosk_app/templates/kiosk.toml.j2", target, "oodi-kiosk-01", f"kiosk_app_etc={tmp_path}",
                   "kiosk_support_snapshot=files/support.toml", "kiosk_support_local=files/support.local.toml",
                   "kiosk_support_max_age_days=21")
-    assert '[support]\nsnapshot = "/etc/kiosk/support.toml"\nlocal_file = "/etc/kiosk/support.local.toml"\n' \
-           'max_age_days = 21\n' in text
+    assert f'local_file = "{tmp_path}/support.local.toml"\nmax_age_days = 21\nsnapshot = "{tmp_path}/support.toml"' \
+        in text
     for name in ("support.toml", "support.local.toml"):
         shutil.copy(ROOT / "kiosk" / "data" / "support-demo.toml", tmp_path / name)
-        text = text.replace(f"/etc/kiosk/{name}", str(tmp_path / name))
-    target.write_text(text)
-    check = subprocess.run([sys.executable, "-m", "kiosk", "check-config", str(target)], capture_output=True,
-                           text=True, timeout=120, cwd=ROOT)
+    check = check_config(tmp_path)
     assert check.returncode == 2 and "is used by another provider" in check.stdout  # the same file twice
     (tmp_path / "support.toml").write_text("format = 1\n")
-    check = subprocess.run([sys.executable, "-m", "kiosk", "check-config", str(target)], capture_output=True,
-                           text=True, timeout=120, cwd=ROOT)
+    check = check_config(tmp_path)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+# Every key of defaults.toml gets a value other than its default: generically (true for
+# false, one more, a half, another choice, texts changed), or from here where a key's text
+# has a form (a path that must exist, an address) or a few allowed values.
+OWNED = {("site", "kiosk_id"): "kiosk_id", ("fleet", "username"): "kiosk_id", ("fleet", "site"): "kiosk_site",
+         ("devices", "usb_storage"): "kiosk_usb_storage"}  # always the role's own variables'
+VALUES = {("site", "kiosk_id"): "test-07", ("fleet", "username"): "test-07", ("fleet", "site"): "testsite",
+          ("devices", "usb_storage"): "blocked", ("languages", "offered"): ["sv", "fi", "en"],
+          ("languages", "default"): "en", ("session", "runtime_dir"): "/run/kiosk-test",
+          ("session", "state_dir"): "/var/lib/kiosk-test", ("display", "input_device"): "/dev/input/event3",
+          ("devices", "root_helper"): "/run/other-helper.sock", ("devices", "scanner_device"): "epson2:libusb:001:004",
+          ("speech", "device"): "plughw:1", ("speech", "key"): "f11", ("printing", "server"): "cups.example.fi:631",
+          ("printing", "job_user"): "kioskprint", ("printing", "queue"): "Lobby",
+          ("browser", "allow"): ["kirjasto.example.fi", "localhost:8000"], ("fleet", "host"): "desk.example.fi",
+          ("fleet", "ca_file"): "/etc/ssl/region-ca.pem", ("fleet", "password_file"): "/etc/kiosk/other-password",
+          ("fleet", "desk_url"): "https://desk.example.fi", ("help", "phone"): "09 310 85000",
+          ("help", "chat_url"): "https://chat.example.fi/digituki", ("help", "video_url"): "https://meet.example.fi/x",
+          ("support", "book_with"): "example-library", ("support", "book_minutes"): 45}
+
+
+def other_value(section: str, key: str, default, tmp_path: Path):
+    from kiosk.config import SECTIONS
+    from kiosk.config_keys import declared
+
+    files = {("catalog", "file"): ROOT / "kiosk/data/catalog.toml", ("support", "snapshot"): None,
+             ("support", "local_file"): ROOT / "kiosk/data/support-demo.toml"}
+    if (section, key) in files:  # a copy of a packaged file (the snapshot: an empty one)
+        copy = tmp_path / f"{section}-{key}.toml"
+        copy.write_text(files[section, key].read_text() if files[section, key] else "format = 1\n")
+        return str(copy)
+    if (section, key) == ("staff", "pin_hash"):
+        return hash_pin_of("2468")
+    if (section, key) in VALUES:
+        return VALUES[section, key]
+    if isinstance(default, bool):
+        return not default
+    if isinstance(default, (int, float)):
+        return default + 1 if isinstance(default, int) else default / 2
+    if isinstance(default, dict):  # a text per language; quotes and backslashes must arrive as written
+        return {language: f'{text} "{language}" \\ \u00e5' for language, text in default.items()}
+    choices = declared(SECTIONS[section])[key].checks.get("choices") if section in SECTIONS else None
+    if choices:
+        return next(choice for choice in choices if choice != default)
+    pytest.fail(f"[{section}] {key} is new: give it a value other than its default in VALUES")
+
+
+def test_provisioning_renders_every_key_the_kiosk_has(tmp_path):
+    from kiosk.config import DEFAULTS_FILE
+
+    defaults = tomllib.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))
+    variables = {"kiosk_config": {}, "kiosk_app_etc": str(tmp_path / "etc")}
+    expected = {}
+    for section, table in defaults.items():
+        for key, default in table.items():
+            expected[section, key] = value = other_value(section, key, default, tmp_path)
+            assert value != default, (section, key)
+            if (section, key) in OWNED:
+                variables[OWNED[section, key]] = value
+            else:
+                variables["kiosk_config"].setdefault(section, {})[key] = value
+    (tmp_path / "variables.json").write_text(json.dumps(variables))
+    target = tmp_path / "etc" / "kiosk.d" / "50-provisioning.toml"
+    target.parent.mkdir(parents=True)
+    result = ansible("ansible", "localhost", "-i", "localhost,", "-c", "local", "-m", "ansible.builtin.template", "-a",
+                     f"src={PROVISIONING}/roles/kiosk_app/templates/kiosk.toml.j2 dest={target}",
+                     "-e", f"@{tmp_path / 'variables.json'}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    config = load_config(config_dir=tmp_path / "etc")
+    assert config.problems == () and config.files[1:] == (str(target),)
+    for (section, key), value in expected.items():
+        got = config.catalog_file if section == "catalog" else getattr(getattr(config, section), key)
+        got = str(got) if isinstance(got, Path) else list(got) if isinstance(got, tuple) else got
+        assert got == value, f"[{section}] {key}: {got!r}, not {value!r}"
+
+
+def test_the_toml_filter_writes_what_tomllib_reads_back_and_refuses_what_toml_cannot_hold():
+    import importlib.util
+
+    from ansible.errors import AnsibleFilterError
+
+    plugin = PROVISIONING / "roles/kiosk_app/filter_plugins/kiosk_toml.py"
+    spec = importlib.util.spec_from_file_location("kiosk_toml", plugin)
+    filters = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(filters)
+    settings = {"help": {"on_site": {"fi": 'a "b" \\ c\nd\te\x01\x7f ä', "sv": ""}, "phone": "1"},
+                "printing": {"two_sided": True, "quota_pages": 0, "price_cents": 25}, "speech": {"volume": 0.5},
+                "browser": {"allow": ["a.fi", "b.fi:8000"]}, "odd key": {"x.y": 1}}
+    assert tomllib.loads(filters.kiosk_app_toml(settings)) == settings
+    with pytest.raises(AnsibleFilterError, match=r"help.phone has no value"):
+        filters.kiosk_app_toml({"help": {"phone": None}})
+    owned = [["site.kiosk_id", "kiosk_id", "oodi-01"], ["site.place", "kiosk_place", None]]
+    assert filters.kiosk_app_settings({"site": {"place": "x"}}, {"site": {"place": "y"}}, owned) == \
+        {"site": {"place": "y", "kiosk_id": "oodi-01"}}
+    with pytest.raises(AnsibleFilterError, match=r"kiosk_config.site.kiosk_id \(it comes from kiosk_id\)"):
+        filters.kiosk_app_settings({}, {"site": {"kiosk_id": "other"}}, owned)
+
+
+def test_a_provisioning_run_keeps_local_drop_ins_and_removes_the_old_kiosk_toml_once(tmp_path):
+    """The role's configuration tasks, run for real into a directory of their own."""
+    etc = tmp_path / "etc"
+    (etc / "kiosk.d").mkdir(parents=True)
+    (etc / "kiosk.toml").write_text(  # as provisioning wrote it before drop-ins
+        "# Written by provisioning (roles/kiosk_app); change the inventory, not this file.\n"
+        '[site]\nkiosk_id = "old-01"\n[timeouts]\ninactivity_s = 240\n')
+    local = etc / "kiosk.d" / "90-local.toml"
+    local.write_text("# the library's own\n[timeouts]\nwarning_s = 45\n")
+    (tmp_path / "play.yml").write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n"
+                                       "    - ansible.builtin.import_role: {name: kiosk_app, tasks_from: configuration}\n")
+    (tmp_path / "variables.json").write_text(json.dumps({
+        "kiosk_app_etc": str(etc), "kiosk_app_command": f"{sys.executable} -m kiosk", "kiosk_app_group": "root",
+        "kiosk_id": "test-07", "kiosk_site": "testsite", "kiosk_config": {"staff": {"pin_hash": hash_pin_of("2468")}},
+        "broker_passwords": {"test-07": "secret-for-the-test"}}))
+
+    def provision() -> dict[str, int]:
+        result = ansible("ansible-playbook", "-i", "localhost,", "-c", "local",
+                         "-e", f"@{tmp_path / 'variables.json'}", str(tmp_path / "play.yml"))
+        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+        assert "secret-for-the-test" not in result.stdout + result.stderr
+        recap = re.search(r"^localhost\s+:(.*)$", result.stdout, re.MULTILINE).group(1)
+        return {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", recap)}
+
+    provision()
+    assert not (etc / "kiosk.toml").exists()  # the old provisioned file: gone, or it would be read too
+    assert local.read_text() == "# the library's own\n[timeouts]\nwarning_s = 45\n"
+    for secret in (etc / "kiosk.d" / "50-provisioning.toml", etc / "broker-password"):
+        assert stat.S_IMODE(secret.stat().st_mode) == 0o640, secret
+    config = load_config(config_dir=etc)
+    assert config.problems == () and (config.site.kiosk_id, config.timeouts.warning_s) == ("test-07", 45)
+    assert config.staff.pin_hash and config.timeouts.inactivity_s == 180  # the old file's 240 went with it
+    (etc / "kiosk.toml").write_text("[timeouts]\ninactivity_s = 240\n")  # a site's own, hand-written
+    assert provision()["changed"] == 0
+    assert (etc / "kiosk.toml").read_text() == "[timeouts]\ninactivity_s = 240\n"
+    assert load_config(config_dir=etc).timeouts.inactivity_s == 240
+
+
+def hash_pin_of(pin: str) -> str:
+    from kiosk.config import hash_pin
+
+    return hash_pin(pin, salt=bytes(range(16)))
 
 
 def test_bootstrap_says_what_is_wrong_before_doing_anything(tmp_path):

@@ -63,6 +63,19 @@ def test_the_sites_policy_decides_read_only_writable_or_not_at_all(tmp_path):
     assert mount[4].startswith("ro,nosuid,nodev,noexec,uid=")
 
 
+def test_the_policy_is_the_merged_configurations_and_read_only_when_any_layer_is_broken(tmp_path):
+    etc = tmp_path / "etc"
+    (etc / "kiosk.d").mkdir(parents=True)
+    (etc / "kiosk.toml").write_text('[devices]\nusb_storage = "blocked"\n')
+    (etc / "kiosk.d" / "50-provisioning.toml").write_text('[devices]\nusb_storage = "allowed"\n')
+    helper = RootDaemon(kiosk_user="nobody", config_dir=etc, media=tmp_path / "media", usb_check=lambda device: True,
+                        runner=Recorder())
+    assert helper.handle({"op": "mount", "device": "/dev/sdb1", "write": True})["writable"] is True
+    (etc / "kiosk.d" / "90-local.toml").write_text("[devices\n")  # a drop-in that cannot be read
+    assert helper.handle({"op": "mount", "device": "/dev/sdb1", "write": True})["error"] == \
+        "USB storage is read-only here"
+
+
 def test_a_disk_that_is_not_usb_or_a_filesystem_a_stick_does_not_carry_is_refused(tmp_path):
     helper = RootDaemon(kiosk_user="nobody", config_file=policy_file(tmp_path, "allowed"), media=tmp_path / "media",
                         usb_check=lambda device: False, runner=Recorder())

@@ -30,7 +30,7 @@ def kivy_settings_restored():
 def test_terminal_window_is_fullscreen_borderless_with_one_touch_provider():
     from kivy.config import Config
 
-    display = load_config(system_file=Path("/nonexistent")).display  # the packaged defaults: a terminal
+    display = load_config(config_dir=Path("/nonexistent")).display  # the packaged defaults: a terminal
     assert display.fullscreen and not display.show_cursor
     configure_kivy(display)
     assert Config.get("graphics", "fullscreen") == "auto"
@@ -47,7 +47,7 @@ def test_terminal_window_is_fullscreen_borderless_with_one_touch_provider():
 def test_sizes_follow_the_panel_density():
     from kivy.metrics import Metrics, dp
 
-    display = load_config(system_file=Path("/nonexistent")).display
+    display = load_config(config_dir=Path("/nonexistent")).display
     configure_kivy(replace(display, dpi=144))
     assert Metrics.density == 1.5 and dp(44) == 66
 
