@@ -10,7 +10,7 @@
 #   desk.key, desk.pem      the desk's web certificate, for the HTTPS proxy in front of it
 # and in the vault (default group_vars/all/vault.yml beside the inventory, which Ansible reads
 # itself), encrypted with ansible-vault: broker_passwords (each kiosk by kiosk_id, each desk
-# as desk-<its first site>) and desk_admin_passwords (each desk host's first administrator).
+# as desk-<its first site>, desk-enrol where a desk has desk_enrolment) and desk_admin_passwords (each desk host's first administrator).
 #
 # Run it again after changing the inventory: what is there and still right stays byte for
 # byte. A new kiosk or desk gets its password, no other changes; a certificate is issued
@@ -88,12 +88,16 @@ if mode == "plan":  # the inventory (JSON) -> the accounts and names it needs
         return found
     names = {"broker": set(), "desk": set()}
     for host in members("kiosks"):
+        if "kiosk_id" not in hostvars[host]:  # the one image: enrolled on the desk, no account here
+            continue
         print("account broker_passwords " + str(value(host, "kiosk_id")))
         if hostvars[host].get("kiosk_broker_host"):
             names["broker"].add(san(value(host, "kiosk_broker_host")))
     for host in members("desks"):
         print("account broker_passwords desk-" + str(value(host, "desk_sites")[0]))
         print("account desk_admin_passwords " + host)
+        if hostvars[host].get("desk_enrolment"):  # the account that makes the accounts of enrolled kiosks
+            print("account broker_passwords desk-enrol")
         names["broker"].add(san(host))
         names["desk"].add(san(host))
     for given in sys.argv[2:]:

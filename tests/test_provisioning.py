@@ -328,3 +328,23 @@ def test_the_node_exporter_answers_only_the_monitoring_hosts(tmp_path):
                                env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
         assert probe.returncode == 0, probe.stderr
         assert json.loads(probe.stdout) == wanted, rules
+
+
+def test_the_one_image_has_no_identity_and_asks_the_desk_to_enrol_it(tmp_path):
+    """A host with no kiosk_id is the one image for every terminal: its drop-in names no
+    kiosk, has enrolment on, and passes the kiosk's own check."""
+    variables = {"kiosk_app_etc": str(tmp_path / "etc"), "kiosk_broker_ca": "ca.pem",
+                 "kiosk_config": {"fleet": {"desk_url": "https://desk.oodi.example.fi"}}}
+    (tmp_path / "variables.json").write_text(json.dumps(variables))
+    target = tmp_path / "etc" / "kiosk.d" / "50-provisioning.toml"
+    target.parent.mkdir(parents=True)
+    result = ansible("ansible", "localhost", "-i", "localhost,", "-c", "local", "-m", "ansible.builtin.template", "-a",
+                     f"src={PROVISIONING}/roles/kiosk_app/templates/kiosk.toml.j2 dest={target}",
+                     "-e", f"@{tmp_path / 'variables.json'}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    written = tomllib.loads(target.read_text())
+    assert "kiosk_id" not in written.get("site", {}) and "username" not in written["fleet"]
+    assert written["fleet"]["enrol"] is True and "password_file" not in written["fleet"]
+    config = load_config(config_dir=tmp_path / "etc")
+    assert config.problems == () and config.fleet.enrol and config.fleet.desk_url
+    assert check_config(tmp_path / "etc").returncode == 0
