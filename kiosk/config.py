@@ -1,7 +1,8 @@
 """The kiosk's configuration: layered TOML files parsed into typed, validated objects.
 
 Layers, later ones winning key by key: the packaged defaults (`kiosk/data/defaults.toml`,
-which documents every key and its unit), `/etc/kiosk/kiosk.toml`, then `--config FILE`.
+which documents every key and its unit), `/etc/kiosk/kiosk.toml`, the drop-in the staff
+desk rolled out (kiosk/rollout.py; never a terminal's identity or paths), then `--config FILE`.
 Problems in a *core* section keep the kiosk on its out-of-service screen; problems in a
 feature section disable only that feature, with the reason shown to staff.
 
@@ -170,6 +171,9 @@ class FleetConfig:
     site: str = text(pattern=r"[a-z0-9][a-z0-9-]{0,40}", hint="lower case letters, digits and '-'")
     # The staff desk's web address, as this kiosk and people's phones on the site reach it.
     desk_url: str = text(pattern=r"https://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?", hint="an https:// address like 'https://desk.kirjasto.example.fi'")
+    # The desk's public key for configuration and catalogue releases (kiosk/release.py);
+    # "" = nothing is rolled out to this kiosk.
+    rollout_key_file: str = text(pattern=r"/\S+", hint="an absolute path", default="")
 
     def password(self) -> str:
         if not self.password_file:
@@ -261,20 +265,24 @@ LOCALIZED_KEYS = frozenset((section, name) for section, cls in SECTIONS.items()
                            for name, key in declared(cls).items() if key.getter == "localized")
 
 
-def config_files(extra: Path | None, system_file: Path = SYSTEM_FILE) -> list[Path]:
+def config_files(extra: Path | None, system_file: Path = SYSTEM_FILE,
+                 rolled_out: Path | None = None) -> list[Path]:
     files = [DEFAULTS_FILE]
     if system_file.exists():
         files.append(system_file)
+    if rolled_out is not None:  # the desk's drop-in (kiosk/rollout.py): over the site's files
+        files.append(rolled_out)
     if extra is not None:
         files.append(extra)
     return files
 
 
-def load_config(extra: Path | str | None = None, *, system_file: Path = SYSTEM_FILE) -> Config:
+def load_config(extra: Path | str | None = None, *, system_file: Path = SYSTEM_FILE,
+                rolled_out: Path | None = None) -> Config:
     """Read every layer and return a Config; problems are in `Config.problems`, never raised."""
     problems: list[Problem] = []
     sources: list[Source] = []
-    for path in config_files(Path(extra) if extra else None, system_file):
+    for path in config_files(Path(extra) if extra else None, system_file, rolled_out):
         source = read_source(path, problems, max_bytes=MAX_CONFIG_BYTES)
         if source is not None:
             sources.append(source)
