@@ -86,12 +86,18 @@ def new_key_pair() -> tuple[bytes, bytes]:
 def load_private_key(path: Path | str):
     """The desk's signing key; ValueError saying what is wrong with the file."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-    key = load_pem_private_key(_read_key(path), password=None)
+    key = load_private_key_pem(_read_key(path))
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError(f"{path}: not an Ed25519 private key (make one with 'kiosk-desk rollout-key')")
     return key
+
+
+def load_private_key_pem(data: bytes):
+    """A signing key from its PEM text (`load_private_key`'s, without the file)."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    return load_pem_private_key(data, password=None)
 
 
 def load_public_key(path: Path | str):

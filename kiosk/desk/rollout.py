@@ -56,8 +56,8 @@ CONTENT = select(releases.c.content, releases.c.fetch).where(releases.c.id == bi
 BY_VERSION = select(releases.c.content, releases.c.version).where(
     releases.c.site == bindparam("site"), releases.c.kind == bindparam("kind"),
     releases.c.version == bindparam("version"))
-PROMOTE = (update(releases).where(releases.c.site == bindparam("site"), releases.c.kind == bindparam("kind"),
-                                  releases.c.version == bindparam("version"), releases.c.ring == "pilot")
+PROMOTE = (update(releases).where(releases.c.site == bindparam("of_site"), releases.c.kind == bindparam("of_kind"),
+                                  releases.c.version == bindparam("of_version"), releases.c.ring == "pilot")
            .values(ring="all").returning(releases.c.id))
 RINGS_OF = select(rings.c.kiosk, rings.c.ring).where(rings.c.site == bindparam("site"))
 
@@ -113,7 +113,7 @@ class Rollout:
     def promote(self, site: str, kind: str, version: int) -> bool:
         """A pilot release goes to every kiosk of the site; False if there is no such one."""
         with self.engine.begin() as connection:
-            done = connection.execute(PROMOTE, {"site": site, "kind": kind, "version": version}).first()
+            done = connection.execute(PROMOTE, {"of_site": site, "of_kind": kind, "of_version": version}).first()
         self._forget(site)
         return done is not None
 
