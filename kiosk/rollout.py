@@ -33,7 +33,7 @@ RELEASE_ID = re.compile(r"[0-9a-f-]{36}", re.ASCII)
 # Why a release is refused, as the desk's page words them (kiosk/desk/rollout.py). Only
 # "invalid" and "size" are of the file itself: the same file announced again is not
 # fetched again. The rest may be the network's or a forger's doing.
-REASONS = ("site", "older", "signature", "size", "no_key", "hash", "fetch", "invalid")
+REASONS = ("site", "older", "signature", "size", "no_key", "no_desk", "hash", "fetch", "invalid")
 
 
 class Refused(Exception):
@@ -102,6 +102,8 @@ class Rollout(EventDispatcher):
             raise Refused("site", f"a release for {str(event.get('site'))[:64]!r}, not {self.site!r}")
         if self.key is None:
             raise Refused("no_key")
+        if not self.desk_url:
+            raise Refused("no_desk")
         if version <= newest:
             raise Refused("older", f"version {version}, and this kiosk has {newest}")
         sha256, size = event.get("sha256", ""), event.get("size")

@@ -109,6 +109,7 @@ WORDS: dict[str, dict[str, str]] = {
                 "older": N_("it is not newer than what the kiosk has (a replayed release)"),
                 "signature": N_("its signature is not this desk's"), "size": N_("it is too large"),
                 "no_key": N_("the kiosk has no key for releases ([fleet] rollout_key_file)"),
+                "no_desk": N_("the kiosk has no address of the desk to fetch it from ([fleet] desk_url)"),
                 "hash": N_("the file fetched was not the one announced"),
                 "fetch": N_("the kiosk could not fetch it (it will be tried again)"),
                 "invalid": N_("the kiosk's checks found problems")},
