@@ -146,8 +146,9 @@ class Rollout(EventDispatcher):
             self._refuse(kind, version, "invalid", f"the kiosk could not check it: {type(error).__name__}",
                          event["sha256"])
         elif problems:
-            self._refuse(kind, version, "invalid", "; ".join(problems[:5])
-                         .replace(str(self.files.directory) + "/", ""), event["sha256"])
+            said = "; ".join(problems[:5]).replace(str(self.files.candidate(kind, version)),
+                                                   self.files.file(kind, version).name)
+            self._refuse(kind, version, "invalid", said.replace(str(self.files.directory) + "/", ""), event["sha256"])
         else:
             self.files.keep_pending(kind, {"version": version, "sha256": event["sha256"],
                                            "signature": event["signature"]})

@@ -29,6 +29,7 @@ class BetweenSessions:
         stop (systemd starts the kiosk again); `applied`: the app takes the new values."""
         self.s, self.quiet, self.restart, self.applied = services, quiet, restart, applied
         self.restarting = False
+        self._loading = False
         rollout = services.rollout
         rollout.bind(on_ready=lambda *_: self.now())
         services.session.bind(state=lambda *_: self.now())
@@ -36,15 +37,33 @@ class BetweenSessions:
 
     def now(self) -> None:
         """Apply what is pending, if nobody is here; else this is called again when the
-        session's state or the screen changes."""
+        session's state or the screen changes. The files are read in the background: the
+        welcome screen keeps answering a touch meanwhile."""
         rollout = self.s.rollout
         kinds = rollout.files.pending_kinds()
-        if not kinds or self.restarting or not self.quiet():
+        if not kinds or self.restarting or self._loading or not self.quiet():
             return
+        paths = self._paths()
+        self._loading = True
+        rollout.background.run(lambda: rollout.loader.load(*paths),
+                               lambda loaded, error: self._loaded(kinds, paths, loaded, error))
+
+    def _paths(self) -> tuple:
+        files = self.s.rollout.files
+        return tuple(files.path(kind, "pending") or files.path(kind) for kind in ("config", "catalog"))
+
+    def _loaded(self, kinds: list[str], paths: tuple, loaded, error: BaseException | None) -> None:
+        self._loading = False
+        rollout = self.s.rollout
         files = rollout.files
-        config, catalog = rollout.loader.load(files.path("config", "pending") or files.path("config"),
-                                              files.path("catalog", "pending") or files.path("catalog"))
-        problems = [str(p) for p in (*config.problems, *catalog.problems)]
+        if files.pending_kinds() != kinds or self._paths() != paths:
+            self.now()  # a newer release came meanwhile
+            return
+        if not self.quiet():
+            return  # someone came: the next moment nobody is here
+        config, catalog = loaded if error is None else (None, None)
+        problems = [str(p) for p in (*config.problems, *catalog.problems)] if error is None \
+            else [f"the kiosk could not read it: {type(error).__name__}"]
         if problems:  # the kiosk's own files changed since the release was checked
             for kind in kinds:
                 files.refuse_pending(kind, "; ".join(problems[:5]))

@@ -1,7 +1,7 @@
 """The kiosk's side of a roll-out without a broker: what it keeps on disk and takes at start,
 keys it refuses even when the desk signed them, which keys a running kiosk takes and which
 restart it, and the root helper's browser policy from a verified catalogue only.
-(Through the real desk and broker: tests/desk/test_rollout.py.)"""
+(Through the real desk and broker: tests/desk/test_desk_rollout.py.)"""
 
 from __future__ import annotations
 

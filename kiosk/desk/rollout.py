@@ -105,10 +105,9 @@ class Rollout:
         listed = self.listing(site, kind)
         if len(listed) < 2:
             return None
-        newest, before = listed[0], listed[1]
-        content = self.content_of(site, kind, before["version"])
-        return self.add(site, kind, content, "all", author, rollback_of=before["version"]) \
-            if content is not None and newest else None
+        before = listed[1]["version"]
+        content = self.content_of(site, kind, before)
+        return None if content is None else self.add(site, kind, content, "all", author, rollback_of=before)
 
     def promote(self, site: str, kind: str, version: int) -> bool:
         """A pilot release goes to every kiosk of the site; False if there is no such one."""
