@@ -266,3 +266,19 @@ def test_a_key_only_a_rebuilt_kiosk_takes_restarts_it_between_sessions_and_pilot
     assert kiosk.s.config.speech.rate == 160  # this process never took it: the next one reads it
     config, _catalog, _loader, files = load_at_start(kiosk.config_file, NO_SYSTEM_FILE)
     assert config.speech.rate == 200 and files.version("config") == 1
+
+
+def test_the_desk_makes_its_key_once_and_reads_it_from_its_configuration(tmp_path):
+    from kiosk.desk.cli import load, main
+
+    key = tmp_path / "rollout.key"
+    assert main(["rollout-key", str(key)]) == 0 and key.stat().st_mode & 0o777 == 0o600
+    assert main(["rollout-key", str(key)]) == 1  # never replaced by accident: the kiosks have its other half
+    signature = release.sign(release.load_private_key(key), "config", "oodi", 1, "0" * 64)
+    assert release.verify(release.load_public_key(tmp_path / "rollout.key.pub"), signature, "config", "oodi", 1, "0" * 64)
+    config = tmp_path / "desk.toml"
+    config.write_text(f'[rollout]\nkey_file = "{key}"\n')
+    assert load(config)["rollout"]["key_file"] == str(key)
+    config.write_text('[rollout]\nkey_file = "rollout.key"\n')
+    with pytest.raises(SystemExit, match=r"desk.toml:2: \[rollout\] key_file must be the absolute path"):
+        load(config)
