@@ -124,8 +124,9 @@ def rollout_routes(desk, pages, json_change, staff_change, page_session, page, l
         await anyio.to_thread.run_sync(lambda: desk.store.audit(
             session["name"], "rollout_promoted", site, detail={"kind": kind, "version": int(version)}))
         await tell_kiosks(site, kind)
-        return await answered(request, site, pages.gettext(language_of(request))(
-            "Version %(version)s goes to every kiosk of the site.") % {"version": version})
+        _ = pages.gettext(language_of(request))
+        return await answered(request, site, _("Version %(version)s goes to every kiosk of the site.") % {
+            "version": version})
 
     async def rollback(request: Request) -> Response:
         """Back to the release before the newest: its content as a new version for all."""
@@ -142,9 +143,10 @@ def rollout_routes(desk, pages, json_change, staff_change, page_session, page, l
             session["name"], "rollout_rolled_back", site, detail={"kind": kind, "version": row["version"],
                                                                   "content_of": row["rollback_of"]}))
         await tell_kiosks(site, kind)
-        return await answered(request, site, pages.gettext(language_of(request))(
-            "Version %(version)s has the content of version %(old)s and goes to every kiosk.")
-            % {"version": row["version"], "old": row["rollback_of"]})
+        _ = pages.gettext(language_of(request))
+        return await answered(request, site, _("Version %(version)s has the content of version %(old)s and goes "
+                                               "to every kiosk.") % {"version": row["version"],
+                                                                     "old": row["rollback_of"]})
 
     async def ring(request: Request) -> Response:
         """A kiosk of the site into the pilot ring, or back among all."""

@@ -282,3 +282,16 @@ def test_the_desk_makes_its_key_once_and_reads_it_from_its_configuration(tmp_pat
     config.write_text('[rollout]\nkey_file = "rollout.key"\n')
     with pytest.raises(SystemExit, match=r"desk.toml:2: \[rollout\] key_file must be the absolute path"):
         load(config)
+
+
+def test_a_hostile_kiosks_rollout_status_keeps_only_known_keys_of_the_right_types():
+    from kiosk.desk.link import clean_status
+
+    status = clean_status({"config_version": "7", "catalog_version": 10**12, "rollout": {
+        "config": {"pending": True, "refused": {"version": 3, "reason": "x" * 999, "detail": "<b>" * 999,
+                                                "more": [1] * 100}},
+        "catalog": "no", "script": {"pending": 1}}})
+    assert "config_version" not in status and "catalog_version" not in status
+    assert status["rollout"] == {"config": {"pending": None, "refused": {"version": 3, "reason": "x" * 20,
+                                                                         "detail": "<b>" * 200}},
+                                 "catalog": {"pending": None, "refused": None}}
