@@ -20,6 +20,7 @@ from kiosk.errands import Errands
 from kiosk.journey import HOME
 from kiosk.languages import RIGHT_TO_LEFT
 from kiosk.learning import Learning
+from kiosk.rollout_apply import BetweenSessions
 from kiosk.session_flow import SessionFlow
 from kiosk.session_stats import SessionStatistics
 from kiosk.staff_mode import StaffMode
@@ -40,6 +41,8 @@ class KioskApp(App):
     scanning = ObjectProperty(None)
     eservices = ObjectProperty(None)
     help = ObjectProperty(None)
+    catalog = ObjectProperty(None)  # properties: a roll-out between sessions replaces them,
+    contact = ObjectProperty(None)  # and KV follows
     language = StringProperty("")
     plain_language = BooleanProperty(False)  # selkokieli guides where the catalogue has them
     site_name = StringProperty("")
@@ -77,6 +80,10 @@ class KioskApp(App):
 
         self.speech_nav = SpeechNavigation(s, self.flow, root=lambda: self.root)
         self.watch = DeviceWatch(s, self.flow, self.speech_nav.headset, self.reporter.soon)
+        # Configuration and catalogue from the desk, taken when nobody's session runs.
+        self.rollout = BetweenSessions(s, lambda: not self.staff.active and (
+            self.flow.waiting() or s.session.state == "out_of_service"), restart=self.stop,
+            applied=self._reconfigured)
         self._register_ui_wipe()
         self.focus = self.input = self.layout = None  # once the window exists (build)
 
@@ -156,6 +163,14 @@ class KioskApp(App):
         """The accessibility modes on now (counted and shown to staff; nothing about a person)."""
         on = (self.speech.enabled, self.look.text_scale > 1, self.look.contrast, self.plain_language)
         return [mode for mode, used in zip(("speech", "large_text", "high_contrast", "plain_language"), on) if used]
+
+    def _reconfigured(self) -> None:
+        """A roll-out gave the services new values (kiosk/rollout_apply.py): KV's follow."""
+        s = self.services
+        self.kiosk_config, self.catalog, self.contact = s.config, s.catalog, s.config.help
+        self.site_name = s.config.site.name.in_(self.language)
+        if self.errands.practice is not None:
+            self.errands.practice.catalog = s.catalog
 
     def window_settled(self) -> bool:
         """The window has the size its screen wants (the strip's, or the whole screen)."""

@@ -318,26 +318,19 @@ def wipe(config_file: Path | None, verify: bool) -> int:
 def build_app(config_file: Path | None):
     """Load everything and return a KioskApp ready to run; Kivy is set up first."""
     from kiosk import lockdown
-    from kiosk.catalog import Catalog, load_catalog
-    from kiosk.config import load_config, offer_only
-    from kiosk.toml_schema import Problem
+    from kiosk.rollout_files import load_at_start
 
     from kiosk.devices.heap import limit_arenas
 
     limit_arenas()  # before Kivy, SDL and OpenGL start their threads
     lockdown.prepare_environment()
-    loaded = load_config(config_file)
+    # What the desk rolled out is read over the site's files (kiosk/rollout_files.py).
+    loaded, cat, loader, rolled_out = load_at_start(config_file)
     lockdown.configure_kivy(loaded.display)
-    if loaded.catalog_file.exists():
-        cat = load_catalog(loaded.catalog_file, loaded.languages.offered)
-        loaded = offer_only(loaded, cat.languages, cat.left_out)
-    else:
-        cat = Catalog((), (), (), str(loaded.catalog_file),
-                      (Problem(str(loaded.catalog_file), None, "", "catalogue file not found"),))
     from kiosk.app import KioskApp
     from kiosk.compose import build_services
 
-    return KioskApp(build_services(loaded, cat))
+    return KioskApp(build_services(loaded, cat, loader=loader, rolled_out=rolled_out))
 
 
 def run(config_file: Path | None) -> int:

@@ -21,7 +21,7 @@ from kiosk.catalog import Catalog
 from kiosk.devices.camera import Cameras, FakeCameras, SystemCameras
 from kiosk.support import EMPTY as EMPTY_SUPPORT
 from kiosk.support import Support, load_support
-from kiosk.config import Config
+from kiosk.config import SECTIONS, Config
 from kiosk.devices import DeviceError
 from kiosk.devices.browser import Browser, FakeBrowser, Geometry
 from kiosk.devices.fleet import FakeLink, Link, LinkSettings, MqttLink
@@ -39,6 +39,8 @@ from kiosk.devices.systemd import Systemd
 from kiosk.eservices import EServices
 from kiosk.booking import Booking
 from kiosk.phone_upload import PhoneUpload, https_fetcher
+from kiosk.rollout import Rollout
+from kiosk.rollout_files import Loader, RolloutFiles, public_key
 from kiosk.devices.screen_capture import ScreenCapture, XScreenCapture
 from kiosk.help import Help, Outbox
 from kiosk.screen_share import ScreenShare
@@ -213,12 +215,16 @@ class Services:
     scanning: Scanning = None  # type: ignore[assignment]  # always built by build_services
     phone_upload: "PhoneUpload | None" = None
     share: "ScreenShare | None" = None  # a helper at the desk sees the screen (kiosk/screen_share.py)
+    rollout: "Rollout | None" = None  # configuration and catalogue from the desk (kiosk/rollout.py)
 
 
 def build_services(config: Config, catalog: Catalog, devices: Devices | None = None,
-                   scheduler: Scheduler | None = None) -> Services:
+                   scheduler: Scheduler | None = None, loader: Loader | None = None,
+                   rolled_out: RolloutFiles | None = None) -> Services:
     """The services over `devices` (built from `config` when not given), the wipe with
-    every service's step, and the session that runs it."""
+    every service's step, and the session that runs it. `loader` reads the kiosk's files
+    as it was started (its `--config`), `rolled_out` what the desk rolled out (both from
+    `config` when not given)."""
     devices = devices or build_devices(config)
     if devices.speaker is None and not devices.speaker_problem:
         build_speaker(config, devices)
@@ -290,8 +296,67 @@ def build_services(config: Config, catalog: Catalog, devices: Devices | None = N
         wipe.register_step(step, reset)
         if left_over is not None:
             wipe.register_check(check, left_over)
+    rollout = Rollout(help_, rolled_out or RolloutFiles(config.session.state_dir / "rollout"), config.fleet.site,
+                      config.fleet.desk_url, public_key(config), https_fetcher(config.fleet.ca_file),
+                      Background("rollout"), loader or Loader())
     return Services(config=config, catalog=catalog, devices=devices, tr=tr, look=look, journey=Journey(),
                     speech=speech, wipe=wipe, printing=printing, eservices=eservices, help=help_, usb=usb,
                     stats=stats, stats_delivery=delivery, staff_gate=StaffGate(config.staff.pin_hash),
                     session=session, support=support, booking=booking, scanning=scanning,
-                    phone_upload=phone_upload, share=share)
+                    phone_upload=phone_upload, share=share, rollout=rollout)
+
+
+# What a running kiosk takes from a rolled-out configuration between sessions, without being
+# rebuilt (`reconfigure` sets each on the service that holds it): section -> keys, "*" for
+# all. A change to any other key, or to the catalogue's languages, restarts the kiosk process
+# between sessions (kiosk/rollout_apply.py): devices, the fleet link, speech's engine,
+# languages, the browser's allowlist beyond the catalogue's, paths are all built once.
+LIVE_KEYS: dict[str, tuple[str, ...] | str] = {
+    "timeouts": "*",                # the session's own, from the next person on
+    "printing": ("printer_place", "quota_pages", "price_cents", "max_file_mb", "stuck_after_s", "two_sided"),
+    "help": ("phone", "phone_hours", "on_site"),  # the app's `contact`, which KV binds to
+    "site": ("name",),              # the welcome screen's title
+    "staff": ("pin_hash",),         # the staff PIN pad's gate
+    "statistics": ("keep_days",),   # the next expiry of old days
+}
+
+
+def changed_keys(old: Config, new: Config) -> list[str]:
+    """The keys whose values differ, as "section.key" (the catalogue's file is the
+    catalogue's release, not a key)."""
+    changed = [f"{section}.{name}" for section in (*SECTIONS, "support")
+               for name in getattr(old, section).__dataclass_fields__
+               if getattr(getattr(old, section), name) != getattr(getattr(new, section), name)]
+    if old.disabled != new.disabled:
+        changed.append("features turned off")
+    return changed
+
+
+def restart_needed(s: Services, config: Config, catalog: Catalog) -> str:
+    """Why `config` and `catalog` cannot be taken by the running kiosk ("" if they can)."""
+    if not s.config.usable or s.catalog.problems or not s.catalog.services:
+        return "the kiosk was out of service for its files"
+    if catalog.languages != s.catalog.languages or config.languages != s.config.languages:
+        return "the languages offered change"
+    rebuilt = [key for key in changed_keys(s.config, config) if not live(key)]
+    return ("changed: " + ", ".join(rebuilt)) if rebuilt else ""
+
+
+def live(key: str) -> bool:
+    """Whether "section.key" is one of `LIVE_KEYS`."""
+    section, _, name = key.partition(".")
+    keys = LIVE_KEYS.get(section, ())
+    return keys == "*" or name in keys
+
+
+def reconfigure(s: Services, config: Config, catalog: Catalog) -> None:
+    """Give the running services `config`'s `LIVE_KEYS` and `catalog` (between sessions)."""
+    s.session.timeouts = config.timeouts
+    s.printing.config = config.printing
+    s.printing.quota = config.printing.quota_pages  # nobody is printing: between sessions
+    s.staff_gate.pin_hash = config.staff.pin_hash
+    s.stats.keep_days = config.statistics.keep_days
+    if catalog is not s.catalog:
+        s.eservices.set_catalog(catalog)
+        s.speech.set_spoken_forms(catalog.spoken)
+    s.config, s.catalog = config, catalog

@@ -2,7 +2,9 @@
 
 Layers, later ones winning key by key (`kiosk/config_layers.py` says which, in order): the
 packaged defaults (`kiosk/data/defaults.toml`, which documents every key and its unit),
-`/etc/kiosk/kiosk.toml`, every `/etc/kiosk/kiosk.d/*.toml` in name order, `--config FILE`.
+`/etc/kiosk/kiosk.toml`, every `/etc/kiosk/kiosk.d/*.toml` in name order, what the desk gave
+the terminal at enrolment, the drop-in the staff desk rolled out (kiosk/rollout.py; never a
+terminal's identity or paths), then `--config FILE`.
 Problems in a *core* section keep the kiosk on its out-of-service screen; problems in a
 feature section disable only that feature, with the reason shown to staff.
 
@@ -171,6 +173,9 @@ class FleetConfig:
     # A terminal of the one image: with no identity yet, it asks the desk at desk_url to
     # make it a kiosk (kiosk/enrolment.py), and shows the code an administrator accepts.
     enrol: bool = boolean()
+    # The desk's public key for configuration and catalogue releases (kiosk/release.py);
+    # "" = nothing is rolled out to this kiosk.
+    rollout_key_file: str = text(pattern=r"/\S+", hint="an absolute path", default="")
 
     def password(self) -> str:
         if not self.password_file:
@@ -263,12 +268,13 @@ LOCALIZED_KEYS = frozenset((section, name) for section, cls in SECTIONS.items()
 
 
 def load_config(extra: Path | str | None = None, *, config_dir: Path = CONFIG_DIR,
-                stand_in: tuple[Path, Path] | None = None) -> Config:
+                stand_in: tuple[Path, Path] | None = None, rolled_out: Path | None = None) -> Config:
     """Read every layer and return a Config; problems are in `Config.problems`, never raised
     (but ValueError for a `stand_in` that is no layer, see `config_files`)."""
     problems: list[Problem] = []
     sources: list[Source] = []
-    for path in config_files(Path(extra) if extra else None, config_dir, stand_in=stand_in, problems=problems):
+    for path in config_files(Path(extra) if extra else None, config_dir, stand_in=stand_in, problems=problems,
+                             rolled_out=rolled_out):
         source = read_source(path, problems, max_bytes=MAX_CONFIG_BYTES)
         if source is not None:
             sources.append(source)

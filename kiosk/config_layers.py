@@ -22,7 +22,8 @@ MAX_DROP_INS = 32
 
 
 def config_files(extra: Path | None = None, config_dir: Path = CONFIG_DIR, *,
-                 stand_in: tuple[Path, Path] | None = None, problems: list[Problem] | None = None) -> list[Path]:
+                 stand_in: tuple[Path, Path] | None = None, problems: list[Problem] | None = None,
+                 rolled_out: Path | None = None) -> list[Path]:
     """Every layer of the configuration, in the order read (later ones win key by key).
 
     `stand_in` = (layer, file): `file` is read where the layer `config_dir`/kiosk.toml or
@@ -51,6 +52,8 @@ def config_files(extra: Path | None = None, config_dir: Path = CONFIG_DIR, *,
     enrolled = state_directory() / "enrolled.toml"
     if enrolled.exists():
         layers.append(enrolled)
+    if rolled_out is not None:  # the desk's drop-in (kiosk/rollout.py), never a terminal's identity
+        layers.append(rolled_out)
     return [DEFAULTS_FILE, *layers, *([extra] if extra is not None else [])]
 
 

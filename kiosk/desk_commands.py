@@ -96,6 +96,8 @@ class StatusReporter:
         s.printing.bind(on_printer_status=lambda *_: self.soon())
         s.help.bind(state=lambda *_: self.soon())
         self.flow.bind(out_of_service=lambda *_: self.soon())
+        if s.rollout is not None:
+            s.rollout.bind(revision=lambda *_: self.soon())
         self.soon()
 
     def status(self) -> dict:
@@ -108,7 +110,10 @@ class StatusReporter:
                 "accessibility": self.accessibility(),
                 "printer": {"state": printer.state if printer else "unknown",
                             "faults": list(printer.faults) if printer else ["unreachable"]},
-                "help": s.help.state, "out_of_service": self.flow.out_of_service}
+                "help": s.help.state, "out_of_service": self.flow.out_of_service,
+                # The versions of configuration and catalogue in use, what waits, what was
+                # refused and why (kiosk/rollout.py).
+                **(s.rollout.status() if s.rollout is not None else {})}
 
     def publish(self, _dt=None) -> None:
         self.s.help.publish_status(self.status())

@@ -63,10 +63,17 @@ class EServices(EventDispatcher):
         self.post = post
         self.geometry = geometry
         self.clock = clock
-        self.allowed = tuple(catalog.allowed_domains()) + tuple(extra_allowed)
+        self.extra_allowed = tuple(extra_allowed)
+        self.allowed = tuple(catalog.allowed_domains()) + self.extra_allowed
         self._last_allowed = ""
         self._reopened_at: float | None = None
         self._generation = 0
+
+    def set_catalog(self, catalog: Catalog) -> None:
+        """A catalogue rolled out between sessions (kiosk/rollout_apply.py): its services and
+        identification providers are what the next person may open."""
+        self.catalog = catalog
+        self.allowed = tuple(catalog.allowed_domains()) + self.extra_allowed
 
     def is_allowed(self, url: str) -> bool:
         host = host_of(url)

@@ -65,6 +65,10 @@ EVENTS = {
     "share_ask": {"id": (str, 64), "token": (str, 43), "helper": (str, 60)},
     "share_stop": {"id": (str, 64)},
     "share_alive": {"id": (str, 64)},
+    # A configuration or catalogue release to fetch (kiosk/rollout.py checks the rest: the
+    # version and size, which are numbers, the signature, the digest, the file).
+    "rollout": {"kind": (str, 10), "site": (str, 64), "id": (str, 64), "sha256": (str, 64),
+                "signature": (str, 100), "fetch": (str, 64)},
 }
 COMMANDS = ("message", "end_session", "out_of_service", "back_in_service", "reopen_browser", "lift_print_limit",
             "restart")
@@ -132,7 +136,8 @@ class Help(EventDispatcher):
     carries out (message, end_session, out_of_service, back_in_service, reopen_browser),
     `on_booking(event)` for the desk's answers to a booking (kiosk/booking.py),
     `on_upload(event)` for the phone's (kiosk/phone_upload.py), `on_share(event)` for a
-    shared screen's (kiosk/screen_share.py)."""
+    shared screen's (kiosk/screen_share.py), `on_rollout(event)` for a release of
+    configuration or catalogue (kiosk/rollout.py)."""
 
     state = StringProperty("")
     request_id = StringProperty("")
@@ -143,7 +148,7 @@ class Help(EventDispatcher):
     connected = BooleanProperty(False)
     available = BooleanProperty(False)
 
-    __events__ = ("on_desk", "on_booking", "on_upload", "on_share")
+    __events__ = ("on_desk", "on_booking", "on_upload", "on_share", "on_rollout")
 
     def __init__(self, link: Link | None, outbox: Outbox | None, kiosk_id: str, place: Callable[[], str],
                  post: Callable[[Callable[[], None]], None], resend_s: float = RESEND_S,
@@ -264,6 +269,9 @@ class Help(EventDispatcher):
         if kind.startswith("share_"):  # not commands: no reply, no status sent again
             self.dispatch("on_share", event)
             return
+        if kind == "rollout":  # answered by the status, which says what became of it
+            self.dispatch("on_rollout", event)
+            return
         if kind == "message":
             self.message = event["text"].strip()
         self.dispatch("on_desk", event)
@@ -278,6 +286,9 @@ class Help(EventDispatcher):
         pass
 
     def on_share(self, event: dict) -> None:
+        pass
+
+    def on_rollout(self, event: dict) -> None:
         pass
 
     def reply(self, command: dict, result: str) -> None:

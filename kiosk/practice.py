@@ -292,6 +292,9 @@ class PracticeService:
     text)`: the kiosk's translation of its own words on the pages."""
 
     def __init__(self, catalog: Catalog, translate: Callable[[str, str], str], port: int = 0) -> None:
+        self.catalog = catalog  # replaced by a catalogue rolled out between sessions
+        practice = self
+
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
@@ -304,7 +307,7 @@ class PracticeService:
                         status, body, kind = 200, practice_document(_language(parts.query), translate), "application/pdf"
                         extra["Content-Disposition"] = 'attachment; filename="practice-document.pdf"'
                     else:
-                        status, page = render(catalog, translate, parts.path, parts.query)
+                        status, page = render(practice.catalog, translate, parts.path, parts.query)
                         body = page.encode()
                 except Exception:  # the practice's fault, not the person's: they see a way back
                     log.exception("practice page %s cannot be drawn", parts.path)

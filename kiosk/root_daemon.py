@@ -10,11 +10,16 @@ stdin and stdout: one request, one JSON line, one answer, one JSON line.
 
 Requests: {"op": "mount", "device": "/dev/sdb1", "write": false} → {"ok": true, "path":
 "/media/kiosk/sdb1", "writable": false}; {"op": "unmount", "device": ...}; {"op":
-"unmount_all"}; {"op": "wipe"}; {"op": "reboot"}. Anything else, a device that is not USB
+"unmount_all"}; {"op": "wipe"}; {"op": "reboot"}; {"op": "browser_policy"}. Anything else, a device that is not USB
 storage, or a write the site's policy ([devices] usb_storage, from every layer of the
 kiosk's configuration: /etc/kiosk/kiosk.toml and kiosk.d/*.toml) does not allow is refused
 with {"ok": false, "error": "..."}. The policy is read here, by root, so a kiosk process
 that misbehaves cannot widen it.
+
+`browser_policy` writes Chromium's managed policy for the catalogue the desk rolled out
+(kiosk/rollout_files.py): from the kiosk's state directory, but only releases that verify
+against the desk's key named in /etc/kiosk/kiosk.toml, for its site; a kiosk process that
+misbehaves cannot allow a domain the desk did not sign.
 """
 
 from __future__ import annotations
@@ -97,6 +102,8 @@ class RootDaemon:
     reboot_command: list[str] = field(default_factory=lambda: ["systemctl", "--no-block", "reboot"])
     home: Path | None = None  # the kiosk user's home (from the password database if None)
     temp_dirs: tuple[Path, ...] = (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"))
+    state_dir: Path = Path("/var/lib/kiosk")  # the kiosk's (its unit's StateDirectory=)
+    policy_file: Path = Path("/etc/chromium/policies/managed/kiosk.json")
 
     def handle(self, request: object) -> dict:
         try:
@@ -114,6 +121,8 @@ class RootDaemon:
             if op == "reboot":
                 self.runner(self.reboot_command)
                 return {"ok": True}
+            if op == "browser_policy":
+                return self.browser_policy()
             raise Refused(f"unknown op {op!r}")
         except Refused as refusal:
             log.warning("refused: %s", refusal)
@@ -216,6 +225,25 @@ class RootDaemon:
             jobs = f"not purged: {error}"
         log.info("wipe: %d sticks unmounted, %d entries removed, jobs %s", unmounted, removed, jobs)
         return {"ok": True, "unmounted": unmounted, "removed": removed, "jobs": jobs}
+
+    def browser_policy(self) -> dict:
+        """The browser's policy for the rolled-out catalogue, verified here (see above)."""
+        import tempfile
+
+        from kiosk.rollout_files import browser_policy_text
+
+        with tempfile.TemporaryDirectory(prefix="kiosk-policy-") as private:
+            try:
+                text = browser_policy_text(self.config_file, self.state_dir, Path(private), self.config_dir)
+            except (ValueError, OSError) as error:
+                raise Refused(f"no browser policy written: {error}") from None
+        self.policy_file.parent.mkdir(parents=True, exist_ok=True)
+        draft = self.policy_file.with_name(self.policy_file.name + ".new")
+        draft.write_text(text, encoding="utf-8")
+        draft.chmod(0o644)
+        draft.replace(self.policy_file)
+        log.info("browser policy written for the rolled-out catalogue")
+        return {"ok": True}
 
 
 def remove(path: Path) -> None:

@@ -47,8 +47,7 @@ class Speech(EventDispatcher):
         `spoken_forms` are the catalogue's own, per language (`Catalog.spoken`)."""
         super().__init__(**kwargs)
         self.speaker = speaker
-        self._written_forms = {language: dict(forms) for language, forms in (spoken_forms or {}).items()}
-        self._spoken_forms = None
+        self.set_spoken_forms(spoken_forms or {})
         self.scheduler = scheduler or KivyScheduler()
         self._cancel_reading: Callable[[], None] | None = None
         self.default_volume = default_volume
@@ -172,6 +171,11 @@ class Speech(EventDispatcher):
             return self._speak(text)
         finally:
             self.set_language(previous)
+
+    def set_spoken_forms(self, spoken_forms: Mapping[str, Mapping[str, str]]) -> None:
+        """The catalogue's own spoken forms (a catalogue rolled out between sessions too)."""
+        self._written_forms = {language: dict(forms) for language, forms in spoken_forms.items()}
+        self._spoken_forms = None
 
     @property
     def spoken_forms(self) -> dict:

@@ -113,11 +113,12 @@ def wait_for(condition, timeout=10.0, kiosks=()):
 
 
 @contextmanager
-def desk_in_process(broker, directory: Path, site: str = "oodi", users: dict | None = None, **bounds):
+def desk_in_process(broker, directory: Path, site: str = "oodi", users: dict | None = None, rollout_key=None,
+                    **bounds):
     """The desk of `site` on `broker`, in this process: .store, .link, .board, .url.
     `users`: name -> (password, sites) or (password, sites, role); a site lead unless a
-    role is given (who may do everything a site's staff may). `bounds`: the web server's
-    (headers_s)."""
+    role is given (who may do everything a site's staff may). `rollout_key`: its signing
+    key for releases. `bounds`: the web server's (headers_s)."""
     from kiosk.desk.board import DeskApp
     from kiosk.desk.link import BrokerSettings, DeskLink
     from kiosk.desk.store import Store
@@ -128,7 +129,7 @@ def desk_in_process(broker, directory: Path, site: str = "oodi", users: dict | N
         store.add_user(name, password, sites, role[0] if role else "site_lead")
     link = DeskLink(BrokerSettings("127.0.0.1", broker.port, f"desk-{site}", broker.password(f"desk-{site}"), True,
                                    str(broker.ca_file)), [site], store)
-    board = DeskApp(store, link)
+    board = DeskApp(store, link, rollout_key=rollout_key)
     link.on_change = board.notify
     link.start()
     server = serve(board, "127.0.0.1", 0, **bounds)

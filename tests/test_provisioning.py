@@ -122,7 +122,8 @@ VALUES = {("site", "kiosk_id"): "test-07", ("fleet", "username"): "test-07", ("f
           ("printing", "job_user"): "kioskprint", ("printing", "queue"): "Lobby",
           ("browser", "allow"): ["kirjasto.example.fi", "localhost:8000"], ("fleet", "host"): "desk.example.fi",
           ("fleet", "ca_file"): "/etc/ssl/region-ca.pem", ("fleet", "password_file"): "/etc/kiosk/other-password",
-          ("fleet", "desk_url"): "https://desk.example.fi", ("help", "phone"): "09 310 85000",
+          ("fleet", "desk_url"): "https://desk.example.fi", ("fleet", "rollout_key_file"): "/etc/kiosk/other.pub",
+          ("help", "phone"): "09 310 85000",
           ("help", "chat_url"): "https://chat.example.fi/digituki", ("help", "video_url"): "https://meet.example.fi/x",
           ("support", "book_with"): "example-library", ("support", "book_minutes"): 45}
 

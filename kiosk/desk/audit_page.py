@@ -41,6 +41,16 @@ def detail_text(_, entry: dict) -> str:
     if action == "booking_cancelled":
         return _("%(time)s, code %(code)s") % {"time": str(detail.get("starts", "")).replace("T", " "),
                                                "code": str(detail.get("code", ""))}
+    if action.startswith("rollout_") and action != "rollout_ring":
+        text = _("%(what)s version %(version)s") % {"what": word(_, "release", str(detail.get("kind", ""))),
+                                                    "version": detail.get("version", "")}
+        if action == "rollout_released":
+            text += ", " + word(_, "ring", str(detail.get("ring", "")))
+        if action == "rollout_rolled_back":
+            text += ", " + _("the content of version %(n)s") % {"n": detail.get("content_of", "")}
+        return text
+    if action == "rollout_ring":
+        return word(_, "ring", str(detail.get("ring", "")))
     if action == "login_failed" and detail.get("locked"):
         return _("the name is locked for five minutes")
     return ""

@@ -14,6 +14,7 @@ import time
 from kiosk.desk.commands import REPLY_S
 from kiosk.desk.link import DeskLink
 from kiosk.desk.roles import REGION, STAFF, may
+from kiosk.desk.rollout import Rollout
 from kiosk.desk.share import Shares
 from kiosk.desk.store import Store
 
@@ -99,7 +100,9 @@ class Replies:
 
 
 class DeskApp:
-    def __init__(self, store: Store, link: DeskLink | None, sites: list[str] | None = None) -> None:
+    def __init__(self, store: Store, link: DeskLink | None, sites: list[str] | None = None,
+                 rollout_key=None) -> None:
+        """`rollout_key`: the desk's signing key for releases (kiosk.desk.rollout), if any."""
         self.store = store
         self.link = link
         # The sites this desk serves (its region): [desk] sites, as its link subscribes to
@@ -117,9 +120,15 @@ class DeskApp:
         # Screens helpers see (kiosk.desk.share): in this process only, as their pages are.
         self.shares = Shares(link, store.audit, self.changes.bump)
         self.enrolments = None  # kiosk.desk.enrolment.Enrolments, where [enrolment] is set up
+        self.rollout = Rollout(store.engine, rollout_key, link.event if link is not None else None)
         if link is not None:
+            link.on_status = self.rollout.on_status
             link.on_reply = self.replies.arrive
-            link.on_share, link.on_presence = self.shares.handle, self.shares.presence
+            link.on_share, link.on_presence = self.shares.handle, self._presence
+
+    def _presence(self, site: str, kiosk: str, online: bool) -> None:
+        self.shares.presence(site, kiosk, online)
+        self.rollout.presence(site, kiosk, online)
 
     @property
     def version(self) -> int:

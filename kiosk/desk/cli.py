@@ -42,7 +42,10 @@ DEFAULTS = {"broker": {"host": "127.0.0.1", "port": 8883, "tls": True, "ca_file"
             # New terminals of the one image (kiosk.desk.enrolment): the broker account that may
             # make kiosk accounts (its ACL: the dynamic-security control topic only; username ""
             # = no enrolment on this desk), and the broker's address as kiosks reach it.
-            "enrolment": {"username": "", "password_file": "", "kiosk_broker_host": "", "kiosk_broker_port": 8883}}
+            "enrolment": {"username": "", "password_file": "", "kiosk_broker_host": "", "kiosk_broker_port": 8883},
+            # Configuration and catalogue roll-out: the desk's Ed25519 signing key (PEM, made by
+            # 'kiosk-desk rollout-key'); "" = nothing can be rolled out.
+            "rollout": {"key_file": ""}}
 
 
 MAX_CONFIG_BYTES = 64 * 1024
@@ -74,6 +77,10 @@ def load(path: Path | None) -> dict:
             raise SystemExit(f"{_where(path, source, 'audit_keep_days')}: [desk] audit_keep_days must be a "
                              f"whole number of days from 1 to 3650, not {keep!r}")
         _check_escalation(config["escalation"], path, source)
+        key_file = config["rollout"]["key_file"]
+        if not isinstance(key_file, str) or (key_file and not Path(key_file).is_absolute()):
+            raise SystemExit(f"{_where(path, source, 'key_file', 'rollout')}: [rollout] key_file must be the "
+                             f"absolute path of the desk's signing key, or \"\" for none")
         database = Path(config["desk"]["database"])
         if not database.is_absolute():
             config["desk"]["database"] = str(path.parent / database)
@@ -196,7 +203,12 @@ def main(argv: list[str] | None = None) -> int:
     disable.add_argument("--config", type=Path)
     rollup = commands.add_parser("rollup", help="forward the sites' daily statistics to [rollup] url now")
     rollup.add_argument("--config", type=Path)
+    key = commands.add_parser("rollout-key", help="make the desk's signing key for roll-outs (FILE) and the "
+                                                 "kiosks' public key (FILE.pub)")
+    key.add_argument("file", type=Path)
     args = parser.parse_args(argv)
+    if args.command == "rollout-key":
+        return rollout_key(args.file)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # the store says when it migrates
     config = load(args.config)
@@ -262,6 +274,23 @@ def disable_user(store: Store, name: str) -> int:
     return 0
 
 
+def rollout_key(path: Path) -> int:
+    """A new signing key, readable by its owner only, and the public key beside it."""
+    from kiosk.release import new_key_pair
+
+    if path.exists():
+        print(f"{path} exists: a desk's key is not replaced by accident (kiosks have its public key)",
+              file=sys.stderr)
+        return 1
+    private, public = new_key_pair()
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(private)
+    path.with_name(path.name + ".pub").write_bytes(public)
+    print(f"wrote {path} (the desk's [rollout] key_file) and {path}.pub (each kiosk's [fleet] rollout_key_file)")
+    return 0
+
+
 def make_escalation(store: Store, config: dict, on_change) -> Escalation:
     settings = config["escalation"]
     return Escalation(store, list(config["desk"]["sites"]), float(settings["after_min"]) * 60,
@@ -298,8 +327,17 @@ def serve(store: Store, config: dict) -> int:
         return 1
     from kiosk.desk.web import serve as serve_web  # the web stack only where the desk is served
 
+    key = None
+    if config["rollout"]["key_file"]:
+        from kiosk.release import load_private_key
+
+        try:
+            key = load_private_key(config["rollout"]["key_file"])
+        except ValueError as error:
+            print(f"[rollout] key_file: {error}", file=sys.stderr)
+            return 1
     token = metrics_token(config)  # before anything starts: a bad file stops the desk here
-    app = DeskApp(store, link)
+    app = DeskApp(store, link, rollout_key=key)
     app.enrolments = make_enrolments(store, config)
     link.on_change = app.notify
     store.listen(app.notice)  # what other desk processes on the same database change

@@ -101,7 +101,21 @@ WORDS: dict[str, dict[str, str]] = {
               "kiosk_credentials": N_("Kiosk collected its broker account"),
               "booking_cancelled": N_("Booked time cancelled"),
               "share_asked": N_("Asked to see a screen"), "share_started": N_("Saw a screen"),
-              "share_ended": N_("Stopped seeing a screen"), "share_refused": N_("Did not see a screen")},
+              "share_ended": N_("Stopped seeing a screen"), "share_refused": N_("Did not see a screen"),
+              "rollout_released": N_("Release rolled out"), "rollout_promoted": N_("Release to all kiosks"),
+              "rollout_rolled_back": N_("Release rolled back"), "rollout_ring": N_("Kiosk's ring changed")},
+    # Roll-out (kiosk.desk.rollout): what is released, to whom, and why a kiosk refused one
+    # (kiosk/rollout.py's REASONS).
+    "release": {"config": N_("Configuration"), "catalog": N_("Catalogue")},
+    "ring": {"pilot": N_("Pilot kiosks"), "all": N_("All kiosks")},
+    "refusal": {"site": N_("it was for another site"),
+                "older": N_("it is not newer than what the kiosk has (a replayed release)"),
+                "signature": N_("its signature is not this desk's"), "size": N_("it is too large"),
+                "no_key": N_("the kiosk has no key for releases ([fleet] rollout_key_file)"),
+                "no_desk": N_("the kiosk has no address of the desk to fetch it from ([fleet] desk_url)"),
+                "hash": N_("the file fetched was not the one announced"),
+                "fetch": N_("the kiosk could not fetch it (it will be tried again)"),
+                "invalid": N_("the kiosk's checks found problems")},
     "help_accepted": {"under_2_min": N_("Under 2 min"), "2_5_min": N_("2–5 min"), "5_15_min": N_("5–15 min"),
                       "over_15_min": N_("Over 15 min")},
 }

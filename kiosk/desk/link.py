@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from kiosk.desk.bookings import Bookings, check_booking, local_now
+from kiosk.desk.rollout import clean_rollout
 from kiosk.desk.store import Store
 from kiosk.desk import uploads
 from kiosk.share_wire import LEAVES as SHARE_LEAVES
@@ -110,6 +111,7 @@ def clean_status(data: dict) -> dict:
         status["printer"] = {"state": printer["state"][:40] if isinstance(printer.get("state"), str) else "unknown",
                              "faults": [f[:40] for f in faults[:10] if isinstance(f, str)]
                              if isinstance(faults, list) else []}
+    status.update(clean_rollout(data))  # versions of configuration and catalogue, refusals
     return status
 
 
@@ -164,6 +166,8 @@ class DeskLink:
         # A shared screen's messages and kiosks' presence (kiosk.desk.share), on the network thread.
         self.on_share: Callable[[str, str, str, bytes], str] = lambda site, kiosk, leaf, payload: "ignored"
         self.on_presence: Callable[[str, str, bool], None] = lambda site, kiosk, online: None
+        # A kiosk's status as stored (kiosk.desk.rollout: a release it lacks is announced).
+        self.on_status: Callable[[str, str, dict], None] = lambda site, kiosk, status: None
         self._commands: dict[str, tuple[str, str, float]] = {}  # id -> site, kiosk, when sent
         self._commands_lock = threading.Lock()
         self.connected = False
@@ -289,8 +293,10 @@ class DeskLink:
         if not isinstance(data, dict):
             return "ignored"
         if leaf == "status":
-            self.store.status(site, kiosk, clean_status(data))
+            status = clean_status(data)
+            self.store.status(site, kiosk, status)
             uploads.on_status(self, site, kiosk, data.get("session"))
+            self.on_status(site, kiosk, status)
             self.on_change("kiosks")
             return "status"
         if leaf == "help":

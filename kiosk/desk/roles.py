@@ -5,7 +5,8 @@
   they may send a message, and whose screen they may ask to see; no other command.
 - site_lead: also the other commands, the help report, statistics and the audit log of
   their sites.
-- admin: everything, for every site the desk serves, and the staff accounts.
+- admin: everything, for every site the desk serves, the staff accounts, and rolling out
+  configuration and catalogues.
 - stats_reader (a regional coordinator): the help report and statistics of every site the
   desk serves; no board, no accept, no commands.
 
@@ -30,6 +31,9 @@ MAY: dict[str, frozenset[str]] = {
     "stats": READERS,     # statistics and their CSV
     "audit": LEADS,       # the audit log (a site lead: their sites; an admin: all)
     "admin": frozenset({"admin"}),  # staff accounts
+    # Configuration and catalogue releases, and kiosks' rings: a release changes every kiosk
+    # of a site, what its browser may open included, so it is the administrators'.
+    "rollout": frozenset({"admin"}),
 }
 # Roles that see every site the desk serves, whatever sites their account lists.
 REGION = frozenset({"admin", "stats_reader"})

@@ -134,6 +134,24 @@ uploads = Table("uploads", metadata,
                 Index("uploads_link", "link"))
 
 
+# Configuration and catalogue releases of a site (kiosk/desk/rollout.py): numbered per site
+# and kind, signed over kind, site, version and digest, sent to the kiosks of a ring
+# ("pilot" first, then "all"); a rollback is a new, higher version with an older content
+# (`rollback_of`). `fetch` is the token a kiosk fetches the file with.
+releases = Table("releases", metadata,
+                 Column("id", Text, primary_key=True),
+                 *(Column(name, Text, nullable=False) for name in ("site", "kind")),
+                 Column("version", Integer, nullable=False),
+                 *(Column(name, Text, nullable=False) for name in ("ring", "sha256", "signature", "fetch", "author")),
+                 Column("size", Integer, nullable=False), Column("content", LargeBinary, nullable=False),
+                 Column("created", Double, nullable=False), Column("rollback_of", Integer),
+                 Index("releases_version", "site", "kind", "version", unique=True))
+# A kiosk's ring ("pilot"); a kiosk without a row is in "all".
+rings = Table("rings", metadata,
+              Column("site", Text, primary_key=True), Column("kiosk", Text, primary_key=True),
+              Column("ring", Text, nullable=False))
+
+
 def alembic_config():
     from alembic.config import Config
 

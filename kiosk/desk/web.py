@@ -36,6 +36,7 @@ from kiosk.desk.link import valid_id, valid_request_id
 from kiosk.desk.metrics import ROUTES as METRICS_ROUTES, metrics_routes
 from kiosk.desk.pages import BoardView, Pages, day_and_clock
 from kiosk.desk.roles import command_action, may
+from kiosk.desk.rollout_page import ROUTES as ROLLOUT_ROUTES, rollout_routes
 from kiosk.desk.schema import ROLES
 from kiosk.desk.server import Server
 from kiosk.desk.enrol_web import ROUTES as ENROL_ROUTES, enrol_routes
@@ -58,7 +59,7 @@ MAX_LOGINS_WAITING = 20
 MAX_STREAMS_PER_SESSION = 4
 LANGUAGE_KEPT_S = 365 * 86400
 # Where a language link may lead back to: the desk's own pages only.
-PAGES = ("/", "/login", "/report", "/stats", "/audit", "/admin", "/history", "/bookings", "/share")
+PAGES = ("/", "/login", "/report", "/stats", "/audit", "/admin", "/history", "/bookings", "/share", "/rollout")
 HISTORY_PAGE = 50
 ADMIN_KIOSKS = 500  # rows of the administrator's kiosk list (a region may have 10,000)
 # Every route, and the action of kiosk.desk.roles it needs: None for anyone (logging in,
@@ -78,7 +79,7 @@ ROUTES = {("GET", "/login"): None, ("POST", "/login"): None, ("GET", "/language"
           ("GET", "/bookings"): "board", ("POST", "/bookings/cancel"): "help",
           ("POST", "/admin/users"): "admin", ("POST", "/admin/disable"): "admin",
           ("POST", "/admin/enable"): "admin", ("POST", "/admin/password"): "admin",
-          ("POST", "/admin/forget"): "admin", **UPLOAD_ROUTES, **SHARE_ROUTES, **ENROL_ROUTES, **METRICS_ROUTES}
+          ("POST", "/admin/forget"): "admin", **UPLOAD_ROUTES, **SHARE_ROUTES, **ENROL_ROUTES, **METRICS_ROUTES, **ROLLOUT_ROUTES}
 REFUSED = N_("Your role does not allow this. Ask the desk's administrator if you need it.")
 LOGIN_PROBLEMS = {"locked": N_("Too many failed attempts: try again in five minutes."),
                   "disabled": N_("This account is disabled: ask the desk's administrator."),
@@ -175,17 +176,22 @@ def make_app(desk: DeskApp, pages: Pages | None = None, metrics_token: bytes | N
         session = session_of(request)
         return None if session is None else allowed(session, action_of(request))
 
-    async def json_change(request: Request) -> tuple[dict, dict]:
-        """A change a logged-in staff member asked for: (session, body) or an HTTP error.
-        The body is JSON, or a form from the board's page (htmx); the CSRF token comes in
-        a header either way."""
-        body = await body_of(request)
+    def staff_change(request: Request) -> dict:
+        """A change's session, its CSRF token and role checked, its body not read (a route
+        that takes a file reads and bounds its own)."""
         session = session_of(request)
         if session is None:
             raise HTTPException(401, N_("log in first"))
         if not secrets.compare_digest(request.headers.get("x-csrf-token", "").encode(), session["csrf"].encode()):
             raise HTTPException(403, N_("missing or wrong CSRF token"))
-        allowed(session, action_of(request))
+        return allowed(session, action_of(request))
+
+    async def json_change(request: Request) -> tuple[dict, dict]:
+        """A change a logged-in staff member asked for: (session, body) or an HTTP error.
+        The body is JSON, or a form from the board's page (htmx); the CSRF token comes in
+        a header either way."""
+        body = await body_of(request)
+        session = staff_change(request)
         if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             try:
                 form = parse_qs(body.decode("utf-8"), max_num_fields=20)
@@ -647,6 +653,7 @@ def make_app(desk: DeskApp, pages: Pages | None = None, metrics_token: bytes | N
         *share_routes(desk, pages, json_change, page_session, page, language_of, from_htmx),
         *enrol_routes(desk, pages, json_change, page_session, page, language_of, from_htmx),  # terminals: no login
         *metrics_routes(desk, metrics_token),  # Prometheus, with its bearer token: no staff login
+        *rollout_routes(desk, pages, json_change, staff_change, page_session, page, language_of, from_htmx),
         Mount("/static", StaticFiles(directory=HERE / "static")),
     ], exception_handlers={HTTPException: refused})
 

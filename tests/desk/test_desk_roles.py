@@ -15,7 +15,9 @@ import pytest
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
+from kiosk import release
 from kiosk.desk.board import DeskApp
+from kiosk.desk.rollout import Rollout
 from kiosk.desk.roles import MAY, may
 from kiosk.desk.schema import ROLES
 from kiosk.desk.store import Store
@@ -23,6 +25,7 @@ from kiosk.desk.web import ROUTES, make_app
 from tests.desk.test_web_pages import FakeLink
 
 PASSWORD = "correct horse battery"
+ROLLOUT_KEY = release.load_private_key_pem(release.new_key_pair()[0])
 # One staff member of oodi in each role, and a site lead of the other site.
 STAFF = {"helper": "Hilla", "site_lead": "Lauri", "admin": "Aada", "stats_reader": "Tilda"}
 OTHER = "Kalle"
@@ -46,7 +49,7 @@ def store(tmp_path):
 def desk(store):
     from kiosk.desk.enrolment import Enrolments
 
-    made = DeskApp(store, FakeLink(), sites=["oodi", "kallio"])
+    made = DeskApp(store, FakeLink(), sites=["oodi", "kallio"], rollout_key=ROLLOUT_KEY)
     made.enrolments = Enrolments(store.engine, None, "127.0.0.1", 8883)  # no broker: nothing is collected here
     made.changes.close()  # an event stream answers and ends at once (TestClient reads it whole)
     return made
@@ -126,12 +129,16 @@ def request_of(store, method: str, path: str) -> dict | None:
               "/enrol/hello": {}, "/enrol/wait": {}, "/enrol/done": {},
               # Prometheus's scrape: a GET with a bearer token of its own, never a staff
               # login (`NO_STAFF_NEEDED`; this desk has no token file, so there is none).
-              "/metrics": None}
+              "/metrics": None,
+              "/rollout/promote": pilot_release(store) if path == "/rollout/promote" else None,
+              "/rollout/rollback": two_releases(store) if path == "/rollout/rollback" else None,
+              "/rollout/ring": {"site": "oodi", "kiosk": "oodi-1", "ring": "pilot"}}
     return bodies.get(path) if method == "POST" else None
 
 
 NO_STAFF_NEEDED = {"/u/{token}": {410}, "/upload/fetch/{file_id}": {404}, "/enrol/hello": {400},
-                   "/enrol/wait": {404}, "/enrol/done": {204}, "/metrics": {404}}
+                   "/enrol/wait": {404}, "/enrol/done": {204}, "/metrics": {404},
+                   "/rollout/fetch/{release_id}": {404}}
 
 
 def waiting_terminal(store) -> dict:
@@ -144,6 +151,20 @@ def waiting_terminal(store) -> dict:
     code = new_code()
     Enrolments(store.engine, None, "127.0.0.1", 8883).hello(code, secrets.token_urlsafe(32), "127.0.0.1", "", "")
     return {"code": code}
+
+
+def pilot_release(store) -> dict:
+    """A configuration release of oodi for its pilot kiosks."""
+    made = Rollout(store.engine, ROLLOUT_KEY).add("oodi", "config", b"[timeouts]\ninactivity_s = 240\n", "pilot", "t")
+    return {"site": "oodi", "kind": "config", "version": made["version"]}
+
+
+def two_releases(store) -> dict:
+    """Two catalogue releases of oodi: one to go back to."""
+    rollout = Rollout(store.engine, ROLLOUT_KEY)
+    for _ in range(2):
+        rollout.add("oodi", "catalog", b"# a catalogue", "all", "t")
+    return {"site": "oodi", "kind": "catalog"}
 
 
 def booked_time(store) -> str:
@@ -181,8 +202,11 @@ def gone_kiosk(store) -> dict:
 @pytest.mark.parametrize("role", ROLES)
 def test_every_route_answers_each_role_as_the_table_says(store, desk, role):
     name = STAFF[role]
+    staff = None
     for (method, path), action in ROUTES.items():
-        staff = logged_in(desk, name)
+        if staff is None or desk.session(staff.client.cookies.get("desk_session")) is None \
+                or "desk_language" in staff.client.cookies:
+            staff = logged_in(desk, name)  # once, and after Log out or a language (argon2 is slow on purpose)
         if path in ("/api/resolve", "/api/release", "/api/transfer"):  # a request this person has
             body = request_of(store, method, path)
             store.accept(body["id"], name)
@@ -190,10 +214,15 @@ def test_every_route_answers_each_role_as_the_table_says(store, desk, role):
                 body["to"] = "Hilla" if name == "Lauri" else "Lauri"
         elif path == "/api/share/stop":  # a share this person asked for
             body = {"id": desk.shares.start(name, **kiosk_in_use(store)).id}
+        elif path == "/rollout/upload":  # a file, as the page's form sends it
+            body = {"site": "oodi", "kind": "config", "ring": "pilot"}
         else:
             body = request_of(store, method, path)
         if (method, path) == ("POST", "/login"):
             answer = staff.client.post("/login", data={"name": name, "password": PASSWORD})
+        elif path == "/rollout/upload":
+            answer = staff.client.post(path, data=body, files={"file": ("c.toml", b"[timeouts]\ninactivity_s = 200\n")},
+                                       headers={"X-CSRF-Token": staff.csrf})
         elif method == "POST":
             answer = staff.post(path, body)
         else:
