@@ -17,9 +17,17 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 1; }
 [ -f "$inventory" ] || { echo "no inventory at $inventory (copy inventory.example.yml)" >&2; exit 1; }
-if ! command -v ansible-playbook >/dev/null; then
+# This machine runs Ansible, so it also fills the kiosk's wheelhouse: it builds what PyPI
+# has as source only (pycups) into a wheel, with a compiler and the headers.
+missing=""
+command -v ansible-playbook >/dev/null || missing="ansible-core"
+for package in python3-venv gcc python3-dev libcups2-dev; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing="$missing $package"
+done
+if [ -n "$missing" ]; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ansible-core
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
 fi
 # This machine is the inventory host named like it (or "localhost").
 limit=$(hostname)

@@ -3,7 +3,12 @@ roles through Ansible's chroot connection (provisioning/image/build.sh), apply t
 and find nothing to change, then look at the result inside the root.
 
 The root is kept in /var/tmp/kiosk-image-test between runs on the same machine (the
-packages in the host's apt cache, which the build shares), so a second run only provisions.
+packages in the host's apt cache, which the build shares, and the Python wheels in the
+build's wheel cache, /var/tmp/kiosk-build/wheel-cache), so a second run only provisions.
+
+Every command in the root runs with pip's index an address where nothing listens
+(OFFLINE_CHROOT): the kiosk's Python packages must all come from the wheelhouse the
+build machine filled, as on a kiosk that cannot reach PyPI.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from testbed.locks import canonical, locked
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
 BUILD = ROOT_DIR / "provisioning" / "image" / "build.sh"
@@ -36,6 +43,7 @@ all:
           kiosk_usb_storage: read-only
           kiosk_broker_host: desk.example.fi
           kiosk_reboot_time: "02:45"
+          ansible_chroot_exe: "{chroot}"
           broker_passwords: { test-01: "secret-for-the-test" }
           it_ssh_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKeyOnly it@example"]
           kiosk_config:
@@ -43,10 +51,25 @@ all:
             printing: { quota_pages: 20, price_cents: 20 }
 """
 
+# Ansible's chroot (the connection's chroot_exe) for the root being provisioned: in the
+# root, pip's index is the discard port on loopback, so a pip there that needed anything
+# from the network fails at once. Only the root's commands see it: the build machine's
+# own (the wheelhouse it fills, with its cache) keep their index.
+OFFLINE_CHROOT = """#!/bin/sh
+PIP_INDEX_URL=http://127.0.0.1:9/ PIP_RETRIES=0 exec chroot "$@"
+"""
+
 pytestmark = pytest.mark.timeout(1800)  # a fresh debootstrap and the first provisioning
 
 
 DISK = Path("/var/tmp/kiosk-image-test.img")
+
+
+def offline_chroot(directory: Path) -> Path:
+    path = directory / "chroot-offline"
+    path.write_text(OFFLINE_CHROOT)
+    path.chmod(0o755)
+    return path
 
 
 def build(inventory: Path, *more: str) -> str:
@@ -63,7 +86,7 @@ def provisioned(tmp_path_factory) -> tuple[Path, str, str]:
         if shutil.which(program) is None:
             pytest.fail(f"{program} is missing ('make test' installs the Debian packages debootstrap and ansible)")
     inventory = tmp_path_factory.mktemp("image") / "inventory.yml"
-    inventory.write_text(INVENTORY)
+    inventory.write_text(INVENTORY.replace("{chroot}", str(offline_chroot(inventory.parent))))
     first = build(inventory)
     # The second run also writes the disk image; the journal goes to the serial console.
     second = build(inventory, "--out", str(DISK), "--size", "6G", "--kernel-args",
@@ -166,6 +189,37 @@ def test_the_kiosk_is_installed_configured_and_its_secrets_are_its_own(provision
         assert (root / f"usr/lib/x86_64-linux-gnu/espeak-ng-data/{language}_dict").exists(), language
 
 
+def venv_packages(root: Path) -> dict[str, str]:
+    """{name: version} of what the root's /opt/kiosk/venv has, as its pip lists it."""
+    listed = subprocess.run(["chroot", str(root), "/opt/kiosk/venv/bin/python", "-m", "pip", "list", "--format=json",
+                             "--disable-pip-version-check"], capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    return {canonical(package["name"]): package["version"] for package in json.loads(listed.stdout)}
+
+
+def assert_the_lock_is_installed(root: Path, lock: str) -> None:
+    """The venv holds exactly the lock's versions (its own: Debian's packages stay out), from
+    the wheelhouse on the target: one wheel per locked package, and the kiosk's."""
+    pins = {name: version for name, (version, _hashes) in locked(ROOT_DIR / "requirements" / f"{lock}.txt").items()}
+    installed = venv_packages(root)
+    assert {name: installed.get(name) for name in pins} == pins
+    assert set(installed) - set(pins) == {"kiosk", "pip", "setuptools"}
+    assert "include-system-site-packages = false" in (root / "opt/kiosk/venv/pyvenv.cfg").read_text()
+    wheels = root / "opt/kiosk/wheels"
+    assert len(list(wheels.glob("*.whl"))) == len(pins) + 1 and len(list(wheels.glob("kiosk-*.whl"))) == 1
+    assert set(locked(wheels / "requirements.txt")) == set(pins)
+
+
+def test_the_kiosk_runs_exactly_its_lock_from_the_wheelhouse_with_no_index(provisioned):
+    """Installed in the first run with no index in the root (OFFLINE_CHROOT): a fresh root
+    needs nothing from PyPI. pycups, which PyPI has as source only, is a wheel built on the
+    build machine: the root has no compiler."""
+    root = provisioned[0]
+    assert_the_lock_is_installed(root, "kiosk")
+    assert list((root / "opt/kiosk/wheels").glob("pycups-*-cp311-cp311-linux_x86_64.whl"))
+    assert not (root / "usr/bin/gcc").exists()
+
+
 def test_the_disk_image_boots_to_the_kiosk_which_says_ready_and_keeps_the_watchdog_fed(provisioned, tmp_path):
     """GRUB, Linux, systemd, X on tty1 and the kiosk in QEMU: the unit counts as started only
     when the kiosk says READY after its first frame, and WatchdogSec=30 would restart a
@@ -223,6 +277,7 @@ all:
     desks:
       hosts:
         test-desk:
+          ansible_chroot_exe: "{offline_chroot(inventory.parent)}"
           desk_sites: [testsite]
           desk_port: {desk_port}
           desk_broker_port: {broker_port}
@@ -250,6 +305,7 @@ def test_the_desk_server_is_provisioned_idempotently_and_serves_kiosks_over_tls(
 
     root, runs, certificates, broker_port, desk_port = desk_server
     assert recap(runs[1], "test-desk")["changed"] == 0, runs[1][-4000:]
+    assert_the_lock_is_installed(root, "desk")
     assert "kiosk-desk.service" in os.listdir(root / "etc/systemd/system/multi-user.target.wants")
     assert not (root / "etc/mosquitto/conf.d/kiosk.conf").exists()
     mounts = []

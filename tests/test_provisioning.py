@@ -349,3 +349,96 @@ def test_the_one_image_has_no_identity_and_asks_the_desk_to_enrol_it(tmp_path):
     config = load_config(config_dir=tmp_path / "etc")
     assert config.problems == () and config.fleet.enrol and config.fleet.desk_url
     assert check_config(tmp_path / "etc").returncode == 0
+
+
+def role_tasks(role: str) -> list[dict]:
+    """A role's tasks, those in blocks too."""
+    def flatten(tasks):
+        for task in tasks:
+            yield from flatten(task["block"]) if "block" in task else [task]
+    import yaml
+
+    return list(flatten(yaml.safe_load((PROVISIONING / "roles" / role / "tasks" / "main.yml").read_text())))
+
+
+def test_a_target_installs_python_packages_only_from_its_wheelhouse_with_the_locks_hashes():
+    tasks = role_tasks("app_install")
+    pips = [task["ansible.builtin.pip"] for task in tasks if "ansible.builtin.pip" in task
+            and task["ansible.builtin.pip"].get("state") != "absent"]
+    assert len(pips) == 2
+    for pip in pips:
+        options = pip["extra_args"].split()
+        assert "--no-index" in options and pip["virtualenv"] == "/opt/kiosk/venv"
+        if "requirements" in pip:  # everything the lock pins, checked against its hashes
+            assert "--require-hashes" in options and pip["requirements"] == "/opt/kiosk/wheels/requirements.txt"
+            assert options[options.index("--find-links") + 1] == "/opt/kiosk/wheels"
+        else:  # the kiosk's own wheel, built from this checkout
+            assert "--no-deps" in options and pip["name"].startswith("/opt/kiosk/wheels/")
+    on_target = [str(task) for task in tasks if task.get("delegate_to") != "localhost"]
+    for text in on_target:
+        if "pip install" in text:
+            assert "--no-index" in text, text
+    filled = next(task for task in tasks if "wheelhouse.py" in str(task))
+    assert filled["delegate_to"] == "localhost"  # the build machine downloads, never the target
+    assert "requirements/{{ app_install_lock }}.txt" in str(filled)
+    for role in (PROVISIONING / "roles").iterdir():
+        if role.name != "app_install":
+            text = "".join(path.read_text() for path in role.rglob("*.yml"))
+            assert not re.search(r"\bpip3?\b", text), f"{role.name} installs Python packages (only app_install does)"
+
+
+def test_a_desk_server_installs_the_desk_lock_and_a_kiosk_the_kiosks(tmp_path):
+    for host, lock in (("oodi-kiosk-01", "kiosk"), ("desk.oodi.example.fi", "desk")):
+        result = ansible("ansible", host, "-i", "inventory.example.yml", "-c", "local", "-m", "ansible.builtin.debug",
+                         "-a", "msg={{ app_install_lock }}", "-e", "@roles/app_install/defaults/main.yml")
+        assert result.returncode == 0 and f'"msg": "{lock}"' in result.stdout, result.stdout + result.stderr
+        assert (ROOT / "requirements" / f"{lock}.txt").exists()
+
+
+def wheel(directory: Path, name: str, version: str, *requires: str) -> Path:
+    """A minimal pure-Python wheel with one module."""
+    import zipfile
+
+    path = directory / f"{name}-{version}-py3-none-any.whl"
+    info = f"{name}-{version}.dist-info"
+    files = {f"{name}.py": f"VERSION = {version!r}\n",
+             f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+                                 + "".join(f"Requires-Dist: {r}\n" for r in requires),
+             f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    files[f"{info}/RECORD"] = "".join(f"{file},,\n" for file in files) + f"{info}/RECORD,,\n"
+    with zipfile.ZipFile(path, "w") as archive:
+        for file, text in files.items():
+            archive.writestr(file, text)
+    return path
+
+
+def test_the_wheelhouse_takes_only_wheels_with_the_locks_hashes_and_installs_offline(tmp_path):
+    """The role's wheelhouse.py from a warm cache: no index (pip's is an address where
+    nothing listens), the target's install from the wheelhouse alone; a cached wheel whose
+    bytes are not the lock's is refused."""
+    import hashlib
+    import os
+
+    cache = tmp_path / "cache" / "cp311-manylinux_2_36_x86_64"
+    cache.mkdir(parents=True)
+    alpha, beta = wheel(cache, "alpha", "1.0", "beta==2.0"), wheel(cache, "beta", "2.0")
+    lock = tmp_path / "lock.txt"
+    lock.write_text("".join(f"{path.name.split('-')[0]}=={path.name.split('-')[1]} \\\n"
+                            f"    --hash=sha256:{hashlib.sha256(path.read_bytes()).hexdigest()}\n    # via test\n"
+                            for path in (alpha, beta)))
+    offline = {key: value for key, value in os.environ.items() if not key.startswith("PIP_")}
+    offline.update(PIP_CONFIG_FILE=os.devnull, PIP_INDEX_URL="http://127.0.0.1:9/", PIP_RETRIES="0")
+    fill = [sys.executable, str(PROVISIONING / "roles/app_install/files/wheelhouse.py"), "--lock", str(lock),
+            "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "out"), "--arch", "x86_64"]
+    filled = subprocess.run(fill, capture_output=True, text=True, timeout=120, env=offline)
+    assert filled.returncode == 0, filled.stdout + filled.stderr
+    out = tmp_path / "out"
+    assert sorted(path.name for path in out.iterdir()) == [alpha.name, beta.name, "requirements.txt"]
+    installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-index", "--find-links", str(out),
+                                "--require-hashes", "-r", str(out / "requirements.txt"), "--target",
+                                str(tmp_path / "target")], capture_output=True, text=True, timeout=120, env=offline)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    assert (tmp_path / "target" / "alpha.py").exists() and (tmp_path / "target" / "beta.py").exists()
+    wheel(cache, "beta", "2.0", "gamma")  # the same name, other bytes
+    refused = subprocess.run(fill, capture_output=True, text=True, timeout=120, env=offline)
+    assert refused.returncode == 1 and "No matching distribution found for beta==2.0" in refused.stderr

@@ -1,8 +1,13 @@
 #!/bin/sh
 # Build a kiosk's root filesystem, and from it a bootable disk image, by running the same
 # playbook as on a live machine over a debootstrapped Debian 12 root (Ansible's chroot
-# connection). Run as root on Debian 12 with the packages debootstrap, ansible and (for the
-# disk) grub-pc-bin, e2fsprogs, fdisk.
+# connection). Run as root on Debian 12 with the packages debootstrap, ansible, python3-venv,
+# gcc, python3-dev, libcups2-dev and (for the disk) grub-pc-bin, e2fsprogs, fdisk.
+#
+# The root's Python packages come from a wheelhouse this machine fills from the lock
+# (requirements/kiosk.txt; the app_install role): hash-checked wheels, downloaded once into
+# /var/tmp/kiosk-build/wheel-cache, and what PyPI has as source only (pycups) built into a
+# wheel here, which is what the compiler is for. The root installs them with no index.
 #
 #   provisioning/image/build.sh --inventory FILE --host NAME [--root DIR] [--out FILE.img]
 #                               [--size 8G] [--cache DIR] [--mirror URL] [--kernel-args ARGS]
