@@ -66,7 +66,7 @@ def help_latency(_display: str) -> dict:
                                            broker.password("bench-01"), True, str(broker.ca_file))),
                      Outbox(scratch / "outbox.sqlite"), "bench-01", lambda: "bench", post=lambda work: work())
         help_.start()
-        wait_until(lambda: help_.connected and link.connected, 20, "the kiosk and desk connected")
+        wait_until(lambda: help_.connected and link.connected, 120, "the kiosk and desk connected")
         time.sleep(0.5)
 
         # The bare round trip: a kiosk's client publishes, a desk's client receives.
@@ -91,7 +91,7 @@ def help_latency(_display: str) -> dict:
 
             started = time.perf_counter()
             request_id = help_.request("other", "", "fi", [])
-            wait_until(lambda: request_id in seen, 20, "the request on the page")
+            wait_until(lambda: request_id in seen, 120, "the request on the page")
             ours.append(seen[request_id] - started)
             help_.cancel()
             time.sleep(0.05)
@@ -166,7 +166,7 @@ def _fanin(name: str, processes: int) -> dict:
         seen: list[dict[str, float]] = []
         for _process, base, _config in desks:
             opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-            wait_until(lambda: _answers(opener, base), 30, "the desk")
+            wait_until(lambda: _answers(opener, base), 120, "the desk")
             opener.open(base + "/login", f"name=bench&password={FANIN_PASSWORD}".encode()).read()
             seen.append({})
             threading.Thread(target=_page, args=(opener, base, seen[-1]), daemon=True).start()
@@ -177,7 +177,7 @@ def _fanin(name: str, processes: int) -> dict:
         load.max_queued_messages_set(0)
         load.connect("127.0.0.1", broker.port)
         load.loop_start()
-        wait_until(lambda: all(_subscribed(scratch / f"desk-{n}.log") for n in range(processes)), 30,
+        wait_until(lambda: all(_subscribed(scratch / f"desk-{n}.log") for n in range(processes)), 120,
                    "the desks subscribed")
 
         ticks = os.sysconf("SC_CLK_TCK")
@@ -208,7 +208,7 @@ def _fanin(name: str, processes: int) -> dict:
         elapsed = time.monotonic() - started
         cpu = [(_cpu_seconds(process.pid, ticks) - before) / elapsed * 100
                for (process, _b, _c), before in zip(desks, cpu_before)]
-        wait_until(lambda: all(r in page for page in seen for r in sent), 10, "every request on every page")
+        wait_until(lambda: all(r in page for page in seen for r in sent), 120, "every request on every page")
         load.loop_stop()
         updates = [(page[r] - t) * 1000 for page in seen for r, t in sent.items()]
     finally:
