@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from testbed.desk import desk_command, raw_client, staff_in_chromium, start_region_desk, wait_for
+from kiosk.desk.store import Store
 from testbed.https_proxy import HttpsProxy
 
 pytestmark = pytest.mark.gui
@@ -27,8 +28,12 @@ ADMIN = ("Riikka", "a long admin password")
 @pytest.fixture
 def desk(broker, tmp_path):
     (tmp_path / "enrol-password").write_text(broker.password("desk-enrol"))
+    made = subprocess.run([sys.executable, "-m", "kiosk.desk", "rollout-key", str(tmp_path / "rollout.key")],
+                          capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
     lines = (f'\n[enrolment]\nusername = "desk-enrol"\npassword_file = "{tmp_path / "enrol-password"}"\n'
-             f'kiosk_broker_host = "127.0.0.1"\nkiosk_broker_port = {broker.port}\n')
+             f'kiosk_broker_host = "127.0.0.1"\nkiosk_broker_port = {broker.port}\n'
+             f'[rollout]\nkey_file = "{tmp_path / "rollout.key"}"\n')
     start, url, config = start_region_desk(broker, tmp_path / "desk", ["oodi"], "desk-oodi",
                                            str(tmp_path / "desk.sqlite"), log=tmp_path / "desk.log",
                                            desk_lines=lines, start=False)
@@ -65,8 +70,8 @@ def terminal_config(tmp_path: Path, proxy: HttpsProxy, broker) -> Path:
     text = re.sub(r'^place = .*\n', "", text, count=1, flags=re.MULTILINE)
     text = text.replace('fleet = "fake"', 'fleet = "mqtt"')
     text = re.sub(r"^offered = .*$", 'offered = ["fi", "sv", "en"]', text, count=1, flags=re.MULTILINE)
-    text = re.sub(r'^desk_url = .*$', f'desk_url = "{proxy.url}"\nenrol = true\nca_file = "{broker.ca_file}"',
-                  text, count=1, flags=re.MULTILINE)
+    text = re.sub(r'^desk_url = .*$', f'desk_url = "{proxy.url}"\nenrol = true\nca_file = "{broker.ca_file}"\n'
+                  f'rollout_key_file = "{tmp_path / "rollout.key.pub"}"', text, count=1, flags=re.MULTILINE)
     text += f'\n[session]\nruntime_dir = "{tmp_path / "run"}"\nstate_dir = "{tmp_path / "state"}"\n'
     path = tmp_path / "image.toml"
     path.write_text(text, encoding="utf-8")
@@ -107,14 +112,23 @@ def test_a_terminal_of_the_one_image_is_enrolled_on_the_desk_and_comes_up_as_its
     assert (state / "broker-password").stat().st_mode & 0o077 == 0
     assert not (state / "enrolment-secret").exists()
 
+    # The site's configuration, rolled out on the desk before this terminal existed.
+    from kiosk.desk.rollout import Rollout
+    from kiosk.release import load_private_key
+
+    store = Store(str(tmp_path / "desk.sqlite"))
+    Rollout(store.engine, load_private_key(tmp_path / "rollout.key")).add(
+        "oodi", "config", b"[timeouts]\ninactivity_s = 240\n", "all", ADMIN[0])
+
     second_log = tmp_path / "second.log"
     kiosk = subprocess.Popen([sys.executable, "-m", "kiosk", "run", "--config", str(config)],
                              stdout=second_log.open("w"), stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-    from kiosk.desk.store import Store
-
-    store = Store(str(tmp_path / "desk.sqlite"))
     try:
         wait_for(lambda: any(k["kiosk"] == "oodi-7" and k["online"] for k in store.kiosks(["oodi"])), 90)
+        # ... and comes up with its site's configuration: the release, fetched through the
+        # proxy, verified and taken before anyone has used it.
+        wait_for(lambda: any(k["kiosk"] == "oodi-7" and k["status"].get("config_version") == 1
+                             for k in store.kiosks(["oodi"])), 90)
         assert "Traceback" not in second_log.read_text()
         kinds = [row["action"] for row in store.audit_log()]
         assert "kiosk_enrolled" in kinds and "kiosk_credentials" in kinds
