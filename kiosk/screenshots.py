@@ -69,6 +69,7 @@ def stage_closing(app, screen: str) -> None:
     closing = app.closing
     if screen not in ("closing_soon", "closed"):
         return
+    closing.stop()  # a site's own hours would otherwise show themselves within the minute
     hours = Hours((Weekly(0, 4, time(9), time(20)), Weekly(5, 5, time(10), time(16))))
     at = datetime(2026, 12, 8, 20, 30, tzinfo=HELSINKI)  # a Tuesday evening
     closing.closes_at = datetime(2026, 12, 8, 20, 0, tzinfo=HELSINKI)

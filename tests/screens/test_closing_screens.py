@@ -119,6 +119,11 @@ def test_warned_at_15_and_5_minutes_wiped_at_closing_closed_all_night_and_open_i
     gui.wait_until(lambda: "Sunday: closed." in heard(gui, said), 10)
     assert "Closed. Open again tomorrow at 9. Opening hours. Tuesday: from 9 to 20." in heard(gui, said)
     app.speech_nav.set_speech(False)
+    said = len(speaker.spoken)
+    app.speech_nav.headset(True, "default")  # a headset plugged in here turns speech on too
+    gui.wait_until(lambda: "Open again tomorrow at 9." in heard(gui, said), 10)
+    app.speech_nav.headset(False, "default")
+    app.speech_nav.set_speech(False)
     assert power.calls == ["on"]  # the screen stays on for a while after closing
 
     # 20:10: the screen off. A touch wakes it (the X server's doing): staff mode over it.
