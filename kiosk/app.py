@@ -13,6 +13,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
+from kiosk.closing import NOTICE, Closing
 from kiosk.compose import Services
 from kiosk.desk_commands import DeskCommands, StatusReporter
 from kiosk.device_watch import DeviceWatch
@@ -84,6 +85,9 @@ class KioskApp(App):
         self.rollout = BetweenSessions(s, lambda: not self.staff.active and (
             self.flow.waiting() or s.session.state == "out_of_service"), restart=self.stop,
             applied=self._reconfigured)
+        # The site's opening hours: notices, closing, the screen off at night (kiosk/closing.py).
+        self.closing = Closing(s, self.flow, staff_active=lambda: self.staff.active)
+        self.closing.bind(notice=lambda _closing, notice: notice and self.speech_nav.read_again(NOTICE))
         self._register_ui_wipe()
         self.focus = self.input = self.layout = None  # once the window exists (build)
 
@@ -110,6 +114,7 @@ class KioskApp(App):
         for note in self.kiosk_config.languages_left_out:
             log.warning("languages: %s", note)
         self.flow.start()  # before the first frame: whatever a crash or power cut left is wiped
+        self.closing.start()  # started at night: closed at once
         root = KioskRoot()
         self.focus = self.speech_nav.focus = FocusRing(root, self.look)
         self.speech_nav.attach(root)
@@ -201,6 +206,7 @@ class KioskApp(App):
 
     def on_stop(self) -> None:
         self.devices.systemd.stopping()
+        self.closing.stop()
         self.errands.stop()
         self.help.stop()
 

@@ -25,8 +25,8 @@ from datetime import datetime, time, timedelta
 from kivy.event import EventDispatcher
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
-from kiosk.i18n import N_
 from kiosk.support import HELSINKI, Provider, Support, overlaps, parse_slot, slot_text, today
+from kiosk.support_words import DAY_NAMES as WEEKDAYS
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +35,6 @@ LEAD = timedelta(minutes=30)  # the earliest time offered: a helper needs a mome
 MAX_SHOWN = 8                 # the next free times shown; more is a list nobody reads
 MAX_TAKEN = 500               # what the desk may say is taken (a desk sends at most this)
 STATES = ("", "asking", "choosing", "none_free", "confirming", "booking", "booked", "unavailable")
-WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"),
-            N_("Sunday"))
 
 
 def _taken(given: list) -> list[tuple[datetime, int]]:

@@ -186,11 +186,20 @@ def support_problems(loaded) -> list:
     # An old snapshot is for staff to import again, not a reason to refuse a configuration.
     for note in support.problems_for_staff(datetime.now(timezone.utc))[len(support.problems):]:
         print(f"note: {note}", file=sys.stderr)
+    found = list(support.problems)
     book_with = loaded.support.book_with
     if book_with and not any(p.id == book_with for p in support.providers):
-        return [*support.problems, f"[support] book_with: '{book_with}' is no place in the support files"
-                + (" (" + ", ".join(p.id for p in support.providers[:10]) + ")" if support.providers else "")]
-    return list(support.problems)
+        found.append(f"[support] book_with: '{book_with}' is no place in the support files"
+                     + (" (" + ", ".join(p.id for p in support.providers[:10]) + ")" if support.providers else ""))
+    from kiosk.opening_hours import site_hours
+
+    hours, why_not = site_hours(loaded.hours, support)
+    if why_not:
+        found.append(why_not)  # [hours] place names no place (with hours) in the support files
+    elif hours is not None and hours.stale(datetime.now(timezone.utc)):
+        print(f"note: [hours] {hours.source} is from a snapshot older than {hours.max_age_days} days: "
+              "the kiosk does not close by it", file=sys.stderr)
+    return found
 
 
 def check_catalog(file: Path, config_file: Path | None) -> int:

@@ -19,6 +19,7 @@ from kiosk.background import Background
 from kiosk.browser_policy import remote_help
 from kiosk.catalog import Catalog
 from kiosk.devices.camera import Cameras, FakeCameras, SystemCameras
+from kiosk.devices.display_power import DisplayPower, XDisplayPower
 from kiosk.support import EMPTY as EMPTY_SUPPORT
 from kiosk.support import Support, load_support
 from kiosk.config import SECTIONS, Config
@@ -47,6 +48,7 @@ from kiosk.screen_share import ScreenShare
 from kiosk.share_wire import MAX_FRAME_BYTES, TOKEN_CHARS
 from kiosk.i18n import Translator
 from kiosk.journey import Journey
+from kiosk.opening_hours import Hours, site_hours
 from kiosk.printing import Printing
 from kiosk.scanning import Scanning
 from kiosk.session import KivyScheduler, Scheduler, Session
@@ -78,6 +80,7 @@ class Devices:
     idle: XIdle | None = None  # how long X has had no input (the browser's touches count)
     scanner: Scanner | None = None
     screen: ScreenCapture | None = None  # the whole X screen, for a helper who was allowed to see it
+    screen_power: DisplayPower | None = None  # the screen off while closed ([hours] screen_off)
     systemd: Systemd = field(default_factory=Systemd)  # READY, status and the watchdog
     # The practice e-service on loopback: made (its port bound) a second after the first frame.
     practice: Callable[..., PracticeService] | None = None
@@ -130,6 +133,7 @@ def build_devices(config: Config) -> Devices:
                    monitor=monitor() if monitor else None, helper=helper, idle=XIdle(display) if display else None,
                    scanner=scanner,
                    screen=XScreenCapture(display, MAX_FRAME_BYTES - TOKEN_CHARS) if display else None,
+                   screen_power=XDisplayPower(display) if display else None,
                    practice=practice_server(config.browser.practice_port))
 
 
@@ -216,6 +220,8 @@ class Services:
     phone_upload: "PhoneUpload | None" = None
     share: "ScreenShare | None" = None  # a helper at the desk sees the screen (kiosk/screen_share.py)
     rollout: "Rollout | None" = None  # configuration and catalogue from the desk (kiosk/rollout.py)
+    hours: Hours | None = None  # the site's opening hours (None: always open); hours_note says why none
+    hours_note: str = ""
 
 
 def build_services(config: Config, catalog: Catalog, devices: Devices | None = None,
@@ -267,6 +273,10 @@ def build_services(config: Config, catalog: Catalog, devices: Devices | None = N
                            config.languages.offered, config.support.max_age_days)
     for problem in support.problems:
         log.warning("digital support: %s", problem)
+    hours, hours_note = (None, "[hours] has problems: " + config.disabled["hours"]) if "hours" in config.disabled \
+        else site_hours(config.hours, support)
+    if hours_note:
+        log.warning("opening hours not kept: %s", hours_note)
     booking = Booking(help_, support, config.support.book_with, config.support.book_minutes,
                       config.support.book_days, scheduler)
     if config.support.book_with and booking.provider is None:
@@ -303,7 +313,8 @@ def build_services(config: Config, catalog: Catalog, devices: Devices | None = N
                     speech=speech, wipe=wipe, printing=printing, eservices=eservices, help=help_, usb=usb,
                     stats=stats, stats_delivery=delivery, staff_gate=StaffGate(config.staff.pin_hash),
                     session=session, support=support, booking=booking, scanning=scanning,
-                    phone_upload=phone_upload, share=share, rollout=rollout)
+                    phone_upload=phone_upload, share=share, rollout=rollout,
+                    hours=hours, hours_note=hours_note)
 
 
 # What a running kiosk takes from a rolled-out configuration between sessions, without being

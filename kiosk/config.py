@@ -35,7 +35,7 @@ DEMO_FILE = PACKAGE_DATA / "demo.toml"
 
 CORE_SECTIONS = ("site", "languages", "catalog", "timeouts", "session", "display")
 # A problem here turns off only that feature.
-FEATURE_SECTIONS = ("devices", "speech", "printing", "browser", "fleet", "help", "staff", "support")
+FEATURE_SECTIONS = ("devices", "speech", "printing", "browser", "fleet", "help", "staff", "support", "hours")
 INPUT_PROVIDERS = ("mouse", "mtdev", "hidinput")
 USB_STORAGE_POLICIES = ("read-only", "allowed", "blocked")
 PIN_HASH_FORMAT = r"pbkdf2-sha256\$\d{5,7}\$[0-9a-f]{32}\$[0-9a-f]{64}"
@@ -224,6 +224,20 @@ class SupportConfig:
 
 
 @dataclass(frozen=True)
+class HoursConfig:
+    """The site's opening hours (kiosk/opening_hours.py): weekly rows and dated exceptions in
+    the digital-support files' format, or the id of a place in those files; neither = always
+    open. The screen goes off (DPMS) some minutes after closing and on before opening."""
+
+    place: str = ""
+    weekly: tuple = ()      # support.Weekly rows
+    exceptions: tuple = ()  # support.Exceptional rows
+    screen_off: bool = True
+    screen_off_after_min: int = 10
+    screen_on_before_min: int = 5
+
+
+@dataclass(frozen=True)
 class Config:
     site: SiteConfig
     languages: LanguagesConfig
@@ -240,6 +254,7 @@ class Config:
     staff: StaffConfig
     statistics: StatisticsConfig = StatisticsConfig()
     support: SupportConfig = SupportConfig()
+    hours: HoursConfig = HoursConfig()
     files: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = field(default=())
     # feature section -> why it is off, for the screens that offer that feature
@@ -260,8 +275,9 @@ class Config:
 
 
 # Each section's dataclass by its name in the file. [catalog] has one key, `file`, read
-# as a path in `_catalog_file`; [support]'s paths are read in `_support`.
-SECTIONS = {name: cls for name, cls in get_type_hints(Config).items() if is_dataclass(cls) and name != "support"}
+# as a path in `_catalog_file`; [support]'s paths are read in `_support`, [hours] in `_hours`.
+SECTIONS = {name: cls for name, cls in get_type_hints(Config).items()
+            if is_dataclass(cls) and name not in ("support", "hours")}
 # Texts given per language; a site's file replaces them whole.
 LOCALIZED_KEYS = frozenset((section, name) for section, cls in SECTIONS.items()
                            for name, key in declared(cls).items() if key.getter == "localized")
@@ -293,7 +309,7 @@ def _parse(data: dict, context: Context, files: tuple[str, ...]) -> Config:
     offered = languages.offered
     sections = {"languages": languages, "site": _section(SiteConfig, root.sub("site"), offered),
                 "catalog_file": _catalog_file(root.sub("catalog"), context),
-                "support": _support(root.sub("support"), context),
+                "support": _support(root.sub("support"), context), "hours": _hours(root.sub("hours"), offered),
                 "timeouts": _timeouts(root.sub("timeouts")), "session": _session(root.sub("session"), context)}
     for name, cls in SECTIONS.items():  # the rest need nothing but their own keys
         if name not in sections:
@@ -386,6 +402,12 @@ def _support(r: TableReader, context: Context) -> SupportConfig:
     book_days = r.number("book_days", 14, minimum=1, maximum=MAX_BOOK_DAYS, unit="days")
     r.finish()
     return SupportConfig(paths["snapshot"], paths["local_file"], days, book_with, minutes, book_days)
+
+
+def _hours(r: TableReader, offered: tuple[str, ...]) -> HoursConfig:
+    from kiosk.opening_hours import read_hours  # support.py's parser of weekly rows and exceptions
+
+    return read_hours(r, offered, HoursConfig)
 
 
 def _timeouts(r: TableReader) -> TimeoutsConfig:

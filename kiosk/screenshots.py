@@ -39,12 +39,13 @@ def stage(app, screen: str) -> None:
         service = app.catalog.services[0]
         journey.category_id = service.category
         journey.service_id = service.id
-    journey.history = [] if screen in ("welcome", "out_of_service", "goodbye") else ["welcome", "needs"]
+    journey.history = [] if screen in ("welcome", "out_of_service", "closed", "goodbye") else ["welcome", "needs"]
     app.session.remaining = app.kiosk_config.timeouts.warning_s
     app.flow.goodbye_language = app.tr.language
     stage_printing(app, screen)
     stage_stick(app, screen)
     stage_scan(app, screen)
+    stage_closing(app, screen)
     if screen == "choose_file":  # the page's "Attach a file", for PDFs, with the sample document
         from kiosk.devices.file_chooser import FileChooser
 
@@ -55,6 +56,28 @@ def stage(app, screen: str) -> None:
         # Once the next screen is on: the question's end has no screen to go back from
         # (two screen changes in one frame would leave the question's screen undropped).
         app.share.state = ""
+
+
+def stage_closing(app, screen: str) -> None:
+    """The closing notice 15 minutes before 20:00, and the closed screen after it, with a
+    sample week (Monday to Friday 9-20, Saturday 10-16): what they show, nothing closed."""
+    from datetime import datetime, time
+
+    from kiosk.opening_hours import Hours
+    from kiosk.support import HELSINKI, Weekly
+
+    closing = app.closing
+    if screen not in ("closing_soon", "closed"):
+        return
+    closing.stop()  # a site's own hours would otherwise show themselves within the minute
+    hours = Hours((Weekly(0, 4, time(9), time(20)), Weekly(5, 5, time(10), time(16))))
+    at = datetime(2026, 12, 8, 20, 30, tzinfo=HELSINKI)  # a Tuesday evening
+    closing.closes_at = datetime(2026, 12, 8, 20, 0, tzinfo=HELSINKI)
+    closing.notice = "15"
+    closing.opens_at, closing.promised = hours.moment(at).opens, True
+    closing.today, closing.week = at.date(), hours.week(at)
+    if screen == "closing_soon":
+        app.flow.begin_session()
 
 
 def stage_scan(app, screen: str) -> None:

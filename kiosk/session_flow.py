@@ -5,10 +5,12 @@ Out of service is one set of reasons, kept here and nowhere else:
 - "configuration": the configuration or catalogue is broken (only a fixed file lifts it);
 - "staff": staff put the kiosk out of service on the terminal, with a message;
 - "desk": the staff desk did;
-- "wipe": a wipe failed twice, so the next person cannot be promised a clean kiosk.
+- "wipe": a wipe failed twice, so the next person cannot be promised a clean kiosk;
+- "closed": the site's opening hours say so (kiosk/closing.py), lifted at opening time.
 The session's own state follows the set: any reason and the session is out of service
-(ending a person's session first); none and it is wiped and ready again. Staff mode holds
-the screen while it is open and hands back through `staff_left`.
+(ending a person's session first); none and it is wiped and ready again. Closed and nothing
+else, the closed screen says when it opens again; any other reason, the out-of-service
+screen shows. Staff mode holds the screen while it is open and hands back through `staff_left`.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from kiosk.wipe import Receipt
 
 log = logging.getLogger(__name__)
 
-REASONS = ("configuration", "staff", "desk", "wipe")
-LIFTED_BY_STAFF = ("staff", "desk", "wipe")  # never "configuration": the files must be fixed
+REASONS = ("configuration", "staff", "desk", "wipe", "closed")
+# Never "configuration" (the files must be fixed) nor "closed" (the opening hours lift it).
+LIFTED_BY_STAFF = ("staff", "desk", "wipe")
 BUSY = ("active", "warning")
 GOODBYE_S = 20
 TRIM_AFTER_S = 0.3
@@ -120,6 +123,14 @@ class SessionFlow(EventDispatcher):
         elif session.state == "out_of_service":
             if session.recover().ok:  # wiped and ready for the next person
                 self.s.journey.reset()
+
+    def closed_only(self) -> bool:
+        """Out of service for the opening hours and nothing else: the closed screen."""
+        return self.reasons == ["closed"]
+
+    def out_screen(self) -> str:
+        """The screen a kiosk out of service shows."""
+        return "closed" if self.closed_only() else "out_of_service"
 
     def status_line(self) -> str:
         """What systemd shows for the kiosk."""
@@ -225,7 +236,7 @@ class SessionFlow(EventDispatcher):
 
     def _show_out_of_service(self) -> None:
         self.s.journey.history = []
-        self.s.journey.screen = "out_of_service"
+        self.s.journey.screen = self.out_screen()
 
     def _on_ended(self, _session, reason: str, receipt: Receipt) -> None:
         if not receipt.ok:

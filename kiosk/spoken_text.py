@@ -11,7 +11,8 @@ passes through unchanged):
   digit in their written groups, with a pause (a comma) between the groups;
 - clock times and opening hours after "klo" / "kl." or a weekday: "klo 9–16" → "kello
   yhdeksästä kuuteentoista" (Finnish inflects the numbers), "kl. 9–16" → "klockan nio till
-  sexton", "Mon–Fri 9–16" and "9am–4pm" → "from 9 to 16", "from 9 am to 4 pm";
+  sexton", "Mon–Fri 9–16" and "9am–4pm" → "from 9 to 16", "from 9 am to 4 pm", "at 20:00"
+  → "at 20";
 - "n/N" as "n of N": "1/4" → "yksi neljästä", "ett av fyra", "one of four";
 - dates d.m.yyyy: "1.12.2026" → "ensimmäinen joulukuuta 2026", "första december 2026",
   "1st December 2026";
@@ -295,10 +296,15 @@ def _en_hours(match: re.Match[str]) -> str:
     return f"{_en_days(match)} {said}" if match.group("d1") else said
 
 
+# A time alone, on the hour ("closes at 20:00"): the hour, as the spans say it; espeak-ng
+# reads ":00" as "zero zero".
+_EN_ON_THE_HOUR = re.compile(r"(?<![\w.:/-])(?P<h>" + _HOUR + r"):00" + _NUMBER_END)
+
 ENGLISH: list[Rule] = [
     (_PHONE, _phone(EN_DIGITS)),
     _dates(lambda day, month, year: f"{en_ordinal(day)} {EN_MONTHS[month - 1]} {year}"),
     (_EN_HOURS, _en_hours),
+    (_EN_ON_THE_HOUR, lambda match: match.group("h")),
     (_day_range_pattern(_EN_DAY), _en_days),
     _euros("euro", "euros", "cent", "cents"),
     _n_of(lambda n, total: f"{en_number(n)} of {en_number(total)}"),

@@ -40,7 +40,7 @@ class StaffMode(EventDispatcher):
         if self.active or journey.screen == "staff_pin":
             return
         self.pin_result = "unset" if not self.gate.enabled else ("locked" if self.gate.locked_for() else "")
-        if journey.screen == "out_of_service":
+        if journey.screen in ("out_of_service", "closed"):
             journey.history = []
             journey.screen = "staff_pin"
         else:
@@ -49,7 +49,7 @@ class StaffMode(EventDispatcher):
     def close_pin(self) -> None:
         journey = self.s.journey
         if self.s.session.state == "out_of_service":
-            journey.screen = "out_of_service"
+            journey.screen = self.flow.out_screen()
         elif journey.history:
             journey.back()
         else:

@@ -187,7 +187,8 @@ def public_holiday(day: date, language: str = "fi") -> str:
         day, "")
 
 
-def _weekly_spans(provider: Provider, day: date) -> list[tuple[time, time | None]]:
+def weekly_spans(provider: Provider, day: date) -> list[tuple[time, time | None]]:
+    """The weekly rows' hours of `day`'s weekday (exceptions and holidays aside)."""
     return [(w.opens, w.closes) for w in provider.weekly if w.first <= day.weekday() <= w.last]
 
 
@@ -205,7 +206,7 @@ def today(provider: Provider, day: date) -> Today:
     holiday = public_holiday(day)
     if holiday:
         return Today((), False, True, holiday, Text())
-    spans = tuple(sorted(_weekly_spans(provider, day), key=lambda s: s[0]))
+    spans = tuple(sorted(weekly_spans(provider, day), key=lambda s: s[0]))
     return Today(spans, bool(provider.weekly) and not spans, not provider.weekly, "", Text())
 
 
@@ -349,6 +350,34 @@ def read_weekly(r: TableReader, key: str = "hours") -> list[Weekly]:
     return weekly
 
 
+def read_exceptions(r: TableReader, offered: tuple[str, ...], key: str = "exception") -> list[Exceptional]:
+    """A table's dated exceptions: [{ first = 2026-12-24, last = 2026-12-26, closed = true },
+    { first = 2026-12-31, opens = "09:00", closes = "14:00", note = "..." }] (also [hours] in
+    the kiosk's configuration, kiosk/opening_hours.py)."""
+    exceptions = []
+    rows = r.tables(key)
+    if len(rows) > MAX_EXCEPTIONS:
+        r.report(key, f"{len(rows)} rows: at most {MAX_EXCEPTIONS}")
+    for x in rows[:MAX_EXCEPTIONS]:
+        first = _date(x, "first")
+        last = _date(x, "last") if x.has("last") else first
+        x.known.append("last")
+        closed = x.boolean("closed", False)
+        opens = closes = None
+        good = True
+        if not closed:  # other hours: both times, or the row says nothing true
+            good_open, opens = _clock(x, "opens", opening=True)
+            good_close, closes = _clock(x, "closes", opening=False)
+            good = good_open and good_close and opens is not None
+        note = _some_languages(x, "note", offered)
+        if first and last and last < first:
+            x.report("last", "comes before 'first'")
+        elif first and last and good:
+            exceptions.append(Exceptional(first, last, closed, opens, closes, note))
+        x.finish()
+    return exceptions
+
+
 def _provider(r: TableReader, offered: tuple[str, ...], local: bool) -> Provider:
     provider_id = r.string("id", pattern=ID_PATTERN, hint="lower-case letters, digits, '-' and '_'",
                            allow_empty=False)
@@ -373,27 +402,7 @@ def _provider(r: TableReader, offered: tuple[str, ...], local: bool) -> Provider
                           f"'{v}' is not a language code like fi", allow_empty=True)
     hours_note = _some_languages(r, "hours_note", offered)
     weekly = read_weekly(r)
-    exceptions = []
-    rows = r.tables("exception")
-    if len(rows) > MAX_EXCEPTIONS:
-        r.report("exception", f"{len(rows)} rows: at most {MAX_EXCEPTIONS}")
-    for x in rows[:MAX_EXCEPTIONS]:
-        first = _date(x, "first")
-        last = _date(x, "last") if x.has("last") else first
-        x.known.append("last")
-        closed = x.boolean("closed", False)
-        opens = closes = None
-        good = True
-        if not closed:  # other hours: both times, or the row says nothing true
-            good_open, opens = _clock(x, "opens", opening=True)
-            good_close, closes = _clock(x, "closes", opening=False)
-            good = good_open and good_close and opens is not None
-        note = _some_languages(x, "note", offered)
-        if first and last and last < first:
-            x.report("last", "comes before 'first'")
-        elif first and last and good:
-            exceptions.append(Exceptional(first, last, closed, opens, closes, note))
-        x.finish()
+    exceptions = read_exceptions(r, offered)
     if not phone and not address and not url:
         r.report(None, "gives no phone, address or web address: a person could not reach it")
     r.finish()

@@ -17,6 +17,8 @@ OFFER_NAMES = {
     "on_behalf": N_("Acting for someone else"),
     "devices": N_("Devices to try"),
 }
+DAY_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"),
+             N_("Sunday"))
 OPENS_ON = (N_("Opens on Monday at {time}."), N_("Opens on Tuesday at {time}."), N_("Opens on Wednesday at {time}."),
             N_("Opens on Thursday at {time}."), N_("Opens on Friday at {time}."), N_("Opens on Saturday at {time}."),
             N_("Opens on Sunday at {time}."))

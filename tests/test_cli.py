@@ -192,10 +192,10 @@ def test_screenshots_of_every_screen_language_and_look(kiosk_cli, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "wipe check" not in result.stderr and "wipe step" not in result.stderr, result.stderr[-3000:]
     pictures = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.png"))
-    screens = ["accessibility", "booking", "browser", "categories", "choose_file", "documents", "end_session",
-               "goodbye", "guide", "help", "language", "learn", "needs", "nondigital", "on_behalf", "open_service",
-               "phone_upload", "print", "print_status", "route", "scan", "services", "share_ask", "staff",
-               "staff_pin", "stick", "support", "warning", "welcome"]
+    screens = ["accessibility", "booking", "browser", "categories", "choose_file", "closed", "closing_soon",
+               "documents", "end_session", "goodbye", "guide", "help", "language", "learn", "needs", "nondigital",
+               "on_behalf", "open_service", "phone_upload", "print", "print_status", "route", "scan", "services",
+               "share_ask", "staff", "staff_pin", "stick", "support", "warning", "welcome"]
     assert pictures == sorted(f"{look}/{lang}/{screen}.png" for look in ("normal", "large", "contrast")
                               for lang in ("fi", "sv", "en", "ar") for screen in screens)
     manifest = json.loads((tmp_path / "manifest.json").read_text())
@@ -204,6 +204,7 @@ def test_screenshots_of_every_screen_language_and_look(kiosk_cli, tmp_path):
     assert "Rör för att börja" in manifest["contrast/sv/welcome.png"]
     assert "How can we help you?" in manifest["large/en/needs.png"]
     assert "Esimerkkikirjaston digituki" in manifest["normal/fi/support.png"]
+    assert "Saturday: 10:00–16:00" in manifest["large/en/closed.png"]  # the sample week
     # The looks really differ: a high-contrast picture is not the normal one.
     assert (tmp_path / "normal/fi/needs.png").read_bytes() != (tmp_path / "contrast/fi/needs.png").read_bytes()
 

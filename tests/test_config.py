@@ -144,11 +144,14 @@ def test_every_key_is_declared_once_and_documented_in_the_packaged_defaults():
     """A key declared but not in defaults.toml would be missing on every kiosk; one in
     defaults.toml but not declared would be an unknown key."""
     documented = tomllib.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))
-    assert set(documented) == set(SECTIONS) | {"catalog", "support"}  # paths: _catalog_file, _support
+    # Read by hand: paths (_catalog_file, _support), rows of hours (_hours).
+    assert set(documented) == set(SECTIONS) | {"catalog", "support", "hours"}
     for section, cls in SECTIONS.items():
         assert list(declared(cls)) == list(documented[section]), section
     assert list(documented["support"]) == ["snapshot", "local_file", "max_age_days", "book_with", "book_minutes",
                                            "book_days"]
+    assert list(documented["hours"]) == ["place", "weekly", "exception", "screen_off", "screen_off_after_min",
+                                         "screen_on_before_min"]
 
 
 def test_the_support_files_are_paths_relative_to_their_file_and_checked(tmp_path):

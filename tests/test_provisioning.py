@@ -260,9 +260,10 @@ def test_bootstrap_says_what_is_wrong_before_doing_anything(tmp_path):
 
 def test_the_x_configuration_keeps_the_screen_on_and_the_kiosks(tmp_path):
     text = render("graphical/templates/10-kiosk.conf.j2", tmp_path / "10-kiosk.conf")
-    for option in ('"DontVTSwitch" "true"', '"DontZap" "true"', '"BlankTime" "0"', '"DPMS" "false"',
+    for option in ('"DontVTSwitch" "true"', '"DontZap" "true"', '"BlankTime" "0"', '"OffTime" "0"',
                    '"CalibrationMatrix" "0 1 0 -1 0 1 0 0 1"'):
         assert option in text
+    assert '"DPMS" "false"' not in text  # the kiosk turns the screen off at night through DPMS
 
 
 def test_the_desk_configuration_provisioning_writes_is_what_the_desk_reads(tmp_path):

@@ -103,6 +103,9 @@ WRITTEN_SPOKEN = {
         ("9am–4pm", "from 9 am to 4 pm"),
         ("Open from 9am–4pm", "Open from 9 am to 4 pm"),
         ("8:30–16:00", "from 8:30 to 16"),
+        ("In 5 minutes, at 20:00.", "In 5 minutes, at 20."),  # espeak-ng: "twenty zero zero"
+        ("Open again tomorrow at 9:30.", "Open again tomorrow at 9:30."),
+        ("a 10:00:00 timer", "a 10:00:00 timer"),
         ("Mon-Fri", "Monday to Friday"),
         ("Mon–Fri 9am–4pm", "Monday to Friday from 9 am to 4 pm"),
         ("1/4", "one of four"),

@@ -39,6 +39,8 @@ SCREENS = {
     "staff": ("kiosk.screens.staff", "StaffScreen"),
     "end_session": ("kiosk.screens.end_session", "EndSessionScreen"),
     "warning": ("kiosk.screens.warning", "WarningScreen"),
+    "closing_soon": ("kiosk.screens.closing_soon", "ClosingSoonScreen"),
+    "closed": ("kiosk.screens.closed", "ClosedScreen"),
     "goodbye": ("kiosk.screens.goodbye", "GoodbyeScreen"),
     "out_of_service": ("kiosk.screens.out_of_service", "OutOfServiceScreen"),
 }

@@ -46,6 +46,8 @@ class InputRouter:
             self.staff.touched()
             return False
         session = self.s.session
+        if self.s.journey.screen == "closed" and not corner:
+            self._watch_long_press(touch)  # speech on without sight, as on the welcome screen
         if self.flow.waiting():
             # Any first touch on the welcome screen starts a session, a language button
             # included: whatever it changes is then erased after this person.
@@ -131,7 +133,7 @@ class InputRouter:
         self._corner = (touch, Clock.schedule_once(held, CORNER_HOLD_S).cancel)
 
     def _watch_long_press(self, touch) -> None:
-        """Holding a finger on the welcome screen turns speech on, without needing sight."""
+        """Holding a finger on the welcome (or closed) screen turns speech on, without needing sight."""
         speech = self.s.speech
         if not speech.available or speech.enabled:
             return

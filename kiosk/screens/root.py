@@ -15,8 +15,9 @@ from kiosk.screens import create_screen
 from kiosk.screens.facade import controls_low, kiosk
 from kiosk.screens.widgets import BarButton, text_width
 
-# Screens where Back and Home make no sense (during the warning a touch only continues).
-NO_TOP_BAR = ("welcome", "end_session", "warning")
+# Screens where Back and Home make no sense (during the warning a touch only continues; the
+# closing notice has one way on, Continue).
+NO_TOP_BAR = ("welcome", "end_session", "warning", "closing_soon")
 # The screen every person starts from stays built, so it is on screen without delay.
 KEPT_SCREEN = "welcome"
 

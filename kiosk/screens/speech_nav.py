@@ -61,6 +61,8 @@ class SpeechNavigation:
         self.page.reset()
         if on:
             self.speech.say(self.tr._("Speech is on. Touch an item to hear it, touch it again to choose it."))
+            if self.s.journey.screen == "closed":  # no session to start: what the screen says, then
+                self._read_again("closed", self.speech.then, whole=True)
         else:
             self.speech.stop()
 
@@ -79,7 +81,7 @@ class SpeechNavigation:
         """A headset plugged in: speech mode on, spoken into it (EN 301 549 5.1.3.2, 5.2)."""
         log.info("headset %s", "plugged in" if plugged else "unplugged")
         self.speech.use_output(device if plugged else self.s.config.speech.device, headset=plugged)
-        if plugged and self.speech.available and not self.flow.out_of_service:
+        if plugged and self.speech.available and (not self.flow.out_of_service or self.flow.closed_only()):
             self.set_speech(True)
 
     def explore(self, touch) -> bool:
@@ -262,20 +264,26 @@ class SpeechNavigation:
         if not preparing:
             self._read_again("print", self.speech.then)
 
-    def _read_again(self, name: str, say: Callable[[str], None]) -> None:
-        """Screen `name`, if shown, read again after the title once laid out (its content
-        changed): `say` is Speech.say (instead of what is being said) or Speech.then."""
+    def read_again(self, name: str) -> None:
+        """Screen `name`, if shown, read again after its title, at once (its words changed:
+        the closing notice's time left)."""
+        self._read_again(name, self.speech.say)
+
+    def _read_again(self, name: str, say: Callable[[str], None], whole: bool = False) -> None:
+        """Screen `name`, if shown, read again after the title (or `whole`, the title too) once
+        laid out (its content changed): `say` is Speech.say (instead of what is being said)
+        or Speech.then."""
         root = self.root()
         if not self.speech.enabled or root is None or root.ids.manager.current_screen.name != name:
             return
         generation = self._generation
 
         def read() -> None:
-            from kiosk.screens.spoken import announce_rest
+            from kiosk.screens.spoken import announce, announce_rest
 
             screen = root.ids.manager.current_screen
             if generation == self._generation and screen.name == name and self.speech.enabled:
-                say(announce_rest(screen, self.tr))
+                say((announce if whole else announce_rest)(screen, self.tr))
 
         self._later(REST_AFTER_FRAMES, 0, read)
 

@@ -57,6 +57,7 @@ class StaffScreen(KioskScreen):
             tr._("Speech volume at the start of a session: {percent} %").format(
                 percent=int(round(app.speech.default_volume * 100))),
             support_fact(app),
+            *hours_facts(app),
             tr._("In service") if not app.flow.out_of_service else tr._("Out of service"),
         ))
         lines = []
@@ -105,3 +106,35 @@ def support_fact(app) -> str:
         return tr._("Digital support: the details are from {date}, older than {days} days. Import them again.").format(
             date=support.made.strftime("%Y-%m-%d"), days=support.max_age_days)
     return tr._("Digital support: {count} places").format(count=len(support.providers))
+
+
+def hours_facts(app) -> list[str]:
+    """What staff must know of the opening hours the kiosk keeps (none: nothing is said)."""
+    from kiosk.opening_hours import next_unknown_holiday
+    from kiosk.support import HELSINKI
+
+    tr, closing = app.tr, app.closing
+    hours, now = closing.hours, closing.now()
+    facts = []
+    if hours is None:
+        return [tr._("Opening hours: not kept ({reason})").format(reason=app.services.hours_note)] \
+            if app.services.hours_note else []
+
+    def when(at) -> str:
+        local = at.astimezone(HELSINKI)
+        return f"{local.day}.{local.month}. {local:%H:%M}"
+
+    if hours.stale(now):
+        facts.append(tr._("Opening hours: the details are from {date}, older than {days} days: the kiosk does not close by them. Import them again.").format(
+            date=hours.made.strftime("%Y-%m-%d"), days=hours.max_age_days))
+    elif closing.closed and closing.opens_at is not None:
+        facts.append(tr._("Opening hours: closed, opens at {time}").format(time=when(closing.opens_at)))
+    elif closing.closes_at is not None:
+        facts.append(tr._("Opening hours: open, closes at {time}").format(time=when(closing.closes_at)))
+    holiday = None if hours.stale(now) else next_unknown_holiday(hours, now)
+    if holiday is not None:
+        facts.append(tr._("Opening hours: {date} is a public holiday with no exception: the kiosk keeps its weekly hours then.").format(
+            date=f"{holiday.day.day}.{holiday.day.month}."))
+    if closing.power_problem:
+        facts.append(tr._("The screen is not turned off at night: {reason}").format(reason=closing.power_problem))
+    return facts
