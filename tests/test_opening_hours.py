@@ -136,13 +136,13 @@ def test_hours_in_the_configuration_are_read_and_checked(tmp_path):
                     '          { from = "sat", opens = "10:00", closes = "25:00" }]\n'
                     'exception = [{ first = 2026-12-24, last = 2026-12-26, closed = true }]\n'
                     'screen_off_after_min = 0\n', encoding="utf-8")
-    config = load_config(path, system_file=tmp_path / "none")
+    config = load_config(path, config_dir=tmp_path / "none")
     assert config.hours.weekly == (WEEK[0],) and config.hours.exceptions[0].closed
     assert config.hours.screen_off_after_min == 0 and config.hours.screen_on_before_min == 5
     assert [(p.key, p.line) for p in config.problems] == [("hours.weekly[1].closes", 2)]  # where its list begins
     assert "hours" in config.disabled and config.usable  # the hours off, the kiosk in service
     path.write_text('[hours]\nplace = "oodi"\nweekly = [{ opens = "09:00", closes = "20:00" }]\n', encoding="utf-8")
-    config = load_config(path, system_file=tmp_path / "none")
+    config = load_config(path, config_dir=tmp_path / "none")
     assert [p.key for p in config.problems] == ["hours.place"] and config.hours.weekly == ()
     from kiosk.cli import support_problems  # kiosk check-config: a place must be one in the support files
 
