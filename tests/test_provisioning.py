@@ -154,6 +154,18 @@ def other_value(section: str, key: str, default, tmp_path: Path):
     pytest.fail(f"[{section}] {key} is new: give it a value other than its default in VALUES")
 
 
+def render_drop_in(variables: dict, tmp_path: Path) -> Path:
+    """The kiosk's drop-in as the role's template writes it, with ansible's own templating."""
+    (tmp_path / "variables.json").write_text(json.dumps(variables))
+    target = tmp_path / "etc" / "kiosk.d" / "50-provisioning.toml"
+    target.parent.mkdir(parents=True)
+    result = ansible("ansible", "localhost", "-i", "localhost,", "-c", "local", "-m", "ansible.builtin.template", "-a",
+                     f"src={PROVISIONING}/roles/kiosk_app/templates/kiosk.toml.j2 dest={target}",
+                     "-e", f"@{tmp_path / 'variables.json'}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return target
+
+
 def test_provisioning_renders_every_key_the_kiosk_has(tmp_path):
     from kiosk.config import DEFAULTS_FILE
 
@@ -168,13 +180,7 @@ def test_provisioning_renders_every_key_the_kiosk_has(tmp_path):
                 variables[OWNED[section, key]] = value
             else:
                 variables["kiosk_config"].setdefault(section, {})[key] = value
-    (tmp_path / "variables.json").write_text(json.dumps(variables))
-    target = tmp_path / "etc" / "kiosk.d" / "50-provisioning.toml"
-    target.parent.mkdir(parents=True)
-    result = ansible("ansible", "localhost", "-i", "localhost,", "-c", "local", "-m", "ansible.builtin.template", "-a",
-                     f"src={PROVISIONING}/roles/kiosk_app/templates/kiosk.toml.j2 dest={target}",
-                     "-e", f"@{tmp_path / 'variables.json'}")
-    assert result.returncode == 0, result.stdout + result.stderr
+    target = render_drop_in(variables, tmp_path)
     config = load_config(config_dir=tmp_path / "etc")
     assert config.problems == () and config.files[1:] == (str(target),)
     for (section, key), value in expected.items():
@@ -337,13 +343,7 @@ def test_the_one_image_has_no_identity_and_asks_the_desk_to_enrol_it(tmp_path):
     kiosk, has enrolment on, and passes the kiosk's own check."""
     variables = {"kiosk_app_etc": str(tmp_path / "etc"), "kiosk_broker_ca": "ca.pem",
                  "kiosk_config": {"fleet": {"desk_url": "https://desk.oodi.example.fi"}}}
-    (tmp_path / "variables.json").write_text(json.dumps(variables))
-    target = tmp_path / "etc" / "kiosk.d" / "50-provisioning.toml"
-    target.parent.mkdir(parents=True)
-    result = ansible("ansible", "localhost", "-i", "localhost,", "-c", "local", "-m", "ansible.builtin.template", "-a",
-                     f"src={PROVISIONING}/roles/kiosk_app/templates/kiosk.toml.j2 dest={target}",
-                     "-e", f"@{tmp_path / 'variables.json'}")
-    assert result.returncode == 0, result.stdout + result.stderr
+    target = render_drop_in(variables, tmp_path)
     written = tomllib.loads(target.read_text())
     assert "kiosk_id" not in written.get("site", {}) and "username" not in written["fleet"]
     assert written["fleet"]["enrol"] is True and "password_file" not in written["fleet"]

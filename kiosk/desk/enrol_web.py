@@ -5,7 +5,6 @@ terminal is given its site, id and place, or refused. Every decision is in the a
 from __future__ import annotations
 
 import logging
-import time
 
 import anyio
 from starlette.exceptions import HTTPException
@@ -15,7 +14,7 @@ from starlette.routing import Route
 
 from kiosk.desk.enrolment import CODE, EnrolmentError, Enrolments
 from kiosk.desk.language import N_
-from kiosk.desk.link import valid_id
+from kiosk.desk.link import TokenBucket, valid_id
 from kiosk.wire import WireError, decode
 
 log = logging.getLogger(__name__)
@@ -33,25 +32,8 @@ REASONS = {"unknown": N_("No terminal is waiting with that code (it may have bee
            "site": N_("This desk does not serve that site.")}
 
 
-class Bucket:
-    """A token bucket: `take()` is False once the burst is spent faster than `per_s`."""
-
-    def __init__(self, burst: float, per_s: float, clock=time.monotonic) -> None:
-        self.burst, self.per_s, self.clock = burst, per_s, clock
-        self.tokens, self.at = burst, clock()
-
-    def take(self) -> bool:
-        now = self.clock()
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.per_s)
-        self.at = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
-
-
 def enrol_routes(desk, pages, json_change, page_session, page, language_of, from_htmx) -> list[Route]:
-    bucket = Bucket(BURST, PER_S)
+    bucket = TokenBucket(BURST, PER_S)
 
     def enrolments_of() -> Enrolments | None:
         return getattr(desk, "enrolments", None)
