@@ -123,6 +123,9 @@ VALUES = {("site", "kiosk_id"): "test-07", ("fleet", "username"): "test-07", ("f
           ("browser", "allow"): ["kirjasto.example.fi", "localhost:8000"], ("fleet", "host"): "desk.example.fi",
           ("fleet", "ca_file"): "/etc/ssl/region-ca.pem", ("fleet", "password_file"): "/etc/kiosk/other-password",
           ("fleet", "desk_url"): "https://desk.example.fi", ("fleet", "rollout_key_file"): "/etc/kiosk/other.pub",
+          ("hours", "weekly"): [{"from": "mon", "to": "fri", "opens": "09:00", "closes": "20:00"}],
+          ("hours", "exception"): [{"first": "2026-12-24", "last": "2026-12-26", "closed": True}],
+          ("hours", "place"): "oodi-library",
           ("help", "phone"): "09 310 85000",
           ("help", "chat_url"): "https://chat.example.fi/digituki", ("help", "video_url"): "https://meet.example.fi/x",
           ("support", "book_with"): "example-library", ("support", "book_minutes"): 45}
@@ -154,6 +157,15 @@ def other_value(section: str, key: str, default, tmp_path: Path):
     pytest.fail(f"[{section}] {key} is new: give it a value other than its default in VALUES")
 
 
+# Keys read into something other than what the file says, and how to see they arrived
+# ([hours] place is rendered on its own: it excludes weekly rows).
+READ_AS = {("hours", "weekly"): lambda hours: [(w.first, w.last, str(w.opens), str(w.closes)) for w in hours.weekly]
+           == [(0, 4, "09:00:00", "20:00:00")],
+           ("hours", "exception"): lambda hours: [(str(x.first), str(x.last), x.closed) for x in hours.exceptions]
+           == [("2026-12-24", "2026-12-26", True)],
+           ("hours", "place"): lambda hours: hours.place == ""}
+
+
 def render_drop_in(variables: dict, tmp_path: Path) -> Path:
     """The kiosk's drop-in as the role's template writes it, with ansible's own templating."""
     (tmp_path / "variables.json").write_text(json.dumps(variables))
@@ -178,15 +190,26 @@ def test_provisioning_renders_every_key_the_kiosk_has(tmp_path):
             assert value != default, (section, key)
             if (section, key) in OWNED:
                 variables[OWNED[section, key]] = value
+            elif (section, key) == ("hours", "place"):
+                continue  # rendered below, without the weekly rows it excludes
             else:
                 variables["kiosk_config"].setdefault(section, {})[key] = value
     target = render_drop_in(variables, tmp_path)
     config = load_config(config_dir=tmp_path / "etc")
     assert config.problems == () and config.files[1:] == (str(target),)
     for (section, key), value in expected.items():
+        if (section, key) in READ_AS:
+            continue
         got = config.catalog_file if section == "catalog" else getattr(getattr(config, section), key)
         got = str(got) if isinstance(got, Path) else list(got) if isinstance(got, tuple) else got
         assert got == value, f"[{section}] {key}: {got!r}, not {value!r}"
+    for (section, key), arrived in READ_AS.items():
+        assert arrived(getattr(config, section)), f"[{section}] {key}: {getattr(config, section)!r}"
+    # [hours] place names a place instead of weekly rows: the one or the others, never both.
+    variables["kiosk_config"]["hours"] = {"place": expected["hours", "place"]}
+    (tmp_path / "place").mkdir()
+    render_drop_in(variables, tmp_path / "place")
+    assert load_config(config_dir=tmp_path / "place" / "etc").hours.place == expected["hours", "place"]
 
 
 def test_the_toml_filter_writes_what_tomllib_reads_back_and_refuses_what_toml_cannot_hold():
