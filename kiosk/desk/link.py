@@ -18,7 +18,7 @@ from kiosk.desk.bookings import Bookings, check_booking, local_now
 from kiosk.desk.rollout import clean_rollout
 from kiosk.desk.store import Store
 from kiosk.desk import uploads
-from kiosk.ops_wire import LEAF as OPS_LEAF, valid_mac
+from kiosk.ops_wire import LEAF as OPS_LEAF, MAX_PARTS, valid_mac
 from kiosk.share_wire import LEAVES as SHARE_LEAVES
 from kiosk.stats import in_vocabulary, valid_day
 from kiosk.wire import WireError, decode, encode
@@ -70,9 +70,13 @@ class RateLimits:
     # Links for a person's phone (kiosk/desk/uploads.py): a few, then one a minute.
     uploads_burst: float = 5
     uploads_per_s: float = 1 / 60
+    # What IT's operations bring back (kiosk/desk/operations.py): two log bundles' parts at
+    # once, then one a second; apart from the rest, so a bundle never costs a help request.
+    ops_burst: float = 2 * MAX_PARTS
+    ops_per_s: float = 1.0
 
     def of(self, kind: str) -> tuple[float, float]:
-        """(burst, per second) of "messages", "requests" or "stats"."""
+        """(burst, per second) of "messages", "requests", "stats", "uploads" or "ops"."""
         return getattr(self, f"{kind}_burst"), getattr(self, f"{kind}_per_s")
 
 
@@ -280,10 +284,10 @@ class DeskLink:
             return "ignored"
         if leaf in SHARE_LEAVES:  # pictures come faster than other messages: limited there
             return self.on_share(site, kiosk, leaf, payload)
+        if leaf == OPS_LEAF:
+            return self.on_ops(site, kiosk, payload) if self._allowed(site, kiosk, "ops") else "ignored"
         if not self._allowed(site, kiosk, "messages"):
             return "ignored"
-        if leaf == OPS_LEAF:
-            return self.on_ops(site, kiosk, payload)
         if leaf == "presence":
             if payload not in (b"online", b"offline"):
                 return "ignored"
