@@ -231,7 +231,8 @@ def test_the_status_carries_the_wired_cards_address_and_the_desk_keeps_only_a_ca
     services = SimpleNamespace(
         config=SimpleNamespace(site=SimpleNamespace(kiosk_id="oodi-3")), session=kiosk.session,
         journey=kiosk.journey, tr=SimpleNamespace(language="fi"), help=kiosk.help,
-        printing=SimpleNamespace(printer=None), devices=SimpleNamespace(wake=FakeWake("00:1b:21:3a:4f:5c")))
+        printing=SimpleNamespace(printer=None), devices=SimpleNamespace(wake=FakeWake("00:1b:21:3a:4f:5c")),
+        rollout=None)
     reporter = StatusReporter(services, SimpleNamespace(out_of_service=False), lambda: [])
     assert reporter.status()["mac"] == "00:1b:21:3a:4f:5c"
     services.devices.wake.mac = None
