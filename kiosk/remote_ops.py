@@ -5,8 +5,8 @@ bundle, and send a wake-on-LAN packet for another kiosk of the site.
 Nothing here may reach a person. Restart and reboot wait for a moment between sessions:
 while a person (or staff mode) is using the kiosk they are refused ("in_session",
 "staff_mode") unless the desk says staff accept that the session ends (`confirm`). A
-screenshot is taken only while the kiosk waits for the next person or is out of service,
-and never while staff mode or its PIN pad is open; the state is checked again once the
+screenshot is taken only while the kiosk waits for the next person, is out of service or
+closed, and never while staff mode or its PIN pad is open; the state is checked again once the
 screen is read, and a person who touched the kiosk meanwhile sends it nowhere. The log
 bundle carries nothing of a person (kiosk.log_bundle). Wake-on-LAN sends only magic
 packets, to addresses that look like a network card's, at most WAKES_PER_MINUTE.
@@ -29,7 +29,7 @@ from kiosk.share_wire import TOKEN
 log = logging.getLogger(__name__)
 
 LATER = "later"  # the handler replies itself
-IDLE_SCREENS = ("welcome", "out_of_service")
+IDLE_SCREENS = ("welcome", "out_of_service", "closed")  # closed: the site's opening hours (kiosk/closing.py)
 IDLE_STATES = ("ready", "out_of_service")
 STAFF_SCREENS = ("staff", "staff_pin")
 RESTART_AFTER_S = 1.0  # the reply goes out before the process ends

@@ -103,7 +103,9 @@ def test_a_screenshot_only_of_a_kiosk_nobody_uses_and_not_if_someone_came_meanwh
     kiosk.session.state, kiosk.journey.screen, kiosk.staff = "out_of_service", "out_of_service", False
     assert kiosk.ask("screenshot", token=TOKEN) == "done"
     assert kiosk.ask("screenshot", token=TOKEN) == "done"  # again, though nothing changed on screen
-    (token, index, count, picture), _again = [parse_part(p) for p in kiosk.sent()]
+    kiosk.journey.screen = "closed"  # the site's opening hours: out of service, the closed screen
+    assert kiosk.ask("screenshot", token=TOKEN) == "done"
+    (token, index, count, picture), _again, _closed = [parse_part(p) for p in kiosk.sent()]
     assert (token, index, count) == (TOKEN, 0, 1) and picture.startswith(b"\xff\xd8")
 
     class Touched:  # a person touches the screen while it is read
