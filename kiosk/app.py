@@ -13,6 +13,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
+from kiosk.background import Background
 from kiosk.closing import NOTICE, Closing
 from kiosk.compose import Services
 from kiosk.desk_commands import DeskCommands, StatusReporter
@@ -22,6 +23,8 @@ from kiosk.journey import HOME
 from kiosk.languages import RIGHT_TO_LEFT
 from kiosk.learning import Learning
 from kiosk.rollout_apply import BetweenSessions
+from kiosk.remote_ops import RemoteOperations
+from kiosk.session import KivyScheduler
 from kiosk.session_flow import SessionFlow
 from kiosk.session_stats import SessionStatistics
 from kiosk.staff_mode import StaffMode
@@ -74,7 +77,10 @@ class KioskApp(App):
                                 switch_language=self.switch_language)
         self.reporter = StatusReporter(s, self.flow, self.accessibility_in_use)
         self.staff = StaffMode(s, self.flow, self.reporter.soon, stop=self.stop)
-        self.desk_commands = DeskCommands(s, self.flow, self.reporter.soon, restart=self.staff.restart)
+        self.operations = RemoteOperations(s, staff_active=lambda: self.staff.active, restart=self.staff.restart,
+                                           runner=Background("operations"), scheduler=KivyScheduler(),
+                                           helper=s.devices.helper, screen=s.devices.screen, wake=s.devices.wake)
+        self.desk_commands = DeskCommands(s, self.flow, self.reporter.soon, operations=self.operations)
         self.errands = Errands(s, self.flow, self.counts, self.accessibility_in_use, lambda: self.look.text_scale)
         self.learning = Learning(s, self.flow, self.counts, self.errands)  # Learn the basics
         from kiosk.screens.speech_nav import SpeechNavigation

@@ -37,6 +37,7 @@ from kiosk.devices.scanner import FakeScanner, SaneScanner, Scanner, ScanSetting
 from kiosk.devices.selections import Selections, XSelections
 from kiosk.devices.speaker import EspeakSpeaker, FakeSpeaker, Speaker
 from kiosk.devices.systemd import Systemd
+from kiosk.devices.wake import FakeWake, Wake, WakeOnLan, wired_mac
 from kiosk.eservices import EServices
 from kiosk.booking import Booking
 from kiosk.phone_upload import PhoneUpload, https_fetcher
@@ -82,6 +83,7 @@ class Devices:
     screen: ScreenCapture | None = None  # the whole X screen, for a helper who was allowed to see it
     screen_power: DisplayPower | None = None  # the screen off while closed ([hours] screen_off)
     systemd: Systemd = field(default_factory=Systemd)  # READY, status and the watchdog
+    wake: Wake | None = None  # this terminal's wired card, and wake-on-LAN for the site's other kiosks
     # The practice e-service on loopback: made (its port bound) a second after the first frame.
     practice: Callable[..., PracticeService] | None = None
     write_pdf: Callable[[Path, list[str]], Path] = write_text_pdf  # staff's test page
@@ -126,10 +128,14 @@ def build_devices(config: Config) -> Devices:
     if helper is not None and not helper.available():
         log.warning("no root helper at %s: memory sticks are not offered", config.devices.root_helper)
         helper = None
+    link = build_link(config)
+    wake: Wake | None = None
+    if link is not None:
+        wake = FakeWake() if isinstance(link, FakeLink) else WakeOnLan(mac=wired_mac())
     return Devices(printer=printer, processes=processes,
                    selections=XSelections(display) if display else None,
                    headsets=headsets() if headsets else None, cameras=cameras() if cameras else None,
-                   browser=browser, link=build_link(config),
+                   browser=browser, link=link, wake=wake,
                    monitor=monitor() if monitor else None, helper=helper, idle=XIdle(display) if display else None,
                    scanner=scanner,
                    screen=XScreenCapture(display, MAX_FRAME_BYTES - TOKEN_CHARS) if display else None,

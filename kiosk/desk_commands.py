@@ -5,7 +5,8 @@ Events arrive already checked by the help service (kiosk.help: known types, boun
 fields); a command that does not fit the moment (a message to an empty kiosk, a lifted
 print limit with nobody printing) is dropped here. Each handler says what became of its
 command, and the kiosk replies so (kiosk.help.RESULTS): the desk shows staff "delivered" or
-"nobody at the kiosk", never a success it cannot know."""
+"nobody at the kiosk", never a success it cannot know. IT's operations (restart, reboot,
+screenshot, log bundle, wake-on-LAN) are kiosk.remote_ops's handlers in the same table."""
 
 from __future__ import annotations
 
@@ -14,29 +15,31 @@ from typing import Callable
 
 from kivy.clock import Clock
 
+from kiosk.remote_ops import LATER, RemoteOperations
+
 log = logging.getLogger(__name__)
 
 
 class DeskCommands:
-    def __init__(self, services, flow, changed: Callable[[], None], restart: Callable[[], None] = lambda: None,
-                 clock=Clock) -> None:
+    def __init__(self, services, flow, changed: Callable[[], None], operations: RemoteOperations | None = None) -> None:
         """`flow`: the session flow (kiosk.session_flow), which keeps the reasons to be out of
-        service; `changed`: the status should go to the desk again; `restart`: the app's
-        restart (the process ends, systemd starts it again, and a session it had is wiped at
-        start-up, as after a crash)."""
-        self.s, self.flow, self.changed, self.restart, self.clock = services, flow, changed, restart, clock
+        service; `changed`: the status should go to the desk again; `operations`: IT's
+        (restart, reboot, screenshot, log bundle, wake-on-LAN: kiosk.remote_ops)."""
+        self.s, self.flow, self.changed = services, flow, changed
         self.handlers: dict[str, Callable[[dict, bool], str | None]] = {
             "message": self._message, "end_session": self._end_session, "out_of_service": self._out_of_service,
             "back_in_service": lambda _event, _busy: flow.lift("desk", "staff", "wipe"), "stats_ack": self._stats_ack,
             "lift_print_limit": self._lift_print_limit, "reopen_browser": self._reopen_browser,
-            "restart": self._restart}
+            **(operations.handlers if operations is not None else {})}
         services.help.bind(on_desk=self._on_desk)
 
     def _on_desk(self, _help, event: dict) -> None:
         log.info("desk: %s", event["type"])
         handler = self.handlers.get(event["type"])
         if handler is not None:
-            self.s.help.reply(event, handler(event, self.flow.busy()) or "done")
+            result = handler(event, self.flow.busy())
+            if result != LATER:  # an operation on a worker replies once it is done
+                self.s.help.reply(event, result or "done")
         self.changed()
 
     def _message(self, _event: dict, busy: bool) -> str:
@@ -75,11 +78,6 @@ class DeskCommands:
         self.s.journey.go("browser")
         return "done"
 
-    def _restart(self, _event: dict, _busy: bool) -> str:
-        # The reply goes out first: a second for the broker to have it before the process ends.
-        self.clock.schedule_once(lambda _dt: self.restart(), 1.0)
-        return "done"
-
 
 class StatusReporter:
     """The kiosk's retained status on the broker, sent again (at most once a second) when
@@ -105,6 +103,7 @@ class StatusReporter:
 
         s = self.s
         printer = s.printing.printer
+        wake = getattr(getattr(s, "devices", None), "wake", None)
         return {"kiosk": s.config.site.kiosk_id, "version": __version__, "session": s.session.state,
                 "screen": s.journey.screen, "service": s.journey.service_id, "language": s.tr.language,
                 "accessibility": self.accessibility(),
@@ -113,7 +112,9 @@ class StatusReporter:
                 "help": s.help.state, "out_of_service": self.flow.out_of_service,
                 # The versions of configuration and catalogue in use, what waits, what was
                 # refused and why (kiosk/rollout.py).
-                **(s.rollout.status() if s.rollout is not None else {})}
+                **(s.rollout.status() if s.rollout is not None else {}),
+                # The terminal's wired card, for the desk to wake it when it is off.
+                **({"mac": wake.mac} if wake is not None and wake.mac else {})}
 
     def publish(self, _dt=None) -> None:
         self.s.help.publish_status(self.status())

@@ -49,7 +49,14 @@ EVENTS = {
     "back_in_service": COMMAND_ID,
     "reopen_browser": COMMAND_ID,
     "lift_print_limit": COMMAND_ID,
-    "restart": COMMAND_ID,
+    # Remote operations (kiosk/remote_ops.py, the wire in kiosk/ops_wire.py): restart and
+    # reboot between sessions (or confirmed: "end_session"), a screenshot and a log bundle
+    # sent back under a token, a magic packet sent for another kiosk of the site.
+    "restart": {"confirm": (str, 20), **COMMAND_ID},
+    "reboot": {"confirm": (str, 20), **COMMAND_ID},
+    "screenshot": {"token": (str, 43), **COMMAND_ID},
+    "log_bundle": {"token": (str, 43), "hours": (int, 24), **COMMAND_ID},
+    "wake": {"mac": (str, 17), **COMMAND_ID},
     "stats_ack": {"day": (str, 10)},
     # Answers to a booking (kiosk/booking.py): the times taken, the booking made with its
     # code, or refused ("taken": someone was first; "invalid").
@@ -71,11 +78,13 @@ EVENTS = {
                 "signature": (str, 100), "fetch": (str, 64)},
 }
 COMMANDS = ("message", "end_session", "out_of_service", "back_in_service", "reopen_browser", "lift_print_limit",
-            "restart")
-OPTIONAL = {command: {"id"} for command in COMMANDS} | {"out_of_service": {"text", "id"}, "help_accepted": {"from"}}
-# What a kiosk answers a command with: carried out, nobody there to carry it out for, or
-# no e-service to reopen.
-RESULTS = ("done", "no_session", "no_service")
+            "restart", "reboot", "screenshot", "log_bundle", "wake")
+OPTIONAL = {command: {"id"} for command in COMMANDS} | {"out_of_service": {"text", "id"}, "help_accepted": {"from"},
+                                                        "restart": {"confirm", "id"}, "reboot": {"confirm", "id"}}
+# What a kiosk answers a command with: carried out, nobody there to carry it out for, no
+# e-service to reopen; not done because a person is using the kiosk or staff mode is
+# open (kiosk/remote_ops.py), or tried and failed (the kiosk's log says why).
+RESULTS = ("done", "no_session", "no_service", "in_session", "staff_mode", "failed")
 RESEND_S = 10.0
 
 
@@ -122,6 +131,11 @@ def parse_event(payload: bytes) -> dict | None:
     for name, (kind, longest) in fields.items():
         value = event.get(name)
         if value is None and name in OPTIONAL.get(event["type"], ()):
+            continue
+        if kind is int:  # a count from 1 to `longest`
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= longest:
+                log.warning("fleet event %s ignored: bad %s", event["type"], name)
+                return None
             continue
         if not isinstance(value, kind) or len(value) > longest or (kind is str and not value.strip()):
             log.warning("fleet event %s ignored: bad %s", event["type"], name)

@@ -4,17 +4,22 @@ root to do.
 The kiosk runs as an unprivileged user. A few things need root: mounting a USB stick (read
 only, or writable where the site allows it), unmounting it, wiping what the kiosk user
 cannot reach (every CUPS job with its history, files the kiosk user left outside its own
-directories) and rebooting. `kiosk-helper.socket` listens on /run/kiosk-helper.sock (group
+directories), reading the journal of the kiosk's own units (for the desk's log bundle)
+and rebooting. `kiosk-helper.socket` listens on /run/kiosk-helper.sock (group
 kiosk, mode 0660) and starts `kiosk-helper@.service` for each connection with the socket as
 stdin and stdout: one request, one JSON line, one answer, one JSON line.
 
 Requests: {"op": "mount", "device": "/dev/sdb1", "write": false} → {"ok": true, "path":
 "/media/kiosk/sdb1", "writable": false}; {"op": "unmount", "device": ...}; {"op":
-"unmount_all"}; {"op": "wipe"}; {"op": "reboot"}; {"op": "browser_policy"}. Anything else, a device that is not USB
-storage, or a write the site's policy ([devices] usb_storage, from every layer of the
-kiosk's configuration: /etc/kiosk/kiosk.toml and kiosk.d/*.toml) does not allow is refused
-with {"ok": false, "error": "..."}. The policy is read here, by root, so a kiosk process
-that misbehaves cannot widen it.
+"unmount_all"}; {"op": "wipe"}; {"op": "journal", "hours": 6} → {"ok": true, "text": "..."}
+(the kiosk's units only, at most 24 hours and MAX_JOURNAL_BYTES, the newest kept); {"op":
+"reboot"} (nothing else in it, and not within REBOOT_AFTER_S of the last boot: a reboot
+asked again and again cannot keep the terminal from ever starting); {"op":
+"browser_policy"}. Anything else, a device that is not USB storage, or a write the site's
+policy ([devices] usb_storage, from every layer of the kiosk's configuration:
+/etc/kiosk/kiosk.toml and kiosk.d/*.toml) does not allow is refused with {"ok": false,
+"error": "..."}. The policy is read here, by root, so a kiosk process that misbehaves
+cannot widen it.
 
 `browser_policy` writes Chromium's managed policy for the catalogue the desk rolled out
 (kiosk/rollout_files.py): from the kiosk's state directory, but only releases that verify
@@ -34,6 +39,7 @@ import socket
 import struct
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -55,6 +61,13 @@ POLICIES = ("allowed", "read-only", "blocked")
 MAX_REQUEST = 4096
 # Files the kiosk user may keep in its home: X's cookie from xinit.
 HOME_KEEP = {".Xauthority"}
+# The kiosk's own units, whose journal a log bundle carries; never another unit's.
+JOURNAL_UNITS = ("kiosk.service", "kiosk-x.service", "kiosk-helper@*.service", "kiosk-helper.socket",
+                 "kiosk-reboot.service")
+MAX_JOURNAL_HOURS = 24
+MAX_JOURNAL_LINES = 50_000
+MAX_JOURNAL_BYTES = 2 * 1024 * 1024
+REBOOT_AFTER_S = 180.0
 
 
 class Refused(Exception):
@@ -84,6 +97,32 @@ def read_policy(config_file: Path | None = None, config_dir: Path = CONFIG_DIR) 
     return config.devices.usb_storage if config.devices.usb_storage in POLICIES else "read-only"
 
 
+def uptime() -> float:
+    return float(Path("/proc/uptime").read_text().split()[0])
+
+
+def read_newest(argv: list[str], limit: int, timeout_s: float = 60.0) -> str:
+    """The output of `argv` (journalctl --reverse: the newest first), at most `limit` bytes
+    of whole lines, put back in time order."""
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout_s
+    data = b""
+    try:
+        while len(data) <= limit and time.monotonic() < deadline:
+            chunk = process.stdout.read1(65536)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        process.kill()
+        process.wait()
+        process.stdout.close()
+    lines = data[:limit].split(b"\n")
+    if len(data) > limit:
+        lines = lines[:-1]  # cut short: not half a line
+    return "\n".join(line.decode("utf-8", "replace") for line in reversed(lines) if line)
+
+
 def run(argv: list[str]) -> str:
     result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     if result.returncode != 0:
@@ -100,6 +139,9 @@ class RootDaemon:
     usb_check: Callable[[str], bool] = is_usb_storage
     runner: Callable[[list[str]], str] = run
     reboot_command: list[str] = field(default_factory=lambda: ["systemctl", "--no-block", "reboot"])
+    journal_reader: Callable[[list[str], int], str] = read_newest
+    uptime: Callable[[], float] = uptime
+    clock: Callable[[], float] = time.time
     home: Path | None = None  # the kiosk user's home (from the password database if None)
     temp_dirs: tuple[Path, ...] = (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"))
     state_dir: Path = Path("/var/lib/kiosk")  # the kiosk's (its unit's StateDirectory=)
@@ -118,15 +160,42 @@ class RootDaemon:
                 return {"ok": True, "unmounted": self.unmount_all()}
             if op == "wipe":
                 return self.wipe()
+            if op == "journal":
+                return self.journal(request.get("hours"))
             if op == "reboot":
-                self.runner(self.reboot_command)
-                return {"ok": True}
+                return self.reboot(request)
             if op == "browser_policy":
                 return self.browser_policy()
             raise Refused(f"unknown op {op!r}")
         except Refused as refusal:
             log.warning("refused: %s", refusal)
             return {"ok": False, "error": str(refusal)}
+
+    # --- the journal, and a reboot ---
+
+    def journal(self, hours: object) -> dict:
+        """The kiosk's units' journal for the last `hours` (1 to MAX_JOURNAL_HOURS)."""
+        if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= MAX_JOURNAL_HOURS:
+            raise Refused(f"hours must be a whole number from 1 to {MAX_JOURNAL_HOURS}")
+        since = int(self.clock()) - hours * 3600
+        argv = ["journalctl", "--no-pager", "--quiet", "--utc", "--output=short-iso", "--reverse",
+                f"--since=@{since}", f"--lines={MAX_JOURNAL_LINES}", *(f"--unit={unit}" for unit in JOURNAL_UNITS)]
+        try:
+            text = self.journal_reader(argv, MAX_JOURNAL_BYTES)
+        except (OSError, subprocess.SubprocessError) as error:
+            raise Refused(f"cannot read the journal: {error}") from None
+        return {"ok": True, "text": text[-MAX_JOURNAL_BYTES:]}
+
+    def reboot(self, request: dict) -> dict:
+        if set(request) != {"op"}:
+            raise Refused("a reboot takes nothing more")
+        started = self.uptime()
+        if started < REBOOT_AFTER_S:
+            raise Refused(f"the terminal started {int(started)} s ago: a reboot is possible "
+                          f"{int(REBOOT_AFTER_S - started) + 1} s from now")
+        self.runner(self.reboot_command)
+        log.info("rebooting, as the kiosk asked")
+        return {"ok": True}
 
     # --- USB storage ---
 

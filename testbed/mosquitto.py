@@ -25,8 +25,8 @@ DYNSEC_EMPTY = ('{"defaultACLAccess": {"publishClientSend": false, "publishClien
 
 
 def render_acl(sites: dict[str, list[str]]) -> str:
-    """The ACL provisioning writes (provisioning/mosquitto/acl.j2), for these sites' kiosks
-    and one desk per site."""
+    """The ACL provisioning writes (provisioning/mosquitto/acl.j2: every kiosk topic, `ops`
+    of remote operations too, comes from there), for these sites' kiosks and one desk per site."""
     import jinja2
 
     template = jinja2.Template((PROVISIONING / "acl.j2").read_text(), undefined=jinja2.StrictUndefined)

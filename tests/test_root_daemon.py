@@ -16,7 +16,8 @@ import pytest
 
 from kiosk.devices import DeviceError
 from kiosk.devices.roothelper import InProcessHelper, RootHelper
-from kiosk.root_daemon import RootDaemon, Refused, is_usb_storage, serve_connection
+from kiosk.root_daemon import JOURNAL_UNITS, MAX_JOURNAL_BYTES, RootDaemon, Refused, is_usb_storage, read_newest, \
+    serve_connection
 
 
 def policy_file(tmp_path: Path, policy: str | None) -> Path:
@@ -97,7 +98,7 @@ with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
 
 def test_only_the_kiosk_user_and_root_are_answered(tmp_path):
     helper = RootDaemon(kiosk_user="nobody", config_file=policy_file(tmp_path, "allowed"),
-                        media=tmp_path / "media", runner=Recorder(), reboot_command=["true"])
+                        media=tmp_path / "media", runner=Recorder(), reboot_command=["true"], uptime=lambda: 3600.0)
     name = f"kiosk-helper-test-{os.getpid()}"  # an abstract socket: any user may connect
     for uid, expected in ((0, {"ok": True}), (pwd.getpwnam("nobody").pw_uid, {"ok": True}),
                           (pwd.getpwnam("daemon").pw_uid, {"ok": False, "error": "not the kiosk user"})):
@@ -164,3 +165,45 @@ def test_the_wipe_removes_the_kiosk_users_leftovers_and_nothing_else(tmp_path):
     assert sorted(p.name for p in home.iterdir()) == [".Xauthority"]
     assert sorted(p.name for p in temp.iterdir()) == ["roots.txt"]
     assert helper.runner.calls == [["cancel", "-a", "-x"]]
+
+
+def test_the_journal_is_the_kiosks_units_only_for_at_most_a_day_and_bounded(tmp_path):
+    asked = []
+
+    def reader(argv, limit):
+        asked.append((argv, limit))
+        return "older\nnewer"
+
+    helper = RootDaemon(kiosk_user="nobody", config_file=policy_file(tmp_path, None), runner=Recorder(),
+                        journal_reader=reader, clock=lambda: 1_000_000.0)
+    for hours in (0, 25, "6", 6.0, True, None, -1):
+        assert helper.handle({"op": "journal", "hours": hours})["ok"] is False
+    assert asked == []
+    assert helper.handle({"op": "journal", "hours": 6}) == {"ok": True, "text": "older\nnewer"}
+    (argv, limit), = asked
+    assert argv[0] == "journalctl" and "--since=@978400" in argv and limit == MAX_JOURNAL_BYTES
+    assert sorted(a for a in argv if a.startswith("--unit=")) == sorted(f"--unit={u}" for u in JOURNAL_UNITS)
+    assert all(unit.startswith("kiosk") for unit in JOURNAL_UNITS)
+
+
+def test_the_newest_lines_are_kept_whole_and_in_order():
+    script = "for n in $(seq 1 5000); do echo \"line $n\"; done | tac"  # as journalctl --reverse gives them
+    text = read_newest(["sh", "-c", script], 200)
+    lines = text.split("\n")
+    assert lines[-1] == "line 5000" and lines == [f"line {n}" for n in range(5001 - len(lines), 5001)]
+    assert len(text) <= 200
+
+
+def test_a_reboot_takes_nothing_more_and_not_right_after_a_boot(tmp_path):
+    recorder = Recorder()
+    started = [60.0]
+    helper = RootDaemon(kiosk_user="nobody", config_file=policy_file(tmp_path, None), runner=recorder,
+                        uptime=lambda: started[0])
+    answer = helper.handle({"op": "reboot"})
+    assert answer["ok"] is False and "started 60 s ago" in answer["error"]
+    started[0] = 3600.0
+    for more in ({"op": "reboot", "target": "poweroff"}, {"op": "reboot", "when": "+1"}):
+        assert helper.handle(more) == {"ok": False, "error": "a reboot takes nothing more"}
+    assert recorder.calls == []
+    assert helper.handle({"op": "reboot"}) == {"ok": True}
+    assert recorder.calls == [["systemctl", "--no-block", "reboot"]]

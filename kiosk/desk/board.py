@@ -15,6 +15,7 @@ from kiosk.desk.commands import REPLY_S
 from kiosk.desk.link import DeskLink
 from kiosk.desk.roles import REGION, STAFF, may
 from kiosk.desk.rollout import Rollout
+from kiosk.desk.operations import Operations
 from kiosk.desk.share import Shares
 from kiosk.desk.store import Store
 
@@ -121,10 +122,13 @@ class DeskApp:
         self.shares = Shares(link, store.audit, self.changes.bump)
         self.enrolments = None  # kiosk.desk.enrolment.Enrolments, where [enrolment] is set up
         self.rollout = Rollout(store.engine, rollout_key, link.event if link is not None else None)
+        # What IT's operations bring back (kiosk.desk.operations): in this process only too.
+        self.ops = Operations(self.changes.bump)
         if link is not None:
             link.on_status = self.rollout.on_status
             link.on_reply = self.replies.arrive
             link.on_share, link.on_presence = self.shares.handle, self._presence
+            link.on_ops = self.ops.handle
 
     def _presence(self, site: str, kiosk: str, online: bool) -> None:
         self.shares.presence(site, kiosk, online)

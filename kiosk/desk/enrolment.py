@@ -46,7 +46,7 @@ MAX_PLACE = 80
 # What every kiosk account may do on the broker: write these leaves of its own
 # kiosk/<site>/<id>/, read its events. provisioning/mosquitto/acl.j2 gives provisioned
 # kiosks the same (a test holds them equal).
-KIOSK_WRITES = ("presence", "status", "help", "stats", "replies", "booking", "upload", "share", "screen")
+KIOSK_WRITES = ("presence", "status", "help", "stats", "replies", "booking", "upload", "share", "screen", "ops")
 KIOSK_READS = ("events",)
 CONTROL = "$CONTROL/dynamic-security/v1"
 

@@ -103,7 +103,8 @@ WORDS: dict[str, dict[str, str]] = {
               "share_asked": N_("Asked to see a screen"), "share_started": N_("Saw a screen"),
               "share_ended": N_("Stopped seeing a screen"), "share_refused": N_("Did not see a screen"),
               "rollout_released": N_("Release rolled out"), "rollout_promoted": N_("Release to all kiosks"),
-              "rollout_rolled_back": N_("Release rolled back"), "rollout_ring": N_("Kiosk's ring changed")},
+              "rollout_rolled_back": N_("Release rolled back"), "rollout_ring": N_("Kiosk's ring changed"),
+              "log_bundle_downloaded": N_("Downloaded a kiosk's log bundle")},
     # Roll-out (kiosk.desk.rollout): what is released, to whom, and why a kiosk refused one
     # (kiosk/rollout.py's REASONS).
     "release": {"config": N_("Configuration"), "catalog": N_("Catalogue")},

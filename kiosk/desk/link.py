@@ -18,6 +18,7 @@ from kiosk.desk.bookings import Bookings, check_booking, local_now
 from kiosk.desk.rollout import clean_rollout
 from kiosk.desk.store import Store
 from kiosk.desk import uploads
+from kiosk.ops_wire import LEAF as OPS_LEAF, MAX_PARTS, valid_mac
 from kiosk.share_wire import LEAVES as SHARE_LEAVES
 from kiosk.stats import in_vocabulary, valid_day
 from kiosk.wire import WireError, decode, encode
@@ -36,7 +37,7 @@ KEEP_DAYS = 100  # kiosks keep their days 90 at most ([statistics] keep_days)
 MAX_QUEUED = 100  # events waiting for the broker to come back; more are refused at once
 # What a kiosk may answer a command with (kiosk.help.RESULTS), and how long the desk keeps
 # a command's id for its reply.
-RESULTS = ("done", "no_session", "no_service")
+RESULTS = ("done", "no_session", "no_service", "in_session", "staff_mode", "failed")
 COMMAND_KEPT_S = 120.0
 MAX_COMMANDS_WAITING = 1000
 # Several desk processes on one database share the kiosks' statuses and days of statistics
@@ -47,7 +48,8 @@ MAX_COMMANDS_WAITING = 1000
 # this long after it connects.
 SHARE_GROUP = "kiosk-desk"
 SHARED_LEAVES = ("status", "stats", "booking", "upload")
-DIRECT_LEAVES = ("presence", "help", "replies", *SHARE_LEAVES)  # a share lives in one process
+# A share and an operation (kiosk.desk.operations) live in the process that asked.
+DIRECT_LEAVES = ("presence", "help", "replies", *SHARE_LEAVES, OPS_LEAF)
 RETAINED_CATCH_UP_S = 10.0
 
 
@@ -68,9 +70,13 @@ class RateLimits:
     # Links for a person's phone (kiosk/desk/uploads.py): a few, then one a minute.
     uploads_burst: float = 5
     uploads_per_s: float = 1 / 60
+    # What IT's operations bring back (kiosk/desk/operations.py): two log bundles' parts at
+    # once, then one a second; apart from the rest, so a bundle never costs a help request.
+    ops_burst: float = 2 * MAX_PARTS
+    ops_per_s: float = 1.0
 
     def of(self, kind: str) -> tuple[float, float]:
-        """(burst, per second) of "messages", "requests" or "stats"."""
+        """(burst, per second) of "messages", "requests", "stats", "uploads" or "ops"."""
         return getattr(self, f"{kind}_burst"), getattr(self, f"{kind}_per_s")
 
 
@@ -103,6 +109,8 @@ def clean_status(data: dict) -> dict:
     status = {k: data[k][:64] for k in STATUS_WORDS if isinstance(data.get(k), str)}
     if isinstance(data.get("out_of_service"), bool):
         status["out_of_service"] = data["out_of_service"]
+    if valid_mac(data.get("mac")):  # its wired card, to wake it by (kiosk.desk.operations)
+        status["mac"] = data["mac"]
     if isinstance(data.get("accessibility"), list):
         status["accessibility"] = [a[:40] for a in data["accessibility"][:10] if isinstance(a, str)]
     printer = data.get("printer")
@@ -168,6 +176,8 @@ class DeskLink:
         self.on_presence: Callable[[str, str, bool], None] = lambda site, kiosk, online: None
         # A kiosk's status as stored (kiosk.desk.rollout: a release it lacks is announced).
         self.on_status: Callable[[str, str, dict], None] = lambda site, kiosk, status: None
+        # What an operation brings back (kiosk.desk.operations), on the network thread.
+        self.on_ops: Callable[[str, str, bytes], str] = lambda site, kiosk, payload: "ignored"
         self._commands: dict[str, tuple[str, str, float]] = {}  # id -> site, kiosk, when sent
         self._commands_lock = threading.Lock()
         self.connected = False
@@ -274,6 +284,8 @@ class DeskLink:
             return "ignored"
         if leaf in SHARE_LEAVES:  # pictures come faster than other messages: limited there
             return self.on_share(site, kiosk, leaf, payload)
+        if leaf == OPS_LEAF:
+            return self.on_ops(site, kiosk, payload) if self._allowed(site, kiosk, "ops") else "ignored"
         if not self._allowed(site, kiosk, "messages"):
             return "ignored"
         if leaf == "presence":

@@ -20,7 +20,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from kiosk.desk.commands import COMMANDS, CONFIRM, CONFIRMATIONS, LABELS, READY_MESSAGES, result_text
+from kiosk.desk.commands import COMMANDS, CONFIRM, CONFIRMATIONS, END_SESSION, LABELS, READY_MESSAGES, result_text
 from kiosk.desk.language import LANGUAGES, OWN_NAMES, load_catalogues, word
 from kiosk.desk.roles import ROLE_NAMES, command_action, may
 from kiosk.desk.store import RESOLUTIONS
@@ -45,7 +45,7 @@ class Pages:
             environment.globals.update(
                 language=code, languages=[(c, OWN_NAMES[c]) for c in LANGUAGES], resolutions=RESOLUTIONS,
                 commands=COMMANDS, confirm=CONFIRM, confirmations=CONFIRMATIONS, command_labels=LABELS,
-                ready_messages=READY_MESSAGES, may=may, role_names=ROLE_NAMES,
+                ready_messages=READY_MESSAGES, may=may, role_names=ROLE_NAMES, end_session_text=END_SESSION,
                 long_wait_s=LONG_WAIT_S, very_long_wait_s=VERY_LONG_WAIT_S,
                 word=lambda kind, value, _g=catalogue.gettext: word(_g, kind, value),
                 duration=lambda seconds, _g=catalogue.gettext: duration(_g, seconds),
@@ -115,8 +115,8 @@ class BoardView:
         self._others: dict[str, str] = {}    # summary, broker, title -> as sent
         self._first = True
         # The commands this staff member's role may send: the only buttons their cards show.
-        self.allowed = [c for c in COMMANDS if may(session.get("role"), command_action(c))] + (
-            ["share"] if may(session.get("role"), "share") else [])
+        self.allowed = [c for c in COMMANDS if may(session.get("role"), command_action(c))] + [
+            action for action in ("share", "operate") if may(session.get("role"), action)]
 
     def snapshot(self) -> dict:
         """Everything the board shows, read from the store once."""
@@ -148,6 +148,10 @@ class BoardView:
             kiosk["asking"] = asking.get((kiosk["site"], kiosk["kiosk"]))
             kiosk["result"] = self.desk.results.get((kiosk["site"], kiosk["kiosk"]))
             kiosk["key"] = kiosk_key(kiosk["site"], kiosk["kiosk"])
+            # The newest log bundle the desk keeps of it (kiosk.desk.operations), for IT.
+            bundle = self.desk.ops.latest_bundle(kiosk["site"], kiosk["kiosk"]) if "operate" in self.allowed \
+                else None
+            kiosk["bundle"] = {"id": bundle.id, "hours": bundle.hours, "at": bundle.made_at} if bundle else None
         many_sites = len(sites) > 1
         for request in queue:
             request["digest"] = self.card_digest(request, self.language)
@@ -174,7 +178,7 @@ class BoardView:
         result = kiosk["result"]
         return digest(language, many_sites, kiosk["key"], kiosk["online"], sorted(kiosk["status"].items(), key=str),
                       asking and (asking["id"], asking["helper"] if asking["accepted"] else None),
-                      result and tuple(sorted(result.items())))
+                      result and tuple(sorted(result.items())), kiosk.get("bundle") and kiosk["bundle"]["id"])
 
     def page(self) -> dict:
         """The values board.html renders the whole board with (as the first update would)."""

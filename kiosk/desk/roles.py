@@ -3,7 +3,8 @@
 
 - helper: the help queue (accept, resolve) and the kiosks of their own sites, to which
   they may send a message, and whose screen they may ask to see; no other command.
-- site_lead: also the other commands, the help report, statistics and the audit log of
+- site_lead: also the other commands, IT's operations on their kiosks (restart, reboot,
+  screenshot, log bundle, wake-on-LAN), the help report, statistics and the audit log of
   their sites.
 - admin: everything, for every site the desk serves, the staff accounts, and rolling out
   configuration and catalogues.
@@ -26,6 +27,9 @@ MAY: dict[str, frozenset[str]] = {
     "help": STAFF,        # accept and resolve a request
     "message": STAFF,     # a message to the person at a kiosk
     "command": LEADS,     # every other command to a kiosk
+    # IT's operations (kiosk.desk.ops_web): below the person's session, on the terminal
+    # itself. An action of their own, so that a region may keep them to administrators.
+    "operate": LEADS,
     "share": STAFF,       # see a kiosk's screen, once the person there allows it
     "report": READERS,    # the help report
     "stats": READERS,     # statistics and their CSV
@@ -49,6 +53,10 @@ def may(role: str | None, action: str) -> bool:
     return role in MAY.get(action, ())
 
 
+OPERATIONS = ("restart", "reboot")  # commands of /api/command that are IT's operations
+
+
 def command_action(command: str) -> str:
-    """The action a kiosk command needs: a message is the helpers' too."""
-    return "message" if command == "message" else "command"
+    """The action a kiosk command needs: a message is the helpers' too; restart and reboot
+    are operations."""
+    return "message" if command == "message" else "operate" if command in OPERATIONS else "command"

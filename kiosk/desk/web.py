@@ -34,8 +34,9 @@ from kiosk.desk.commands import COMMANDS, LABELS, READY_MESSAGES, result_text
 from kiosk.desk.language import N_, word
 from kiosk.desk.link import valid_id, valid_request_id
 from kiosk.desk.metrics import ROUTES as METRICS_ROUTES, metrics_routes
+from kiosk.desk.ops_web import ROUTES as OPS_ROUTES, ops_routes
 from kiosk.desk.pages import BoardView, Pages, day_and_clock
-from kiosk.desk.roles import command_action, may
+from kiosk.desk.roles import OPERATIONS, command_action, may
 from kiosk.desk.rollout_page import ROUTES as ROLLOUT_ROUTES, rollout_routes
 from kiosk.desk.schema import ROLES
 from kiosk.desk.server import Server
@@ -79,7 +80,8 @@ ROUTES = {("GET", "/login"): None, ("POST", "/login"): None, ("GET", "/language"
           ("GET", "/bookings"): "board", ("POST", "/bookings/cancel"): "help",
           ("POST", "/admin/users"): "admin", ("POST", "/admin/disable"): "admin",
           ("POST", "/admin/enable"): "admin", ("POST", "/admin/password"): "admin",
-          ("POST", "/admin/forget"): "admin", **UPLOAD_ROUTES, **SHARE_ROUTES, **ENROL_ROUTES, **METRICS_ROUTES, **ROLLOUT_ROUTES}
+          ("POST", "/admin/forget"): "admin", **UPLOAD_ROUTES, **SHARE_ROUTES, **ENROL_ROUTES, **METRICS_ROUTES,
+          **ROLLOUT_ROUTES, **OPS_ROUTES}
 REFUSED = N_("Your role does not allow this. Ask the desk's administrator if you need it.")
 LOGIN_PROBLEMS = {"locked": N_("Too many failed attempts: try again in five minutes."),
                   "disabled": N_("This account is disabled: ask the desk's administrator."),
@@ -354,6 +356,8 @@ def make_app(desk: DeskApp, pages: Pages | None = None, metrics_token: bytes | N
                 event["text"] = text.strip()[:500]
             else:
                 raise HTTPException(400, N_("write a message, or choose a ready-made one"))
+        if name in OPERATIONS and data.get("confirm") == "end_session":  # staff accept its end
+            event["confirm"] = "end_session"
         if not found["online"]:
             result = "offline"
         else:
@@ -365,7 +369,8 @@ def make_app(desk: DeskApp, pages: Pages | None = None, metrics_token: bytes | N
         desk.command_result(site, kiosk, name, result, session["name"])
         await anyio.to_thread.run_sync(desk.store.audit, session["name"], "command", site, kiosk,
                                        {"command": name, "result": result,
-                                        **({"text": event["text"]} if "text" in event else {})})
+                                        **({"text": event["text"]} if "text" in event else {}),
+                                        **({"confirm": event["confirm"]} if "confirm" in event else {})})
         if from_htmx(request):
             language = language_of(request)
             _ = pages.gettext(language)
@@ -654,6 +659,7 @@ def make_app(desk: DeskApp, pages: Pages | None = None, metrics_token: bytes | N
         *enrol_routes(desk, pages, json_change, page_session, page, language_of, from_htmx),  # terminals: no login
         *metrics_routes(desk, metrics_token),  # Prometheus, with its bearer token: no staff login
         *rollout_routes(desk, pages, json_change, staff_change, page_session, page, language_of, from_htmx),
+        *ops_routes(desk, pages, json_change, page_session, page, language_of, from_htmx),
         Mount("/static", StaticFiles(directory=HERE / "static")),
     ], exception_handlers={HTTPException: refused})
 

@@ -3,7 +3,8 @@
 Topics under `kiosk/<site>/<kiosk>/`: `presence` (retained "online"/"offline", the last
 will says "offline" when the kiosk vanishes; a clean exit says it itself), `status`
 (retained JSON), `help` (QoS 1 requests), `events` (desk → kiosk), `replies` (what became
-of a desk's command), `stats`, `share` and `screen` (a shared screen: kiosk/share_wire.py).
+of a desk's command), `stats`, `share` and `screen` (a shared screen: kiosk/share_wire.py),
+`ops` (what IT's operations bring back: kiosk/ops_wire.py).
 
 paho's network thread calls back here; the callbacks given to `start` are called on that
 thread and must only hand over (the help service hops to the Kivy clock).

@@ -1,5 +1,5 @@
 """The kiosk's side of the root helper (kiosk/root_daemon.py): mount and unmount USB sticks, the
-root part of the wipe, reboot. One connection per request to /run/kiosk-helper.sock.
+root part of the wipe, the journal of the kiosk's units, reboot. One connection per request to /run/kiosk-helper.sock.
 
 Where there is no helper (a laptop, the demo, tests) `InProcessHelper` runs the same code
 in this process, which works when the kiosk itself runs as root, as in the tests.
@@ -15,6 +15,8 @@ from pathlib import Path
 from kiosk.devices import DeviceError
 
 log = logging.getLogger(__name__)
+
+MAX_ANSWER_BYTES = 16 * 1024 * 1024  # a journal of 2 MiB, escaped as JSON
 
 
 class RootHelper:
@@ -34,10 +36,12 @@ class RootHelper:
                 sock.sendall(json.dumps({"op": op, **fields}).encode() + b"\n")
                 data = b""
                 while not data.endswith(b"\n"):
-                    chunk = sock.recv(4096)
+                    chunk = sock.recv(65536)
                     if not chunk:
                         break
                     data += chunk
+                    if len(data) > MAX_ANSWER_BYTES:
+                        raise ValueError(f"an answer of more than {MAX_ANSWER_BYTES} bytes")
             answer = json.loads(data or b"null")
         except (OSError, ValueError) as error:
             raise DeviceError(f"the root helper at {self.path} did not answer: {error}") from error
@@ -64,3 +68,22 @@ class InProcessHelper(RootHelper):
 
     def request(self, op: str, **fields) -> dict:
         return checked(op, self.helper.handle({"op": op, **fields}))
+
+
+class FakeRootHelper(RootHelper):
+    """Answers as the helper would, without root: records each request (op and fields);
+    `answers` maps an op to its answer, `refuses` an op to the reason it is refused."""
+
+    def __init__(self, answers: dict[str, dict] | None = None, refuses: dict[str, str] | None = None) -> None:
+        super().__init__(path="")
+        self.answers, self.refuses = answers or {}, refuses or {}
+        self.requests: list[dict] = []
+
+    def available(self) -> bool:
+        return True
+
+    def request(self, op: str, **fields) -> dict:
+        self.requests.append({"op": op, **fields})
+        if op in self.refuses:
+            return checked(op, {"ok": False, "error": self.refuses[op]})
+        return checked(op, {"ok": True, **self.answers.get(op, {})})

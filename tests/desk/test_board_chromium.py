@@ -374,7 +374,8 @@ def test_axe_finds_no_violation_on_any_page_or_state(desk, kiosks, tmp_path):
         staff.wait(f"!!document.querySelector('{card(request_id)} .notes')")
         assert staff.js(f"!!document.getElementById('transfer-to-{request_id}')")
         found["board, a request with a note, to hand over"] = staff.axe(source)
-        for command in ("message", "lift_print_limit", "end_session", "out_of_service", "restart"):
+        for command in ("message", "lift_print_limit", "end_session", "out_of_service", "restart", "reboot",
+                        "log_bundle"):
             staff.click(f"#kiosk-oodi--oodi-1-{'service' if command == 'out_of_service' else command}")
             staff.wait(f"document.getElementById('dialog-{command}').open")
             found[f"dialog {command}"] = staff.axe(source)
@@ -413,4 +414,4 @@ def test_axe_finds_no_violation_on_any_page_or_state(desk, kiosks, tmp_path):
         found["staff accounts after a change"] = staff.axe(source)
         assert desk.store.user("Niko")["role"] == "helper"
     assert {state: violations for state, violations in found.items() if violations} == {}
-    assert len(found) == 20
+    assert len(found) == 22

@@ -52,6 +52,7 @@ def desk(store):
     made = DeskApp(store, FakeLink(), sites=["oodi", "kallio"], rollout_key=ROLLOUT_KEY)
     made.enrolments = Enrolments(store.engine, None, "127.0.0.1", 8883)  # no broker: nothing is collected here
     made.changes.close()  # an event stream answers and ends at once (TestClient reads it whole)
+    made.ops.wake_to = ("127.0.0.1", 9)  # a wake-up the desk sends itself goes nowhere
     return made
 
 
@@ -132,7 +133,12 @@ def request_of(store, method: str, path: str) -> dict | None:
               "/metrics": None,
               "/rollout/promote": pilot_release(store) if path == "/rollout/promote" else None,
               "/rollout/rollback": two_releases(store) if path == "/rollout/rollback" else None,
-              "/rollout/ring": {"site": "oodi", "kiosk": "oodi-1", "ring": "pilot"}}
+              "/rollout/ring": {"site": "oodi", "kiosk": "oodi-1", "ring": "pilot"},
+              # IT's operations: to a kiosk that is off (answered "offline" at once), and
+              # waking one whose address is known.
+              "/api/ops/screenshot": gone_kiosk(store) if path == "/api/ops/screenshot" else None,
+              "/api/ops/logs": {**gone_kiosk(store), "hours": "6"} if path == "/api/ops/logs" else None,
+              "/api/ops/wake": gone_kiosk(store, mac="02:00:00:00:00:42") if path == "/api/ops/wake" else None}
     return bodies.get(path) if method == "POST" else None
 
 
@@ -192,10 +198,12 @@ def kiosk_in_use(store) -> dict:
     return {"site": "oodi", "kiosk": kiosk}
 
 
-def gone_kiosk(store) -> dict:
-    """A kiosk that was on the board and is offline now."""
+def gone_kiosk(store, mac: str = "") -> dict:
+    """A kiosk that was on the board and is offline now (its wired card's `mac` known)."""
     kiosk = f"gone-{uuid.uuid4().hex[:6]}"
     store.presence("oodi", kiosk, False)
+    if mac:
+        store.status("oodi", kiosk, {"session": "ready", "mac": mac})
     return {"site": "oodi", "kiosk": kiosk}
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from kiosk.devices import DeviceError
 from kiosk.devices.roothelper import InProcessHelper, RootHelper
-from kiosk.root_daemon import RootDaemon, serve_connection
+from kiosk.root_daemon import MAX_JOURNAL_BYTES, RootDaemon, serve_connection
 
 
 class SocketHelper:
@@ -43,6 +43,10 @@ class SocketHelper:
         self.thread.join(10)
 
 
+# As much journal as the helper gives, with what JSON escapes (quotes, non-ASCII, controls).
+JOURNAL = "\n".join(f'2026-03-02T09:{n % 60:02d} kiosk[812]: "ääkkönen" \x1b[0m {n:08d}' for n in range(55_000))
+
+
 @pytest.fixture(params=["in-process", "socket"])
 def helper(request, tmp_path):
     (tmp_path / "home").mkdir()
@@ -52,7 +56,8 @@ def helper(request, tmp_path):
     calls: list[list[str]] = []
     daemon = RootDaemon(kiosk_user="nobody", config_file=config, media=tmp_path / "media",
                         usb_check=lambda device: True, runner=lambda argv: calls.append(argv) or "",
-                        reboot_command=["reboot-for-the-test"], home=tmp_path / "home", temp_dirs=(tmp_path / "tmp",))
+                        reboot_command=["reboot-for-the-test"], home=tmp_path / "home", temp_dirs=(tmp_path / "tmp",),
+                        journal_reader=lambda argv, limit: JOURNAL[-limit:], uptime=lambda: 3600.0)
     if request.param == "in-process":
         yield InProcessHelper(daemon), calls
         return
@@ -80,3 +85,11 @@ def test_a_refusal_is_a_device_error_with_the_helpers_reason(helper, op, fields,
     with pytest.raises(DeviceError, match=f"refused {op}: {reason}"):
         helper.request(op, **fields)
     assert calls == []
+
+
+def test_the_journal_comes_whole_however_large_the_answer(helper):
+    helper, _calls = helper
+    text = helper.request("journal", hours=24)["text"]
+    assert text == JOURNAL[-MAX_JOURNAL_BYTES:] and len(text.encode()) > MAX_JOURNAL_BYTES
+    with pytest.raises(DeviceError, match="hours must be a whole number"):
+        helper.request("journal", hours=48)
