@@ -83,8 +83,16 @@ demo: system-deps locale
 		echo "Screenshots of the demo kiosk: $(CURDIR)/$(SCREENSHOTS)/<look>/<language>/<screen>.png"; \
 	fi
 
+# The image tests (a debootstrapped root provisioned through a chroot and booted in QEMU)
+# run beside the others: they wait mostly on apt, Ansible and the emulated machine, and
+# alone they are a fifth of the suite. Their report follows the others'; either failing
+# fails the whole.
 test: system-deps locale
-	$(PY) -m pytest
+	@$(PY) -m pytest -p no:cacheprovider tests/test_image.py > .test-image.log 2>&1 & images=$$!; \
+	$(PY) -m pytest --ignore=tests/test_image.py; others=$$?; \
+	wait $$images; image=$$?; \
+	echo "== the image tests (tests/test_image.py), run beside the others:"; cat .test-image.log; \
+	[ $$others -eq 0 ] && [ $$image -eq 0 ]
 
 bench: system-deps locale
 	$(PY) -m bench

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
+import os
 import re
 import statistics
 import tempfile
@@ -115,7 +116,8 @@ def help_latency(_display: str) -> dict:
 
 FANIN_KIOSKS = 10_000
 FANIN_SITES = 100  # a region's desk: 100 sites of 100 kiosks, each helper's page one site's
-FANIN_SECONDS = 30
+# How long the load lasts; the tests that only check the benchmark works ask for less.
+FANIN_SECONDS = float(os.environ.get("BENCH_FANIN_SECONDS", "30"))
 FANIN_PASSWORD = "a long bench password"
 
 

@@ -1,6 +1,7 @@
 """The benchmark runner prints one JSON object per metric with its baseline and ratio."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -53,13 +54,16 @@ def test_bench_browser_open_and_wipe_with_real_chromium():
 
 
 def test_bench_help_latency_and_desk_fanin_on_one_and_two_desk_processes():
+    # Ten seconds of load rather than the benchmark's thirty: this checks that it runs and
+    # what it reports, not the figures themselves.
     result = subprocess.run([sys.executable, "-m", "bench", "help_latency", "desk_fanin", "desk_fanin_postgres"],
-                            capture_output=True, text=True, timeout=600, cwd=ROOT)
+                            capture_output=True, text=True, timeout=600, cwd=ROOT,
+                            env=dict(os.environ, BENCH_FANIN_SECONDS="10"))
     assert result.returncode == 0, result.stderr[-2000:]
     metrics = {m["name"]: m for m in map(json.loads, result.stdout.strip().splitlines())}
     latency, fanin = metrics["help_latency"], metrics["desk_fanin"]
     assert latency["unit"] == "ms" and latency["value"] > 0 and latency["p95_ms"] >= latency["value"]
-    assert fanin["help_requests"] >= 10 and fanin["status_messages"] > 20_000 and 0 < fanin["cpu_percent"] < 100
+    assert fanin["help_requests"] >= 3 and fanin["status_messages"] > 6_000 and 0 < fanin["cpu_percent"] < 100
     assert (fanin["kiosks"], fanin["processes"], fanin["pages"]) == (10_000, 1, 1)
     shared = metrics["desk_fanin_postgres"]
     assert (shared["kiosks"], shared["processes"], shared["database"], shared["pages"]) == (10_000, 2, "postgresql", 2)
