@@ -340,3 +340,33 @@ def board_in_chromium(url: str, directory: Path, name: str, password: str):
     the value of a script evaluated in the page."""
     with staff_in_chromium(url, directory, name, password) as staff:
         yield staff.js
+
+
+def grab_screen(display: str):
+    """The whole X screen `display` as an RGB picture."""
+    from PIL import ImageGrab
+
+    return ImageGrab.grab(xdisplay=display).convert("RGB")
+
+
+@contextmanager
+def kiosk_screen_showing(text: str, size: tuple[int, int], window: str, background: str):
+    """A kiosk's own X screen (not the desk's browser's) with a window saying `text` at
+    `window` ("WxH+X+Y") on `background`, once it is drawn; yields the display's name."""
+    import shutil
+
+    from kiosk.devices.xvfb import VirtualDisplay
+
+    if shutil.which("xmessage") is None:
+        raise AssertionError("xmessage is not installed (Debian package 'x11-utils')")
+    display = VirtualDisplay(*size)
+    name = display.start()
+    shown = subprocess.Popen(["xmessage", "-display", name, "-geometry", window, "-bg", background, "-fg", "#ffffff",
+                              "-center", text], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: grab_screen(name).getpixel((300, 150)) != (0, 0, 0), 20)
+        yield name
+    finally:
+        shown.terminate()
+        shown.wait()
+        display.stop()

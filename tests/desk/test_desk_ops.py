@@ -14,9 +14,7 @@ import gzip
 import io
 import json
 import random
-import shutil
 import socket
-import subprocess
 import time
 from types import SimpleNamespace
 
@@ -27,12 +25,12 @@ from kiosk.desk_commands import DeskCommands
 from kiosk.devices.roothelper import FakeRootHelper
 from kiosk.devices.screen_capture import XScreenCapture
 from kiosk.devices.wake import WakeOnLan
-from kiosk.devices.xvfb import VirtualDisplay
 from kiosk.desk.operations import SHOWN_KEPT_S
 from kiosk.ops_wire import MAX_BUNDLE_BYTES, MAX_PART_BYTES, MAX_PARTS, MAX_PICTURE_BYTES, magic_packet, part
 from kiosk.remote_ops import RemoteOperations
 from testbed.axe import axe_source
-from testbed.desk import StaffBrowser, desk_in_process, raw_client, staff_in_chromium, wait_for
+from testbed.desk import (StaffBrowser, desk_in_process, grab_screen, kiosk_screen_showing, raw_client,
+                          staff_in_chromium, wait_for)
 from testbed.desk import kiosk as start_kiosk
 from testbed.fakes import FakeScheduler
 
@@ -47,24 +45,11 @@ MAC = "00:1b:21:3a:4f:5c"
 @pytest.fixture(scope="module")
 def kiosk_screen():
     """The kiosk's own X screen, with something on it (not the desk's)."""
-    if shutil.which("xmessage") is None:
-        pytest.fail("xmessage is not installed (Debian package 'x11-utils')")
-    display = VirtualDisplay(640, 400)
-    name = display.start()
-    window = subprocess.Popen(["xmessage", "-display", name, "-geometry", "420x200+100+80", "-bg", "#2060c0",
-                               "-fg", "#ffffff", "-center", "Tervetuloa! Kosketa aloittaaksesi"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(lambda: grab(name).getpixel((300, 150)) != (0, 0, 0), 20)
-    yield name
-    window.terminate()
-    window.wait()
-    display.stop()
+    with kiosk_screen_showing("Tervetuloa! Kosketa aloittaaksesi", (640, 400), "420x200+100+80", "#2060c0") as name:
+        yield name
 
 
-def grab(display: str):
-    from PIL import ImageGrab
-
-    return ImageGrab.grab(xdisplay=display).convert("RGB")
+grab = grab_screen
 
 
 @pytest.fixture(scope="module")

@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import base64
 import io
-import shutil
-import subprocess
 import time
 from types import SimpleNamespace
 
 import pytest
 
 from kiosk.devices.screen_capture import XScreenCapture
-from kiosk.devices.xvfb import VirtualDisplay
 from kiosk.screen_share import ScreenShare
 from kiosk.share_wire import MAX_FRAME_BYTES, TOKEN_CHARS
 from testbed.fakes import TimerScheduler
-from testbed.desk import StaffBrowser, desk_in_process, raw_client, staff_in_chromium, wait_for
+from testbed.desk import StaffBrowser, desk_in_process, kiosk_screen_showing, raw_client, staff_in_chromium, wait_for
 from testbed.desk import kiosk as start_kiosk
 
 pytestmark = pytest.mark.gui
@@ -39,19 +36,10 @@ def display(xvfb_display):
 @pytest.fixture(scope="module")
 def kiosk_screen():
     """The kiosk's own X screen, with something on it worth seeing (not the desk's)."""
-    if shutil.which("xmessage") is None:
-        pytest.fail("xmessage is not installed (Debian package 'x11-utils')")
-    display = VirtualDisplay(800, 500)
-    name = display.start()
-    window = subprocess.Popen(["xmessage", "-display", name, "-geometry", "500x260+120+90", "-bg", "#d04020",
-                               "-fg", "#ffffff", "-center", "Kela: asumistuki, hakemus 2/5"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    capture = XScreenCapture(name, 10**7)
-    wait_for(lambda: capture.grab() is not None and _picture(capture).getpixel((300, 150)) != (0, 0, 0), 20)
-    yield name
-    window.terminate()
-    window.wait()
-    display.stop()
+    with kiosk_screen_showing("Kela: asumistuki, hakemus 2/5", (800, 500), "500x260+120+90", "#d04020") as name:
+        capture = XScreenCapture(name, 10**7)
+        wait_for(lambda: capture.grab() is not None, 20)
+        yield name
 
 
 def _picture(capture):
