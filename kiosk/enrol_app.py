@@ -22,6 +22,7 @@ from kivy.uix.label import Label
 
 from kiosk.enrolment import ASK_S, EnrolmentClient, EnrolmentRefused, write_identity
 from kiosk.i18n import N_, Translator
+from kiosk.screens.widgets import qr_texture
 
 log = logging.getLogger(__name__)
 
@@ -32,21 +33,6 @@ STATES = {"asking": N_("Connecting to the staff desk…"),
           "away": N_("The staff desk cannot be reached. Trying again…"),
           "done": N_("Done. Starting as a kiosk…"),
           "refused": N_("The staff desk refused this computer. Ask your IT support.")}
-
-
-def qr_texture(data: str):
-    import qrcode
-    from kivy.graphics.texture import Texture
-
-    code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    code.add_data(data)
-    code.make(fit=True)
-    matrix = code.get_matrix()
-    pixels = bytes(0 if cell else 255 for row in reversed(matrix) for cell in row)
-    texture = Texture.create(size=(len(matrix), len(matrix)), colorfmt="luminance")
-    texture.blit_buffer(pixels, colorfmt="luminance", bufferfmt="ubyte")
-    texture.mag_filter = texture.min_filter = "nearest"
-    return texture
 
 
 class EnrolApp(App):

@@ -23,6 +23,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.devices.wake import wired_mac
+
 log = logging.getLogger(__name__)
 
 ENROLLED_FILE = "enrolled.toml"
@@ -112,17 +114,6 @@ def _write(path: Path, text: str, mode: int) -> None:
     partial.replace(path)
 
 
-def _mac() -> str:
-    """The first wired network card's address, for the administrator to compare."""
-    try:
-        for card in sorted(Path("/sys/class/net").iterdir()):
-            if card.name.startswith(("en", "eth")):
-                return (card / "address").read_text().strip().lower()
-    except OSError:
-        pass
-    return ""
-
-
 class EnrolmentClient:
     """The terminal's side of the desk's three enrolment requests, over HTTPS."""
 
@@ -166,7 +157,7 @@ class EnrolmentClient:
         secret = self._secret()
         for _ in range(5):
             code = self.code or new_code()
-            status, _answer = self._post("/enrol/hello", {"code": code, "secret": secret, "mac": _mac(),
+            status, _answer = self._post("/enrol/hello", {"code": code, "secret": secret, "mac": wired_mac() or "",
                                                           "version": self.version})
             if status == 200:
                 self.code = code

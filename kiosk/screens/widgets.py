@@ -486,20 +486,22 @@ class QrCode(Hideable, BoxLayout):
         return widest_word(caption, font_size) + dp(8)
 
     def on_data(self, _instance, data: str) -> None:
-        if not data:
-            self.texture = None
-            return
-        import qrcode
-        from kivy.graphics.texture import Texture
+        self.texture = qr_texture(data) if data else None
 
-        code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
-        code.add_data(data)
-        code.make(fit=True)
-        matrix = code.get_matrix()
-        size = len(matrix)
-        # Rows bottom-up for OpenGL; dark modules black, the rest white.
-        pixels = bytes(0 if cell else 255 for row in reversed(matrix) for cell in row)
-        texture = Texture.create(size=(size, size), colorfmt="luminance")
-        texture.blit_buffer(pixels, colorfmt="luminance", bufferfmt="ubyte")
-        texture.mag_filter = texture.min_filter = "nearest"
-        self.texture = texture
+
+def qr_texture(data: str):
+    """A texture of the QR code of `data`, a pixel a module (drawn sharp at any size)."""
+    import qrcode
+    from kivy.graphics.texture import Texture
+
+    code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(data)
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    size = len(matrix)
+    # Rows bottom-up for OpenGL; dark modules black, the rest white.
+    pixels = bytes(0 if cell else 255 for row in reversed(matrix) for cell in row)
+    texture = Texture.create(size=(size, size), colorfmt="luminance")
+    texture.blit_buffer(pixels, colorfmt="luminance", bufferfmt="ubyte")
+    texture.mag_filter = texture.min_filter = "nearest"
+    return texture
